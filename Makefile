@@ -1,0 +1,78 @@
+# Two entry points: `make run` (site with demo content) and `make test` (the whole suite).
+# Everything else here is what those two need on a fresh Debian/Ubuntu machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUN_PACKAGES := ffmpeg node npm venv
+TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
+
+.PHONY: run test install install-dev system-packages system-packages-test assets \
+	lint check pytest pytest-postgres worker clean
+
+## make run: install, migrate, load demo content, start the web server and the task worker.
+run: install assets
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "  网站:   http://$(HOST):$(PORT)/"
+	@echo "  后台:   http://$(HOST):$(PORT)/admin/"
+	@echo "  演示账号见上方(也写在 README.md 中)。按 Ctrl+C 停止。"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py db_worker --queue-name '*' & \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: lint, Django checks, migrations check, pytest (unit, integration, browser).
+test: install-dev assets system-packages-test lint check pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check:
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+pytest:
+	$(BIN)/pytest -n 2 --dist loadfile
+
+## The same suite against PostgreSQL (CI runs it after `make test`).
+pytest-postgres: install-dev assets system-packages-test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile
+
+install: system-packages $(VENV)/.installed
+install-dev: system-packages $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+system-packages:
+	@./.ci/apt-ensure $(RUN_PACKAGES)
+
+system-packages-test:
+	@./.ci/apt-ensure $(TEST_PACKAGES)
+
+## Front-end packages from npm, copied into site/static/vendor (git-ignored).
+assets: node_modules/.installed
+	mkdir -p site/static/vendor
+	cp node_modules/hls.js/dist/hls.min.js site/static/vendor/hls.min.js
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules site/static/vendor staticfiles .pytest_cache

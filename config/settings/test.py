@@ -1,0 +1,33 @@
+"""Settings for pytest: fast hashing, in-memory cache, tasks run immediately."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+SECRET_KEY = "test-only-key-5b0f6b3d2c1a4e9f8d7c6b5a4e3d2c1b"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+_tmp = Path(tempfile.mkdtemp(prefix="portal-test-"))
+MEDIA_ROOT = _tmp / "media"
+PORTAL_SEARCH_INDEX_DIR = _tmp / "search"
+if not env("ELASTICSEARCH_URL", default=""):
+    PORTAL_SEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "search.backends.embedded.EmbeddedBackend",
+            "PATH": _tmp / "search" / "index.sqlite3",
+        }
+    }
+PORTAL_FIELD_ENCRYPTION_KEY = "test-field-key-0123456789abcdef"
+WAGTAILADMIN_BASE_URL = "http://testserver"

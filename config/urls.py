@@ -1,0 +1,30 @@
+"""Root URLconf: app routes first, Wagtail's page serving last."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("members.urls")),
+    path("search/", include("search.urls")),
+    path("api/", include("search.api_urls")),
+    path("news/", include("news.urls")),
+    path("library/", include("library.urls")),
+    path("school/", include("school.urls")),
+    path("mailbox/", include("mailbox.urls")),
+    path("sitemap.xml", sitemap, name="sitemap"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns.append(path("", include(wagtail_urls)))
+
+handler404 = "home.views.page_not_found"
+handler500 = "home.views.server_error"

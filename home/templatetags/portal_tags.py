@@ -1,0 +1,63 @@
+"""Tags for the site frame: name, navigation, footer."""
+
+from django import template
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from wagtail.models import Site
+
+from home.models import SiteSettings
+
+register = template.Library()
+
+
+def _site(context):
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    return site or Site.objects.filter(is_default_site=True).first()
+
+
+@register.simple_tag(takes_context=True)
+def site_name(context) -> str:
+    site = _site(context)
+    return (site.site_name if site else "") or settings.WAGTAIL_SITE_NAME
+
+
+@register.simple_tag
+def member_name(user) -> str:
+    member = getattr(user, "member", None) if hasattr(user, "member") else None
+    return member.real_name if member else (user.get_full_name() or user.get_username())
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context) -> list[dict]:
+    """Home, the root's menu pages, then app routes listed in PORTAL_NAV_LINKS."""
+    request = context.get("request")
+    path = request.path if request else ""
+    items = [{"title": "首页", "url": "/", "active": path == "/"}]
+    site = _site(context)
+    if site:
+        for page in site.root_page.get_children().live().in_menu().specific():
+            url = page.get_url(request)
+            items.append(
+                {"title": page.title, "url": url, "active": path.startswith(url)}
+            )
+    for title, url_name in getattr(settings, "PORTAL_NAV_LINKS", []):
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"title": title, "url": url, "active": path.startswith(url)})
+    return items
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context) -> dict:
+    request = context.get("request")
+    conf = SiteSettings.load(request_or_site=request)
+    return {
+        "organizer": conf.organizer,
+        "address": conf.address,
+        "phone": conf.phone,
+        "icp": conf.icp,
+        "links": [block.value for block in conf.footer_links],
+    }

@@ -1,0 +1,29 @@
+"""Ends idle admin sessions."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+
+
+class AdminIdleTimeoutMiddleware:
+    """Log a user out of the admin after PORTAL_ADMIN_IDLE_TIMEOUT seconds without a request."""
+
+    session_key = "portal_admin_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/admin/") and request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(self.session_key)
+            if last_seen and now - last_seen > settings.PORTAL_ADMIN_IDLE_TIMEOUT:
+                from .security import record_event
+
+                record_event(request, "idle_timeout", user=request.user)
+                logout(request)
+                return redirect(f"/admin/login/?next={request.path}")
+            request.session[self.session_key] = now
+        return self.get_response(request)

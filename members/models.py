@@ -1,0 +1,132 @@
+"""Organisation tree, member profiles and security events."""
+
+from django.conf import settings
+from django.db import models
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from .fields import EncryptedTextField, lookup_digest
+
+
+class OrganizationQuerySet(MP_NodeQuerySet):
+    def within(self, organization: "Organization"):
+        """The organisation and everything below it."""
+        return self.filter(path__startswith=organization.path)
+
+
+class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
+    pass
+
+
+class Organization(MP_Node):
+    """A party organisation: 党委 > 党总支 > 党支部 > 党小组, any depth."""
+
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", "党委"
+        GENERAL_BRANCH = "general_branch", "党总支"
+        BRANCH = "branch", "党支部"
+        GROUP = "group", "党小组"
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    code = models.CharField(
+        "组织编码", max_length=40, unique=True, help_text="导入党员时用它指明所在组织"
+    )
+
+    objects = OrganizationManager()
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def indented_name(self) -> str:
+        return "　" * (self.depth - 1) + self.name
+
+
+class Member(models.Model):
+    """A party member's profile, one per Django user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="member",
+        verbose_name="账号",
+    )
+    member_no = models.CharField(
+        "党员编号", max_length=40, unique=True, null=True, blank=True
+    )
+    real_name = models.CharField("姓名", max_length=50)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name="所在党组织",
+    )
+    party_post = models.CharField("党内职务", max_length=50, blank=True)
+    joined_party_on = models.DateField("入党日期", null=True, blank=True)
+    phone = EncryptedTextField("手机号", blank=True)
+    phone_digest = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = "党员"
+        verbose_name_plural = "党员"
+        ordering = ["organization__path", "real_name"]
+
+    def __str__(self):
+        return self.real_name
+
+    def save(self, *args, **kwargs):
+        self.phone_digest = lookup_digest(self.phone) if self.phone else None
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_phone(self) -> str:
+        phone = self.phone or ""
+        if len(phone) < 7:
+            return "*" * len(phone)
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+    @property
+    def is_branch_secretary(self) -> bool:
+        return "书记" in self.party_post
+
+
+class SecurityEvent(models.Model):
+    """Logins, failed logins, lockouts, role changes and exports: who, from where, when."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "登录成功"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOCKOUT = "lockout", "账号锁定"
+        LOGOUT = "logout", "退出登录"
+        IDLE_TIMEOUT = "idle_timeout", "超时退出"
+        GROUP_CHANGE = "group_change", "角色变更"
+        EXPORT = "export", "数据导出"
+
+    timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    action = models.CharField("事件", max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="用户",
+    )
+    username = models.CharField("用户名", max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    success = models.BooleanField("结果", default=True)
+    detail = models.CharField("说明", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "安全日志"
+        verbose_name_plural = "安全日志"
+        ordering = ["-timestamp"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.username}"

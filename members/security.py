@@ -1,0 +1,39 @@
+"""Login auditing and the lockout response."""
+
+from django.conf import settings
+from django.shortcuts import render
+
+from .models import SecurityEvent
+
+
+def client_ip(request) -> str | None:
+    """The client's address; X-Forwarded-For counts only behind trusted proxies."""
+    if request is None:
+        return None
+    proxies = settings.PORTAL_TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [
+            h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
+def record_event(request, action: str, *, user=None, username: str = "", **fields):
+    """Write one SecurityEvent; never stores passwords or codes."""
+    if user is not None and not username:
+        username = user.get_username()
+    return SecurityEvent.objects.create(
+        action=action,
+        user=user if user is not None and user.pk else None,
+        username=username[:150],
+        ip_address=client_ip(request),
+        **fields,
+    )
+
+
+def lockout_response(request, response=None, credentials=None, *args, **kwargs):
+    """The page shown once axes locks an account or an IP (HTTP 429)."""
+    return render(request, "members/locked_out.html", status=429)
