@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = "组织与党员"
+
+    def ready(self):
+        from . import security_admin  # noqa: F401  (registers its admin hook)
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

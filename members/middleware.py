@@ -1,4 +1,4 @@
-"""Ends idle admin sessions."""
+"""Request-level security: idle admin sessions, the request seen by audit signals."""
 
 import time
 
@@ -27,3 +27,19 @@ class AdminIdleTimeoutMiddleware:
                 return redirect(f"/admin/login/?next={request.path}")
             request.session[self.session_key] = now
         return self.get_response(request)
+
+
+class CurrentRequestMiddleware:
+    """Expose the request to audit signal handlers that have no request argument."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .signal_handlers import current_request
+
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)

@@ -1,0 +1,64 @@
+"""The security log in the admin: read-only, for 站点管理员 and superusers only."""
+
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import ModelPermissionPolicy
+
+from .models import SecurityEvent
+
+SITE_ADMIN_GROUP = "站点管理员"
+
+
+def is_site_admin(user) -> bool:
+    """Superusers and members of the 站点管理员 group."""
+    if not user.is_active or not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name=SITE_ADMIN_GROUP).exists()
+
+
+class SecurityLogPermissionPolicy(ModelPermissionPolicy):
+    """Only site admins may view; nobody may add, change or delete a log entry."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and is_site_admin(user)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, a) for a in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions)
+
+
+class SecurityEventViewSet(ModelViewSet):
+    model = SecurityEvent
+    icon = "lock"
+    menu_label = "安全日志"
+    add_to_settings_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = [
+        "timestamp",
+        "action",
+        "username",
+        "ip_address",
+        "success",
+        "detail",
+    ]
+    list_filter = ["action", "success", "timestamp"]
+    search_fields = ["username", "ip_address", "detail"]
+    list_export = ["timestamp", "action", "username", "ip_address", "success", "detail"]
+    export_filename = "security-log"
+    list_per_page = 50
+    form_fields = ["detail"]  # never reachable: the policy forbids add and edit
+
+    @property
+    def permission_policy(self):
+        return SecurityLogPermissionPolicy(self.model)
+
+
+@hooks.register("register_admin_viewset")
+def register_security_log():
+    return SecurityEventViewSet("security_log")
