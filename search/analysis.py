@@ -1,0 +1,217 @@
+"""The one place that turns text into search terms, at index and at query time.
+
+Two term streams come out of a text:
+- ``analyze``: jieba words in search-engine mode (words plus their sub-words), stop
+  words dropped, plus one combined term per 发文字号 — for BM25 ranking;
+- ``grams``: overlapping character bigrams with punctuation removed — for
+  segmentation-independent phrase and substring matching (党费 inside 按时交纳党费).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+DICT_DIR = Path(__file__).resolve().parent / "dict"
+MAX_DOC_NUMBER_PREFIX = 6
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNIT_RE = re.compile(rf"[{_CJK}]|[0-9a-z]+|[^\W_{_CJK}]+")
+_WORD_PART_RE = re.compile(r"[^\W_]+")
+_CJK_CHAR_RE = re.compile(rf"[{_CJK}]")
+_DOC_NUMBER_RE = re.compile(
+    rf"([{_CJK}]{{1,12}})\s*[〔\[(【〈<{{]\s*((?:19|20)\d{{2}})\s*[〕\])】〉>}}]"
+    r"\s*第?\s*(\d{1,5})\s*号"
+)
+_DOC_NUMBER_YEAR_RE = re.compile(
+    rf"([{_CJK}]{{1,12}})((?:19|20)\d{{2}})年?\s*第?(\d{{1,5}})号"
+)
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars_re() -> re.Pattern[str]:
+    """Characters that t2s may change; text without them skips the slow converter."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    chars = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        if len(source) == 1 and targets.split(" ")[0] != source:
+            chars.add(source)
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Words never indexed nor searched as terms."""
+    lines = (DICT_DIR / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip())
+
+
+_tokenizer = None
+
+
+def _jieba():
+    """The project's jieba tokenizer, built once, quietly, on first use."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                tokenizer.load_userdict(str(DICT_DIR / "party_terms.txt"))
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified, only on the lines that need it."""
+    pattern = _traditional_chars_re()
+    if not pattern.search(text):
+        return text
+    converter = _t2s()
+    lines = text.split("\n")
+    return "\n".join(
+        converter.convert(line) if pattern.search(line) else line for line in lines
+    )
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, lower-case."""
+    if not text:
+        return ""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+def doc_number_terms(normalized: str, *, query: bool = False) -> list[str]:
+    """Combined terms for each 发文字号 (国发〔2016〕31号 → 国发_2016_31).
+
+    In documents every prefix tail of 2..6 characters is emitted, because the text
+    before the issuer code is unknown; a query emits its own prefix as typed.
+    """
+    terms: list[str] = []
+    for pattern in (_DOC_NUMBER_RE, _DOC_NUMBER_YEAR_RE):
+        for match in pattern.finditer(normalized):
+            prefix, year, number = (
+                match.group(1),
+                match.group(2),
+                str(int(match.group(3))),
+            )
+            terms.append(f"docno_{year}_{number}")
+            if query:
+                terms.append(f"{prefix[-MAX_DOC_NUMBER_PREFIX:]}_{year}_{number}")
+                continue
+            for size in range(2, min(len(prefix), MAX_DOC_NUMBER_PREFIX) + 1):
+                terms.append(f"{prefix[-size:]}_{year}_{number}")
+    return list(dict.fromkeys(terms))
+
+
+def _words(normalized: str) -> list[str]:
+    stops = stop_words()
+    out: list[str] = []
+    for token in _jieba().cut_for_search(normalized, HMM=False):
+        for part in _WORD_PART_RE.findall(token):
+            if part not in stops:
+                out.append(part)
+    return out
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of a text: words and sub-words in order, plus 发文字号 terms."""
+    normalized = normalize(text)
+    return _words(normalized) + doc_number_terms(normalized)
+
+
+def query_words(text: str) -> list[str]:
+    """Words of a query, each once, in order (sub-words of longer words omitted)."""
+    normalized = normalize(text)
+    stops = stop_words()
+    words: list[str] = []
+    for token in _jieba().cut(normalized, HMM=True):
+        for part in _WORD_PART_RE.findall(token):
+            if part not in stops and part not in words:
+                words.append(part)
+    return words
+
+
+def analyze_query(text: str) -> list[str]:
+    """Query terms: the query's words plus its 发文字号 terms."""
+    normalized = normalize(text)
+    return query_words(normalized) + [
+        t
+        for t in doc_number_terms(normalized, query=True)
+        if not t.startswith("docno_")
+    ]
+
+
+def _units(normalized: str) -> list[str]:
+    return _UNIT_RE.findall(normalized)
+
+
+def _is_cjk(unit: str) -> bool:
+    return len(unit) == 1 and bool(_CJK_CHAR_RE.match(unit))
+
+
+def grams(text: str, *, normalized: bool = False) -> list[str]:
+    """Bigram stream for phrase matching: 按时交纳 → 按时 时交 交纳 纳.
+
+    Punctuation and spaces are dropped, so phrases match across them; a Chinese
+    character followed by another one gives a bigram, otherwise a unigram;
+    letters and digits stay whole.
+    """
+    units = _units(text if normalized else normalize(text))
+    out: list[str] = []
+    last = len(units) - 1
+    for i, unit in enumerate(units):
+        if _is_cjk(unit) and i < last and _is_cjk(units[i + 1]):
+            out.append(unit + units[i + 1])
+        else:
+            out.append(unit)
+    return out
+
+
+def query_grams(text: str) -> list[str]:
+    """The bigram phrase for a query fragment; a trailing lone character is a prefix.
+
+    A final "x*" means "any bigram starting with x": the document continues where
+    the query stopped. A final character already covered by the previous bigram
+    is dropped.
+    """
+    units = _units(normalize(text))
+    out = grams("".join(u if _is_cjk(u) else f" {u} " for u in units), normalized=True)
+    if not out:
+        return out
+    tail = out[-1]
+    if _is_cjk(tail):
+        if (
+            len(out) > 1
+            and len(out[-2]) == 2
+            and _is_cjk(out[-2][0])
+            and out[-2][1] == tail
+        ):
+            out.pop()
+        else:
+            out[-1] = tail + "*"
+    return out
+
+
+def has_chinese(text: str) -> bool:
+    """True when the text contains a Chinese character."""
+    return bool(_CJK_CHAR_RE.search(text))
