@@ -3,6 +3,7 @@
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from .models import SecurityEvent
 
@@ -32,6 +33,11 @@ class SecurityLogPermissionPolicy(ModelPermissionPolicy):
         return self.user_has_any_permission(user, actions)
 
 
+register_permission_policy(
+    SecurityEvent, SecurityLogPermissionPolicy(SecurityEvent), exact_class=True
+)
+
+
 class SecurityEventViewSet(ModelViewSet):
     model = SecurityEvent
     icon = "lock"
@@ -53,10 +59,6 @@ class SecurityEventViewSet(ModelViewSet):
     export_filename = "security-log"
     list_per_page = 50
     form_fields = ["detail"]  # never reachable: the policy forbids add and edit
-
-    @property
-    def permission_policy(self):
-        return SecurityLogPermissionPolicy(self.model)
 
 
 @hooks.register("register_admin_viewset")

@@ -186,7 +186,7 @@ PORTAL_ADMIN_IDLE_TIMEOUT = 30 * 60  # seconds of inactivity before the admin lo
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview frames the site itself
+X_FRAME_OPTIONS = "DENY"  # Wagtail overrides it for its preview frames
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -318,3 +318,47 @@ PORTAL_NAV_LINKS = [
     ("领导信箱", "mailbox:write"),
     ("留言板", "mailbox:board"),
 ]
+
+# school: online party school (video pipeline, study time, appraisal).
+PORTAL_VIDEO_MAX_UPLOAD_BYTES = env.int(
+    "PORTAL_VIDEO_MAX_UPLOAD_BYTES", default=2 * 1024**3
+)
+PORTAL_VIDEO_MAX_DURATION = 6 * 60 * 60  # seconds
+PORTAL_VIDEO_MAX_PIXELS = 4096 * 2304
+PORTAL_VIDEO_FFMPEG_TIMEOUT = env.int("PORTAL_VIDEO_FFMPEG_TIMEOUT", default=4 * 3600)
+PORTAL_VIDEO_FFMPEG_NICENESS = 10
+PORTAL_VIDEO_FFMPEG_THREADS = env.int("PORTAL_VIDEO_FFMPEG_THREADS", default=0)
+# A transcode whose progress has not moved for this long is considered dead.
+PORTAL_VIDEO_STALL_SECONDS = 120
+PORTAL_SCHOOL_HEARTBEAT_SECONDS = 10
+PORTAL_SCHOOL_MAX_PLAYBACK_RATE = 2.0
+PORTAL_SCHOOL_COMPLETION_RATIO = 0.9
+# Default 学时 of a course from its duration: (minimum seconds, 学时), first match wins.
+PORTAL_SCHOOL_CREDIT_RULES = [(30 * 60, "1"), (15 * 60, "0.5"), (0, "0.25")]
+PORTAL_SCHOOL_YEARLY_TARGET = 32
+PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET = 56
+# Annual appraisal: members by share of their 学时 target reached; branches by the
+# share of their members who reached it.
+PORTAL_SCHOOL_APPRAISAL = {
+    "member_excellent_ratio": 1.25,
+    "member_qualified_ratio": 1.0,
+    "branch_excellent_rate": 0.9,
+    "branch_qualified_rate": 0.6,
+}
+
+# mailbox: leader mailbox and message board.
+PORTAL_MAILBOX_FILES_ROOT = Path(
+    env("PORTAL_MAILBOX_FILES_ROOT", default=str(VAR_DIR / "mailbox-files"))
+)
+PORTAL_MAILBOX_RETENTION_DAYS = env.int("PORTAL_MAILBOX_RETENTION_DAYS", default=730)
+PORTAL_MAILBOX_REMIND_WORKING_DAYS = 1  # reminder this many working days before due
+# (count, seconds) of letters accepted per client IP and per logged-in member.
+PORTAL_MAILBOX_LETTERS_PER_IP = (
+    env.int("PORTAL_MAILBOX_LETTERS_PER_IP", default=10),
+    3600,
+)
+PORTAL_MAILBOX_LETTERS_PER_MEMBER = (5, 3600)
+PORTAL_MAILBOX_TRACK_ATTEMPTS = 5  # wrong tries per tracking number or per IP
+PORTAL_MAILBOX_TRACK_LOCKOUT = 15 * 60  # seconds
+PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
+PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)
