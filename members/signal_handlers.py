@@ -40,7 +40,7 @@ def _on_locked_out(sender, request, username, ip_address, **kwargs):
         SecurityEvent.Action.LOCKOUT,
         username=username or "",
         success=False,
-        detail="连续登录失败,锁定 15 分钟",
+        detail="连续登录失败，锁定 15 分钟",
     )
 
 

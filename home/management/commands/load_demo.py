@@ -8,7 +8,7 @@ from django.db import transaction
 
 
 class Command(BaseCommand):
-    help = "加载演示内容(组织、党员、账号、页面);重复执行不会产生重复数据。"
+    help = "加载演示内容（组织、党员、账号、页面）；重复执行不会产生重复数据。"
 
     def handle(self, *args, **options):
         for app_config in apps.get_app_configs():
@@ -28,6 +28,6 @@ class Command(BaseCommand):
 def _accounts_help() -> list[str]:
     from members.demo import ACCOUNTS, DEMO_PASSWORD
 
-    lines = ["", f"演示账号(密码均为 {DEMO_PASSWORD}):"]
+    lines = ["", f"演示账号（密码均为 {DEMO_PASSWORD}）："]
     lines += [f"  {username:<12} {role}" for username, role, _ in ACCOUNTS]
     return lines
