@@ -1,0 +1,51 @@
+"""Import policy documents from a JSON Lines file (.jsonl/.jsonl.gz) or a folder."""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from library.importers import BATCH_SIZE, ImportError_, import_documents, open_text
+
+
+class Command(BaseCommand):
+    help = "导入政策文件:JSON Lines 文件(可 gzip 压缩)或含 metadata.csv 的文件夹;按编号更新,不重复。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="JSON Lines 文件或文件夹路径")
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+        parser.add_argument(
+            "--no-index", action="store_true", help="不更新站内搜索索引"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+    def handle(self, *args, **options):
+        path = Path(options["path"])
+        if not path.exists():
+            raise CommandError(f"路径不存在:{path}")
+        total = None
+        if path.is_file():
+            with open_text(path) as handle:
+                total = sum(1 for line in handle if line.strip())
+        bar = tqdm(
+            total=total,
+            unit="篇",
+            desc="导入",
+            disable=options["no_progress"],
+            file=sys.stderr,
+        )
+        try:
+            report = import_documents(
+                path,
+                batch_size=options["batch_size"],
+                index=not options["no_index"],
+                progress=bar.update,
+            )
+        except ImportError_ as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            bar.close()
+        for problem in report.problems:
+            self.stderr.write(f"跳过 {problem.location}:{problem.reason}")
+        self.stdout.write(report.summary())
