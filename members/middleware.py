@@ -2,6 +2,7 @@
 
 import time
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -43,3 +44,17 @@ class CurrentRequestMiddleware:
             return self.get_response(request)
         finally:
             current_request.reset(token)
+
+
+class PortalCSPMiddleware(CSPMiddleware):
+    """The site's strict CSP, relaxed for Wagtail's admin, whose widgets use inline scripts."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith(settings.PORTAL_ADMIN_PATH_PREFIX):
+            parts.replace = {
+                **(parts.replace or {}),
+                **settings.PORTAL_ADMIN_CSP_REPLACE,
+            }
+            parts.nonce = None
+        return parts

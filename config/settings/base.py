@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "members.middleware.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "members.middleware.PortalCSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -205,6 +205,10 @@ CONTENT_SECURITY_POLICY = {
         "worker-src": ["'self'", "blob:"],
     }
 }
+
+# Wagtail's admin widgets (date pickers, inline panels) carry inline scripts.
+PORTAL_ADMIN_PATH_PREFIX = "/admin/"
+PORTAL_ADMIN_CSP_REPLACE = {"script-src": ["'self'", "'unsafe-inline'"]}
 
 # Limits on requests (oversized bodies are refused before any view runs).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
