@@ -10,3 +10,7 @@ class MembersConfig(AppConfig):
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+
+        from .roles import connect_role_sync
+
+        connect_role_sync()

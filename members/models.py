@@ -5,6 +5,7 @@ from django.db import models
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from .fields import EncryptedTextField, lookup_digest
+from .phones import mask_phone
 
 
 class OrganizationQuerySet(MP_NodeQuerySet):
@@ -45,6 +46,36 @@ class Organization(MP_Node):
     def indented_name(self) -> str:
         return "　" * (self.depth - 1) + self.name
 
+    def can_contain(self, kind: str) -> bool:
+        """党委 may hold 党委/党总支/党支部; 党总支 holds 党支部; 党支部 holds 党小组."""
+        return kind in ALLOWED_CHILD_KINDS[self.kind]
+
+
+ALLOWED_CHILD_KINDS = {
+    Organization.Kind.COMMITTEE: {
+        Organization.Kind.COMMITTEE,
+        Organization.Kind.GENERAL_BRANCH,
+        Organization.Kind.BRANCH,
+    },
+    Organization.Kind.GENERAL_BRANCH: {Organization.Kind.BRANCH},
+    Organization.Kind.BRANCH: {Organization.Kind.GROUP},
+    Organization.Kind.GROUP: set(),
+}
+
+
+class MemberQuerySet(models.QuerySet):
+    def within(self, organization: Organization):
+        """Members of the organisation and of every organisation below it."""
+        return self.filter(organization__path__startswith=organization.path)
+
+    def in_organizations(self, organizations):
+        """Members whose organisation is in the given Organization queryset."""
+        return self.filter(organization__in=organizations)
+
+    def for_listing(self):
+        """Joins what member listings and exports show."""
+        return self.select_related("organization", "user")
+
 
 class Member(models.Model):
     """A party member's profile, one per Django user."""
@@ -72,6 +103,8 @@ class Member(models.Model):
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
 
+    objects = MemberQuerySet.as_manager()
+
     class Meta:
         verbose_name = "党员"
         verbose_name_plural = "党员"
@@ -86,14 +119,42 @@ class Member(models.Model):
 
     @property
     def masked_phone(self) -> str:
-        phone = self.phone or ""
-        if len(phone) < 7:
-            return "*" * len(phone)
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+        return mask_phone(self.phone)
 
     @property
     def is_branch_secretary(self) -> bool:
         return "书记" in self.party_post
+
+
+class AdminScope(models.Model):
+    """组织管理员: the user manages this organisation and everything below it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="admin_scopes",
+        verbose_name="账号",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="admin_scopes",
+        verbose_name="管理的党组织",
+    )
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "组织管理员"
+        verbose_name_plural = "组织管理员"
+        ordering = ["organization__path", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="unique_admin_scope"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.organization}"
 
 
 class SecurityEvent(models.Model):

@@ -1,0 +1,583 @@
+"""Admin views of the organisation tree and member profiles, limited to the user's scope."""
+
+from collections import Counter
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import (
+    CreateView,
+    DeleteView,
+    EditView,
+    IndexView,
+    InspectView,
+)
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
+from wagtail.admin.widgets.button import HeaderButton
+
+from .forms import (
+    PARTY_POSTS,
+    ImportForm,
+    MoveOrganizationForm,
+    OrganizationChoiceField,
+)
+from .importers import (
+    EXPORT_HEADERS,
+    ImportFileError,
+    export_members,
+    import_members,
+    record_export,
+)
+from .models import Member, Organization
+from .permissions import member_policy, organization_policy
+from .scopes import (
+    can_restructure_organization,
+    is_site_admin,
+    organizations_for,
+    scope_root_paths,
+)
+from .services import (
+    MemberDataError,
+    create_member,
+    create_organization,
+    delete_member,
+    delete_organization,
+    move_organization,
+    organization_emptiness_problem,
+    update_member,
+    update_organization,
+)
+
+
+class OutOfScope(PermissionDenied):
+    """The object exists but lies outside the user's organisation scope."""
+
+
+def out_of_scope_response(request):
+    """A 403 page inside the admin: the object is outside what the user manages."""
+    return TemplateResponse(
+        request,
+        "members/admin/out_of_scope.html",
+        {"page_title": "无权访问"},
+        status=403,
+    )
+
+
+class ScopedObjectMixin:
+    """Loads the view's object only if it lies within the user's scope, else a 403 page."""
+
+    scope_action = "change"
+
+    def setup(self, request, *args, **kwargs):
+        self.out_of_scope = False
+        try:
+            super().setup(request, *args, **kwargs)
+        except OutOfScope:
+            self.out_of_scope = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.out_of_scope:
+            return out_of_scope_response(request)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except OutOfScope:
+            return out_of_scope_response(request)
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if not self.permission_policy.user_has_permission_for_instance(
+            self.request.user, self.scope_action, obj
+        ):
+            raise OutOfScope
+        return obj
+
+
+class ScopedHistoryView(ScopedObjectMixin, HistoryView):
+    scope_action = "view"
+
+
+class ScopedUsageView(ScopedObjectMixin, UsageView):
+    pass
+
+
+# Organisations
+
+
+class TreeTitleColumn(TitleColumn):
+    """The organisation's name, indented by its depth below the user's top node."""
+
+    cell_template_name = "members/admin/tree_title_cell.html"
+
+    def __init__(self, *args, base_depth=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_depth = base_depth
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["indent"] = max(instance.depth - self.base_depth, 0)
+        context["kind"] = instance.kind
+        return context
+
+
+class OrganizationIndexView(IndexView):
+    default_ordering = "path"
+    paginate_by = 200
+    search_fields = ["name", "code"]
+
+    def get_base_queryset(self):
+        return organization_policy.instances_user_has_any_permission_for(
+            self.request.user, ["view", "change"]
+        ).annotate(direct_members=Count("members"))
+
+    def get_valid_orderings(self):
+        return ["path"]
+
+    @cached_property
+    def subtree_member_counts(self) -> Counter:
+        """Members in each organisation and everything below it, keyed by path."""
+        totals = Counter()
+        rows = (
+            Member.objects.in_organizations(organizations_for(self.request.user))
+            .values_list("organization__path")
+            .annotate(n=Count("id"))
+        )
+        steplen = Organization.steplen
+        for path, n in rows:
+            for end in range(steplen, len(path) + 1, steplen):
+                totals[path[:end]] += n
+        return totals
+
+    @cached_property
+    def base_depth(self) -> int:
+        if is_site_admin(self.request.user):
+            return 1
+        paths = scope_root_paths(self.request.user)
+        return min((len(p) // Organization.steplen for p in paths), default=1)
+
+    @cached_property
+    def columns(self):
+        return [
+            self._get_title_column_class(TreeTitleColumn)(
+                "name",
+                label="名称",
+                get_url=lambda org: self.get_edit_url(org),
+                base_depth=self.base_depth,
+            ),
+            Column("kind", label="类型", accessor="get_kind_display"),
+            Column("code", label="组织编码"),
+            Column("direct_members", label="本级党员"),
+            Column(
+                "total_members",
+                label="含下级党员",
+                accessor=lambda org: self.subtree_member_counts[org.path],
+            ),
+        ]
+
+    def get_list_more_buttons(self, instance):
+        user = self.request.user
+        buttons = []
+        if instance.kind != Organization.Kind.GROUP:
+            buttons.append(
+                MenuItem(
+                    "添加下级组织",
+                    url=reverse("members_organizations:add") + f"?parent={instance.pk}",
+                    icon_name="plus",
+                    priority=5,
+                )
+            )
+        buttons.append(
+            MenuItem(
+                "编辑",
+                url=reverse("members_organizations:edit", args=[instance.pk]),
+                icon_name="edit",
+                priority=10,
+            )
+        )
+        buttons.append(
+            MenuItem(
+                "查看党员",
+                url=reverse("members_members:index") + f"?organization={instance.pk}",
+                icon_name="group",
+                priority=15,
+            )
+        )
+        if can_restructure_organization(user, instance):
+            buttons.append(
+                MenuItem(
+                    "移动",
+                    url=reverse("members_organizations:move", args=[instance.pk]),
+                    icon_name="arrow-right-full",
+                    priority=20,
+                )
+            )
+            if not instance.numchild and not instance.direct_members:
+                buttons.append(
+                    MenuItem(
+                        "删除",
+                        url=reverse("members_organizations:delete", args=[instance.pk]),
+                        icon_name="bin",
+                        priority=30,
+                    )
+                )
+        return buttons
+
+
+class OrganizationCreateView(CreateView):
+    def get_initial(self):
+        initial = super().get_initial()
+        parent_id = self.request.GET.get("parent")
+        if parent_id and parent_id.isdigit():
+            parent = organizations_for(self.request.user).filter(pk=parent_id).first()
+            if parent:
+                initial["parent"] = parent
+                initial["kind"] = next(
+                    (k for k in Organization.Kind.values if parent.can_contain(k)), None
+                )
+        return initial
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return create_organization(
+            name=data["name"],
+            kind=data["kind"],
+            code=data["code"],
+            parent=data.get("parent"),
+            by=self.request.user,
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except MemberDataError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class OrganizationEditView(ScopedObjectMixin, EditView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return update_organization(
+            Organization.objects.get(pk=self.object.pk),
+            by=self.request.user,
+            name=data["name"],
+            kind=data["kind"],
+            code=data["code"],
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except MemberDataError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class OrganizationDeleteView(ScopedObjectMixin, DeleteView):
+    scope_action = "delete"
+    template_name = "members/admin/organization_confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["emptiness_problem"] = organization_emptiness_problem(self.object)
+        return context
+
+    def delete_action(self):
+        delete_organization(self.object, by=self.request.user)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except MemberDataError as exc:
+            messages.error(self.request, str(exc))
+            return redirect("members_organizations:index")
+
+
+class OrganizationMoveView(ScopedObjectMixin, WagtailAdminTemplateMixin, FormView):
+    """Move a node (and everything below it) under another organisation in scope."""
+
+    model = Organization
+    scope_action = "move"
+    permission_policy = organization_policy
+    form_class = MoveOrganizationForm
+    template_name = "members/admin/organization_move.html"
+    header_icon = "arrow-right-full"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not self.out_of_scope:
+            try:
+                self.object = self.get_object()
+            except OutOfScope:
+                self.out_of_scope = True
+
+    def get_object(self):
+        obj = get_object_or_404(Organization, pk=self.kwargs["pk"])
+        if not organization_policy.user_has_permission_for_instance(
+            self.request.user, "move", obj
+        ):
+            raise OutOfScope
+        return obj
+
+    def get_page_title(self):
+        return f"移动「{self.object.name}」"
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("wagtailadmin_home"), "label": "首页"},
+            {"url": reverse("members_organizations:index"), "label": "党组织"},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(organization=self.object, user=self.request.user)
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            moved = move_organization(
+                self.object, parent=form.cleaned_data["parent"], by=self.request.user
+            )
+        except MemberDataError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"已将「{moved.name}」移动到「{form.cleaned_data['parent'].name}」之下",
+        )
+        return redirect("members_organizations:index")
+
+
+# Members
+
+
+class OrganizationWithinFilter(django_filters.ModelChoiceFilter):
+    field_class = OrganizationChoiceField
+
+    def filter(self, qs, value):
+        if value:
+            return qs.within(value)
+        return qs
+
+
+def _post_choices():
+    posts = list(PARTY_POSTS)
+    for post in Member.objects.values_list("party_post", flat=True).distinct():
+        if post and post not in posts:
+            posts.append(post)
+    return [(p, p) for p in posts]
+
+
+def _organizations_in_scope(request):
+    if request is None:
+        return Organization.objects.none()
+    return organizations_for(request.user).order_by("path")
+
+
+class MemberFilterSet(WagtailFilterSet):
+    organization = OrganizationWithinFilter(
+        label="所在党组织(含下级)", queryset=_organizations_in_scope
+    )
+    party_post = django_filters.ChoiceFilter(label="党内职务", choices=_post_choices)
+
+    class Meta:
+        model = Member
+        fields = []
+
+
+class MemberIndexView(IndexView):
+    filterset_class = MemberFilterSet
+    list_export = EXPORT_HEADERS
+    export_filename = "党员名单"
+    search_fields = ["real_name", "member_no"]
+    default_ordering = "organization__path"
+
+    def get_base_queryset(self):
+        return member_policy.instances_user_has_any_permission_for(
+            self.request.user, ["view", "change"]
+        ).for_listing()
+
+    def get_valid_orderings(self):
+        return [
+            "organization__path",
+            "-organization__path",
+            "real_name",
+            "-real_name",
+            "joined_party_on",
+            "-joined_party_on",
+        ]
+
+    def search_queryset(self, queryset):
+        from .fields import lookup_digest
+        from .phones import normalise_phone
+
+        if self.is_searching:
+            try:
+                phone = normalise_phone(self.search_query)
+            except ValueError:
+                phone = ""
+            if phone:
+                return queryset.filter(phone_digest=lookup_digest(phone))
+        return super().search_queryset(queryset)
+
+    @cached_property
+    def columns(self):
+        title = self._get_title_column_class(TitleColumn)(
+            "real_name",
+            label="姓名",
+            get_url=lambda m: self.get_edit_url(m) or self.get_inspect_url(m),
+            sort_key="real_name",
+        )
+        return [
+            title,
+            Column("member_no", label="党员编号"),
+            Column("organization", label="所在党组织", sort_key="organization__path"),
+            Column("party_post", label="党内职务"),
+            Column("joined_party_on", label="入党日期", sort_key="joined_party_on"),
+            Column("masked_phone", label="手机号"),
+        ]
+
+    @cached_property
+    def show_export_buttons(self):
+        return member_policy.user_has_permission(self.request.user, "change")
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons.copy()
+        for button in buttons:
+            if "export=xlsx" in (button.url or ""):
+                button.label = "导出 Excel"
+            elif "export=csv" in (button.url or ""):
+                button.label = "导出 CSV"
+        return buttons
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if member_policy.user_has_permission(self.request.user, "add"):
+            buttons.append(
+                HeaderButton(
+                    "导入", url=reverse("members_members:import"), icon_name="upload"
+                )
+            )
+        return buttons
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        from django.http import HttpResponse
+
+        if not self.show_export_buttons:
+            raise PermissionDenied
+        data = export_members(queryset, spreadsheet_format)
+        record_export(
+            self.request,
+            user=self.request.user,
+            count=queryset.count(),
+            fmt=spreadsheet_format,
+            scope="后台,当前筛选" if self.is_filtering or self.is_searching else "后台",
+        )
+        content_type = {
+            "csv": "text/csv; charset=utf-8",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }[spreadsheet_format]
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%8D%95.{spreadsheet_format}"
+        )
+        return response
+
+
+class MemberCreateView(CreateView):
+    def save_instance(self):
+        return create_member(**self.form.service_values(), by=self.request.user)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except MemberDataError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class MemberEditView(ScopedObjectMixin, EditView):
+    def save_instance(self):
+        return update_member(
+            Member.objects.get(pk=self.object.pk),
+            by=self.request.user,
+            **self.form.service_values(),
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except MemberDataError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class MemberDeleteView(ScopedObjectMixin, DeleteView):
+    scope_action = "delete"
+
+    def delete_action(self):
+        delete_member(self.object, by=self.request.user)
+
+
+class MemberInspectView(ScopedObjectMixin, InspectView):
+    scope_action = "view"
+
+    def get_phone_display_value(self):
+        return self.object.masked_phone or "-"
+
+    def get_user_display_value(self):
+        return self.object.user.get_username()
+
+
+class MemberImportView(WagtailAdminTemplateMixin, FormView):
+    """Upload a CSV/XLSX file; shows the same per-row report as manage.py import_members."""
+
+    form_class = ImportForm
+    template_name = "members/admin/member_import.html"
+    header_icon = "upload"
+    page_title = "导入党员"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not member_policy.user_has_permission(request.user, "add"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("wagtailadmin_home"), "label": "首页"},
+            {"url": reverse("members_members:index"), "label": "党员"},
+            {"url": "", "label": "导入党员"},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["columns"] = EXPORT_HEADERS
+        return context
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            report = import_members(upload.read(), upload.name, by=self.request.user)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+            return self.form_invalid(form)
+        if report.failed:
+            messages.warning(self.request, report.summary())
+        else:
+            messages.success(self.request, report.summary())
+        return self.render_to_response(
+            self.get_context_data(form=ImportForm(), report=report)
+        )

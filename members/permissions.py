@@ -1,0 +1,97 @@
+"""Wagtail permission policies that add organisation scope to model permissions.
+
+Site admins act on the whole tree by their model permissions. A 组织管理员 (a user with
+an AdminScope) may view, add, change and delete members and organisations within their
+scope, whatever their role; nobody else may.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from wagtail.permission_policies.base import ModelPermissionPolicy
+
+from .models import Member, Organization
+from .scopes import (
+    can_manage_organization,
+    can_restructure_organization,
+    is_site_admin,
+    members_for,
+    organizations_for,
+    scope_root_paths,
+)
+
+SCOPED_ACTIONS = {"add", "change", "delete", "view"}
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions for site admins; scope-limited actions for 组织管理员."""
+
+    def user_has_permission(self, user, action):
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if is_site_admin(user):
+            return super().user_has_permission(user, action)
+        return action in SCOPED_ACTIONS and bool(scope_root_paths(user))
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        scoped = Q(admin_scopes__isnull=False) if SCOPED_ACTIONS & set(actions) else Q()
+        site_admins = super().users_with_any_permission(actions)
+        return (
+            get_user_model()
+            .objects.filter(Q(pk__in=site_admins.values("pk")) | scoped)
+            .filter(is_active=True)
+            .distinct()
+        )
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and self.instance_in_scope(
+            user, action, instance
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        return self.scoped_queryset(user)
+
+    def instance_in_scope(self, user, action, instance) -> bool:
+        """Override: whether this object lies within the user's scope for the action."""
+        raise NotImplementedError
+
+    def scoped_queryset(self, user):
+        """Override: every object within the user's scope."""
+        raise NotImplementedError
+
+
+class MemberPermissionPolicy(ScopedPermissionPolicy):
+    def instance_in_scope(self, user, action, instance):
+        return can_manage_organization(user, instance.organization)
+
+    def scoped_queryset(self, user):
+        return members_for(user)
+
+
+class OrganizationPermissionPolicy(ScopedPermissionPolicy):
+    def instance_in_scope(self, user, action, instance):
+        if action in {"delete", "move"}:
+            return can_restructure_organization(user, instance)
+        return can_manage_organization(user, instance)
+
+    def user_has_permission(self, user, action):
+        if action == "move":
+            return super().user_has_permission(user, "change")
+        return super().user_has_permission(user, action)
+
+    def scoped_queryset(self, user):
+        return organizations_for(user)
+
+
+member_policy = MemberPermissionPolicy(Member)
+organization_policy = OrganizationPermissionPolicy(Organization)

@@ -1,0 +1,105 @@
+"""Admin menu 组织与党员: the organisation tree, members and 组织管理员 assignments."""
+
+from django.urls import path
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from . import admin_views
+from .forms import MemberForm, OrganizationEditForm, OrganizationForm
+from .models import AdminScope, Member, Organization
+from .permissions import member_policy, organization_policy
+
+register_permission_policy(Member, member_policy, exact_class=True)
+register_permission_policy(Organization, organization_policy, exact_class=True)
+
+
+class OrganizationViewSet(ModelViewSet):
+    model = Organization
+    icon = "site"
+    menu_label = "党组织"
+    menu_order = 100
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    index_view_class = admin_views.OrganizationIndexView
+    add_view_class = admin_views.OrganizationCreateView
+    edit_view_class = admin_views.OrganizationEditView
+    delete_view_class = admin_views.OrganizationDeleteView
+    history_view_class = admin_views.ScopedHistoryView
+    usage_view_class = admin_views.ScopedUsageView
+    list_filter = ["kind"]
+
+    def get_form_class(self, for_update=False):
+        return OrganizationEditForm if for_update else OrganizationForm
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "move/<int:pk>/",
+                admin_views.OrganizationMoveView.as_view(),
+                name="move",
+            ),
+        ]
+
+
+class MemberViewSet(ModelViewSet):
+    model = Member
+    icon = "user"
+    menu_label = "党员"
+    menu_order = 200
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "real_name",
+        "member_no",
+        "organization",
+        "party_post",
+        "joined_party_on",
+        "phone",
+        "user",
+    ]
+    index_view_class = admin_views.MemberIndexView
+    add_view_class = admin_views.MemberCreateView
+    edit_view_class = admin_views.MemberEditView
+    delete_view_class = admin_views.MemberDeleteView
+    inspect_view_class = admin_views.MemberInspectView
+    history_view_class = admin_views.ScopedHistoryView
+    usage_view_class = admin_views.ScopedUsageView
+
+    def get_form_class(self, for_update=False):
+        return MemberForm
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", admin_views.MemberImportView.as_view(), name="import"),
+        ]
+
+
+class AdminScopeViewSet(ModelViewSet):
+    model = AdminScope
+    icon = "key"
+    menu_label = "组织管理员"
+    menu_order = 300
+    copy_view_enabled = False
+    form_fields = ["user", "organization"]
+    list_display = ["user", "organization", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["user__username", "organization__name"]
+
+
+class MembersViewSetGroup(ModelViewSetGroup):
+    menu_label = "组织与党员"
+    menu_icon = "group"
+    menu_order = 250
+    items = [
+        OrganizationViewSet("members_organizations", url_prefix="organizations"),
+        MemberViewSet("members_members", url_prefix="members"),
+        AdminScopeViewSet("members_admin_scopes", url_prefix="admin-scopes"),
+    ]
+
+
+@hooks.register("register_admin_viewset")
+def register_members_viewsets():
+    return MembersViewSetGroup()
