@@ -31,7 +31,11 @@ def staff_user(db):
 def site_admin(db):
     user = get_user_model().objects.create_user("guanli", password=PASSWORD)
     group, _ = Group.objects.get_or_create(name="站点管理员")
-    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    group.permissions.add(
+        *Permission.objects.filter(
+            codename__in=["access_admin", "add_user", "change_user", "view_user"]
+        )
+    )
     user.groups.add(group)
     return user
 
