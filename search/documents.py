@@ -50,8 +50,10 @@ class SearchQuery:
     text: str = ""
     must: list[list[str]] = field(default_factory=list)
     should: list[list[str]] = field(default_factory=list)
-    phrases: list[list[str]] = field(default_factory=list)
-    exclude: list[list[str]] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    boost_phrases: list[str] = field(default_factory=list)
+    near_words: list[str] = field(default_factory=list)
     mode: str = MODE_ALL
     scope: str = SCOPE_ALL
     types: list[str] = field(default_factory=list)
@@ -108,6 +110,7 @@ class SearchResults:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     page: int = 1
     page_size: int = 10
+    relaxed: bool = False
 
     @property
     def num_pages(self) -> int:

@@ -1,0 +1,101 @@
+"""Staff-edited synonyms and the query log."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Sum
+from django.utils import timezone
+
+
+def _split_alternatives(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class Synonym(models.Model):
+    """A term and its equivalents (简称 ↔ 全称), applied in both directions at query time."""
+
+    term = models.CharField("词语", max_length=100, unique=True)
+    alternatives = models.TextField(
+        "同义词",
+        help_text="每行一个；例如“两学一做”的全称。搜索任一写法都会同时查找其他写法。",
+    )
+    enabled = models.BooleanField("启用", default=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "同义词"
+        verbose_name_plural = "同义词"
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def alternative_list(self) -> list[str]:
+        """The equivalents, one per non-empty line."""
+        return _split_alternatives(self.alternatives)
+
+
+class QueryStatQuerySet(models.QuerySet):
+    def since(self, day):
+        return self.filter(day__gte=day)
+
+    def popular(self):
+        """Queries by number of searches, most first."""
+        return (
+            self.values("query")
+            .annotate(searches=Sum("searches"), zero=Sum("zero_results"))
+            .order_by("-searches", "query")
+        )
+
+    def zero_results(self):
+        """Queries that found nothing at least once, most frequent first."""
+        return self.filter(zero_results__gt=0).popular()
+
+
+class QueryStat(models.Model):
+    """Searches per normalised query per day, and how many of them found nothing."""
+
+    query = models.CharField("搜索词", max_length=100)
+    day = models.DateField("日期", default=timezone.localdate)
+    searches = models.PositiveIntegerField("搜索次数", default=0)
+    zero_results = models.PositiveIntegerField("无结果次数", default=0)
+    last_total = models.PositiveIntegerField("最近结果数", default=0)
+
+    objects = QueryStatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "搜索记录"
+        verbose_name_plural = "搜索记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query", "day"], name="search_querystat_query_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "query"])]
+
+    def __str__(self) -> str:
+        return f"{self.query} ({self.day})"
+
+    @classmethod
+    def record(cls, query: str, total: int) -> None:
+        """Count one search of a query for today (one UPDATE, or an INSERT the first time)."""
+        query = query[:100]
+        day = timezone.localdate()
+        zero = 1 if total == 0 else 0
+        updated = cls.objects.filter(query=query, day=day).update(
+            searches=F("searches") + 1,
+            zero_results=F("zero_results") + zero,
+            last_total=total,
+        )
+        if not updated:
+            obj, created = cls.objects.get_or_create(
+                query=query,
+                day=day,
+                defaults={"searches": 1, "zero_results": zero, "last_total": total},
+            )
+            if not created:
+                cls.objects.filter(pk=obj.pk).update(
+                    searches=F("searches") + 1,
+                    zero_results=F("zero_results") + zero,
+                    last_total=total,
+                )
