@@ -24,3 +24,11 @@ def test_security_headers_are_sent(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_server_error_page_is_chinese_and_needs_no_database(rf):
+    from home.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "服务器暂时出错" in response.content.decode()

@@ -249,3 +249,11 @@ def test_oversized_request_gets_a_chinese_400(db, client, settings):
     response = client.post(LOGIN_URL, {"username": "x" * 5000, "password": "y"})
     assert response.status_code == 400
     assert "请求有误" in response.content.decode()
+
+
+def test_public_pages_forbid_inline_scripts_but_the_admin_allows_its_own(client, db):
+    public = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self';" in public + ";"
+    assert "unsafe-inline" not in public.split("script-src")[1].split(";")[0]
+    admin = client.get("/admin/login/")["Content-Security-Policy"]
+    assert "'unsafe-inline'" in admin.split("script-src")[1].split(";")[0]
