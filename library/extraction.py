@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -243,7 +244,25 @@ def _extract_txt(path: Path, limits: Limits) -> Extraction:
     )
 
 
+_RADICALS_RE = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
+# Supplement radicals have no NFKC mapping; these are the ones PDF fonts use most.
+_SUPPLEMENT = dict(
+    zip(
+        "⻚⻓⻔⻢⻛⻜⻝⻰⻋⻅⻉⻩⻬⻦⻥⻄⺠⻆⻨⻘⻣⻤⺟⺣",
+        "页长门马风飞食龙车见贝黄齐鸟鱼西民角麦青骨鬼母火",
+        strict=True,
+    )
+)
+
+
+def _radical(match: re.Match) -> str:
+    char = match.group()
+    return _SUPPLEMENT.get(char) or unicodedata.normalize("NFKC", char)
+
+
 def _tidy(text: str) -> str:
+    # Some PDF fonts map CJK ideographs to look-alike Kangxi radicals (⼀ for 一).
+    text = _RADICALS_RE.sub(_radical, text)
     lines = (re.sub(r"[ \t\u3000]+$", "", line) for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

@@ -15,6 +15,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from library.metadata import DOC_TYPES, parse_doc_number
@@ -119,7 +120,7 @@ class PolicyLibraryPage(Page):
         return serve_library(self, request)
 
 
-class PolicyDocumentQuerySet(models.QuerySet):
+class PolicyDocumentQuerySet(PageQuerySet):
     def for_listing(self):
         return self.select_related("category__parent")
 
@@ -242,6 +243,43 @@ class PolicyDocumentPage(Page):
     class Meta:
         verbose_name = "政策文件"
         verbose_name_plural = "政策文件"
+
+    def get_context(self, request, *args, **kwargs):
+        from django.utils.html import escape
+        from django.utils.safestring import mark_safe
+        from wagtail.rich_text import expand_db_html
+
+        from library.highlighting import highlight_html, terms_for
+
+        context = super().get_context(request, *args, **kwargs)
+        query = request.GET.get("q") or request.GET.get("highlight") or ""
+        terms = terms_for(query)
+        body, count = highlight_html(expand_db_html(self.body or ""), terms)
+        title, _ = highlight_html(escape(self.title), terms)
+        attachments = list(
+            self.attachments.select_related("document", "document__policy_text")
+        )
+        matches = []
+        if terms:
+            from search.highlight import snippet
+
+            for attachment in attachments:
+                extracted = getattr(attachment.document, "policy_text", None)
+                if attachment.text_in_body or not extracted or not extracted.text:
+                    continue
+                text = snippet(extracted.text, terms, size=160)
+                if "<mark>" in text:
+                    matches.append((attachment, mark_safe(text)))  # noqa: S308
+        context.update(
+            body_html=mark_safe(body),  # noqa: S308 - escaped by highlight_html
+            title_html=mark_safe(title.replace(' id="hl-', ' data-n="')),  # noqa: S308
+            highlight_query=" ".join(query.split())[:100] if terms else "",
+            highlight_count=count,
+            attachments=attachments,
+            attachment_matches=matches,
+            library=self.get_parent(),
+        )
+        return context
 
     def clean(self):
         super().clean()
