@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MailboxConfig(AppConfig):
     name = "mailbox"
     verbose_name = "领导信箱与留言板"
+
+    def ready(self):
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

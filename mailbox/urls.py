@@ -1,5 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "mailbox"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.write, name="index"),
+    path("write/", views.write, name="write"),
+    path("sent/", views.sent, name="sent"),
+    path("track/", views.track, name="track"),
+    path("track/rate/", views.rate, name="rate"),
+    path("track/follow-up/", views.follow_up, name="follow_up"),
+    path("letters/", views.published_letters, name="published"),
+    path("letters/<str:number>/", views.published_letter, name="published_letter"),
+    path("board/", views.board, name="board"),
+    path("board/new/", views.board_post, name="board_post"),
+    path("board/mine/", views.board_mine, name="board_mine"),
+    path("board/<int:pk>/", views.board_message, name="board_message"),
+    path("board/<int:pk>/report/", views.board_report, name="board_report"),
+    path("board/<int:pk>/appeal/", views.board_appeal, name="board_appeal"),
+]

@@ -46,12 +46,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("members", "member"),
         *_crud("members", "adminscope"),
         "members.view_securityevent",
+        # mailbox
+        *_crud("mailbox", "mailbox"),
+        *_crud("mailbox", "calendarday"),
+        *_crud("mailbox", "boardcategory"),
+        *_crud("mailbox", "sensitiveword"),
+        "mailbox.publish_letters",
+        "mailbox.view_letter_statistics",
     ],
     PUBLICIST: [*_ADMIN_ACCESS],
-    REVIEWER: [*_ADMIN_ACCESS],
+    REVIEWER: [
+        *_ADMIN_ACCESS,
+        "mailbox.moderate_boardmessage",
+        *_crud("mailbox", "sensitiveword"),
+    ],
     SCHOOL_ADMIN: [*_ADMIN_ACCESS],
-    MAILBOX_HANDLER: [*_ADMIN_ACCESS],
-    LEADER: [*_ADMIN_ACCESS],
+    MAILBOX_HANDLER: [*_ADMIN_ACCESS, "mailbox.publish_letters"],
+    LEADER: [*_ADMIN_ACCESS, "mailbox.view_letter_statistics"],
     MEMBER: [],
 }
 

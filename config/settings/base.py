@@ -366,3 +366,9 @@ PORTAL_MAILBOX_TRACK_ATTEMPTS = 5  # wrong tries per tracking number or per IP
 PORTAL_MAILBOX_TRACK_LOCKOUT = 15 * 60  # seconds
 PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
 PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)
+
+# news / home: anonymous full-page cache (purged on publish) and read counting.
+MIDDLEWARE = [*MIDDLEWARE, "home.page_cache.AnonymousPageCacheMiddleware"]
+PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=600)
+PORTAL_NEWS_READ_DEDUP_SECONDS = 300  # one read per visitor and article per 5 minutes
+PORTAL_NEWS_READ_FLUSH_SECONDS = 60  # pending reads reach the database in batches

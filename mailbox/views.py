@@ -1,0 +1,368 @@
+"""Public pages: write a letter, confirm, track, rate; published letters; the board."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from members.security import client_ip
+
+from . import services
+from .forms import (
+    AppealForm,
+    BoardMessageForm,
+    FollowUpForm,
+    LetterForm,
+    RatingForm,
+    ReportForm,
+    TrackForm,
+    retention_years,
+)
+from .models import BoardCategory, BoardMessage, Letter, LetterReply, Mailbox
+
+SESSION_RECEIPT = "mailbox_receipt"
+SESSION_TRACKED = "mailbox_tracked"
+TRACK_SESSION_SECONDS = 30 * 60
+
+
+def _form_defaults(request) -> dict:
+    initial = {"submission_token": services.new_submission_token()}
+    mailbox_id = request.GET.get("mailbox", "")
+    if mailbox_id.isdigit():
+        initial["mailbox"] = mailbox_id
+    member = (
+        getattr(request.user, "member", None) if request.user.is_authenticated else None
+    )
+    if member is not None:
+        initial["real_name"] = member.real_name
+    return initial
+
+
+@never_cache
+def write(request):
+    """The letter form; a valid post goes to the one-time confirmation page."""
+    mailboxes = Mailbox.objects.filter(is_active=True)
+    if request.method == "POST":
+        form = LetterForm(request.POST, request.FILES)
+        if form.is_valid():
+            if form.is_bot:
+                # Look like success to a bot, store nothing.
+                return redirect("mailbox:write")
+            data = form.cleaned_data
+            try:
+                letter, code = services.submit_letter(
+                    services.LetterData(
+                        mailbox=data["mailbox"],
+                        letter_type=data["letter_type"],
+                        subject=data["subject"],
+                        content=data["content"],
+                        real_name=data["real_name"],
+                        phone=data["phone"],
+                        email=data["email"],
+                        consent_public=data["consent_public"],
+                        privacy_accepted=data["privacy"],
+                        submission_token=data["submission_token"],
+                    ),
+                    files=data["attachments"],
+                    ip=client_ip(request),
+                    user=request.user,
+                )
+            except services.RateLimited as exc:
+                form.add_error(None, str(exc))
+                return render(
+                    request,
+                    "mailbox/write.html",
+                    _write_context(form, mailboxes),
+                    status=429,
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                request.session[SESSION_RECEIPT] = {
+                    "number": letter.tracking_number,
+                    "code": code,
+                    "mailbox": letter.mailbox.name,
+                    "has_contact": letter.has_contact,
+                }
+                return redirect("mailbox:sent")
+    else:
+        form = LetterForm(initial=_form_defaults(request))
+    return render(request, "mailbox/write.html", _write_context(form, mailboxes))
+
+
+def _write_context(form, mailboxes) -> dict:
+    return {
+        "form": form,
+        "mailboxes": mailboxes,
+        "retention": retention_years(),
+    }
+
+
+@never_cache
+def sent(request):
+    """Shows the number and the query code exactly once."""
+    receipt = request.session.pop(SESSION_RECEIPT, None)
+    if receipt is None:
+        return render(request, "mailbox/sent_expired.html", status=410)
+    response = render(request, "mailbox/sent.html", {"receipt": receipt})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _tracked_letter(request) -> Letter | None:
+    tracked = request.session.get(SESSION_TRACKED)
+    if not tracked or tracked.get("until", 0) < timezone.now().timestamp():
+        return None
+    return (
+        Letter.objects.select_related("mailbox")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=LetterReply.objects.filter(status=LetterReply.Status.SIGNED),
+            )
+        )
+        .filter(pk=tracked["id"])
+        .first()
+    )
+
+
+@never_cache
+def track(request):
+    """Number + code → status, public history and signed-off replies."""
+    letter = None
+    form = TrackForm()
+    status = 200
+    if request.method == "POST" and "number" in request.POST:
+        form = TrackForm(request.POST)
+        if form.is_valid():
+            try:
+                letter = services.find_tracked_letter(
+                    form.cleaned_data["number"],
+                    form.cleaned_data["code"],
+                    ip=client_ip(request),
+                )
+            except services.RateLimited as exc:
+                form.add_error(None, str(exc))
+                status = 429
+            else:
+                if letter is None:
+                    form.add_error(None, "信件编号或查询码不正确，请核对后再试。")
+                    status = 404
+                else:
+                    request.session.cycle_key()
+                    request.session[SESSION_TRACKED] = {
+                        "id": letter.pk,
+                        "until": timezone.now().timestamp() + TRACK_SESSION_SECONDS,
+                    }
+                    return redirect("mailbox:track")
+    elif request.method == "GET":
+        letter = _tracked_letter(request)
+    if request.GET.get("leave") is not None:
+        request.session.pop(SESSION_TRACKED, None)
+        letter = None
+    context = {"form": form, "letter": letter}
+    if letter is not None:
+        context.update(
+            events=letter.events.filter(is_public=True),
+            replies=letter.signed_replies,
+            rating_form=RatingForm(),
+            follow_up_form=FollowUpForm(),
+        )
+    response = render(request, "mailbox/track.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def rate(request):
+    letter = _tracked_letter(request)
+    if letter is None:
+        messages.error(request, "查询已超时，请重新输入信件编号和查询码。")
+        return redirect("mailbox:track")
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rate_letter(
+                letter,
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, "感谢您的评价。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, "请选择满意程度。")
+    return redirect("mailbox:track")
+
+
+@require_POST
+def follow_up(request):
+    letter = _tracked_letter(request)
+    if letter is None:
+        messages.error(request, "查询已超时，请重新输入信件编号和查询码。")
+        return redirect("mailbox:track")
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ask_follow_up(letter, question=form.cleaned_data["question"])
+            messages.success(request, "追问已提交，我们将尽快答复。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, "追问内容须为 1—1000 个字。")
+    return redirect("mailbox:track")
+
+
+def published_letters(request):
+    """来信选登: chosen letters with their replies, no personal data."""
+    letters = (
+        Letter.objects.published()
+        .select_related("mailbox")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=LetterReply.objects.filter(status=LetterReply.Status.SIGNED),
+            )
+        )
+        .order_by("-published_at")
+    )
+    page = Paginator(letters, 10).get_page(request.GET.get("page"))
+    return render(request, "mailbox/published_list.html", {"page_obj": page})
+
+
+def published_letter(request, number: str):
+    letter = get_object_or_404(
+        Letter.objects.published().select_related("mailbox"), tracking_number=number
+    )
+    return render(
+        request,
+        "mailbox/published_detail.html",
+        {"letter": letter, "replies": letter.signed_replies},
+    )
+
+
+# Message board ---------------------------------------------------------------------
+
+
+def board(request):
+    """Approved public messages with replies, newest first, paginated."""
+    messages_qs = BoardMessage.objects.public().with_related()
+    category = None
+    category_id = request.GET.get("category", "")
+    if category_id.isdigit():
+        category = BoardCategory.objects.filter(pk=category_id).first()
+        if category:
+            messages_qs = messages_qs.filter(category=category)
+    page = Paginator(messages_qs, 10).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mailbox/board.html",
+        {
+            "page_obj": page,
+            "categories": BoardCategory.objects.all(),
+            "category": category,
+            "report_form": ReportForm(),
+        },
+    )
+
+
+def board_message(request, pk: int):
+    message = get_object_or_404(BoardMessage.objects.public().with_related(), pk=pk)
+    return render(
+        request,
+        "mailbox/board_detail.html",
+        {"message": message, "report_form": ReportForm()},
+    )
+
+
+@login_required
+def board_post(request):
+    if request.method == "POST":
+        form = BoardMessageForm(request.POST)
+        if form.is_valid() and not form.cleaned_data["website"]:
+            data = form.cleaned_data
+            try:
+                services.post_message(
+                    author=request.user,
+                    category=data["category"],
+                    title=data["title"],
+                    body=data["body"],
+                    anonymous=data["anonymous"],
+                )
+            except services.RateLimited as exc:
+                form.add_error(None, str(exc))
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(
+                    None, "；".join(getattr(exc, "messages", None) or [str(exc)])
+                )
+            else:
+                messages.success(request, "留言已提交，审核通过后公开显示。")
+                return redirect("mailbox:board_mine")
+        elif form.is_valid():
+            return redirect("mailbox:board_mine")
+    else:
+        form = BoardMessageForm()
+    return render(request, "mailbox/board_post.html", {"form": form})
+
+
+@login_required
+def board_mine(request):
+    """The author's own messages in every state, with reasons and appeals."""
+    own = BoardMessage.objects.filter(author=request.user).with_related()
+    page = Paginator(own, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mailbox/board_mine.html",
+        {"page_obj": page, "appeal_form": AppealForm()},
+    )
+
+
+@login_required
+@require_POST
+def board_appeal(request, pk: int):
+    message = get_object_or_404(BoardMessage, pk=pk, author=request.user)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_message(
+                message, by=request.user, text=form.cleaned_data["text"]
+            )
+            messages.success(request, "申诉已提交，审核员将重新审核。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, "申诉理由须为 1—500 个字。")
+    return redirect("mailbox:board_mine")
+
+
+@require_POST
+def board_report(request, pk: int):
+    message = BoardMessage.objects.public().filter(pk=pk).first()
+    if message is None:
+        raise Http404
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写举报理由（不超过 200 字）。")
+        return redirect("mailbox:board_message", pk=pk)
+    try:
+        created = services.report_message(
+            message,
+            reason=form.cleaned_data["reason"],
+            reporter=request.user,
+            ip=client_ip(request),
+        )
+    except services.RateLimited as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "举报已收到，我们会尽快核实。" if created else "您已举报过这条留言。",
+        )
+    return redirect("mailbox:board_message", pk=pk)

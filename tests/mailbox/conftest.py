@@ -1,0 +1,141 @@
+"""Mailboxes with a handler and a leader each, and a helper that submits letters."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from PIL import Image
+
+from mailbox import services
+from mailbox.models import Mailbox
+from tests.members.factories import MemberFactory, UserFactory
+
+STRONG = "Str0ng-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path):
+    settings.PORTAL_MAILBOX_FILES_ROOT = tmp_path / "mailbox-files"
+    return settings.PORTAL_MAILBOX_FILES_ROOT
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _staff(username: str, group: str, **fields):
+    user = UserFactory(username=username, email=f"{username}@example.org", **fields)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def handler(db):
+    return _staff("handler1", "信箱办理人")
+
+
+@pytest.fixture
+def other_handler(db):
+    return _staff("handler2", "信箱办理人")
+
+
+@pytest.fixture
+def leader(db):
+    return _staff("leader1", "领导")
+
+
+@pytest.fixture
+def other_leader(db):
+    return _staff("leader2", "领导")
+
+
+@pytest.fixture
+def reviewer(db):
+    return _staff("reviewer1", "审核员")
+
+
+@pytest.fixture
+def mailbox(handler, leader):
+    box = Mailbox.objects.create(name="党委书记信箱", reply_days=5)
+    box.handlers.add(handler)
+    box.leaders.add(leader)
+    return box
+
+
+@pytest.fixture
+def other_mailbox(other_handler, other_leader):
+    box = Mailbox.objects.create(name="总经理信箱", reply_days=5)
+    box.handlers.add(other_handler)
+    box.leaders.add(other_leader)
+    return box
+
+
+@pytest.fixture
+def member(db):
+    return MemberFactory(real_name="孙明")
+
+
+def letter_data(mailbox, **overrides) -> services.LetterData:
+    fields = {
+        "mailbox": mailbox,
+        "letter_type": "consult",
+        "subject": "关于党费缴纳标准的咨询",
+        "content": "请问退休党员的党费按什么基数计算？",
+        "real_name": "李四",
+        "phone": "13812345678",
+        "email": "writer@example.org",
+        "consent_public": True,
+        "privacy_accepted": True,
+    }
+    fields.update(overrides)
+    return services.LetterData(**fields)
+
+
+@pytest.fixture
+def submit(mailbox):
+    """submit(files=[...], **fields) -> (letter, code)."""
+
+    def make(files=(), ip="192.0.2.10", user=None, **fields):
+        box = fields.pop("mailbox", mailbox)
+        return services.submit_letter(
+            letter_data(box, **fields), files=list(files), ip=ip, user=user
+        )
+
+    return make
+
+
+def png_bytes(size=(40, 30), color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes(size=(40, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def pdf_bytes(text: str = "hello") -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def docx_bytes(text: str = "来信附件正文") -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
