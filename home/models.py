@@ -1,25 +1,132 @@
 """The home page and site-wide settings."""
 
 from django.db import models
+from django.urls import NoReverseMatch, reverse
+from modelcluster.fields import ParentalKey
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
+
+from .page_cache import CachedPageMixin
+
+# Sections other apps provide, shown on the home page once their URL exists.
+SECTION_LINKS = [
+    ("政策文件库", "library:index", "查阅党内法规与政策文件"),
+    ("网上党校", "school:index", "在线课程与学习记录"),
+    ("领导信箱", "mailbox:write", "写信反映情况、提出建议"),
+    ("留言板", "mailbox:board", "党员群众交流互动"),
+    ("站内搜索", "search:index", "搜索新闻、文件与课程"),
+]
 
 
-class HomePage(Page):
-    """The site root: a portal front page; sections add their own blocks to it."""
+class HomePage(CachedPageMixin, Page):
+    """The site root: headline carousel, latest news per column, notices, sections."""
 
     intro = RichTextField("导语", blank=True, features=["bold", "link"])
+    carousel_size = models.PositiveSmallIntegerField(
+        "头条轮播条数",
+        default=5,
+        help_text="未挑选头条时,自动展示最新的带封面要闻",
+    )
+    column_size = models.PositiveSmallIntegerField("每个栏目显示条数", default=6)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                InlinePanel("carousel_items", label="头条", max_num=10),
+                FieldPanel("carousel_size"),
+            ],
+            heading="头条轮播",
+        ),
+        FieldPanel("column_size"),
+    ]
 
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
     class Meta:
         verbose_name = "首页"
+
+    def headlines(self):
+        """Editor-picked live articles, or the latest articles with a cover."""
+        from news.models import COVER_IMAGE_SPECS, NewsArticlePage
+
+        picked_ids = [
+            item.article_id for item in self.carousel_items.all() if item.article_id
+        ]
+        articles = NewsArticlePage.objects.published().for_listing(
+            image_specs=COVER_IMAGE_SPECS
+        )
+        if picked_ids:
+            by_id = {a.pk: a for a in articles.filter(pk__in=picked_ids)}
+            return [by_id[pk] for pk in picked_ids if pk in by_id][: self.carousel_size]
+        return list(articles.filter(cover__isnull=False)[: self.carousel_size])
+
+    def column_sections(self):
+        """(column, latest articles) for each column shown on the home page."""
+        from news.models import NewsArticlePage, NewsColumn
+
+        sections = {"list": [], "notices": []}
+        for column in NewsColumn.objects.exclude(
+            home_display=NewsColumn.HomeDisplay.HIDDEN
+        ):
+            articles = list(
+                NewsArticlePage.objects.published()
+                .in_column(column)
+                .only("title", "url_path", "first_published_at", "column_id")[
+                    : self.column_size
+                ]
+            )
+            sections[column.home_display].append((column, articles))
+        return sections
+
+    def section_links(self) -> list[dict]:
+        links = []
+        for title, url_name, description in SECTION_LINKS:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
+            links.append({"title": title, "url": url, "description": description})
+        return links
+
+    def get_context(self, request, *args, **kwargs):
+        from news.models import NewsIndexPage
+
+        context = super().get_context(request, *args, **kwargs)
+        sections = self.column_sections()
+        context.update(
+            headlines=self.headlines(),
+            column_sections=sections["list"],
+            notice_sections=sections["notices"],
+            news_index=NewsIndexPage.objects.live().first(),
+            section_links=self.section_links(),
+        )
+        return context
+
+
+class HomeCarouselItem(Orderable):
+    """One editor-picked headline on the home page."""
+
+    page = ParentalKey(
+        HomePage, on_delete=models.CASCADE, related_name="carousel_items"
+    )
+    article = models.ForeignKey(
+        "news.NewsArticlePage",
+        verbose_name="文章",
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    panels = [FieldPanel("article")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "头条"
+        verbose_name_plural = "头条"
 
 
 class LinkBlock(blocks.StructBlock):

@@ -36,3 +36,5 @@ if not env("ELASTICSEARCH_URL", default=""):
     }
 PORTAL_FIELD_ENCRYPTION_KEY = "test-field-key-0123456789abcdef"
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# news/home: tests that check the page cache switch it on themselves.
+PORTAL_PAGE_CACHE_SECONDS = 0

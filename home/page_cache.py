@@ -1,0 +1,104 @@
+"""Full-page cache for anonymous readers, purged whenever published content changes.
+
+Pages opt in (``CachedPageMixin``); the middleware answers later anonymous GETs for the
+same URL from the cache without touching the database. Every publish, unpublish, move
+or delete bumps one generation number, so no reader ever sees a page older than the
+last publish.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+GENERATION_KEY = "pagecache:generation"
+BYPASS_COOKIES = ("messages",)
+KEPT_QUERY_PARAMS = ("page",)
+STORED_HEADERS = ("Content-Type", "Content-Language", "Link")
+
+
+def cache_seconds() -> int:
+    return getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 0)
+
+
+def purge_all() -> None:
+    """Make every cached page stale at once (new generation)."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        if not cache.add(GENERATION_KEY, generation, None):
+            generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def is_anonymous_request(request) -> bool:
+    """A plain reader: GET/HEAD, no session, no pending messages."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies:
+        return False
+    return not any(name in cookies for name in BYPASS_COOKIES)
+
+
+def cache_key(request) -> str:
+    """Host, path and the query parameters pages use; tracking parameters are ignored
+    (WeChat appends ?from=...&isappinstalled=0 to shared links)."""
+    kept = "&".join(
+        f"{name}={request.GET[name]}"
+        for name in KEPT_QUERY_PARAMS
+        if name in request.GET
+    )
+    return f"pagecache:{_generation()}:{request.get_host()}:{request.path}?{kept}"
+
+
+def mark_cacheable(request, response):
+    """Called by pages: allow the middleware to store this response."""
+    if is_anonymous_request(request) and not request.user.is_authenticated:
+        response.portal_cacheable = True
+    return response
+
+
+class CachedPageMixin:
+    """Page mixin: anonymous responses of this page type go into the page cache."""
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        return mark_cacheable(request, response)
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and store pages that opted in, for anonymous GET requests."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seconds = cache_seconds()
+        if seconds <= 0 or not is_anonymous_request(request):
+            return self.get_response(request)
+        key = cache_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            content, headers = stored
+            response = HttpResponse(content)
+            for name, value in headers.items():
+                response[name] = value
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if (
+            getattr(response, "portal_cacheable", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
+            headers = {h: response[h] for h in STORED_HEADERS if h in response}
+            cache.set(key, (response.content, headers), seconds)
+            response["X-Page-Cache"] = "miss"
+        return response

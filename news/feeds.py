@@ -1,0 +1,92 @@
+"""RSS 2.0 feeds: all news and one per column."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Rss201rev2Feed
+from wagtail.models import Site
+
+from .models import NewsArticlePage, NewsColumn, NewsIndexPage
+
+FEED_SIZE = 30
+
+
+class NewsFeed(Feed):
+    """The latest published news of the whole portal."""
+
+    feed_type = Rss201rev2Feed
+    language = "zh-cn"
+
+    def get_object(self, request, *args, **kwargs):
+        self.request = request
+        return None
+
+    def _index(self):
+        return NewsIndexPage.objects.live().first()
+
+    def title(self, obj):
+        site = Site.find_for_request(self.request)
+        return f"{site.site_name if site else ''} - 新闻中心".strip(" -")
+
+    def link(self, obj):
+        index = self._index()
+        return index.get_url(self.request) if index else "/"
+
+    def description(self, obj):
+        return "党建工作要闻、基层动态与通知公告"
+
+    def _articles(self):
+        return NewsArticlePage.objects.published().select_related("column", "branch")
+
+    def items(self, obj):
+        return self._articles()[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.plain_summary
+
+    def item_link(self, item):
+        return item.get_url(self.request)
+
+    def item_guid(self, item):
+        return self.request.build_absolute_uri(item.get_url(self.request))
+
+    item_guid_is_permalink = True
+
+    def item_pubdate(self, item):
+        return item.first_published_at
+
+    def item_updateddate(self, item):
+        return item.last_published_at
+
+    def item_author_name(self, item):
+        return item.author or None
+
+    def item_categories(self, item):
+        return [item.column.name]
+
+
+class ColumnFeed(NewsFeed):
+    """The latest news of one column."""
+
+    def get_object(self, request, slug):
+        self.request = request
+        return get_object_or_404(NewsColumn, slug=slug)
+
+    def title(self, obj):
+        return f"{super().title(obj)} - {obj.name}"
+
+    def link(self, obj):
+        index = self._index()
+        if not index:
+            return "/"
+        return index.get_url(self.request) + index.reverse_subpage(
+            "column", args=[obj.slug]
+        )
+
+    def description(self, obj):
+        return obj.description or f"{obj.name}栏目最新文章"
+
+    def items(self, obj):
+        return self._articles().filter(column=obj)[:FEED_SIZE]
