@@ -53,10 +53,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("mailbox", "sensitiveword"),
         "mailbox.publish_letters",
         "mailbox.view_letter_statistics",
+        # news
+        *_crud("news", "newscolumn"),
+        *_crud("news", "newstag"),
+        "news.view_publishing_stats",
     ],
-    PUBLICIST: [*_ADMIN_ACCESS],
+    PUBLICIST: [*_ADMIN_ACCESS, "news.view_publishing_stats"],
     REVIEWER: [
         *_ADMIN_ACCESS,
+        "news.view_publishing_stats",
+        "news.view_newscolumn",
         "mailbox.moderate_boardmessage",
         *_crud("mailbox", "sensitiveword"),
     ],
