@@ -19,6 +19,7 @@ DEPLOY_ENV = {
 def _manage(*args, env):
     clean = {k: v for k, v in os.environ.items() if k not in DEPLOY_ENV}
     clean.pop("DATABASE_URL", None)
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
