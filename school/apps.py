@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class SchoolConfig(AppConfig):
     name = "school"
     verbose_name = "网上党校"
+
+    def ready(self):
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()
+        try:
+            from search import registry
+        except ImportError:
+            return
+        from .search_sources import register_sources
+
+        register_sources(registry)

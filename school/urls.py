@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "school"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("progress/", views.heartbeat, name="heartbeat"),
+    path("me/", views.my_study, name="me"),
+    path(
+        "videos/<int:pk>/<str:token>/<path:name>",
+        views.video_file,
+        name="video_file",
+    ),
+]

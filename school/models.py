@@ -1,0 +1,449 @@
+"""Videos, courses and lessons, and what members watched of them."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from members.models import Member, Organization
+
+from . import progress
+
+
+def source_upload_path(instance: Video, filename: str) -> str:
+    """Stored sources get a random name and an extension from their probed container."""
+    extension = instance.source_extension or "bin"
+    return f"school/sources/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class VideoQuerySet(models.QuerySet):
+    def ready(self):
+        return self.filter(status=Video.Status.READY)
+
+    def stalled(self, stall_seconds: int):
+        """Transcodes whose progress has not moved for stall_seconds (a dead worker)."""
+        cutoff = timezone.now() - datetime.timedelta(seconds=stall_seconds)
+        return self.filter(status=Video.Status.PROCESSING).filter(
+            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+        )
+
+
+class Video(index.Indexed, models.Model):
+    """An uploaded video and the streamable files made from it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        PROCESSING = "processing", "转码中"
+        READY = "ready", "已就绪"
+        FAILED = "failed", "失败"
+
+    title = models.CharField("标题", max_length=200)
+    source = models.FileField("视频文件", upload_to=source_upload_path, max_length=255)
+    source_size = models.BigIntegerField("文件大小", default=0, editable=False)
+    source_extension = models.CharField(max_length=8, blank=True, editable=False)
+    container = models.CharField("容器格式", max_length=20, blank=True, editable=False)
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    progress_percent = models.PositiveSmallIntegerField("进度", default=0)
+    error = models.TextField("失败原因", blank=True)
+    duration = models.FloatField("时长（秒）", null=True, blank=True)
+    width = models.PositiveIntegerField("宽", null=True, blank=True)
+    height = models.PositiveIntegerField("高", null=True, blank=True)
+    video_codec = models.CharField("视频编码", max_length=30, blank=True)
+    audio_codec = models.CharField("音频编码", max_length=30, blank=True)
+    output_dir = models.CharField(max_length=255, blank=True, editable=False)
+    hls_master = models.CharField("HLS 主播放列表", max_length=255, blank=True)
+    mp4_fallback = models.CharField("MP4 备用文件", max_length=255, blank=True)
+    poster = models.CharField("封面帧", max_length=255, blank=True)
+    thumbnails = models.JSONField("缩略图", default=list, blank=True)
+    renditions = models.JSONField("清晰度", default=list, blank=True)
+    # A transcode run owns the video while its lease is current; progress refreshes
+    # heartbeat_at, so a run whose worker died is recognised and re-queued.
+    lease = models.CharField(max_length=32, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="上传人",
+        editable=False,
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = VideoQuerySet.as_manager()
+
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        verbose_name = "视频"
+        verbose_name_plural = "视频"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def status_label(self) -> str:
+        if self.status == self.Status.PROCESSING:
+            return f"转码中 {self.progress_percent}%"
+        return self.get_status_display()
+
+    def file_url(self, name: str) -> str:
+        """URL of one transcoded file, served by school.views.video_file."""
+        if not name:
+            return ""
+        return reverse("school:video_file", args=[self.pk, self.output_dir_token, name])
+
+    @property
+    def output_dir_token(self) -> str:
+        return self.output_dir.rsplit("/", 1)[-1] if self.output_dir else ""
+
+    @property
+    def hls_url(self) -> str:
+        return self.file_url(self.hls_master)
+
+    @property
+    def mp4_url(self) -> str:
+        return self.file_url(self.mp4_fallback)
+
+    @property
+    def poster_url(self) -> str:
+        return self.file_url(self.poster)
+
+    @property
+    def thumbnail_urls(self) -> list[str]:
+        return [self.file_url(name) for name in self.thumbnails]
+
+
+class CourseCategory(models.Model):
+    """A shelf of the course catalogue, e.g. 党的理论 or 党规党纪."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    sort_order = models.IntegerField("排序", default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("sort_order")]
+
+    class Meta:
+        verbose_name = "课程分类"
+        verbose_name_plural = "课程分类"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SchoolIndexPage(Page):
+    """The course catalogue (网上党校): categories, filters, the member's own study."""
+
+    intro = RichTextField("简介", blank=True, features=["bold", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["school.CoursePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "网上党校"
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import catalogue_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalogue_context(self, request))
+        return context
+
+
+class CoursePageQuerySet(models.QuerySet):
+    pass
+
+
+class CoursePage(Page):
+    """A course: ordered lessons, an audience and its 学时."""
+
+    class Kind(models.TextChoices):
+        REQUIRED = "required", "必修"
+        ELECTIVE = "elective", "选修"
+
+    summary = models.TextField("简介", blank=True)
+    cover = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="封面",
+    )
+    lecturer = models.CharField("主讲人", max_length=100, blank=True)
+    category = models.ForeignKey(
+        CourseCategory,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+        verbose_name="分类",
+    )
+    kind = models.CharField(
+        "类型", max_length=10, choices=Kind.choices, default=Kind.REQUIRED
+    )
+    audience_all = models.BooleanField(
+        "面向全体党员", default=True, help_text="不勾选时只面向下面选中的党组织"
+    )
+    audience_organizations = ParentalManyToManyField(
+        Organization,
+        blank=True,
+        related_name="+",
+        verbose_name="面向的党组织",
+        help_text="包含其下级组织",
+    )
+    credit_hours = models.DecimalField(
+        "学时",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="留空时按视频总时长计：30 分钟及以上 1 学时，15–30 分钟 0.5 学时，"
+        "15 分钟以下 0.25 学时",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("cover"),
+        FieldRowPanel([FieldPanel("lecturer"), FieldPanel("category")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("credit_hours")]),
+        MultiFieldPanel(
+            [FieldPanel("audience_all"), FieldPanel("audience_organizations")],
+            heading="学习对象",
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("lecturer"),
+    ]
+    parent_page_types = ["school.SchoolIndexPage"]
+    subpage_types = ["school.LessonPage"]
+
+    class Meta:
+        verbose_name = "课程"
+        verbose_name_plural = "课程"
+
+    @cached_property
+    def lessons(self) -> list[LessonPage]:
+        return list(
+            LessonPage.objects.child_of(self)
+            .live()
+            .select_related("video")
+            .order_by("path")
+        )
+
+    @property
+    def total_duration(self) -> float:
+        return sum((lesson.duration or 0) for lesson in self.lessons)
+
+    @property
+    def effective_credit_hours(self) -> Decimal:
+        """The 学时 a completion earns: the override, else the default from duration."""
+        if self.credit_hours is not None:
+            return self.credit_hours
+        return progress.credit_hours(
+            self.total_duration, settings.PORTAL_SCHOOL_CREDIT_RULES
+        )
+
+    def is_for(self, member: Member | None) -> bool:
+        """Whether the course is meant for the member (by audience)."""
+        if self.audience_all or member is None:
+            return self.audience_all
+        paths = [org.path for org in self.audience_organizations.all()]
+        return any(member.organization.path.startswith(path) for path in paths)
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import course_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_context(self, request))
+        return context
+
+
+class LessonPage(Page):
+    """One lesson of a course: a video, optional slides/attachments and transcript."""
+
+    video = models.ForeignKey(
+        Video,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+        verbose_name="视频",
+    )
+    summary = models.TextField("简介", blank=True)
+    attachments = StreamField(
+        [("document", DocumentChooserBlock(label="文件"))],
+        blank=True,
+        verbose_name="课件与附件",
+    )
+    transcript = RichTextField(
+        "文字稿", blank=True, features=["h3", "bold", "ol", "ul"]
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("video"),
+        FieldPanel("summary"),
+        FieldPanel("attachments"),
+        FieldPanel("transcript"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("transcript"),
+    ]
+    parent_page_types = ["school.CoursePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "课时"
+        verbose_name_plural = "课时"
+
+    @property
+    def duration(self) -> float | None:
+        return self.video.duration if self.video_id and self.video else None
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import lesson_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_context(self, request))
+        return context
+
+
+class LessonProgressQuerySet(models.QuerySet):
+    def for_member(self, member: Member):
+        return self.filter(member=member)
+
+
+class LessonProgress(models.Model):
+    """What one member watched of one lesson: merged intervals, position, completion."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name="党员"
+    )
+    lesson = models.ForeignKey(
+        LessonPage, on_delete=models.CASCADE, related_name="+", verbose_name="课时"
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.CASCADE, related_name="+", verbose_name="课程"
+    )
+    intervals = models.JSONField(default=list)
+    watched_seconds = models.FloatField("已学秒数", default=0)
+    last_position = models.FloatField("上次位置", default=0)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    last_beat_at = models.DateTimeField(null=True, blank=True)
+    # While playing, a lesson accrues time until this moment; another lesson of the
+    # same member earns nothing before it passes.
+    accruing_until = models.DateTimeField(null=True, blank=True)
+
+    objects = LessonProgressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "学习进度"
+        verbose_name_plural = "学习进度"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "lesson"], name="school_progress_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["member", "accruing_until"]),
+            models.Index(fields=["member", "course"]),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id}/{self.lesson_id}: {self.watched_seconds:.0f}s"
+
+
+class CourseCompletion(models.Model):
+    """A member finished every lesson of a course: the 学时 it earned, when."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name="党员"
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.CASCADE, related_name="+", verbose_name="课程"
+    )
+    completed_at = models.DateTimeField("完成时间", default=timezone.now)
+    year = models.PositiveSmallIntegerField("年度")
+    credit_hours = models.DecimalField("学时", max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = "课程完成记录"
+        verbose_name_plural = "课程完成记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "course"], name="school_course_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["member", "year"]),
+            models.Index(fields=["year", "course"]),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id}/{self.course_id} {self.year}"
+
+
+class StudyDay(models.Model):
+    """Seconds of new video a member watched on one day (for charts and participation)."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name="党员"
+    )
+    day = models.DateField("日期")
+    seconds = models.FloatField("秒数", default=0)
+
+    class Meta:
+        verbose_name = "每日学习时长"
+        verbose_name_plural = "每日学习时长"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "day"], name="school_day_once")
+        ]
+        indexes = [models.Index(fields=["day", "member"])]
+
+    def __str__(self):
+        return f"{self.member_id} {self.day}"
+
+
+class StudyReport(models.Model):
+    """No table: carries the permission to see study statistics."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_study_report", "查看学习统计")]
+
+    def __str__(self):
+        return "学习统计"

@@ -1,0 +1,166 @@
+/* Lesson player: HLS (hls.js, native HLS, then MP4), quality switch, resume, heartbeats.
+ *
+ * Watched time is measured here as intervals of continuous playback; seeking closes an
+ * interval, so dragging the bar earns nothing. The server merges intervals and bounds
+ * each heartbeat's credit by its own clock.
+ */
+(function () {
+  "use strict";
+
+  var box = document.getElementById("player");
+  if (!box) return;
+  var video = document.getElementById("lesson-video");
+  var quality = document.getElementById("quality");
+  var statusEl = document.getElementById("player-status");
+  var tokenInput = box.querySelector("input[name=csrfmiddlewaretoken]");
+  var csrfToken = tokenInput ? tokenInput.value : "";
+  var lessonId = box.dataset.lesson;
+  var hlsUrl = box.dataset.hls;
+  var mp4Url = box.dataset.mp4;
+  var resumeAt = parseFloat(box.dataset.resume) || 0;
+  var heartbeatUrl = box.dataset.heartbeatUrl;
+  var heartbeatMs = (parseInt(box.dataset.heartbeatSeconds, 10) || 10) * 1000;
+  var tracking = box.dataset.track === "1";
+  var hls = null;
+
+  function useMp4() {
+    if (hls) { hls.destroy(); hls = null; }
+    quality.disabled = true;
+    video.src = mp4Url;
+    box.dataset.engine = "mp4";
+  }
+
+  function setupQuality(levels) {
+    quality.innerHTML = "";
+    var auto = document.createElement("option");
+    auto.value = "-1";
+    auto.textContent = "自动";
+    quality.appendChild(auto);
+    levels.forEach(function (level, index) {
+      var option = document.createElement("option");
+      option.value = String(index);
+      option.textContent = level.height + "p";
+      quality.appendChild(option);
+    });
+    quality.disabled = levels.length < 2;
+    quality.addEventListener("change", function () {
+      if (hls) hls.currentLevel = parseInt(quality.value, 10);
+    });
+  }
+
+  if (window.Hls && window.Hls.isSupported()) {
+    hls = new window.Hls({ startPosition: resumeAt > 0 ? resumeAt : -1, capLevelToPlayerSize: true });
+    hls.on(window.Hls.Events.MANIFEST_PARSED, function (event, data) { setupQuality(data.levels); });
+    hls.on(window.Hls.Events.ERROR, function (event, data) {
+      if (data.fatal) useMp4();
+    });
+    hls.loadSource(hlsUrl);
+    hls.attachMedia(video);
+    box.dataset.engine = "hls.js";
+  } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    video.src = hlsUrl;
+    box.dataset.engine = "native";
+  } else {
+    useMp4();
+  }
+  video.addEventListener("error", function () {
+    if (box.dataset.engine !== "mp4") useMp4();
+  });
+
+  var resumed = false;
+  video.addEventListener("loadedmetadata", function () {
+    if (resumed) return;
+    resumed = true;
+    var duration = video.duration || parseFloat(box.dataset.duration) || 0;
+    if (resumeAt > 1 && resumeAt < duration - 3 && Math.abs(video.currentTime - resumeAt) > 1) {
+      video.currentTime = resumeAt;
+    }
+  });
+
+  if (!tracking) return;
+
+  /* Intervals of continuous playback not yet acknowledged by the server. */
+  var pending = [];
+  var openStart = null;
+  var lastTime = null;
+
+  function closeInterval() {
+    if (openStart !== null && lastTime !== null && lastTime > openStart) {
+      pending.push([openStart, lastTime]);
+    }
+    openStart = null;
+    lastTime = null;
+  }
+
+  video.addEventListener("timeupdate", function () {
+    var now = video.currentTime;
+    if (video.seeking || video.paused) { closeInterval(); return; }
+    var rate = Math.max(1, video.playbackRate || 1);
+    if (lastTime !== null && now > lastTime && now - lastTime <= 1.5 * rate) {
+      lastTime = now;
+    } else {
+      closeInterval();
+      openStart = now;
+      lastTime = now;
+    }
+  });
+  video.addEventListener("seeking", closeInterval);
+
+  function takePayload(playing) {
+    var current = lastTime;
+    closeInterval();
+    if (playing && current !== null) { openStart = current; lastTime = current; }
+    var intervals = pending;
+    pending = [];
+    return { lesson: lessonId, position: video.currentTime, intervals: intervals, playing: playing };
+  }
+
+  function showState(data) {
+    if (!data || !data.duration) return;
+    var percent = Math.min(100, Math.floor((data.watched_seconds * 100) / data.duration));
+    var text = "已学 " + percent + "%";
+    if (data.completed) text += " · 已完成";
+    if (!data.accruing) text += " · 其他课时正在计时";
+    statusEl.textContent = text;
+    box.dataset.watched = String(data.watched_seconds);
+  }
+
+  var inFlight = false;
+  function send(playing) {
+    if (inFlight) return;
+    var payload = takePayload(playing);
+    inFlight = true;
+    fetch(heartbeatUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (data) {
+      showState(data);
+      box.dataset.beats = String((parseInt(box.dataset.beats || "0", 10) || 0) + 1);
+    }).catch(function () {
+      pending = payload.intervals.concat(pending);
+    }).then(function () { inFlight = false; });
+  }
+
+  function beacon() {
+    var payload = takePayload(false);
+    var body = new URLSearchParams();
+    body.append("csrfmiddlewaretoken", csrfToken);
+    body.append("data", JSON.stringify(payload));
+    if (!(navigator.sendBeacon && navigator.sendBeacon(heartbeatUrl, body))) {
+      pending = payload.intervals.concat(pending);
+    }
+  }
+
+  setInterval(function () { if (!video.paused && !video.ended) send(true); }, heartbeatMs);
+  video.addEventListener("pause", function () { send(false); });
+  video.addEventListener("ended", function () { send(false); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") beacon();
+  });
+  window.addEventListener("pagehide", beacon);
+})();

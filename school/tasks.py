@@ -1,0 +1,11 @@
+"""Background jobs of the party school."""
+
+from django_tasks import task
+
+from . import services
+
+
+@task(queue_name="video")
+def transcode_video(video_id: int) -> str:
+    """Transcode a video into HLS + MP4; safe to run twice (the second run skips)."""
+    return services.transcode_video(video_id)

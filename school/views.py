@@ -1,0 +1,398 @@
+"""Pages' contexts, the heartbeat endpoint, 我的学习 and transcoded-file serving."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import mimetypes
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from .models import (
+    CourseCategory,
+    CourseCompletion,
+    CoursePage,
+    LessonPage,
+    LessonProgress,
+    SchoolIndexPage,
+    StudyDay,
+    Video,
+)
+from .services import media_root, record_heartbeat
+from .stats import member_year_summary
+
+MAX_INTERVALS_PER_BEAT = 200
+
+
+def member_of(request):
+    """The logged-in user's Member profile, or None."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.member
+    except Exception:
+        return None
+
+
+def login_url_for(request) -> str:
+    return f"{settings.WAGTAIL_FRONTEND_LOGIN_URL}?next={request.get_full_path()}"
+
+
+# ---- page contexts ----------------------------------------------------------------
+
+
+def catalogue_context(index: SchoolIndexPage, request) -> dict:
+    """Courses under the catalogue, filtered by category, kind, text and audience."""
+    member = member_of(request)
+    courses = (
+        CoursePage.objects.child_of(index)
+        .live()
+        .select_related("category", "cover")
+        .prefetch_related("audience_organizations")
+        .order_by("-first_published_at", "-pk")
+    )
+    category = request.GET.get("category", "")
+    kind = request.GET.get("kind", "")
+    text = request.GET.get("q", "").strip()[:50]
+    mine = request.GET.get("mine") == "1"
+    if category.isdigit():
+        courses = courses.filter(category_id=int(category))
+    if kind in CoursePage.Kind.values:
+        courses = courses.filter(kind=kind)
+    if text:
+        courses = courses.filter(title__icontains=text)
+    courses = list(courses)
+    if mine and member:
+        courses = [course for course in courses if course.is_for(member)]
+    lesson_counts: dict[str, int] = {}
+    for path in (
+        LessonPage.objects.live().descendant_of(index).values_list("path", flat=True)
+    ):
+        parent = path[: -LessonPage.steplen]
+        lesson_counts[parent] = lesson_counts.get(parent, 0) + 1
+    completed_ids: set[int] = set()
+    started_ids: set[int] = set()
+    if member:
+        completed_ids = set(
+            CourseCompletion.objects.filter(member=member).values_list(
+                "course_id", flat=True
+            )
+        )
+        started_ids = set(
+            LessonProgress.objects.filter(member=member)
+            .values_list("course_id", flat=True)
+            .distinct()
+        )
+    for course in courses:
+        course.lesson_count = lesson_counts.get(course.path, 0)
+        if course.pk in completed_ids:
+            course.member_state = "已完成"
+        elif course.pk in started_ids:
+            course.member_state = "学习中"
+        else:
+            course.member_state = ""
+    paginator = Paginator(courses, 12)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    return {
+        "courses": page_obj,
+        "categories": CourseCategory.objects.all(),
+        "kinds": CoursePage.Kind.choices,
+        "filters": {"category": category, "kind": kind, "q": text, "mine": mine},
+        "member": member,
+        "my_study_url": reverse("school:me"),
+    }
+
+
+def course_context(course: CoursePage, request) -> dict:
+    """Lessons with the member's progress on each."""
+    member = member_of(request)
+    lessons = course.lessons
+    progress_by_lesson = {}
+    completion = None
+    if member:
+        progress_by_lesson = {
+            row.lesson_id: row
+            for row in LessonProgress.objects.filter(
+                member=member, lesson_id__in=[lesson.pk for lesson in lessons]
+            ).only("lesson_id", "watched_seconds", "completed_at", "last_position")
+        }
+        completion = CourseCompletion.objects.filter(
+            member=member, course=course
+        ).first()
+    rows = []
+    done = 0
+    for lesson in lessons:
+        row = progress_by_lesson.get(lesson.pk)
+        duration = lesson.duration or 0
+        percent = (
+            int(min(100, (row.watched_seconds / duration) * 100))
+            if row and duration
+            else 0
+        )
+        if row and row.completed_at:
+            done += 1
+        rows.append({"lesson": lesson, "progress": row, "percent": percent})
+    return {
+        "lesson_rows": rows,
+        "lessons_done": done,
+        "member": member,
+        "completion": completion,
+        "course_percent": int(done * 100 / len(lessons)) if lessons else 0,
+        "login_url": login_url_for(request),
+        "is_for_member": course.is_for(member) if member else None,
+    }
+
+
+def lesson_context(lesson: LessonPage, request) -> dict:
+    """The player's configuration and where this member left off."""
+    member = member_of(request)
+    course = lesson.get_parent().specific
+    siblings = course.lessons
+    ids = [item.pk for item in siblings]
+    position = ids.index(lesson.pk) if lesson.pk in ids else -1
+    row = None
+    if member:
+        row = (
+            LessonProgress.objects.filter(member=member, lesson=lesson)
+            .only("last_position", "watched_seconds", "completed_at")
+            .first()
+        )
+    video = lesson.video
+    return {
+        "course": course,
+        "member": member,
+        "video": video,
+        "video_ready": bool(video and video.is_ready),
+        "progress": row,
+        "resume_at": row.last_position if row else 0,
+        "previous_lesson": siblings[position - 1] if position > 0 else None,
+        "next_lesson": siblings[position + 1]
+        if 0 <= position < len(siblings) - 1
+        else None,
+        "heartbeat_url": reverse("school:heartbeat"),
+        "heartbeat_seconds": settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS,
+        "login_url": login_url_for(request),
+        "watched_percent": int(min(100, row.watched_seconds * 100 / video.duration))
+        if row and video and video.duration
+        else 0,
+    }
+
+
+# ---- heartbeat --------------------------------------------------------------------
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@never_cache
+def heartbeat(request):
+    """POST the player's watched intervals: JSON (fetch) or form-encoded (sendBeacon)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not request.user.is_authenticated:
+        return _error("请先登录。", 401)
+    member = member_of(request)
+    if member is None:
+        return _error("只有党员账号记录学习进度。", 403)
+    try:
+        if request.content_type == "application/json":
+            payload = json.loads(request.body or b"{}")
+        else:
+            payload = json.loads(request.POST.get("data") or "{}")
+        lesson_id = int(payload["lesson"])
+        position = float(payload.get("position") or 0)
+        intervals = payload.get("intervals") or []
+        playing = bool(payload.get("playing"))
+    except (ValueError, TypeError, KeyError):
+        return _error("进度数据格式不正确。", 400)
+    if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_BEAT:
+        return _error("进度数据格式不正确。", 400)
+    lesson = (
+        LessonPage.objects.live()
+        .filter(pk=lesson_id)
+        .select_related("video")
+        .only("pk", "path", "depth", "video__duration", "video__status")
+        .first()
+    )
+    if lesson is None:
+        return _error("课时不存在。", 404)
+    if not lesson.video_id or lesson.video.status != Video.Status.READY:
+        return _error("视频处理中，暂不记录进度。", 409)
+    outcome = record_heartbeat(
+        member, lesson, intervals=intervals, position=position, playing=playing
+    )
+    return JsonResponse(
+        {
+            "watched_seconds": outcome.watched_seconds,
+            "duration": outcome.duration,
+            "last_position": outcome.last_position,
+            "completed": outcome.completed,
+            "accruing": outcome.accruing,
+            "course_completed": outcome.course_completed,
+        }
+    )
+
+
+# ---- 我的学习 ---------------------------------------------------------------------
+
+
+@login_required
+def my_study(request):
+    """The member's courses in progress and completed, 学时 against target, weekly chart."""
+    member = member_of(request)
+    if member is None:
+        return render(request, "school/my_study.html", {"no_member": True}, status=403)
+    today = timezone.localdate()
+    summary = member_year_summary(member, today.year)
+    completions = list(
+        CourseCompletion.objects.filter(member=member)
+        .select_related("course")
+        .order_by("-completed_at")
+    )
+    completed_ids = {item.course_id for item in completions}
+    in_progress = []
+    started = (
+        LessonProgress.objects.filter(member=member)
+        .exclude(course_id__in=completed_ids)
+        .values("course_id")
+        .annotate(done=Sum("watched_seconds"))
+    )
+    started_ids = [row["course_id"] for row in started]
+    courses = CoursePage.objects.live().filter(pk__in=started_ids).specific()
+    done_lessons = {}
+    for row in LessonProgress.objects.filter(
+        member=member, course_id__in=started_ids, completed_at__isnull=False
+    ).values_list("course_id", flat=True):
+        done_lessons[row] = done_lessons.get(row, 0) + 1
+    for course in courses:
+        total = len(course.lessons)
+        in_progress.append(
+            {
+                "course": course,
+                "done": done_lessons.get(course.pk, 0),
+                "total": total,
+                "percent": int(done_lessons.get(course.pk, 0) * 100 / total)
+                if total
+                else 0,
+            }
+        )
+    weeks = weekly_minutes(member, today)
+    peak = max((week["minutes"] for week in weeks), default=0) or 1
+    for week in weeks:
+        week["height"] = round(week["minutes"] * 100 / peak)
+    return render(
+        request,
+        "school/my_study.html",
+        {
+            "member": member,
+            "summary": summary,
+            "completions": completions,
+            "in_progress": in_progress,
+            "weeks": weeks,
+            "catalogue": SchoolIndexPage.objects.live().first(),
+        },
+    )
+
+
+def weekly_minutes(member, today: datetime.date, weeks: int = 12) -> list[dict]:
+    """Minutes studied in each of the last `weeks` weeks (Monday to Sunday)."""
+    this_monday = today - datetime.timedelta(days=today.weekday())
+    first = this_monday - datetime.timedelta(weeks=weeks - 1)
+    totals = [0.0] * weeks
+    for day, seconds in StudyDay.objects.filter(
+        member=member, day__gte=first
+    ).values_list("day", "seconds"):
+        totals[(day - first).days // 7] += seconds
+    return [
+        {
+            "start": first + datetime.timedelta(weeks=index),
+            "minutes": round(total / 60),
+        }
+        for index, total in enumerate(totals)
+    ]
+
+
+# ---- transcoded files ---------------------------------------------------------------
+
+SAFE_NAME = re.compile(r"^(?:\d{3,4}p/)?[a-z0-9_-]+\.(m3u8|ts|mp4|jpg)$")
+CONTENT_TYPES = {
+    "m3u8": "application/vnd.apple.mpegurl",
+    "ts": "video/mp2t",
+    "mp4": "video/mp4",
+    "jpg": "image/jpeg",
+}
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 256 * 1024
+
+
+@login_required
+def video_file(request, pk: int, token: str, name: str):
+    """Serve one transcoded file with a fixed content type, with byte ranges for seeking."""
+    match = SAFE_NAME.match(name)
+    if not match:
+        raise Http404
+    video = Video.objects.filter(pk=pk).only("output_dir", "status").first()
+    if video is None or not video.output_dir or video.output_dir_token != token:
+        raise Http404
+    path = media_root() / video.output_dir / name
+    if not path.is_file():
+        raise Http404
+    content_type = CONTENT_TYPES[match.group(1)] or mimetypes.types_map[".bin"]
+    size = path.stat().st_size
+    start, end = 0, size - 1
+    status = 200
+    header = request.headers.get("Range", "")
+    range_match = RANGE.match(header) if header else None
+    if range_match and (range_match.group(1) or range_match.group(2)):
+        first, last = range_match.groups()
+        if first:
+            start = int(first)
+            end = min(int(last), size - 1) if last else size - 1
+        else:
+            start = max(0, size - int(last))
+        if start > end or start >= size:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        status = 206
+    response = StreamingHttpResponse(
+        _read_range(path, start, end - start + 1),
+        status=status,
+        content_type=content_type,
+    )
+    response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def _read_range(path: Path, start: int, length: int):
+    with path.open("rb") as handle:
+        handle.seek(start)
+        while length > 0:
+            chunk = handle.read(min(CHUNK, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk

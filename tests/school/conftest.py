@@ -1,0 +1,124 @@
+"""School fixtures: tiny clips generated with ffmpeg's lavfi sources, courses, members."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.members.factories import MemberFactory
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+
+
+def make_clip(
+    path: Path,
+    *,
+    seconds: float = 2,
+    size: str = "320x240",
+    audio: bool = True,
+    rate: int = 25,
+) -> Path:
+    """Write a test clip (testsrc2 picture, sine tone) with ffmpeg."""
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s={size}:r={rate}:d={seconds}",
+    ]
+    if audio:
+        args += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:d={seconds}",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ]
+    args += [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
+    ]
+    subprocess.run(args, check=True, timeout=120)
+    return path
+
+
+@pytest.fixture(scope="session")
+def clip_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(clip_dir):
+    """A 2 s 320x240 H.264/AAC MP4."""
+    return make_clip(clip_dir / "tiny.mp4")
+
+
+@pytest.fixture(scope="session")
+def clip_540(clip_dir):
+    """A 3 s 960x540 clip: two HLS rungs (360p, 540p)."""
+    return make_clip(clip_dir / "c540.mp4", seconds=3, size="960x540")
+
+
+@pytest.fixture
+def member(db):
+    return MemberFactory()
+
+
+@pytest.fixture
+def school_index(home_page):
+    from school.models import SchoolIndexPage
+
+    index = SchoolIndexPage(title="网上党校", slug="school", show_in_menus=True)
+    home_page.add_child(instance=index)
+    return index
+
+
+def ready_video(duration: float = 100.0, title: str = "视频"):
+    """A Video row marked ready without transcoding (for progress rules)."""
+    from school.models import Video
+
+    return Video.objects.create(
+        title=title,
+        source="school/sources/none.mp4",
+        status=Video.Status.READY,
+        duration=duration,
+        output_dir="school/videos/x-abc",
+        hls_master="master.m3u8",
+        mp4_fallback="fallback.mp4",
+    )
+
+
+@pytest.fixture
+def course_with_lessons(school_index):
+    """A required course with two ready 100 s lessons."""
+    from school.models import CoursePage, LessonPage
+
+    course = CoursePage(title="党章学习", slug="dangzhang", summary="学习党章")
+    school_index.add_child(instance=course)
+    lessons = []
+    for number in (1, 2):
+        lesson = LessonPage(
+            title=f"第{number}讲",
+            slug=f"l{number}",
+            video=ready_video(100, f"视频{number}"),
+        )
+        course.add_child(instance=lesson)
+        lessons.append(lesson)
+    return course, lessons
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Each test writes uploads and transcodes into its own media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
