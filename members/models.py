@@ -15,7 +15,9 @@ class OrganizationQuerySet(MP_NodeQuerySet):
 
 
 class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
-    pass
+    def get_queryset(self):
+        # MP_NodeManager hard-codes MP_NodeQuerySet; keep ours (and its tree order).
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Organization(MP_Node):

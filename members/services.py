@@ -189,6 +189,8 @@ def update_organization(
 ) -> Organization:
     """Rename or re-code a node; a new type must still fit its parent and children."""
     _require_scope(by, organization)
+    # A stale instance would write back an old numchild; work on a fresh row.
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
     kind = changes.get("kind", organization.kind)
     parent = organization.get_parent()
     if parent is not None and not parent.can_contain(kind):
