@@ -1,5 +1,7 @@
 """Admin screens for handlers, leaders and moderators (mounted under /admin/mailbox/)."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -31,6 +33,19 @@ from .permissions import (
     can_view_statistics,
 )
 from .stats import letter_statistics, statistics_table
+
+
+def forbidden_as_403(view):
+    """Answer 403 (Wagtail's admin would otherwise redirect to the dashboard)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return render(request, "403.html", status=403)
+
+    return wrapped
 
 
 def mask_name(name: str) -> str:

@@ -29,6 +29,15 @@ from .models import BoardCategory, BoardMessage, Letter, LetterReply, Mailbox
 SESSION_RECEIPT = "mailbox_receipt"
 SESSION_TRACKED = "mailbox_tracked"
 TRACK_SESSION_SECONDS = 30 * 60
+# Three 10 MB attachments plus the text fields and multipart overhead.
+MAX_LETTER_BODY = 32 * 1024 * 1024
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _form_defaults(request) -> dict:
@@ -48,6 +57,8 @@ def _form_defaults(request) -> dict:
 def write(request):
     """The letter form; a valid post goes to the one-time confirmation page."""
     mailboxes = Mailbox.objects.filter(is_active=True)
+    if request.method == "POST" and _declared_length(request) > MAX_LETTER_BODY:
+        return render(request, "mailbox/too_large.html", status=413)
     if request.method == "POST":
         form = LetterForm(request.POST, request.FILES)
         if form.is_valid():

@@ -47,30 +47,34 @@ def register_mailbox_log_actions(actions):
         actions.register_action(action, label, message)
 
 
+_v = admin_views.forbidden_as_403
+
 admin_urlpatterns = [
-    path("letters/", admin_views.letter_list, name="letters"),
-    path("letters/export/", admin_views.letter_export, name="letters_export"),
-    path("letters/<int:pk>/", admin_views.letter_detail, name="letter"),
-    path("letters/<int:pk>/contact/", admin_views.letter_contact, name="contact"),
+    path("letters/", _v(admin_views.letter_list), name="letters"),
+    path("letters/export/", _v(admin_views.letter_export), name="letters_export"),
+    path("letters/<int:pk>/", _v(admin_views.letter_detail), name="letter"),
+    path("letters/<int:pk>/contact/", _v(admin_views.letter_contact), name="contact"),
     path(
         "letters/<int:pk>/attachments/<int:attachment_pk>/",
-        admin_views.attachment,
+        _v(admin_views.attachment),
         name="attachment",
     ),
     path(
         "letters/<int:pk>/<slug:action>/",
-        admin_views.letter_action,
+        _v(admin_views.letter_action),
         name="letter_action",
     ),
-    path("statistics/", admin_views.statistics, name="statistics"),
+    path("statistics/", _v(admin_views.statistics), name="statistics"),
     path(
         "statistics/export/",
-        admin_views.statistics_export,
+        _v(admin_views.statistics_export),
         name="statistics_export",
     ),
-    path("board/", admin_views.board_queue, name="board"),
+    path("board/", _v(admin_views.board_queue), name="board"),
     path(
-        "board/<int:pk>/<slug:action>/", admin_views.board_action, name="board_action"
+        "board/<int:pk>/<slug:action>/",
+        _v(admin_views.board_action),
+        name="board_action",
     ),
 ]
 
