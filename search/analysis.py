@@ -1,7 +1,7 @@
 """The one place that turns text into search terms, at index and at query time.
 
 Two term streams come out of a text:
-- ``analyze``: jieba words in search-engine mode (words plus their sub-words), stop
+- ``analyze``: jieba (jieba-rs) words in search-engine mode (words plus their sub-words), stop
   words dropped, plus one combined term per 发文字号 — for BM25 ranking;
 - ``grams``: overlapping character bigrams with punctuation removed — for
   segmentation-independent phrase and substring matching (党费 inside 按时交纳党费).
@@ -9,7 +9,6 @@ Two term streams come out of a text:
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import unicodedata
@@ -20,16 +19,19 @@ DICT_DIR = Path(__file__).resolve().parent / "dict"
 MAX_DOC_NUMBER_PREFIX = 6
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_GRAM_RE = re.compile(
+    rf"(?=([{_CJK}][{_CJK}]))[{_CJK}]|([{_CJK}]|[0-9a-z]+|[^\W_{_CJK}]+)"
+)
+_NON_WORD_RE = re.compile(r"[\W_]+")
+_CJK_SPACE_RE = re.compile(rf" (?=[{_CJK}])|(?<=[{_CJK}]) ")
 _UNIT_RE = re.compile(rf"[{_CJK}]|[0-9a-z]+|[^\W_{_CJK}]+")
 _WORD_PART_RE = re.compile(r"[^\W_]+")
 _CJK_CHAR_RE = re.compile(rf"[{_CJK}]")
 _DOC_NUMBER_RE = re.compile(
-    rf"([{_CJK}]{{1,12}})\s*[〔\[(【〈<{{]\s*((?:19|20)\d{{2}})\s*[〕\])】〉>}}]"
-    r"\s*第?\s*(\d{1,5})\s*号"
+    r"[〔\[(【〈<{]\s*((?:19|20)\d{2})\s*[〕\])】〉>}]\s*第?\s*(\d{1,5})\s*号"
+    r"|((?:19|20)\d{2})年?\s*第?(\d{1,5})号"
 )
-_DOC_NUMBER_YEAR_RE = re.compile(
-    rf"([{_CJK}]{{1,12}})((?:19|20)\d{{2}})年?\s*第?(\d{{1,5}})号"
-)
+_PREFIX_RE = re.compile(rf"([{_CJK}]{{1,12}})\s*$")
 
 _lock = threading.Lock()
 
@@ -42,7 +44,7 @@ def _t2s():
 
 
 @lru_cache(maxsize=1)
-def _traditional_chars_re() -> re.Pattern[str]:
+def _traditional_chars() -> frozenset[str]:
     """Characters that t2s may change; text without them skips the slow converter."""
     import opencc
 
@@ -52,7 +54,7 @@ def _traditional_chars_re() -> re.Pattern[str]:
         source, _, targets = line.partition("\t")
         if len(source) == 1 and targets.split(" ")[0] != source:
             chars.add(source)
-    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
+    return frozenset(chars)
 
 
 @lru_cache(maxsize=1)
@@ -66,30 +68,36 @@ _tokenizer = None
 
 
 def _jieba():
-    """The project's jieba tokenizer, built once, quietly, on first use."""
+    """The project's jieba tokenizer (jieba-rs), built once with our dictionary."""
     global _tokenizer
     if _tokenizer is None:
         with _lock:
             if _tokenizer is None:
-                import jieba
+                import rjieba
 
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                tokenizer.load_userdict(str(DICT_DIR / "party_terms.txt"))
+                tokenizer = rjieba.Jieba()
+                for line in (
+                    (DICT_DIR / "party_terms.txt").read_text("utf-8").splitlines()
+                ):
+                    parts = line.split()
+                    if parts:
+                        freq = int(parts[1]) if len(parts) > 1 else None
+                        tokenizer.add_word(
+                            parts[0], freq, parts[2] if len(parts) > 2 else None
+                        )
                 _tokenizer = tokenizer
     return _tokenizer
 
 
 def to_simplified(text: str) -> str:
     """Traditional → simplified, only on the lines that need it."""
-    pattern = _traditional_chars_re()
-    if not pattern.search(text):
+    chars = _traditional_chars()
+    if chars.isdisjoint(text):
         return text
     converter = _t2s()
     lines = text.split("\n")
     return "\n".join(
-        converter.convert(line) if pattern.search(line) else line for line in lines
+        line if chars.isdisjoint(line) else converter.convert(line) for line in lines
     )
 
 
@@ -107,26 +115,34 @@ def doc_number_terms(normalized: str, *, query: bool = False) -> list[str]:
     before the issuer code is unknown; a query emits its own prefix as typed.
     """
     terms: list[str] = []
-    for pattern in (_DOC_NUMBER_RE, _DOC_NUMBER_YEAR_RE):
-        for match in pattern.finditer(normalized):
-            prefix, year, number = (
-                match.group(1),
-                match.group(2),
-                str(int(match.group(3))),
-            )
-            terms.append(f"docno_{year}_{number}")
-            if query:
-                terms.append(f"{prefix[-MAX_DOC_NUMBER_PREFIX:]}_{year}_{number}")
-                continue
-            for size in range(2, min(len(prefix), MAX_DOC_NUMBER_PREFIX) + 1):
-                terms.append(f"{prefix[-size:]}_{year}_{number}")
+    if "号" not in normalized:
+        return terms
+    for match in _DOC_NUMBER_RE.finditer(normalized):
+        year = match.group(1) or match.group(3)
+        number = str(int(match.group(2) or match.group(4)))
+        before = _PREFIX_RE.search(
+            normalized, max(0, match.start() - 14), match.start()
+        )
+        if before is None:
+            continue
+        prefix = before.group(1)
+        terms.append(f"docno_{year}_{number}")
+        if query:
+            terms.append(f"{prefix[-MAX_DOC_NUMBER_PREFIX:]}_{year}_{number}")
+            continue
+        for size in range(2, min(len(prefix), MAX_DOC_NUMBER_PREFIX) + 1):
+            terms.append(f"{prefix[-size:]}_{year}_{number}")
     return list(dict.fromkeys(terms))
 
 
 def _words(normalized: str) -> list[str]:
     stops = stop_words()
     out: list[str] = []
-    for token in _jieba().cut_for_search(normalized, HMM=False):
+    for token in _jieba().cut_for_search(normalized, False):
+        if token.isalnum():
+            if token not in stops:
+                out.append(token)
+            continue
         for part in _WORD_PART_RE.findall(token):
             if part not in stops:
                 out.append(part)
@@ -144,7 +160,7 @@ def query_words(text: str) -> list[str]:
     normalized = normalize(text)
     stops = stop_words()
     words: list[str] = []
-    for token in _jieba().cut(normalized, HMM=True):
+    for token in _jieba().cut(normalized, True):
         for part in _WORD_PART_RE.findall(token):
             if part not in stops and part not in words:
                 words.append(part)
@@ -161,10 +177,6 @@ def analyze_query(text: str) -> list[str]:
     ]
 
 
-def _units(normalized: str) -> list[str]:
-    return _UNIT_RE.findall(normalized)
-
-
 def _is_cjk(unit: str) -> bool:
     return len(unit) == 1 and bool(_CJK_CHAR_RE.match(unit))
 
@@ -176,15 +188,9 @@ def grams(text: str, *, normalized: bool = False) -> list[str]:
     character followed by another one gives a bigram, otherwise a unigram;
     letters and digits stay whole.
     """
-    units = _units(text if normalized else normalize(text))
-    out: list[str] = []
-    last = len(units) - 1
-    for i, unit in enumerate(units):
-        if _is_cjk(unit) and i < last and _is_cjk(units[i + 1]):
-            out.append(unit + units[i + 1])
-        else:
-            out.append(unit)
-    return out
+    source = text if normalized else normalize(text)
+    source = _CJK_SPACE_RE.sub("", _NON_WORD_RE.sub(" ", source))
+    return [pair or unit for pair, unit in _GRAM_RE.findall(source)]
 
 
 def query_grams(text: str) -> list[str]:
@@ -194,8 +200,7 @@ def query_grams(text: str) -> list[str]:
     the query stopped. A final character already covered by the previous bigram
     is dropped.
     """
-    units = _units(normalize(text))
-    out = grams("".join(u if _is_cjk(u) else f" {u} " for u in units), normalized=True)
+    out = grams(text)
     if not out:
         return out
     tail = out[-1]

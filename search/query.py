@@ -15,7 +15,7 @@ from dataclasses import replace
 from django.conf import settings
 
 from search import analysis
-from search.backends import get_backend
+from search.backends import BaseSearchBackend, get_backend
 from search.documents import (
     MODE_ALL,
     MODE_ANY,
@@ -146,9 +146,14 @@ def parse(
     return query
 
 
-def execute(query: SearchQuery, *, alias: str = "default") -> SearchResults:
+def execute(
+    query: SearchQuery,
+    *,
+    alias: str = "default",
+    backend: BaseSearchBackend | None = None,
+) -> SearchResults:
     """Run a query; an all-words query with no hits is retried as any-words."""
-    backend = get_backend(alias)
+    backend = backend or get_backend(alias)
     results = backend.search(query)
     if results.total == 0 and query.mode == MODE_ALL and len(query.must) > 1:
         relaxed = replace(query, mode=MODE_ANY, should=query.must, must=[])

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from search import views
 
 app_name = "search"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.SearchView.as_view(), name="search"),
+    path("suggest", views.suggest, name="suggest"),
+]

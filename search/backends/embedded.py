@@ -127,6 +127,7 @@ class EmbeddedBackend(BaseSearchBackend):
         self.path = Path(params["PATH"])
         self._conn: sqlite3.Connection | None = None
         self._pid = os.getpid()
+        self.rerank = params.get("RERANK", True)
 
     # -- connection and schema -------------------------------------------------
 
@@ -514,6 +515,8 @@ class EmbeddedBackend(BaseSearchBackend):
             return []
         top = max(r[1] for r in rows) or 1.0
         by_bm25 = sorted(rows, key=lambda r: r[1], reverse=True)
+        if not self.rerank:
+            return [(r[0], r[1]) for r in by_bm25]
         boosts = self._phrase_sets(gen, query)
         scored: dict[int, RankFeatures] = {}
         for doc_id, score, _date in by_bm25:
