@@ -7,20 +7,22 @@ from datetime import date
 
 # Crockford's base32: no I, L, O, U, so codes survive being read aloud or copied by hand.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-RANDOM_CHARS = 8  # 40 bits per day prefix
+# Tracking numbers use 31 symbols (no Z) so a mod-31 check catches every single typo.
+NUMBER_ALPHABET = ALPHABET[:31]
+RANDOM_CHARS = 8  # 31**8, about 40 bits per day
 QUERY_CODE_CHARS = 16  # 80 bits
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def _check_char(symbols: str) -> str:
     """Weighted sum mod 31 (a prime): catches any single typo or adjacent swap."""
-    total = sum((i + 1) * ALPHABET.index(ch) for i, ch in enumerate(symbols))
-    return ALPHABET[total % 31]
+    total = sum((i + 1) * NUMBER_ALPHABET.index(ch) for i, ch in enumerate(symbols))
+    return NUMBER_ALPHABET[total % 31]
 
 
 def new_tracking_number(today: date) -> str:
     """e.g. 20261121-4KQ7-M2P9X: the date, 8 random base32 chars and a check char."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_CHARS))
+    body = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(RANDOM_CHARS))
     return f"{today:%Y%m%d}-{body[:4]}-{body[4:]}{_check_char(body)}"
 
 
@@ -30,7 +32,7 @@ def normalize_tracking_number(raw: str) -> str | None:
     if len(compact) != 8 + RANDOM_CHARS + 1 or not compact[:8].isdigit():
         return None
     prefix, body, check = compact[:8], compact[8:-1], compact[-1]
-    if any(ch not in ALPHABET for ch in body) or _check_char(body) != check:
+    if any(ch not in NUMBER_ALPHABET for ch in body) or _check_char(body) != check:
         return None
     return f"{prefix}-{body[:4]}-{body[4:]}{check}"
 
