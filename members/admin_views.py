@@ -387,7 +387,7 @@ def _organizations_in_scope(request):
 
 class MemberFilterSet(WagtailFilterSet):
     organization = OrganizationWithinFilter(
-        label="所在党组织(含下级)", queryset=_organizations_in_scope
+        label="所在党组织（含下级）", queryset=_organizations_in_scope
     )
     party_post = django_filters.ChoiceFilter(label="党内职务", choices=_post_choices)
 
@@ -484,7 +484,9 @@ class MemberIndexView(IndexView):
             user=self.request.user,
             count=queryset.count(),
             fmt=spreadsheet_format,
-            scope="后台,当前筛选" if self.is_filtering or self.is_searching else "后台",
+            scope="后台，当前筛选"
+            if self.is_filtering or self.is_searching
+            else "后台",
         )
         content_type = {
             "csv": "text/csv; charset=utf-8",

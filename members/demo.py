@@ -148,9 +148,7 @@ def load() -> str:
             new_members += 1
         for scope_code in scopes:
             AdminScope.objects.get_or_create(user=user, organization=orgs[scope_code])
-    return (
-        f"党组织新建 {new_orgs} 个,党员新建 {new_members} 人,账号新建 {new_accounts} 个"
-    )
+    return f"党组织新建 {new_orgs} 个，党员新建 {new_members} 人，账号新建 {new_accounts} 个"
 
 
 def _load_organizations(Organization) -> tuple[dict, int]:

@@ -52,7 +52,7 @@ class OrganizationForm(WagtailAdminModelForm):
         if not is_site_admin(self.for_user):
             self.fields["parent"].required = True
         else:
-            self.fields["parent"].empty_label = "(无,作为顶级组织)"
+            self.fields["parent"].empty_label = "（无，作为顶级组织）"
 
     def clean(self):
         data = super().clean()
@@ -117,8 +117,8 @@ class MemberForm(WagtailAdminModelForm):
             "joined_party_on": AdminDateInput,
         }
         help_texts = {
-            "member_no": "新建时用作登录账号;没有编号时用手机号登录",
-            "party_post": "如:" + "、".join(PARTY_POSTS),
+            "member_no": "新建时用作登录账号；没有编号时用手机号登录",
+            "party_post": "如：" + "、".join(PARTY_POSTS),
         }
 
     def __init__(self, *args, **kwargs):
@@ -166,7 +166,7 @@ class MemberForm(WagtailAdminModelForm):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="党员名单文件",
-        help_text="CSV(UTF-8 或 GB18030 编码)或 Excel .xlsx,第一行为表头",
+        help_text="CSV（UTF-8 或 GB18030 编码）或 Excel .xlsx，第一行为表头",
     )
 
     def clean_file(self):

@@ -80,7 +80,7 @@ class RowProblem:
     message: str
 
     def __str__(self):
-        return f"第 {self.row} 行:{self.message}"
+        return f"第 {self.row} 行：{self.message}"
 
 
 @dataclass
@@ -99,8 +99,8 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"共 {self.total} 行:新增 {self.created},更新 {self.updated},"
-            f"无变化 {self.unchanged},失败 {self.failed}"
+            f"共 {self.total} 行：新增 {self.created}，更新 {self.updated}，"
+            f"无变化 {self.unchanged}，失败 {self.failed}"
         )
 
 
@@ -115,7 +115,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
     elif name.endswith((".csv", ".txt")):
         rows = _read_csv(data)
     elif name.endswith(".xls"):
-        raise ImportFileError("不支持旧版 .xls 文件,请在 Excel 中另存为 .xlsx 或 CSV")
+        raise ImportFileError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
     else:
         raise ImportFileError("只支持 CSV 或 XLSX 文件")
     header = None
@@ -128,9 +128,9 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
         if any(_text(c) for c in cells):
             body.append((number, list(cells)))
             if len(body) > MAX_ROWS:
-                raise ImportFileError(f"文件超过 {MAX_ROWS} 行,请分批导入")
+                raise ImportFileError(f"文件超过 {MAX_ROWS} 行，请分批导入")
     if header is None:
-        raise ImportFileError("文件是空的:第一行应为表头(姓名、党员编号、手机号……)")
+        raise ImportFileError("文件是空的：第一行应为表头（姓名、党员编号、手机号……）")
     return header, body
 
 
@@ -146,7 +146,7 @@ def decode_csv_bytes(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            "无法识别文件编码,请保存为 UTF-8 或 GB18030 编码的 CSV"
+            "无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 CSV"
         ) from exc
 
 
@@ -161,7 +161,7 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list]]:
         yield from enumerate(reader, start=1)
     except csv.Error as exc:
         raise ImportFileError(
-            f"CSV 格式错误(第 {reader.line_num} 行附近):{exc}"
+            f"CSV 格式错误（第 {reader.line_num} 行附近）：{exc}"
         ) from exc
 
 
@@ -172,7 +172,7 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ImportFileError(
-            "无法读取该 Excel 文件,请确认是 .xlsx 格式且未损坏"
+            "无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏"
         ) from exc
     try:
         sheet = workbook.worksheets[0]
@@ -204,14 +204,14 @@ def map_header(header: list[str]) -> dict[str, int]:
     if "real_name" not in columns:
         missing.append("姓名")
     if "organization" not in columns and "organization_code" not in columns:
-        missing.append("所在党组织(或组织编码)")
+        missing.append("所在党组织（或组织编码）")
     if "member_no" not in columns and "phone" not in columns:
         missing.append("党员编号或手机号")
     if missing:
         raise ImportFileError(
-            "表头缺少必需的列:"
+            "表头缺少必需的列："
             + "、".join(missing)
-            + "。表头应为:"
+            + "。表头应为："
             + "、".join(EXPORT_HEADERS)
         )
     return columns
@@ -240,7 +240,9 @@ def parse_join_date(value) -> date | None:
             except ValueError:
                 continue
         if parsed is None:
-            raise ValueError(f"入党日期「{text}」无法识别,请写成 2005-07-01 这样的格式")
+            raise ValueError(
+                f"入党日期「{text}」无法识别，请写成 2005-07-01 这样的格式"
+            )
     if parsed > timezone.localdate():
         raise ValueError(f"入党日期「{parsed:%Y-%m-%d}」晚于今天")
     if parsed < PARTY_FOUNDED:
@@ -271,7 +273,7 @@ class _Organizations:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise ValueError(f"有多个党组织名为「{name}」,请改填组织编码")
+            raise ValueError(f"有多个党组织名为「{name}」，请改填组织编码")
         raise ValueError(f"找不到党组织「{name}」")
 
 
@@ -337,7 +339,7 @@ def import_members(
             continue
         except IntegrityError:
             report.problems.append(
-                RowProblem(number, "与已有数据冲突(党员编号、手机号或账号重复)")
+                RowProblem(number, "与已有数据冲突（党员编号、手机号或账号重复）")
             )
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
@@ -352,7 +354,7 @@ def _check_duplicates_in_file(values: dict, number: int, seen: dict) -> None:
         keys.append(("手机号", values["phone"]))
     for label, value in keys:
         if (label, value) in seen:
-            raise ValueError(f"与第 {seen[(label, value)]} 行重复({label}相同)")
+            raise ValueError(f"与第 {seen[(label, value)]} 行重复（{label}相同）")
     for key in keys:
         seen[key] = number
 
@@ -367,7 +369,7 @@ def _find_existing(values: dict) -> Member | None:
         ).first()
     if by_no and by_phone and by_no.pk != by_phone.pk:
         raise MemberDataError(
-            f"党员编号属于「{by_no.real_name}」,手机号却属于「{by_phone.real_name}」,请核对"
+            f"党员编号属于「{by_no.real_name}」，手机号却属于「{by_phone.real_name}」，请核对"
         )
     return by_no or by_phone
 
@@ -450,5 +452,5 @@ def record_export(request, *, user, count: int, fmt: str, scope: str) -> None:
         "export",
         user=user,
         username="" if user is not None else "命令行",
-        detail=f"导出党员 {count} 人({fmt.upper()},范围:{scope})"[:255],
+        detail=f"导出党员 {count} 人（{fmt.upper()}，范围：{scope}）"[:255],
     )

@@ -23,7 +23,7 @@ def normalise_phone(value) -> str:
     if not text:
         return ""
     if not _MOBILE.fullmatch(text):
-        raise ValueError(f"手机号「{value}」格式不正确,应为 11 位手机号码")
+        raise ValueError(f"手机号「{value}」格式不正确，应为 11 位手机号码")
     return text
 
 

@@ -45,7 +45,7 @@ def identity_conflicts(
     if instance is None:
         username = username_for(member_no, phone)
         if not username:
-            problems.append("党员编号和手机号至少填写一项(用作登录账号)")
+            problems.append("党员编号和手机号至少填写一项（用作登录账号）")
         elif get_user_model().objects.filter(username=username).exists():
             problems.append(f"登录账号「{username}」已被占用")
     return problems
@@ -163,10 +163,10 @@ def move_organization(
 def organization_emptiness_problem(organization: Organization) -> str:
     """Why the node cannot be deleted ('' when it can): it still has children or members."""
     if organization.get_children_count():
-        return f"「{organization.name}」还有下级组织,请先移走或删除下级组织"
+        return f"「{organization.name}」还有下级组织，请先移走或删除下级组织"
     count = organization.members.count()
     if count:
-        return f"「{organization.name}」还有 {count} 名党员,请先将党员转到其他组织"
+        return f"「{organization.name}」还有 {count} 名党员，请先将党员转到其他组织"
     return ""
 
 
@@ -201,8 +201,8 @@ def update_organization(
     for child in organization.get_children():
         if not probe.can_contain(child.kind):
             raise MemberDataError(
-                f"改为「{probe.get_kind_display()}」后,下级「{child.name}」"
-                f"({child.get_kind_display()})将不再合规"
+                f"改为「{probe.get_kind_display()}」后，下级「{child.name}」"
+                f"（{child.get_kind_display()}）将不再合规"
             )
     for field, value in changes.items():
         setattr(organization, field, value)

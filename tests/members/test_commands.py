@@ -32,8 +32,8 @@ def test_import_command_reports_bad_rows_and_exits_non_zero(tree, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match="2 行未导入"):
         call_command("import_members", str(path), stdout=out, stderr=err)
-    assert "第 3 行:找不到党组织「无此支部」" in err.getvalue()
-    assert "第 4 行:入党日期「明年」无法识别" in err.getvalue()
+    assert "第 3 行：找不到党组织「无此支部」" in err.getvalue()
+    assert "第 4 行：入党日期「明年」无法识别" in err.getvalue()
     assert "新增 1" in out.getvalue() and "失败 2" in out.getvalue()
     assert list(Member.objects.values_list("member_no", flat=True)) == ["N001"]
 
@@ -97,7 +97,7 @@ def test_demo_load_builds_the_enterprise_tree_and_is_idempotent(db):
     assert (kinds.count("committee"), kinds.count("general_branch")) == (1, 3)
     assert kinds.count("branch") == 8
     assert Member.objects.count() >= 30
-    assert "新建 0 个,党员新建 0 人,账号新建 0 个" in demo.load()
+    assert "新建 0 个，党员新建 0 人，账号新建 0 个" in demo.load()
     assert counts == (
         Organization.objects.count(),
         Member.objects.count(),

@@ -145,8 +145,8 @@ def test_changing_a_kind_keeps_the_tree_consistent(tree):
         update_organization(tree["a"], kind="group")
     with pytest.raises(MemberDataError, match="下级「甲党支部」"):
         update_organization(tree["general"], kind="branch")
-    update_organization(tree["a"], name="甲党支部(新)")
-    assert Organization.objects.get(pk=tree["a"].pk).name == "甲党支部(新)"
+    update_organization(tree["a"], name="甲党支部（新）")
+    assert Organization.objects.get(pk=tree["a"].pk).name == "甲党支部（新）"
 
 
 # Import
@@ -218,7 +218,7 @@ def test_bad_rows_are_reported_by_row_number_and_the_rest_imported(tree):
     assert "与第 2 行重复" in messages[6]
     assert "姓名为空" in messages[7]
     assert set(Member.objects.values_list("member_no", flat=True)) == {"G001", "G007"}
-    assert str(report.problems[0]) == "第 3 行:" + messages[3]
+    assert str(report.problems[0]) == "第 3 行：" + messages[3]
 
 
 def test_reimporting_the_same_file_changes_nothing(tree):

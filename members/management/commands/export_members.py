@@ -11,10 +11,10 @@ from members.scopes import members_for
 
 
 class Command(BaseCommand):
-    help = "导出党员为 CSV 或 XLSX(列与导入相同),每次导出记入安全日志。"
+    help = "导出党员为 CSV 或 XLSX（列与导入相同），每次导出记入安全日志。"
 
     def add_arguments(self, parser):
-        parser.add_argument("output", help="输出文件,扩展名 .csv 或 .xlsx")
+        parser.add_argument("output", help="输出文件，扩展名 .csv 或 .xlsx")
         parser.add_argument(
             "--format", choices=["csv", "xlsx"], help="默认按输出文件扩展名"
         )
@@ -25,24 +25,24 @@ class Command(BaseCommand):
         output = Path(options["output"])
         fmt = options["format"] or output.suffix.lower().lstrip(".")
         if fmt not in {"csv", "xlsx"}:
-            raise CommandError("请用 .csv 或 .xlsx 作为输出文件扩展名,或指定 --format")
+            raise CommandError("请用 .csv 或 .xlsx 作为输出文件扩展名，或指定 --format")
         user = None
         members = Member.objects.all()
         scope = "全部"
         if options["as_user"]:
             user = get_user_model().objects.filter(username=options["as_user"]).first()
             if user is None:
-                raise CommandError(f"找不到账号:{options['as_user']}")
+                raise CommandError(f"找不到账号：{options['as_user']}")
             members = members_for(user)
             scope = f"{user.username} 的管理范围"
         if options["organization"]:
             org = Organization.objects.filter(code=options["organization"]).first()
             if org is None:
-                raise CommandError(f"找不到组织编码:{options['organization']}")
+                raise CommandError(f"找不到组织编码：{options['organization']}")
             members = members.within(org)
             scope = f"{org.name}及下级"
         data = export_members(members, fmt)
         output.write_bytes(data)
         count = members.count()
-        record_export(None, user=user, count=count, fmt=fmt, scope=f"命令行,{scope}")
+        record_export(None, user=user, count=count, fmt=fmt, scope=f"命令行，{scope}")
         self.stdout.write(f"已导出 {count} 名党员到 {output}")

@@ -11,28 +11,28 @@ from members.importers import ImportFileError, import_members
 
 class Command(BaseCommand):
     help = (
-        "从 CSV(UTF-8 或 GB18030)或 XLSX 文件导入党员。表头:姓名、党员编号、手机号、"
-        "所在党组织(名称或组织编码)、党内职务、入党日期。按党员编号或手机号更新已有党员,"
-        "可重复执行;有行出错时其余行照常导入,最后以非零状态退出。"
+        "从 CSV（UTF-8 或 GB18030）或 XLSX 文件导入党员。表头：姓名、党员编号、手机号、"
+        "所在党组织（名称或组织编码）、党内职务、入党日期。按党员编号或手机号更新已有党员，"
+        "可重复执行；有行出错时其余行照常导入，最后以非零状态退出。"
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV 或 XLSX 文件路径")
         parser.add_argument(
             "--as-user",
-            help="按该账号的管理范围导入(默认不限范围)",
+            help="按该账号的管理范围导入（默认不限范围）",
         )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"找不到文件:{path}")
+            raise CommandError(f"找不到文件：{path}")
         by = None
         if options["as_user"]:
             by = get_user_model().objects.filter(username=options["as_user"]).first()
             if by is None:
-                raise CommandError(f"找不到账号:{options['as_user']}")
+                raise CommandError(f"找不到账号：{options['as_user']}")
 
         def progress(rows, total):
             return tqdm(
@@ -54,4 +54,6 @@ class Command(BaseCommand):
             self.stderr.write(str(problem))
         self.stdout.write(report.summary())
         if report.failed:
-            raise CommandError(f"{report.failed} 行未导入,请按上面的提示修改后重新导入")
+            raise CommandError(
+                f"{report.failed} 行未导入，请按上面的提示修改后重新导入"
+            )
