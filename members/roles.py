@@ -66,9 +66,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "mailbox.moderate_boardmessage",
         *_crud("mailbox", "sensitiveword"),
     ],
-    SCHOOL_ADMIN: [*_ADMIN_ACCESS],
+    SCHOOL_ADMIN: [
+        *_ADMIN_ACCESS,
+        *_crud("school", "video"),
+        *_crud("school", "coursecategory"),
+        "school.view_study_report",
+    ],
     MAILBOX_HANDLER: [*_ADMIN_ACCESS, "mailbox.publish_letters"],
-    LEADER: [*_ADMIN_ACCESS, "mailbox.view_letter_statistics"],
+    LEADER: [
+        *_ADMIN_ACCESS,
+        "mailbox.view_letter_statistics",
+        "school.view_study_report",
+    ],
     MEMBER: [],
 }
 
