@@ -23,6 +23,7 @@ run: install assets
 	@echo "  演示账号见上方(也写在 README.md 中)。按 Ctrl+C 停止。"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py recover_stalled_videos --every 60 & \
 	  $(BIN)/python manage.py db_worker --queue-name '*' & \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
