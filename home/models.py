@@ -68,18 +68,34 @@ class HomePage(CachedPageMixin, Page):
 
     def column_sections(self):
         """(column, latest articles) for each column shown on the home page."""
+        from django.db.models import F, Window
+        from django.db.models.functions import RowNumber
+
         from news.models import NewsArticlePage, NewsColumn
 
+        columns = list(
+            NewsColumn.objects.exclude(home_display=NewsColumn.HomeDisplay.HIDDEN)
+        )
+        latest = (
+            NewsArticlePage.objects.published()
+            .filter(column__in=columns)
+            .annotate(
+                row=Window(
+                    RowNumber(),
+                    partition_by=F("column_id"),
+                    order_by=[F("first_published_at").desc(), F("pk").desc()],
+                )
+            )
+            .filter(row__lte=self.column_size)
+            .only("title", "url_path", "first_published_at", "column_id")
+        )
+        by_column: dict[int, list] = {c.pk: [] for c in columns}
+        for article in latest:
+            by_column[article.column_id].append(article)
         sections = {"list": [], "notices": []}
-        for column in NewsColumn.objects.exclude(
-            home_display=NewsColumn.HomeDisplay.HIDDEN
-        ):
-            articles = list(
-                NewsArticlePage.objects.published()
-                .in_column(column)
-                .only("title", "url_path", "first_published_at", "column_id")[
-                    : self.column_size
-                ]
+        for column in columns:
+            articles = sorted(
+                by_column[column.pk], key=lambda a: a.first_published_at, reverse=True
             )
             sections[column.home_display].append((column, articles))
         return sections
