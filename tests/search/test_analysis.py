@@ -47,7 +47,12 @@ def test_stop_words_are_not_terms():
 
 
 def test_bigrams_ignore_punctuation_and_spaces():
-    assert grams("党费，按时") == grams("党费 按时") == grams("党费按时") == ["党费", "费按", "按时", "时"]
+    assert (
+        grams("党费，按时")
+        == grams("党费 按时")
+        == grams("党费按时")
+        == ["党费", "费按", "按时", "时"]
+    )
 
 
 def test_query_grams_end_with_a_prefix_for_a_lone_last_character():

@@ -1,0 +1,177 @@
+import datetime
+
+import pytest
+from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+
+from search.models import QueryStat, Synonym
+from search.registry import SearchSource, register, unregister
+
+from .conftest import doc
+
+
+class PolicyStub(SearchSource):
+    """A registered type so the views know the label and facets of "policy"."""
+
+    type = "policy"
+    label = "政策文件"
+    facet_labels = {"issuer": "发文机关", "year": "年份"}
+
+
+class NewsStub(SearchSource):
+    type = "news"
+    label = "新闻"
+    facet_labels = {"branch": "党组织", "year": "年份"}
+
+
+@pytest.fixture
+def indexed(default_backend, db):
+    register(PolicyStub)
+    register(NewsStub)
+    default_backend.upsert(
+        [
+            doc(
+                "policy:1",
+                "关于按时交纳党费的通知",
+                "全体党员应当按时交纳党费。依照国发〔2016〕31号执行。",
+                external_id="lr-0001",
+                date=datetime.date(2016, 3, 1),
+                facets={"issuer": "机关党委", "year": "2016"},
+                extra={"doc_number": "党发〔2016〕1号"},
+            ),
+            doc(
+                "news:2",
+                "第一党支部开展三会一课",
+                "支部组织三会一课，学习党费收缴规定。",
+                date=datetime.date(2023, 5, 4),
+                facets={"branch": "第一党支部", "year": "2023"},
+            ),
+        ]
+        + [
+            doc(
+                f"news:{i}",
+                f"党建动态第{i}期",
+                "本期介绍党建工作。",
+                facets={"year": "2024"},
+            )
+            for i in range(10, 35)
+        ]
+    )
+    yield default_backend
+    unregister("policy")
+    unregister("news")
+
+
+def test_search_page_shows_highlighted_results_with_type_facet(client, indexed):
+    response = client.get("/search/", {"q": "党费"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "找到 <strong>2</strong> 条结果" in html
+    assert "关于按时交纳<mark>党费</mark>的通知" in html
+    assert 'value="党费"' in html
+    assert "政策文件" in html and "新闻" in html
+    assert "search/search.css" in html and "search/typeahead.js" in html
+
+
+def test_type_facet_filters_results_and_keeps_other_counts(client, indexed):
+    response = client.get("/search/", {"q": "党费", "type": "news"})
+    context = response.context
+    assert [h["type"] for h in context["hits"]] == ["news"]
+    type_group = next(g for g in context["facets"] if g["name"] == "type")
+    assert {e["value"]: e["count"] for e in type_group["values"]} == {
+        "policy": 1,
+        "news": 1,
+    }
+    assert next(e for e in type_group["values"] if e["value"] == "news")["selected"]
+
+
+def test_no_results_page_offers_suggestions_and_tips(client, indexed):
+    response = client.get("/search/", {"q": "三会"})
+    assert response.context["results"].total >= 1
+    response = client.get("/search/", {"q": "shyk"})
+    html = response.content.decode()
+    assert "没有找到" in html
+    assert "搜索小提示" in html
+    assert "第一党支部开展三会一课" in response.context["did_you_mean"]
+
+
+def test_pagination_links_and_page_two(client, indexed):
+    response = client.get("/search/", {"q": "党建", "sort": "date"})
+    assert response.context["results"].num_pages == 3
+    assert any(link.get("number") == 3 for link in response.context["pages"])
+    second = client.get("/search/", {"q": "党建", "sort": "date", "page": 2})
+    assert len(second.context["hits"]) == 10
+    assert second.context["first_number"] == 11
+
+
+def test_bad_dates_and_long_queries_give_chinese_warnings(client, indexed):
+    response = client.get("/search/", {"q": "党" * 300, "from": "2024-13-45"})
+    errors = response.context["form"].errors
+    assert any("搜索词过长" in e for e in errors)
+    assert any("起始日期格式不正确" in e for e in errors)
+    assert len(response.context["form"].q) == 100
+
+
+def test_api_returns_contract_shape(client, indexed):
+    response = client.get("/api/search", {"q": "党费", "type": "policy"})
+    data = response.json()
+    assert response.status_code == 200
+    assert data["total"] == 1
+    result = data["results"][0]
+    assert set(result) == {"type", "title", "url", "snippet", "date", "external_id"}
+    assert result == {
+        "type": "policy",
+        "title": "关于按时交纳党费的通知",
+        "url": "/policy/1/",
+        "snippet": result["snippet"],
+        "date": "2016-03-01",
+        "external_id": "lr-0001",
+    }
+    assert "<mark>党费</mark>" in result["snippet"]
+    assert data["facets"]["issuer"] == [{"value": "机关党委", "count": 1}]
+
+
+def test_api_caps_page_size_and_rejects_empty_requests(client, indexed):
+    data = client.get("/api/search", {"q": "党建", "page_size": 1000}).json()
+    assert data["page_size"] == 50
+    response = client.get("/api/search")
+    assert response.status_code == 400
+    assert "搜索词" in response.json()["error"]
+
+
+def test_api_external_id_is_null_for_other_types(client, indexed):
+    data = client.get("/api/search", {"q": "三会一课"}).json()
+    assert data["results"][0]["external_id"] is None
+
+
+def test_suggest_endpoint_matches_pinyin_initials(client, indexed):
+    data = client.get("/search/suggest", {"q": "shhyk"}).json()
+    assert "第一党支部开展三会一课" in data["suggestions"]
+    assert client.get("/search/suggest", {"q": ""}).json()["suggestions"] == []
+
+
+def test_synonyms_edited_by_staff_apply_at_query_time(client, indexed):
+    Synonym.objects.update_or_create(
+        term="党费", defaults={"alternatives": "党组织经费"}
+    )
+    indexed.upsert([doc("news:90", "党组织经费管理", "关于党组织经费的使用。")])
+    data = client.get("/api/search", {"q": "党费"}).json()
+    assert "/news/90/" in [r["url"] for r in data["results"]]
+
+
+def test_queries_are_logged_with_zero_result_counts(client, indexed):
+    client.get("/search/", {"q": "党费"})
+    client.get("/search/", {"q": "党费"})
+    client.get("/search/", {"q": "完全不存在"})
+    client.get("/search/", {"q": "党费", "page": 2})
+    popular = list(QueryStat.objects.popular())
+    assert popular[0]["query"] == "党费" and popular[0]["searches"] == 2
+    assert [row["query"] for row in QueryStat.objects.zero_results()] == ["完全不存在"]
+
+
+def test_editors_picks_show_above_results(client, indexed, home_page):
+    query = Query.get("党费")
+    SearchPromotion.objects.create(
+        query=query, page=home_page, description="党费交纳标准与方式", sort_order=0
+    )
+    html = client.get("/search/", {"q": "党费"}).content.decode()
+    assert "推荐" in html and "党费交纳标准与方式" in html
