@@ -53,8 +53,10 @@ from .services import (
     create_organization,
     delete_member,
     delete_organization,
+    grant_admin_scope,
     move_organization,
     organization_emptiness_problem,
+    revoke_admin_scope,
     update_member,
     update_organization,
 )
@@ -583,3 +585,21 @@ class MemberImportView(WagtailAdminTemplateMixin, FormView):
         return self.render_to_response(
             self.get_context_data(form=ImportForm(), report=report)
         )
+
+
+# 组织管理员
+
+
+class AdminScopeCreateView(CreateView):
+    def save_instance(self):
+        return grant_admin_scope(
+            self.form.cleaned_data["user"],
+            self.form.cleaned_data["organization"],
+            by=self.request.user,
+            request=self.request,
+        )
+
+
+class AdminScopeDeleteView(DeleteView):
+    def delete_action(self):
+        revoke_admin_scope(self.object, by=self.request.user, request=self.request)

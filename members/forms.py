@@ -1,10 +1,11 @@
 """Admin forms: organisations, members, moving a node, uploading an import file."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
-from .models import Member, Organization
+from .models import AdminScope, Member, Organization
 from .phones import normalise_phone
 from .scopes import is_site_admin, organizations_for
 from .services import identity_conflicts
@@ -161,6 +162,37 @@ class MemberForm(WagtailAdminModelForm):
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["member_no"] = values["member_no"] or ""
         return values
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        member = getattr(obj, "member", None)
+        return (
+            f"{obj.get_username()}({member.real_name})"
+            if member
+            else obj.get_username()
+        )
+
+
+class AdminScopeForm(WagtailAdminModelForm):
+    """Appoint a 组织管理员: an active account and the organisation they manage."""
+
+    user = UserChoiceField(
+        label="账号",
+        queryset=get_user_model()
+        .objects.filter(is_active=True)
+        .select_related("member")
+        .order_by("username"),
+    )
+    organization = OrganizationChoiceField(
+        label="管理的党组织",
+        queryset=Organization.objects.all(),
+        help_text="该账号可管理此组织及其全部下级的党员和组织",
+    )
+
+    class Meta:
+        model = AdminScope
+        fields = ["user", "organization"]
 
 
 class ImportForm(forms.Form):

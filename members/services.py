@@ -209,3 +209,46 @@ def update_organization(
     organization.save()
     log(organization, "wagtail.edit", user=by)
     return organization
+
+
+@transaction.atomic
+def grant_admin_scope(user, organization: Organization, *, by=None, request=None):
+    """Make user a 组织管理员 of organization (site admins only); audited as a role change."""
+    from .models import AdminScope
+    from .security import record_event
+
+    if by is not None and not is_site_admin(by):
+        raise PermissionDenied("只有站点管理员可以设置组织管理员")
+    scope, created = AdminScope.objects.get_or_create(
+        user=user, organization=organization
+    )
+    if created:
+        log(scope, "wagtail.create", user=by)
+        record_event(
+            request,
+            "group_change",
+            user=by,
+            username="" if by is not None else "系统",
+            detail=f"{user.get_username()} 成为「{organization.name}」组织管理员"[:255],
+        )
+    return scope
+
+
+@transaction.atomic
+def revoke_admin_scope(scope, *, by=None, request=None) -> None:
+    """Remove a 组织管理员 assignment (site admins only); audited as a role change."""
+    from .security import record_event
+
+    if by is not None and not is_site_admin(by):
+        raise PermissionDenied("只有站点管理员可以设置组织管理员")
+    log(scope, "wagtail.delete", user=by)
+    record_event(
+        request,
+        "group_change",
+        user=by,
+        username="" if by is not None else "系统",
+        detail=f"{scope.user.get_username()} 不再是「{scope.organization.name}」组织管理员"[
+            :255
+        ],
+    )
+    scope.delete()

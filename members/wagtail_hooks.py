@@ -6,7 +6,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from . import admin_views
-from .forms import MemberForm, OrganizationEditForm, OrganizationForm
+from .forms import AdminScopeForm, MemberForm, OrganizationEditForm, OrganizationForm
 from .models import AdminScope, Member, Organization
 from .permissions import member_policy, organization_policy
 
@@ -83,8 +83,13 @@ class AdminScopeViewSet(ModelViewSet):
     menu_label = "组织管理员"
     menu_order = 300
     copy_view_enabled = False
-    form_fields = ["user", "organization"]
+    add_view_class = admin_views.AdminScopeCreateView
+    delete_view_class = admin_views.AdminScopeDeleteView
     list_display = ["user", "organization", "created_at"]
+
+    def get_form_class(self, for_update=False):
+        return AdminScopeForm
+
     list_filter = ["organization"]
     search_fields = ["user__username", "organization__name"]
 

@@ -4,7 +4,8 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from members.models import Member, Organization, SecurityEvent
+from members.models import AdminScope, Member, Organization, SecurityEvent
+from members.scopes import organizations_for
 
 from .factories import make_site_admin, make_staff_user
 from .test_services import csv_bytes
@@ -246,3 +247,32 @@ def test_export_audit_does_not_contain_phone_numbers(staff_client, member_a):
     staff_client.get(url("members_members:index"), {"export": "csv"})
     assert SecurityEvent.objects.filter(action="export").exists()
     assert all(member_a.phone not in e.detail for e in SecurityEvent.objects.all())
+
+
+def test_site_admin_appoints_an_organisation_admin_and_it_is_audited(client, tree):
+    staff = make_staff_user("宣传员", username="new_xc")
+    client.force_login(make_site_admin(username="boss"))
+    response = client.post(
+        url("members_admin_scopes:add"),
+        {"user": staff.pk, "organization": tree["b"].pk},
+    )
+    assert response.status_code == 302
+    event = SecurityEvent.objects.get(
+        action="group_change", detail__contains="组织管理员"
+    )
+    assert event.username == "boss" and "new_xc" in event.detail
+    staff = get_user_model().objects.get(pk=staff.pk)
+    assert list(organizations_for(staff)) == [tree["b"]]
+
+
+def test_organisation_admins_cannot_appoint_others(staff_client, tree):
+    response = staff_client.get(url("members_admin_scopes:index"))
+    assert response.status_code in {302, 403}
+    staff_client.post(
+        url("members_admin_scopes:add"),
+        {
+            "user": get_user_model().objects.get(username="xc_a").pk,
+            "organization": tree["committee"].pk,
+        },
+    )
+    assert not AdminScope.objects.filter(organization=tree["committee"]).exists()
