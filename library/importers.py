@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.html import escape
@@ -252,8 +252,16 @@ def split_file_text(text: str, title: str) -> tuple[list[str], str]:
     """Split a file's text into header (history) lines and body, dropping the title."""
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
-    if lines and lines[0].replace(" ", "") == title.replace(" ", ""):
-        lines = lines[1:]
+    wanted = "".join(title.split())
+    taken, head = 0, ""
+    while taken < min(len(lines), 4) and wanted.startswith(
+        head + "".join(lines[taken].split())
+    ):
+        head += "".join(lines[taken].split())
+        taken += 1
+        if head == wanted:
+            lines = lines[taken:]
+            break
     history: list[str] = []
     while lines and len(history) < 12:
         line = lines[0]
@@ -525,16 +533,74 @@ def attach_source_file(page: PolicyDocumentPage, source: SourceFile) -> None:
 
 
 def _index(pages: list[PolicyDocumentPage]) -> int:
+    return index_pages([p.pk for p in pages])
+
+
+def index_pages(ids: list[int]) -> int:
+    """Index these document pages through the search app (in batches it chooses)."""
     try:
         from search.indexing import index_objects
     except ImportError:
         return 0
-    if not pages:
+    if not ids:
         return 0
-    fresh = PolicyDocumentPage.objects.filter(
-        pk__in=[p.pk for p in pages]
-    ).for_indexing()
-    return index_objects(fresh)
+    return index_objects(PolicyDocumentPage.objects.filter(pk__in=ids).for_indexing())
+
+
+def _worker_start() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+class Indexer:
+    """Indexes committed batches, in worker processes when asked (analysis is CPU-bound)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = None
+        self.pending: list = []
+        self.indexed = 0
+        if workers > 0:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from django.db import connections
+
+            try:
+                from search.backends import reset_backends
+            except ImportError:
+                reset_backends = None
+            connections.close_all()
+            if reset_backends:
+                reset_backends()
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_worker_start,
+            )
+            # Fork every worker now, while this process holds no open connections.
+            self.pool.submit(_worker_start).result()
+
+    def submit(self, ids: list[int]) -> None:
+        """Index these pages now, or hand them to a worker (waiting if all are busy)."""
+        if not ids:
+            return
+        if self.pool is None:
+            self.indexed += index_pages(ids)
+            return
+        while len(self.pending) >= self.workers * 2:
+            self.indexed += self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(index_pages, ids))
+
+    def finish(self) -> int:
+        """Wait for every batch; returns documents indexed."""
+        for future in self.pending:
+            self.indexed += future.result()
+        self.pending = []
+        if self.pool is not None:
+            self.pool.shutdown()
+        return self.indexed
 
 
 def _batches(items: Iterable[Item], size: int) -> Iterator[tuple[list, list]]:
@@ -559,14 +625,20 @@ def import_documents(
     batch_size: int = BATCH_SIZE,
     index: bool = True,
     progress: Callable[[int], None] | None = None,
+    workers: int = 0,
 ) -> ImportReport:
-    """Import (create or update by external id) every valid record of a source."""
+    """Import (create or update by external id) every valid record of a source.
+
+    ``workers`` > 0 indexes in that many forked processes while pages are written;
+    only for databases other processes can open (not SQLite in memory).
+    """
     if library is None:
         from library.services import ensure_library_page
 
         library = ensure_library_page()
     writer = PageWriter(library)
     report = ImportReport()
+    indexer = Indexer(workers if index else 0)
     seen: dict[str, str] = {}
     for records, problems in _batches(read_source(Path(path)), batch_size):
         report.problems.extend(problems)
@@ -582,9 +654,13 @@ def import_documents(
                 continue
             seen[record.external_id] = record.location
             unique.append(record)
-        _import_batch(unique, writer, report, index=index)
+        changed = _import_batch(unique, writer, report)
+        reset_queries()  # DEBUG keeps every query; long imports must not grow
+        if index:
+            indexer.submit(changed)
         if progress:
             progress(len(records) + len(problems))
+    report.indexed = indexer.finish()
     report.amended = mark_superseded_versions(index=index)
     return report
 
@@ -593,9 +669,8 @@ def _import_batch(
     records: list[ImportRecord],
     writer: PageWriter,
     report: ImportReport,
-    *,
-    index: bool,
-) -> None:
+) -> list[int]:
+    """Write one batch in one transaction; returns the ids of created/updated pages."""
     with transaction.atomic():
         existing = {
             page.external_id: page
@@ -622,8 +697,7 @@ def _import_batch(
         report.created += len(created)
         report.updated += len(updated)
         report.unchanged += len(same)
-    if index:
-        report.indexed += _index([*created, *updated])
+    return [p.pk for p in [*created, *updated]]
 
 
 def _add_to_admin_search(pages: list[PolicyDocumentPage]) -> None:

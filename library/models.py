@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.html import strip_tags
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
@@ -19,6 +21,11 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from library.metadata import DOC_TYPES, parse_doc_number
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_BLOCK_END_RE = re.compile(
+    r"</(?:p|h[1-6]|li|div|blockquote)>|<br\s*/?>", re.IGNORECASE
+)
 
 
 class Validity(models.TextChoices):
@@ -335,10 +342,8 @@ class PolicyDocumentPage(Page):
 
     def body_text(self) -> str:
         """The body as plain text, one paragraph per line."""
-        html = self.body or ""
-        for tag in ("</p>", "</h2>", "</h3>", "</li>", "<br/>", "<br>"):
-            html = html.replace(tag, tag + "\n")
-        return strip_tags(html).replace("&nbsp;", " ").strip()
+        text = _BLOCK_END_RE.sub("\n", self.body or "")
+        return html.unescape(_TAG_RE.sub("", text)).replace("\xa0", " ").strip()
 
 
 class PolicyAttachment(Orderable):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from wagtail.models import PageViewRestriction
 
 from library.models import ExtractionStatus, PolicyDocumentPage
 from search.documents import SearchDocument
@@ -28,6 +29,14 @@ class PolicyDocumentSource(SearchSource):
     def indexable(self) -> QuerySet:
         """Live, public documents, with what to_document reads fetched in bulk."""
         return PolicyDocumentPage.objects.live().public().for_indexing()
+
+    def is_indexable(self, obj: PolicyDocumentPage) -> bool:
+        """Live and without a view restriction on the page or any ancestor."""
+        if not obj.live:
+            return False
+        step = obj.steplen
+        paths = [obj.path[:end] for end in range(step, len(obj.path) + 1, step)]
+        return not PageViewRestriction.objects.filter(page__path__in=paths).exists()
 
     def to_document(self, obj: PolicyDocumentPage) -> SearchDocument:
         """Title, metadata lines, history, body and attachment text as one document."""

@@ -1,5 +1,6 @@
 """Import policy documents from a JSON Lines file (.jsonl/.jsonl.gz) or a folder."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,12 @@ class Command(BaseCommand):
             "--no-index", action="store_true", help="不更新站内搜索索引"
         )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="并行建索引的进程数(默认:CPU 核数减一;内存数据库时为 0)",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -41,6 +48,7 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 index=not options["no_index"],
                 progress=bar.update,
+                workers=_workers(options["workers"]),
             )
         except ImportError_ as exc:
             raise CommandError(str(exc)) from exc
@@ -49,3 +57,14 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(f"跳过 {problem.location}:{problem.reason}")
         self.stdout.write(report.summary())
+
+
+def _workers(requested: int | None) -> int:
+    """Worker processes for indexing: none when the database lives in memory."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return 0
+    if requested is not None:
+        return max(0, requested)
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
