@@ -1,0 +1,180 @@
+"""Browser flows of the mailbox and the board, at phone and desktop widths."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from PIL import Image
+
+from mailbox.models import BoardMessage, Letter, Mailbox
+from tests.members.factories import PASSWORD, MemberFactory, UserFactory
+
+from .conftest import DESKTOP, PHONE
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path):
+    settings.PORTAL_MAILBOX_FILES_ROOT = tmp_path / "mailbox-files"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def _staff(username: str, group: str):
+    user = UserFactory(username=username, email=f"{username}@example.org")
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def people(db):
+    handler = _staff("e2e_handler", "信箱办理人")
+    leader = _staff("e2e_leader", "领导")
+    reviewer = _staff("e2e_reviewer", "审核员")
+    box = Mailbox.objects.create(name="党委书记信箱", reply_days=5)
+    box.handlers.add(handler)
+    box.leaders.add(leader)
+    member = MemberFactory(real_name="孙明", user__username="e2e_member")
+    return {
+        "handler": handler,
+        "leader": leader,
+        "reviewer": reviewer,
+        "member": member,
+        "mailbox": box,
+    }
+
+
+def _login(page, username: str, *, admin: bool = False):
+    page.goto("/admin/login/" if admin else "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    if admin:
+        page.locator("form button[type=submit]").first.click()
+    else:
+        page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_load_state()
+
+
+def _no_sideways_scroll(page) -> bool:
+    return (
+        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    )
+
+
+def _png_file(tmp_path):
+    path = tmp_path / "现场照片.png"
+    Image.new("RGB", (120, 80), (180, 20, 20)).save(path)
+    return path
+
+
+def test_letter_with_attachment_is_answered_signed_off_tracked_and_rated(
+    new_page, people, screenshot, tmp_path
+):
+    writer = new_page(viewport=PHONE)
+    _login(writer, "e2e_member")
+    writer.goto("/mailbox/write/")
+    assert _no_sideways_scroll(writer)
+    screenshot(writer, "write-phone")
+    writer.get_by_label("咨询").check()
+    writer.get_by_label("标题").fill("党费基数如何核定")
+    writer.get_by_label("内容").fill("请问绩效奖金是否计入党费缴纳基数？")
+    writer.locator("input[name=attachments]").set_input_files(str(_png_file(tmp_path)))
+    writer.get_by_label("真实姓名").fill("孙明")
+    writer.get_by_label("联系电话").fill("13912345678")
+    writer.get_by_label("我已阅读并同意上述个人信息保护说明").check()
+    writer.get_by_role("button", name="提交来信").click()
+    number = writer.get_by_test_id("tracking-number").inner_text().strip()
+    code = writer.get_by_test_id("query-code").inner_text().strip()
+    assert re.fullmatch(r"\d{8}-[0-9A-Z]{4}-[0-9A-Z]{5}", number)
+    assert code not in writer.url and number not in writer.url
+    assert _no_sideways_scroll(writer)
+    screenshot(writer, "receipt-phone")
+    writer.reload()
+    assert "本页已失效" in writer.content()
+    letter = Letter.objects.get(tracking_number=number)
+    assert letter.attachments.count() == 1
+
+    handler = new_page(viewport=DESKTOP)
+    _login(handler, "e2e_handler", admin=True)
+    handler.goto("/admin/mailbox/letters/")
+    handler.get_by_role("link", name=number).click()
+    handler.get_by_role("button", name="受理").click()
+    handler.get_by_label("拟写答复（提交后由领导签发）").fill(
+        "绩效奖金不计入党费基数，按月工资收入计算。"
+    )
+    handler.get_by_role("button", name="提交领导签发").click()
+    assert "办理中" in handler.get_by_test_id("admin-status").inner_text()
+    screenshot(handler, "handler-desktop")
+
+    leader = new_page(viewport=DESKTOP)
+    _login(leader, "e2e_leader", admin=True)
+    leader.goto(f"/admin/mailbox/letters/{letter.pk}/")
+    leader.get_by_role("button", name="签发", exact=True).click()
+    assert "已答复" in leader.get_by_test_id("admin-status").inner_text()
+
+    tracker = new_page(viewport=PHONE)
+    tracker.goto("/mailbox/track/")
+    tracker.get_by_label("信件编号").fill(number)
+    tracker.get_by_label("查询码").fill("AAAA-BBBB-CCCC-DDDD")
+    tracker.get_by_role("button", name="查询").click()
+    assert "信件编号或查询码不正确" in tracker.content()
+    tracker.get_by_label("信件编号").fill(number)
+    tracker.get_by_label("查询码").fill(code)
+    tracker.get_by_role("button", name="查询").click()
+    assert "已答复" in tracker.get_by_test_id("letter-status").inner_text()
+    assert "按月工资收入计算" in tracker.get_by_test_id("reply-body").inner_text()
+    assert _no_sideways_scroll(tracker)
+    screenshot(tracker, "track-phone")
+    tracker.get_by_label("满意", exact=True).check()
+    tracker.get_by_role("button", name="提交评价").click()
+    assert "感谢您的评价" in tracker.content()
+    letter.refresh_from_db()
+    assert letter.satisfaction == "satisfied"
+
+    desktop = new_page(viewport=DESKTOP)
+    desktop.goto("/mailbox/write/")
+    screenshot(desktop, "write-desktop")
+
+
+def test_board_message_is_invisible_until_reviewer_approves_and_replies(
+    new_page, people, screenshot
+):
+    author = new_page(viewport=PHONE)
+    _login(author, "e2e_member")
+    author.goto("/mailbox/board/new/")
+    author.get_by_label("标题").fill("建议开设周末党课")
+    author.get_by_label("内容").fill("工作日时间紧，希望周末也能参加党课。")
+    author.get_by_role("button", name="提交留言").click()
+    assert "审核通过后公开显示" in author.content()
+    assert "待审核" in author.content()
+
+    visitor = new_page(viewport=PHONE)
+    visitor.goto("/mailbox/board/")
+    assert "建议开设周末党课" not in visitor.content()
+
+    reviewer = new_page(viewport=DESKTOP)
+    _login(reviewer, "e2e_reviewer", admin=True)
+    reviewer.goto("/admin/mailbox/board/")
+    card = reviewer.locator("section.mba-card", has_text="建议开设周末党课")
+    card.get_by_role("button", name="审核通过").click()
+    reviewer.goto("/admin/mailbox/board/?tab=all")
+    card = reviewer.locator("section.mba-card", has_text="建议开设周末党课")
+    card.get_by_label("公开回复").fill("已安排每月第一个周六上午开设党课。")
+    card.get_by_role("button", name="保存回复").click()
+    reviewer.get_by_text("操作已完成。").wait_for()
+    screenshot(reviewer, "board-review-desktop")
+    assert BoardMessage.objects.get().status == "approved"
+
+    visitor.goto("/mailbox/board/")
+    assert "建议开设周末党课" in visitor.content()
+    assert "已安排每月第一个周六上午开设党课。" in visitor.content()
+    assert _no_sideways_scroll(visitor)
+    screenshot(visitor, "board-phone")
+    desktop = new_page(viewport=DESKTOP)
+    desktop.goto("/mailbox/board/")
+    screenshot(desktop, "board-desktop")
