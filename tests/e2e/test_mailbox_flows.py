@@ -1,6 +1,5 @@
 """Browser flows of the mailbox and the board, at phone and desktop widths."""
 
-import io
 import re
 
 import pytest
