@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,12 @@ class _Run:
     video_id: int
     lease: str
     last_percent: int = -1
+    last_write: float = 0.0
+
+
+# Progress is written when the percent changes, and at least this often (seconds), so
+# a long transcode never looks stalled to recover_stalled_videos.
+PROGRESS_WRITE_SECONDS = 15
 
 
 def _claim(video_id: int) -> _Run | None:
@@ -157,9 +164,10 @@ def _claim(video_id: int) -> _Run | None:
 
 def _report(run: _Run, fraction: float) -> None:
     percent = min(99, int(fraction * 100))
-    if percent == run.last_percent:
+    now = time.monotonic()
+    if percent == run.last_percent and now - run.last_write < PROGRESS_WRITE_SECONDS:
         return
-    run.last_percent = percent
+    run.last_percent, run.last_write = percent, now
     Video.objects.filter(pk=run.video_id, lease=run.lease).update(
         progress_percent=percent, heartbeat_at=timezone.now()
     )

@@ -20,7 +20,9 @@ def beat(client, lesson, intervals, position=None, playing=True):
     body = {
         "lesson": lesson.pk,
         "intervals": intervals,
-        "position": position if position is not None else (intervals[-1][1] if intervals else 0),
+        "position": position
+        if position is not None
+        else (intervals[-1][1] if intervals else 0),
         "playing": playing,
     }
     return client.post(URL, json.dumps(body), content_type="application/json")
@@ -74,7 +76,9 @@ def test_malformed_payload_is_rejected(member_client, course_with_lessons):
     assert "格式" in response.json()["error"]
 
 
-def test_watching_records_unique_seconds_and_position(member, member_client, course_with_lessons):
+def test_watching_records_unique_seconds_and_position(
+    member, member_client, course_with_lessons
+):
     _, (lesson, _) = course_with_lessons
     assert beat(member_client, lesson, [[0, 10]]).json()["watched_seconds"] == 10
     row = progress_of(member, lesson)
@@ -82,7 +86,9 @@ def test_watching_records_unique_seconds_and_position(member, member_client, cou
     assert row.intervals == [[0, 10]]
 
 
-def test_dragging_to_the_end_is_not_completion(member, member_client, course_with_lessons):
+def test_dragging_to_the_end_is_not_completion(
+    member, member_client, course_with_lessons
+):
     _, (lesson, _) = course_with_lessons
     beat(member_client, lesson, [[0, 5]])
     data = beat(member_client, lesson, [[98, 100]], position=100, playing=False).json()
@@ -92,17 +98,23 @@ def test_dragging_to_the_end_is_not_completion(member, member_client, course_wit
     assert 5 <= row.watched_seconds < 7
 
 
-def test_claiming_the_whole_video_at_once_is_capped(member, member_client, course_with_lessons):
+def test_claiming_the_whole_video_at_once_is_capped(
+    member, member_client, course_with_lessons
+):
     _, (lesson, _) = course_with_lessons
     data = beat(member_client, lesson, [[0, 100]]).json()
     assert data["watched_seconds"] < 40
     assert not data["completed"]
 
 
-def test_credit_is_bounded_by_server_time_between_heartbeats(member, course_with_lessons):
+def test_credit_is_bounded_by_server_time_between_heartbeats(
+    member, course_with_lessons
+):
     _, (lesson, _) = course_with_lessons
     start = timezone.now()
-    services.record_heartbeat(member, lesson, intervals=[[0, 10]], position=10, playing=True, now=start)
+    services.record_heartbeat(
+        member, lesson, intervals=[[0, 10]], position=10, playing=True, now=start
+    )
     outcome = services.record_heartbeat(
         member, lesson, intervals=[[10, 80]], position=80, playing=True,
         now=start + datetime.timedelta(seconds=5),
@@ -159,7 +171,9 @@ def test_course_credit_override_is_used(member, course_with_lessons):
 def test_only_one_lesson_accrues_time_at_a_time(member, course_with_lessons):
     _, (first, second) = course_with_lessons
     now = timezone.now()
-    services.record_heartbeat(member, first, intervals=[[0, 10]], position=10, playing=True, now=now)
+    services.record_heartbeat(
+        member, first, intervals=[[0, 10]], position=10, playing=True, now=now
+    )
     outcome = services.record_heartbeat(
         member, second, intervals=[[0, 10]], position=10, playing=True,
         now=now + datetime.timedelta(seconds=2),
@@ -180,7 +194,9 @@ def test_only_one_lesson_accrues_time_at_a_time(member, course_with_lessons):
     assert outcome.watched_seconds == 10
 
 
-def test_another_members_progress_is_separate(member, member_client, course_with_lessons):
+def test_another_members_progress_is_separate(
+    member, member_client, course_with_lessons
+):
     _, (lesson, _) = course_with_lessons
     other = MemberFactory()
     beat(member_client, lesson, [[0, 10]])
@@ -193,7 +209,9 @@ def test_video_not_ready_records_nothing(member, member_client, course_with_less
     assert beat(member_client, lesson, [[0, 10]]).status_code == 409
 
 
-def test_user_without_member_profile_is_not_tracked(django_user_model, course_with_lessons):
+def test_user_without_member_profile_is_not_tracked(
+    django_user_model, course_with_lessons
+):
     _, (lesson, _) = course_with_lessons
     client = Client()
     client.force_login(django_user_model.objects.create_user("staff1", password="x"))
