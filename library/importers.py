@@ -714,6 +714,7 @@ def mark_superseded_versions(*, index: bool = True) -> int:
     """Older versions of a title from the same issuer become 已修改 (newest stays)."""
     groups = (
         PolicyDocumentPage.objects.filter(external_id__isnull=False)
+        .order_by()
         .values("title", "issuer")
         .annotate(n=Count("id"), newest=Max("publish_date"))
         .filter(n__gt=1)
