@@ -105,6 +105,18 @@ class ScopedObjectMixin:
         return obj
 
 
+class ChineseCreateMixin:
+    """Breadcrumb and heading 新建… (Wagtail's "New: …" has no Chinese translation)."""
+
+    def get_page_subtitle(self):
+        return f"新建{self.model._meta.verbose_name}"
+
+    def get_breadcrumbs_items(self):
+        items = super().get_breadcrumbs_items()
+        items[-1] = {"url": "", "label": self.get_page_subtitle()}
+        return items
+
+
 class ScopedHistoryView(ScopedObjectMixin, HistoryView):
     scope_action = "view"
 
@@ -235,7 +247,7 @@ class OrganizationIndexView(IndexView):
         return buttons
 
 
-class OrganizationCreateView(CreateView):
+class OrganizationCreateView(ChineseCreateMixin, CreateView):
     def get_initial(self):
         initial = super().get_initial()
         parent_id = self.request.GET.get("parent")
@@ -501,7 +513,7 @@ class MemberIndexView(IndexView):
         return response
 
 
-class MemberCreateView(CreateView):
+class MemberCreateView(ChineseCreateMixin, CreateView):
     def save_instance(self):
         return create_member(**self.form.service_values(), by=self.request.user)
 
@@ -590,7 +602,7 @@ class MemberImportView(WagtailAdminTemplateMixin, FormView):
 # 组织管理员
 
 
-class AdminScopeCreateView(CreateView):
+class AdminScopeCreateView(ChineseCreateMixin, CreateView):
     def save_instance(self):
         return grant_admin_scope(
             self.form.cleaned_data["user"],

@@ -26,7 +26,7 @@ class OrganizationChoiceField(forms.ModelChoiceField):
     """Organisations labelled with their place in the tree."""
 
     def label_from_instance(self, obj):
-        return f"{'　' * (obj.depth - 1)}{obj.name}({obj.get_kind_display()})"
+        return f"{'　' * (obj.depth - 1)}{obj.name}（{obj.get_kind_display()}）"
 
 
 class OrganizationForm(WagtailAdminModelForm):
