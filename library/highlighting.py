@@ -14,11 +14,10 @@ def terms_for(query: str) -> list[str]:
     query = " ".join((query or "").split())[:100]
     if not query:
         return []
-    try:
-        from library.search_query import highlight_terms
-    except ImportError:
-        return [w for w in query.split() if len(w) > 1][:MAX_TERMS]
-    return highlight_terms(query)[:MAX_TERMS]
+    from search.query import parse
+    from search.synonyms import synonym_map
+
+    return parse(query, synonyms=synonym_map()).highlight_terms[:MAX_TERMS]
 
 
 def highlight_html(markup: str, terms: list[str]) -> tuple[str, int]:

@@ -16,8 +16,15 @@ def demo_library(library_page, django_capture_on_commit_callbacks):
 def _titles(html: str) -> list[str]:
     return [
         re.sub(r"<[^>]+>", "", t)
-        for t in re.findall(r'class="policy-item__title"><a [^>]*>(.*?)</a>', html)
+        for t in re.findall(r'class="search-result__title"><a [^>]*>(.*?)</a>', html)
     ]
+
+
+def _facet_count(html: str, label: str) -> int:
+    match = re.search(
+        rf'facet__label">{label}</span><span class="facet__count">(\d+)<', html
+    )
+    return int(match.group(1)) if match else 0
 
 
 @pytest.mark.django_db
@@ -34,19 +41,20 @@ def test_library_lists_documents_newest_first_with_facet_counts(client, demo_lib
     titles = _titles(html)
     assert titles[0] == "集团党风廉政建设责任制实施办法"
     assert len(titles) == len(demo.DOCUMENTS)
-    assert re.search(r"中共红星集团委员会</span> <span class=\"facet__count\">6<", html)
-    assert re.search(r"已废止</span> <span class=\"facet__count\">1<", html)
+    assert _facet_count(html, "中共红星集团委员会") == 6
+    assert _facet_count(html, "已废止") == 1
 
 
 @pytest.mark.django_db
 def test_filters_by_year_and_validity_narrow_the_list(client, demo_library):
     html = client.get(demo_library.url, {"year": "2025"}).content.decode()
+    assert _facet_count(html, "2025年") == 2
     assert sorted(_titles(html)) == sorted(
         ["红星集团党费收缴、使用和管理办法", "红星集团党支部“三会一课”制度实施细则"]
     )
     html = client.get(demo_library.url, {"validity": "已废止"}).content.decode()
     assert _titles(html) == ["红星集团党支部组织生活若干规定"]
-    assert "效力:已废止" in html
+    assert "效力：已废止" in html
 
 
 @pytest.mark.django_db
@@ -80,8 +88,8 @@ def test_search_with_filter_and_no_results_help(client, demo_library):
         demo_library.url, {"q": "党费", "validity": "已废止"}
     ).content.decode()
     assert _titles(html) == []
-    assert "没有找到符合条件的文件" in html
-    assert "去掉部分筛选条件再试" in html
+    assert "没有找到与“党费”相关的结果" in html
+    assert "搜索小提示" in html
 
 
 @pytest.mark.django_db
@@ -125,3 +133,24 @@ def test_demo_load_is_idempotent(demo_library, django_capture_on_commit_callback
         summary = demo.load()
     assert "新建演示文件 0 篇" in summary
     assert PolicyDocumentPage.objects.count() == len(demo.DOCUMENTS)
+
+
+@pytest.mark.django_db
+def test_library_still_browses_when_the_search_engine_is_down(
+    client, demo_library, settings
+):
+    from search.backends.base import reset_backends
+
+    settings.PORTAL_SEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "search.backends.embedded.EmbeddedBackend",
+            "PATH": "/proc/no-such-dir/index.sqlite3",
+        }
+    }
+    reset_backends()
+    response = client.get(demo_library.url, {"validity": "已废止"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "全文检索暂时不可用" in html
+    assert _titles(html) == ["红星集团党支部组织生活若干规定"]
+    reset_backends()
