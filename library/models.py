@@ -21,6 +21,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from library.metadata import DOC_TYPES, parse_doc_number
+from library.panels import ExtractionStatusPanel
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _BLOCK_END_RE = re.compile(
@@ -228,9 +229,10 @@ class PolicyDocumentPage(Page):
             [
                 HelpPanel(
                     "支持 PDF、DOCX、TXT。附件上传后在后台提取文字并纳入全文检索,"
-                    "提取状态见“文件库 → 附件文字提取”。"
+                    "失败的可在“文件库 → 附件文字提取”中查看原因并重新提取。"
                 ),
                 InlinePanel("attachments", label="附件"),
+                ExtractionStatusPanel(heading="文字提取状态"),
             ],
             heading="附件",
         ),
