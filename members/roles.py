@@ -57,8 +57,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("news", "newscolumn"),
         *_crud("news", "newstag"),
         "news.view_publishing_stats",
+        # library
+        *_crud("library", "policycategory"),
+        "library.view_attachmenttext",
+        "library.change_attachmenttext",
     ],
-    PUBLICIST: [*_ADMIN_ACCESS, "news.view_publishing_stats"],
+    PUBLICIST: [
+        *_ADMIN_ACCESS,
+        "news.view_publishing_stats",
+        "library.view_policycategory",
+        "library.view_attachmenttext",
+    ],
     REVIEWER: [
         *_ADMIN_ACCESS,
         "news.view_publishing_stats",
