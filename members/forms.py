@@ -10,6 +10,7 @@ from .phones import normalise_phone
 from .scopes import is_site_admin, organizations_for
 from .services import identity_conflicts
 
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
 PARTY_POSTS = [
     "书记",
     "副书记",
@@ -205,4 +206,8 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise forms.ValidationError("只支持 CSV 或 XLSX 文件")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                f"文件超过 {MAX_IMPORT_BYTES // (1024 * 1024)} MB，请分批导入"
+            )
         return upload

@@ -63,6 +63,7 @@ UPDATABLE_FIELDS = [
     "joined_party_on",
 ]
 MAX_ROWS = 20_000
+MAX_COLUMNS = 50
 PARTY_FOUNDED = date(1921, 7, 1)
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -158,7 +159,8 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list]]:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        yield from enumerate(reader, start=1)
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells[:MAX_COLUMNS]
     except csv.Error as exc:
         raise ImportFileError(
             f"CSV 格式错误（第 {reader.line_num} 行附近）：{exc}"
@@ -176,7 +178,8 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list]]:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for number, cells in enumerate(rows, start=1):
             yield number, list(cells)
     finally:
         workbook.close()

@@ -352,3 +352,11 @@ def test_scoped_staff_export_scope_is_enforced_by_members_for(tree, member_a, me
     data = export_members(members_for(staff), "csv").decode("utf-8-sig")
     assert member_a.real_name in data
     assert member_b.real_name not in data
+
+
+def test_too_many_rows_fail_before_anything_is_written(tree, monkeypatch):
+    monkeypatch.setattr("members.importers.MAX_ROWS", 2)
+    rows = [[f"人{n}", f"R{n}", "", "甲党支部", "", ""] for n in range(3)]
+    with pytest.raises(ImportFileError, match="分批导入"):
+        import_members(csv_bytes(rows), "many.csv")
+    assert not Member.objects.exists()

@@ -276,3 +276,13 @@ def test_organisation_admins_cannot_appoint_others(staff_client, tree):
         },
     )
     assert not AdminScope.objects.filter(organization=tree["committee"]).exists()
+
+
+def test_oversized_import_upload_is_refused(staff_client, tree, monkeypatch):
+    monkeypatch.setattr("members.forms.MAX_IMPORT_BYTES", 10)
+    upload = SimpleUploadedFile(
+        "名单.csv", csv_bytes([["某人", "Z1", "", "甲党支部", "", ""]])
+    )
+    response = staff_client.post(url("members_members:import"), {"file": upload})
+    assert "请分批导入" in response.content.decode()
+    assert not Member.objects.filter(member_no="Z1").exists()
