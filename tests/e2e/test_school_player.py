@@ -1,0 +1,138 @@
+"""A member watches a lesson in real Chromium: HLS plays, progress is saved, reload resumes."""
+
+import subprocess
+import time
+
+import pytest
+
+from school import services
+from school.models import CoursePage, LessonPage, LessonProgress, SchoolIndexPage, Video
+from tests.e2e.conftest import PHONE
+from tests.members.factories import PASSWORD, MemberFactory
+
+
+def wait_for(condition, timeout=20.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def lesson(home_page, tmp_path, settings):
+    settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS = 1
+    clip = tmp_path / "lesson.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=30",
+         "-f", "lavfi", "-i", "sine=d=30", "-c:v", "libx264", "-preset", "ultrafast",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(clip)],
+        check=True, timeout=120,
+    )  # fmt: skip
+    video = services.import_video_file(clip, title="演示")
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY, video.error
+    index = SchoolIndexPage(title="网上党校", slug="school")
+    home_page.add_child(instance=index)
+    course = CoursePage(title="党章学习", slug="dangzhang")
+    index.add_child(instance=course)
+    page = LessonPage(title="第一讲 党章的总纲", slug="l1", video=video)
+    course.add_child(instance=page)
+    return page
+
+
+def log_in(page, member):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", member.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form[method=post] button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def current_time(page) -> float:
+    return page.evaluate("document.getElementById('lesson-video').currentTime")
+
+
+def play(page):
+    page.evaluate(
+        "() => { const v = document.getElementById('lesson-video'); v.muted = true; v.play(); }"
+    )
+
+
+def beats(page) -> int:
+    return int(page.get_attribute("#player", "data-beats") or 0)
+
+
+def settle(page, after: int) -> None:
+    """Wait until the heartbeat sent after `after` answered and no more are due."""
+    wait_for(lambda: beats(page) > after, what="the heartbeat to be answered")
+    page.wait_for_timeout(300)
+
+
+def leave(page) -> None:
+    """Pause, leave the page and let its last beacon land before the database is flushed."""
+    page.evaluate("() => document.getElementById('lesson-video').pause()")
+    page.goto("about:blank")
+    page.wait_for_timeout(800)
+
+
+def test_member_watches_lesson_progress_is_saved_and_reload_resumes(
+    new_page, lesson, screenshot
+):
+    member = MemberFactory()
+    page = new_page(viewport=PHONE)
+    log_in(page, member)
+    page.goto(lesson.url)
+    assert page.get_attribute("#player", "data-engine") == "hls.js"
+    play(page)
+    wait_for(lambda: current_time(page) > 5, what="playback to pass 5 s")
+    wait_for(lambda: beats(page) >= 1, what="a periodic heartbeat")
+    before_pause = beats(page)
+    page.evaluate("() => document.getElementById('lesson-video').pause()")
+    stopped_at = current_time(page)
+    settle(page, before_pause)
+    screenshot(page, "lesson-paused")
+
+    # The browser is idle now: read what the server stored.
+    row = LessonProgress.objects.get(member=member, lesson=lesson)
+    assert row.last_position == pytest.approx(stopped_at, abs=0.5)
+    assert row.watched_seconds >= 4
+    assert row.completed_at is None
+    assert "已学" in page.inner_text("#player-status")
+
+    page.reload()
+    wait_for(
+        lambda: current_time(page) > 0, what="the player to seek to the saved spot"
+    )
+    assert current_time(page) == pytest.approx(row.last_position, abs=1.5)
+    play(page)
+    wait_for(
+        lambda: current_time(page) > row.last_position + 1, what="playback after resume"
+    )
+
+
+def test_dragging_to_the_end_does_not_complete_the_lesson(new_page, lesson):
+    member = MemberFactory()
+    page = new_page()
+    log_in(page, member)
+    page.goto(lesson.url)
+    play(page)
+    wait_for(lambda: current_time(page) > 1, what="playback to start")
+    before = beats(page)
+    page.evaluate(
+        "() => { const v = document.getElementById('lesson-video');"
+        " v.currentTime = v.duration - 1; }"
+    )
+    wait_for(
+        lambda: page.evaluate("() => document.getElementById('lesson-video').ended"),
+        what="the video to end",
+    )
+    settle(page, before)
+    row = LessonProgress.objects.get(member=member, lesson=lesson)
+    assert row.last_position >= 28
+    assert row.completed_at is None
+    assert row.watched_seconds < 10
+    assert "已完成" not in page.inner_text("#player-status")
+    leave(page)
