@@ -1,6 +1,7 @@
 """Organisation tree, member profiles and security events."""
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -157,6 +158,12 @@ class AdminScope(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.organization}"
+
+    @admin.display(description="账号", ordering="user__username")
+    def user_display(self) -> str:
+        member = getattr(self.user, "member", None)
+        name = self.user.get_username()
+        return f"{name}（{member.real_name}）" if member else name
 
 
 class SecurityEvent(models.Model):

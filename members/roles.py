@@ -4,6 +4,9 @@ Each app adds its own entries to ROLE_PERMISSIONS ("app_label.codename"). Permis
 that do not exist yet (an app not migrated) are skipped; granting is idempotent and
 never removes a permission someone added by hand. Wagtail *page* permissions and
 workflows are set up by each app itself (migration or demo.py), not here.
+
+Members and organisations are special: their model permissions count for site admins
+only; everyone else manages them through a 组织管理员 scope (see members.scopes).
 """
 
 from django.contrib.auth.models import Group, Permission

@@ -85,7 +85,7 @@ class AdminScopeViewSet(ModelViewSet):
     copy_view_enabled = False
     add_view_class = admin_views.AdminScopeCreateView
     delete_view_class = admin_views.AdminScopeDeleteView
-    list_display = ["user", "organization", "created_at"]
+    list_display = ["user_display", "organization", "created_at"]
 
     def get_form_class(self, for_update=False):
         return AdminScopeForm
