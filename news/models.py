@@ -232,6 +232,11 @@ class NewsArticleForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields[
+                "slug"
+            ].help_text = "留空则按标题自动生成拼音网址,便于在微信中分享"
         user = self.for_user
         member = getattr(user, "member", None) if user else None
         if self.instance._state.adding and member is not None:

@@ -1,0 +1,87 @@
+"""The anonymous page cache: fast repeat views, never stale after publish."""
+
+import pytest
+from wagtail.models import Page
+
+from tests.news.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    from home.models import SiteSettings
+
+    settings.PORTAL_PAGE_CACHE_SECONDS = 600
+    SiteSettings.objects.get_or_create()  # creating it would purge the cache
+
+
+def test_second_anonymous_view_is_served_from_cache_without_queries(
+    client, news_index, django_assert_num_queries
+):
+    article = make_article(news_index, "缓存测试")
+    first = client.get(article.url)
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(article.url)
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert "Content-Security-Policy" in second
+
+
+def test_publishing_shows_up_immediately_on_cached_pages(client, news_index, columns):
+    make_article(news_index, "旧新闻")
+    for url in ("/", "/news/", "/news/column/yaowen/"):
+        client.get(url)
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    make_article(news_index, "刚刚发布的新闻")
+    for url in ("/", "/news/", "/news/column/yaowen/"):
+        response = client.get(url)
+        assert "刚刚发布的新闻" in response.content.decode(), url
+
+
+def test_unpublishing_removes_the_article_from_cached_pages(client, news_index):
+    article = make_article(news_index, "将被撤下的新闻")
+    assert "将被撤下的新闻" in client.get("/").content.decode()
+    client.get(article.url)
+    Page.objects.get(pk=article.pk).specific.unpublish()
+    assert "将被撤下的新闻" not in client.get("/").content.decode()
+    assert client.get(article.url).status_code == 404
+
+
+def test_logged_in_users_bypass_the_cache(client, news_index, django_user_model):
+    article = make_article(news_index, "登录用户")
+    client.get(article.url)
+    user = django_user_model.objects.create_user("reader", password="x-Pass-2026")
+    client.force_login(user)
+    response = client.get(article.url)
+    assert "X-Page-Cache" not in response
+    assert (
+        user.username in response.content.decode()
+        or "退出" in response.content.decode()
+    )
+
+
+def test_wechat_tracking_parameters_share_the_cached_page(client, news_index):
+    article = make_article(news_index, "微信分享")
+    client.get(article.url)
+    shared = client.get(article.url + "?from=singlemessage&isappinstalled=0")
+    assert shared["X-Page-Cache"] == "hit"
+
+
+def test_pagination_pages_are_cached_separately(client, news_index):
+    news_index.per_page = 1
+    news_index.save_revision().publish()
+    make_article(news_index, "第一篇", days_ago=2)
+    make_article(news_index, "第二篇", days_ago=1)
+    assert "第二篇" in client.get("/news/").content.decode()
+    assert "第一篇" in client.get("/news/?page=2").content.decode()
+    assert "第一篇" in client.get("/news/?page=2").content.decode()
+
+
+def test_error_pages_and_other_apps_are_not_cached(client, news_index):
+    client.get("/news/column/no-such/")
+    assert "X-Page-Cache" not in client.get("/news/column/no-such/")
+    client.get("/news/rss/")
+    assert "X-Page-Cache" not in client.get("/news/rss/")
