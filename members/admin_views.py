@@ -5,6 +5,7 @@ from collections import Counter
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,6 +27,7 @@ from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.widgets.button import HeaderButton
 
+from .fields import lookup_digest
 from .forms import (
     PARTY_POSTS,
     ImportForm,
@@ -41,6 +43,7 @@ from .importers import (
 )
 from .models import Member, Organization
 from .permissions import member_policy, organization_policy
+from .phones import normalise_phone
 from .scopes import (
     can_restructure_organization,
     is_site_admin,
@@ -433,9 +436,6 @@ class MemberIndexView(IndexView):
         ]
 
     def search_queryset(self, queryset):
-        from .fields import lookup_digest
-        from .phones import normalise_phone
-
         if self.is_searching:
             try:
                 phone = normalise_phone(self.search_query)
@@ -488,8 +488,6 @@ class MemberIndexView(IndexView):
         return buttons
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
-        from django.http import HttpResponse
-
         if not self.show_export_buttons:
             raise PermissionDenied
         data = export_members(queryset, spreadsheet_format)

@@ -286,3 +286,12 @@ def test_oversized_import_upload_is_refused(staff_client, tree, monkeypatch):
     response = staff_client.post(url("members_members:import"), {"file": upload})
     assert "请分批导入" in response.content.decode()
     assert not Member.objects.filter(member_no="Z1").exists()
+
+
+def test_search_by_full_phone_number_finds_the_member(
+    staff_client, member_a, member_a1
+):
+    html = staff_client.get(
+        url("members_members:index"), {"q": "138 1111 2222"}
+    ).content.decode()
+    assert member_a.real_name in html and member_a1.real_name not in html
