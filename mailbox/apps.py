@@ -9,3 +9,11 @@ class MailboxConfig(AppConfig):
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+        try:
+            from search import registry
+        except ImportError:
+            return
+        from .search import BoardMessageSource, PublishedLetterSource
+
+        registry.register(BoardMessageSource)
+        registry.register(PublishedLetterSource)

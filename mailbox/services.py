@@ -45,6 +45,7 @@ from .permissions import (
     can_view_letter,
 )
 from .sensitive import find_words
+from .signal_handlers import board_message_changed, letter_publication_changed
 from .uploads import CheckedFile, UploadRejected, check_upload
 from .workdays import add_working_days, working_days_between
 
@@ -603,6 +604,7 @@ def publish_letter(letter: Letter, *, by, subject: str, content: str) -> Letter:
             ]
         )
         _event(letter, "publish", "来信选登公开", by=by, public=True)
+        letter_publication_changed(letter.pk)
     return letter
 
 
@@ -614,6 +616,7 @@ def unpublish_letter(letter: Letter, *, by) -> Letter:
         letter.is_published = False
         letter.save(update_fields=["is_published"])
         _event(letter, "unpublish", "撤销选登", by=by, public=False)
+        letter_publication_changed(letter.pk)
     return letter
 
 
@@ -908,8 +911,6 @@ def decide_appeal(message: BoardMessage, *, by, grant: bool) -> BoardMessage:
 
 
 def _board_changed(message: BoardMessage) -> None:
-    from .signal_handlers import board_message_changed
-
     transaction.on_commit(lambda: board_message_changed(message.pk))
 
 
