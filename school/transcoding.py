@@ -25,7 +25,6 @@ from django.conf import settings
 # Container demuxers accepted from uploads; no playlists (hls, concat), no images.
 INPUT_FORMATS = ("mov", "matroska", "avi", "mpegts", "flv", "asf", "mpeg")
 INPUT_FORMAT_WHITELIST = ",".join(INPUT_FORMATS)
-# Stills are written with image2 and read back by nothing.
 STILL_CODECS = {"mjpeg", "png", "bmp", "gif", "webp", "tiff"}
 # File extension for a stored source, by demuxer: never anything a browser renders.
 SOURCE_EXTENSIONS = {
@@ -230,11 +229,11 @@ def _even_width(source: ProbeResult, height: int) -> int:
 def build_transcode_command(
     source_path: str, source: ProbeResult, out_dir: Path
 ) -> list[str]:
-    """One ffmpeg run: decode once, split into every rung and the MP4 fallback."""
+    """One ffmpeg run: decode once, split into every rung, the MP4 fallback and stills."""
     rungs = ladder_for(source.height)
     fallback_height = min(FALLBACK_HEIGHT, rungs[0].height)
     stream = ffmpeg.input(source_path, **_input_options(source.demuxer))
-    branches = stream.video.filter_multi_output("split", len(rungs) + 1)
+    branches = stream.video.filter_multi_output("split", len(rungs) + 3)
     has_audio = bool(source.audio_codec)
     hls_streams = []
     per_stream: dict[str, str | int] = {}
@@ -288,7 +287,26 @@ def build_transcode_command(
         **{**common, "b:v": "600k", "maxrate": "700k", "bufsize": "1200k"},
         **({**audio_options, "b:a": "96k"} if has_audio else {}),
     )
-    command = ffmpeg.merge_outputs(hls, fallback).global_args(
+    poster_at, thumbnail_times = still_moments(source.duration)
+    poster_height = min(720, source.height)
+    poster = (
+        branches[len(rungs) + 1]
+        .filter("select", f"gte(t,{poster_at:.3f})*isnan(prev_selected_t)")
+        .filter("scale", _even_width(source, poster_height), poster_height)
+        .output(str(out_dir / "poster.jpg"), vframes=1, **{"q:v": 3})
+    )
+    picks = "+".join(
+        f"gte(t,{moment:.3f})*(isnan(prev_selected_t)+lt(prev_selected_t,{moment:.3f}))"
+        for moment in thumbnail_times
+    )
+    thumb_height = min(180, source.height)
+    thumbnails = (
+        branches[len(rungs) + 2]
+        .filter("select", f"gt({picks},0)")
+        .filter("scale", _even_width(source, thumb_height), thumb_height)
+        .output(str(out_dir / "thumb-%d.jpg"), fps_mode="vfr", **{"q:v": 4})
+    )
+    command = ffmpeg.merge_outputs(hls, fallback, poster, thumbnails).global_args(
         "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats"
     )
     threads = settings.PORTAL_VIDEO_FFMPEG_THREADS
@@ -297,33 +315,11 @@ def build_transcode_command(
     return ["ffmpeg", *command.global_args("-progress", "pipe:1").get_args()]
 
 
-def build_stills_command(
-    source_path: str, source: ProbeResult, out_dir: Path
-) -> tuple[list[str], str, list[str]]:
-    """One ffmpeg run that seeks to a few moments: a poster and small thumbnails."""
-    moments = [min(source.duration * 0.1, 5.0)] + [
-        source.duration * (i + 1) / (THUMBNAIL_COUNT + 1)
-        for i in range(THUMBNAIL_COUNT)
-    ]
-    outputs = []
-    names = []
-    poster_height = min(720, source.height)
-    for index, moment in enumerate(moments):
-        frame = ffmpeg.input(
-            source_path, ss=f"{moment:.3f}", **_input_options(source.demuxer)
-        )
-        height = poster_height if index == 0 else min(180, source.height)
-        name = "poster.jpg" if index == 0 else f"thumb-{index}.jpg"
-        names.append(name)
-        outputs.append(
-            frame.video.filter("scale", _even_width(source, height), height).output(
-                str(out_dir / name), vframes=1, **{"q:v": 3}
-            )
-        )
-    command = ffmpeg.merge_outputs(*outputs).global_args(
-        "-hide_banner", "-nostdin", "-loglevel", "error"
-    )
-    return ["ffmpeg", *command.get_args()], names[0], names[1:]
+def still_moments(duration: float) -> tuple[float, list[float]]:
+    """When to take the poster (early, past any fade-in) and the thumbnails (spread out)."""
+    poster_at = min(duration * 0.1, 5.0)
+    step = duration / (THUMBNAIL_COUNT + 1)
+    return poster_at, [step * (i + 1) for i in range(THUMBNAIL_COUNT)]
 
 
 class FfmpegFailed(Exception):
@@ -393,15 +389,14 @@ def transcode(
         on_progress=report,
         duration=source.duration,
     )
-    stills, poster, thumbnails = build_stills_command(source_path, source, out_dir)
-    run_ffmpeg(stills, timeout=300)
     master = out_dir / "master.m3u8"
     if not master.exists() or not (out_dir / "fallback.mp4").exists():
         raise FfmpegFailed("ffmpeg 没有生成完整的输出文件。")
+    thumbnails = [f"thumb-{i}.jpg" for i in range(1, THUMBNAIL_COUNT + 1)]
     return TranscodeOutput(
         master="master.m3u8",
         fallback="fallback.mp4",
-        poster=poster,
+        poster="poster.jpg" if (out_dir / "poster.jpg").exists() else "",
         thumbnails=[name for name in thumbnails if (out_dir / name).exists()],
         renditions=[
             {

@@ -168,10 +168,7 @@ def test_every_ffmpeg_call_whitelists_protocol_and_format_before_input(
     tiny_clip, tmp_path
 ):
     probe = transcoding.probe(tiny_clip)
-    commands = [
-        transcoding.build_transcode_command(str(tiny_clip), probe, tmp_path),
-        transcoding.build_stills_command(str(tiny_clip), probe, tmp_path)[0],
-    ]
+    commands = [transcoding.build_transcode_command(str(tiny_clip), probe, tmp_path)]
     for command in commands:
         inputs = [i for i, arg in enumerate(command) if arg == "-i"]
         assert inputs
