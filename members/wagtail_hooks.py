@@ -2,6 +2,7 @@
 
 from django.urls import path
 from wagtail import hooks
+from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
@@ -108,3 +109,29 @@ class MembersViewSetGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_members_viewsets():
     return MembersViewSetGroup()
+
+
+class MembersSummaryItem(SummaryItem):
+    """Dashboard line: members and organisations within the user's scope."""
+
+    order = 150
+    template_name = "members/admin/site_summary_members.html"
+
+    def get_context_data(self, parent_context):
+        user = self.request.user
+        return {
+            "member_count": member_policy.instances_user_has_any_permission_for(
+                user, ["view"]
+            ).count(),
+            "organization_count": organization_policy.instances_user_has_any_permission_for(
+                user, ["view"]
+            ).count(),
+        }
+
+    def is_shown(self):
+        return member_policy.user_has_permission(self.request.user, "view")
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_members_summary(request, summary_items):
+    summary_items.append(MembersSummaryItem(request))

@@ -295,3 +295,8 @@ def test_search_by_full_phone_number_finds_the_member(
         url("members_members:index"), {"q": "138 1111 2222"}
     ).content.decode()
     assert member_a.real_name in html and member_a1.real_name not in html
+
+
+def test_dashboard_counts_only_the_scope(staff_client, member_a, member_a1, member_b):
+    html = staff_client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "2 名党员" in html and "2 个党组织" in html
