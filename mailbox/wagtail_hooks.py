@@ -3,6 +3,7 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -178,3 +179,38 @@ class MailboxSettingsGroup(SnippetViewSetGroup):
 
 
 register_snippet(MailboxSettingsGroup)
+
+
+class MailboxTodoPanel(Component):
+    """The dashboard's to-do list for handlers and leaders of a mailbox."""
+
+    name = "mailbox_todo"
+    template_name = "mailbox/admin/todo_panel.html"
+    order = 90
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context):
+        from django.utils import timezone
+
+        from .models import Letter, LetterReply, LetterStatus
+
+        letters = Letter.objects.visible_to(self.user)
+        today = timezone.localdate()
+        return {
+            "pending": letters.filter(status=LetterStatus.PENDING).count(),
+            "open": letters.open().count(),
+            "overdue": letters.overdue(today).count(),
+            "sign_off": LetterReply.objects.filter(
+                status=LetterReply.Status.AWAITING,
+                letter__mailbox__leaders=self.user,
+            ).count(),
+            "letters_url": reverse("mailbox_admin:letters"),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_mailbox_todo_panel(request, panels):
+    if can_use_mailbox_admin(request.user):
+        panels.insert(0, MailboxTodoPanel(request.user))

@@ -230,3 +230,10 @@ def test_statistics_for_leaders_with_csv_and_xlsx(client, leader, submit, handle
         load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True)
     )
     assert rows[1][:3] == ("合计", "全部", 2)
+
+
+def test_dashboard_shows_the_mailbox_to_do_counts(client, handler, leader, two_letters):
+    client.force_login(handler)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "领导信箱待办" in html
+    assert "待受理 <strong>1</strong>" in html

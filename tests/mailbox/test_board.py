@@ -101,6 +101,10 @@ def test_plain_text_only_links_are_not_clickable_and_markup_is_escaped(
     assert "<script>alert" not in html
     assert 'href="http://evil.example' not in html
     assert "http://evil.example/a" in html
+    client.force_login(reviewer)
+    admin = client.get(reverse("mailbox_admin:board"), {"tab": "all"}).content.decode()
+    assert "<script>alert" not in admin
+    assert "&lt;script&gt;" in admin
 
 
 def test_block_words_refuse_and_flag_words_mark_for_review(post):
@@ -208,3 +212,22 @@ def test_board_form_enforces_length_limits(client, member, category):
         {"category": category.pk, "title": "标题", "body": "长" * 1001},
     )
     assert BoardMessage.objects.count() == 0
+
+
+def test_csrf_is_enforced_on_board_post_and_report(member, category, post, reviewer):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    response = client.post(
+        reverse("mailbox:board_post"),
+        {"category": category.pk, "title": "标题", "body": "内容"},
+    )
+    assert response.status_code == 403
+    message = post()
+    services.approve_message(message, by=reviewer)
+    response = client.post(
+        reverse("mailbox:board_report", args=[message.pk]), {"reason": "x"}
+    )
+    assert response.status_code == 403
+    assert BoardMessage.objects.count() == 1
