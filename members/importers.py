@@ -64,8 +64,11 @@ UPDATABLE_FIELDS = [
 ]
 MAX_ROWS = 20_000
 MAX_COLUMNS = 50
+HEADER_SEARCH_ROWS = 5
 PARTY_FOUNDED = date(1921, 7, 1)
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
+# Records often give only the month of joining; it is stored as the 1st.
+_MONTH_FORMATS = ["%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Progress = Callable[[Iterable, int], Iterable]
@@ -120,19 +123,32 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
     else:
         raise ImportFileError("只支持 CSV 或 XLSX 文件")
     header = None
+    candidates = []
     body = []
     for number, cells in rows:
+        texts = [_text(c) for c in cells]
         if header is None:
-            if any(_text(c) for c in cells):
-                header = [_text(c) for c in cells]
+            # A title line such as 「红星集团党员名单」 may sit above the header row.
+            if any(texts):
+                candidates.append(texts)
+                if _is_header(texts) or len(candidates) > HEADER_SEARCH_ROWS:
+                    header = texts
             continue
-        if any(_text(c) for c in cells):
+        if any(texts):
             body.append((number, list(cells)))
             if len(body) > MAX_ROWS:
                 raise ImportFileError(f"文件超过 {MAX_ROWS} 行，请分批导入")
     if header is None:
-        raise ImportFileError("文件是空的：第一行应为表头（姓名、党员编号、手机号……）")
+        if not candidates:
+            raise ImportFileError(
+                "文件是空的：第一行应为表头（姓名、党员编号、手机号……）"
+            )
+        header = candidates[0]
     return header, body
+
+
+def _is_header(texts: list[str]) -> bool:
+    return any(COLUMN_ALIASES.get(re.sub(r"\s", "", t)) == "real_name" for t in texts)
 
 
 def decode_csv_bytes(data: bytes) -> str:
@@ -236,7 +252,7 @@ def parse_join_date(value) -> date | None:
         if not text:
             return None
         parsed = None
-        for fmt in _DATE_FORMATS:
+        for fmt in _DATE_FORMATS + _MONTH_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt).date()
                 break

@@ -360,3 +360,18 @@ def test_too_many_rows_fail_before_anything_is_written(tree, monkeypatch):
     with pytest.raises(ImportFileError, match="分批导入"):
         import_members(csv_bytes(rows), "many.csv")
     assert not Member.objects.exists()
+
+
+def test_title_line_above_the_header_and_month_only_dates_are_understood(tree):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["红星集团党员名单（2026年）"])
+    sheet.append([])
+    sheet.append(HEADER)
+    sheet.append(["孙丽", "T001", "", "甲党支部", "党员", "2008.06"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = import_members(buffer.getvalue(), "titled.xlsx")
+    assert (report.created, report.failed) == (1, 0)
+    assert report.problems == []
+    assert Member.objects.get(member_no="T001").joined_party_on == date(2008, 6, 1)
