@@ -194,23 +194,19 @@ def grams(text: str, *, normalized: bool = False) -> list[str]:
 
 
 def query_grams(text: str) -> list[str]:
-    """The bigram phrase for a query fragment; a trailing lone character is a prefix.
+    """The bigram phrase for a query fragment.
 
-    A final "x*" means "any bigram starting with x": the document continues where
-    the query stopped. A final character already covered by the previous bigram
-    is dropped.
+    A lone last character (not covered by the previous bigram) is where the document
+    may continue: it becomes a prefix "x*" in a short phrase and is dropped from a
+    phrase of three or more tokens, whose other tokens are selective enough.
     """
     out = grams(text)
     if not out:
         return out
     tail = out[-1]
     if _is_cjk(tail):
-        if (
-            len(out) > 1
-            and len(out[-2]) == 2
-            and _is_cjk(out[-2][0])
-            and out[-2][1] == tail
-        ):
+        covered = len(out) > 1 and len(out[-2]) == 2 and out[-2][1] == tail
+        if covered or len(out) >= 3:
             out.pop()
         else:
             out[-1] = tail + "*"

@@ -8,27 +8,32 @@ from functools import lru_cache
 
 from django.utils.html import escape
 
-from search.analysis import normalize, to_simplified
+from search.analysis import to_simplified
 
 SNIPPET_CHARS = 140
-MAX_SCAN_CHARS = 200_000
+FIRST_SCAN_CHARS = 12_000
+MAX_SCAN_CHARS = 120_000
+MAX_SPANS = 400
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
-    """normalize(text) and, when lengths differ, the original index of each char.
+_FOLD: dict[int, str] = {}
+_SEEN: set[str] = set()
 
-    ``None`` for offsets means the mapping is the identity (the common case).
+
+def fold(text: str) -> str:
+    """A one-to-one normalisation for locating terms: each character maps to one.
+
+    Characters whose NFKC/simplified/lower-case form is a single different
+    character are replaced; the rest (…, ①, ㎡) stay, so offsets in the folded text
+    are offsets in the original.
     """
-    fast = normalize(text)
-    if len(fast) == len(text):
-        return fast, None
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
+    new = set(text) - _SEEN
+    for ch in new:
         piece = to_simplified(unicodedata.normalize("NFKC", ch)).lower()
-        chars.append(piece)
-        offsets.extend([i] * len(piece))
-    return "".join(chars), offsets
+        if len(piece) == 1 and piece != ch:
+            _FOLD[ord(ch)] = piece
+    _SEEN.update(new)
+    return text.translate(_FOLD)
 
 
 _OPEN = "〔[(【〈<{"
@@ -56,10 +61,10 @@ def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(_term_regex(t) for t in cleaned))
 
 
-def _mark(original: str, spans: list[tuple[int, int]]) -> str:
+def _mark(original: str, spans: list[tuple]) -> str:
     out: list[str] = []
     pos = 0
-    for start, end in spans:
+    for start, end, *_ in spans:
         if start < pos:
             continue
         out.append(escape(original[pos:start]))
@@ -69,17 +74,25 @@ def _mark(original: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
+def _spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """(start, end, normalised match) in the original text for each term occurrence."""
     pattern = _terms_pattern(terms)
     if pattern is None:
         return []
-    normalized, offsets = normalize_with_offsets(text[:MAX_SCAN_CHARS])
     spans = []
-    for match in pattern.finditer(normalized):
-        start, end = match.span()
-        if offsets is not None:
-            start, end = offsets[start], offsets[end - 1] + 1
-        spans.append((start, end))
+    for match in pattern.finditer(fold(text[:FIRST_SCAN_CHARS])):
+        spans.append((*match.span(), match.group()))
+        if len(spans) >= MAX_SPANS:
+            return spans
+    if not spans and len(text) > FIRST_SCAN_CHARS:
+        rest = fold(text[FIRST_SCAN_CHARS:MAX_SCAN_CHARS])
+        for match in pattern.finditer(rest):
+            start, end = match.span()
+            spans.append(
+                (start + FIRST_SCAN_CHARS, end + FIRST_SCAN_CHARS, match.group())
+            )
+            if len(spans) >= MAX_SPANS:
+                break
     return spans
 
 
@@ -96,12 +109,12 @@ def snippet(body: str, terms: list[str], size: int = SNIPPET_CHARS) -> str:
         text = " ".join(body[: size * 2].split())[:size]
         return escape(text) + ("…" if len(body) > size else "")
     best_start, best_score = spans[0][0], -1
-    for i, (start, _end) in enumerate(spans):
+    for i, (start, _end, _term) in enumerate(spans):
         seen = set()
-        for s, e in spans[i:]:
+        for _s, e, term in spans[i:]:
             if e - start > size:
                 break
-            seen.add(normalize(body[s:e]))
+            seen.add(term)
         score = len(seen) * 1000 - start // 1000
         if score > best_score:
             best_start, best_score = start, score
@@ -111,6 +124,6 @@ def snippet(body: str, terms: list[str], size: int = SNIPPET_CHARS) -> str:
     if line_start != -1:
         start = line_start + 1
     end = min(len(body), start + size)
-    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    inside = [(s - start, e - start) for s, e, _t in spans if s >= start and e <= end]
     text = _mark(body[start:end], inside).replace("\n", " ")
     return ("…" if start > 0 else "") + text + ("…" if end < len(body) else "")

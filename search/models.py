@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import models
-from django.db.models import F, Sum
+from django.db import connection, models
+from django.db.models import Sum
 from django.utils import timezone
 
 
@@ -78,24 +78,14 @@ class QueryStat(models.Model):
 
     @classmethod
     def record(cls, query: str, total: int) -> None:
-        """Count one search of a query for today (one UPDATE, or an INSERT the first time)."""
-        query = query[:100]
-        day = timezone.localdate()
-        zero = 1 if total == 0 else 0
-        updated = cls.objects.filter(query=query, day=day).update(
-            searches=F("searches") + 1,
-            zero_results=F("zero_results") + zero,
-            last_total=total,
-        )
-        if not updated:
-            obj, created = cls.objects.get_or_create(
-                query=query,
-                day=day,
-                defaults={"searches": 1, "zero_results": zero, "last_total": total},
+        """Count one search of a query for today, in one upsert statement."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (query, day, searches, zero_results, last_total)"  # noqa: S608
+                " VALUES (%s, %s, 1, %s, %s) ON CONFLICT (query, day) DO UPDATE SET"
+                f" searches = {table}.searches + 1,"
+                f" zero_results = {table}.zero_results + excluded.zero_results,"
+                " last_total = excluded.last_total",
+                [query[:100], timezone.localdate(), 1 if total == 0 else 0, total],
             )
-            if not created:
-                cls.objects.filter(pk=obj.pk).update(
-                    searches=F("searches") + 1,
-                    zero_results=F("zero_results") + zero,
-                    last_total=total,
-                )

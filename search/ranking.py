@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from search.analysis import normalize
@@ -13,6 +14,14 @@ TITLE_EXACT = 0.5
 BODY_PHRASE = 0.4
 NEAR = 0.2
 TITLE_BREVITY = 0.3
+
+
+_NON_WORD_RE = re.compile(r"[\W_]+")
+
+
+def _compact(text: str) -> str:
+    """Text without spaces and punctuation, as phrases match across them."""
+    return _NON_WORD_RE.sub("", text)
 
 
 @dataclass
@@ -28,20 +37,41 @@ class RankFeatures:
     title_brevity: float = 0.0
 
 
+class TitleScorer:
+    """Title evidence for one query: word coverage, exact title, brevity."""
+
+    def __init__(self, query: SearchQuery) -> None:
+        self.words = list(query.near_words)
+        self.phrases = [
+            p
+            for p in (_compact(normalize(t)) for t in query.boost_phrases)
+            if len(p) >= 2
+        ]
+        self.compact = "".join(self.phrases)
+
+    def apply(self, features: RankFeatures, title: str) -> None:
+        """Fill the title features of one matching document."""
+        norm = normalize(title)
+        bare = _compact(norm)
+        if any(p in bare for p in self.phrases):
+            features.title_phrase = True
+        if self.words:
+            covered = sum(1 for w in self.words if w in norm)
+            features.title_cover = covered / len(self.words)
+        compact = self.compact
+        if not compact:
+            return
+        if norm == compact or (
+            norm.endswith(compact) and len(norm) - len(compact) <= 7
+        ):
+            features.title_exact = True
+        if compact in bare:
+            features.title_brevity = len(compact) / max(len(norm), 1)
+
+
 def title_features(features: RankFeatures, title: str, query: SearchQuery) -> None:
-    """Fill the title features: query-word coverage, exact title, brevity."""
-    norm = normalize(title)
-    words = query.near_words
-    if words:
-        covered = sum(1 for w in words if w in norm)
-        features.title_cover = covered / len(words)
-    compact = "".join(normalize(p) for p in query.boost_phrases).replace(" ", "")
-    if compact and (
-        norm == compact or (norm.endswith(compact) and len(norm) - len(compact) <= 7)
-    ):
-        features.title_exact = True
-    if compact and compact in norm.replace(" ", ""):
-        features.title_brevity = len(compact) / max(len(norm), 1)
+    """Fill the title features (one-off use; loops should reuse a TitleScorer)."""
+    TitleScorer(query).apply(features, title)
 
 
 def final_score(f: RankFeatures) -> float:

@@ -32,7 +32,7 @@ from search.documents import (
     SearchResults,
 )
 from search.highlight import highlight_title, snippet
-from search.ranking import RankFeatures, final_score, title_features
+from search.ranking import RankFeatures, TitleScorer, final_score
 from search.suggesting import _initial_variants, pinyin_keys, rank_suggestions
 
 # boosts mirror the embedded engine's bm25 column weights
@@ -116,7 +116,7 @@ def phrase_query(field: str, grams: list[str], **extra) -> Q:
     return Q("match_phrase", **{field: {"query": " ".join(grams), "boost": boost}})
 
 
-def fragment_query(fragment: str, *, title_only: bool) -> Q | None:
+def fragment_query(fragment: str, *, title_only: bool, alone: bool = True) -> Q | None:
     """The fragment as one word, a 发文字号 term, or its bigram phrase, in any field."""
     word_fields = ["title_terms"] if title_only else ["title_terms", "body_terms"]
     gram_fields = ["title_grams"] if title_only else ["title_grams", "body_grams"]
@@ -133,7 +133,8 @@ def fragment_query(fragment: str, *, title_only: bool) -> Q | None:
             Q("term", **{f: {"value": term, "boost": WEIGHTS[f]}}) for f in word_fields
         ]
     grams = analysis.query_grams(fragment)
-    if grams:
+    lone_prefix = len(grams) == 1 and grams[0].endswith("*")
+    if grams and not (lone_prefix and should and not alone):
         should += [phrase_query(f, grams) for f in gram_fields]
     if not should:
         return None
@@ -146,7 +147,10 @@ def items_query(items: list[list[str]], *, any_: bool, title_only: bool) -> Q | 
     for alternatives in items:
         options = [
             q
-            for q in (fragment_query(a, title_only=title_only) for a in alternatives)
+            for q in (
+                fragment_query(a, title_only=title_only, alone=len(items) == 1)
+                for a in alternatives
+            )
             if q
         ]
         if options:
@@ -496,6 +500,7 @@ class ElasticsearchBackend(BaseSearchBackend):
             return [(key, score) for key, score, _ in rows]
         top = max(score for _, score, _ in rows) or 1.0
         features: dict[str, RankFeatures] = {}
+        scorer = TitleScorer(query)
         dates: dict[str, str] = {}
         for key, score, hit in rows:
             matched = set(getattr(hit.meta, "matched_queries", []) or [])
@@ -505,7 +510,7 @@ class ElasticsearchBackend(BaseSearchBackend):
                 body_phrase=any(m.startswith("bp") for m in matched),
                 near="near" in matched,
             )
-            title_features(f, getattr(hit, "title", "") or "", query)
+            scorer.apply(f, getattr(hit, "title", "") or "")
             features[key] = f
             dates[key] = getattr(hit, "date", None) or ""
         ranked = sorted(

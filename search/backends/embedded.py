@@ -35,7 +35,7 @@ from search.documents import (
     SearchResults,
 )
 from search.highlight import highlight_title, snippet
-from search.ranking import RankFeatures, final_score, title_features
+from search.ranking import RankFeatures, TitleScorer, final_score
 from search.suggesting import pinyin_keys, rank_suggestions
 
 TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
@@ -61,8 +61,14 @@ def _phrase(tokens: list[str]) -> str:
     return _fts_quote(" ".join(body)) + (" *" if prefix else "")
 
 
-def fragment_expr(fragment: str, *, title_only: bool = False) -> str:
-    """FTS5 expression: the fragment as one word, or its bigram phrase anywhere."""
+def fragment_expr(
+    fragment: str, *, title_only: bool = False, alone: bool = True
+) -> str:
+    """FTS5 expression: the fragment as one word, or its bigram phrase anywhere.
+
+    A one-character fragment next to other words matches as a word only: as a
+    bigram prefix it would touch most of the index for little precision.
+    """
     words = analysis.query_words(fragment)
     word_cols = "{t}" if title_only else "{t b}"
     gram_cols = "{tg}" if title_only else "{tg bg}"
@@ -76,7 +82,8 @@ def fragment_expr(fragment: str, *, title_only: bool = False) -> str:
     ]
     parts.extend(f"{word_cols} : {_fts_quote(t)}" for t in doc_numbers)
     grams = analysis.query_grams(fragment)
-    if grams:
+    lone_prefix = len(grams) == 1 and grams[0].endswith("*")
+    if grams and not (lone_prefix and parts and not alone):
         parts.append(f"{gram_cols} : {_phrase(grams)}")
     if not parts:
         return ""
@@ -89,7 +96,10 @@ def compile_items(items: list[list[str]], *, join: str, title_only: bool) -> str
     for alternatives in items:
         exprs = [
             e
-            for e in (fragment_expr(a, title_only=title_only) for a in alternatives)
+            for e in (
+                fragment_expr(a, title_only=title_only, alone=len(items) == 1)
+                for a in alternatives
+            )
             if e
         ]
         if exprs:
@@ -518,40 +528,38 @@ class EmbeddedBackend(BaseSearchBackend):
         if not self.rerank:
             return [(r[0], r[1]) for r in by_bm25]
         boosts = self._phrase_sets(gen, query)
-        scored: dict[int, RankFeatures] = {}
-        for doc_id, score, _date in by_bm25:
-            scored[doc_id] = RankFeatures(
-                bm25=score / top,
-                title_phrase=doc_id in boosts["title"],
-                body_phrase=doc_id in boosts["body"],
-                near=doc_id in boosts["near"],
-            )
-        head = [r[0] for r in by_bm25[:RERANK_DEPTH]]
-        head += [
-            i for i in boosts["title"] | boosts["body"] if i in scored and i not in head
-        ]
+        scores = {r[0]: r[1] / top for r in rows}
+        boosted = (boosts["body"] | boosts["near"]) & scores.keys()
+        head = {r[0] for r in by_bm25[:RERANK_DEPTH]}
+        if len(boosts["body"]) <= RERANK_DEPTH:
+            head |= boosts["body"] & scores.keys()
         titles = dict(
             self.conn.execute(
                 f"SELECT id, title FROM docs_{gen} WHERE id IN ({','.join('?' * len(head))})",
-                head,
+                list(head),
             ).fetchall()
         )
-        for doc_id, title in titles.items():
-            title_features(scored[doc_id], title, query)
+        scorer = TitleScorer(query)
+        for doc_id in boosted | titles.keys():
+            features = RankFeatures(
+                bm25=scores[doc_id],
+                body_phrase=doc_id in boosts["body"],
+                near=doc_id in boosts["near"],
+            )
+            if doc_id in titles:
+                scorer.apply(features, titles[doc_id])
+            scores[doc_id] = final_score(features)
         dates = {r[0]: r[2] or "" for r in rows}
-        ranked = sorted(
-            scored, key=lambda i: (final_score(scored[i]), dates[i], -i), reverse=True
-        )
-        return [(i, final_score(scored[i])) for i in ranked]
+        ranked = sorted(scores, key=lambda i: (scores[i], dates[i], -i), reverse=True)
+        return [(i, scores[i]) for i in ranked]
 
     def _phrase_sets(self, gen: int, query: SearchQuery) -> dict[str, set[int]]:
-        sets: dict[str, set[int]] = {"title": set(), "body": set(), "near": set()}
+        sets: dict[str, set[int]] = {"body": set(), "near": set()}
         for text in query.boost_phrases:
             grams = analysis.query_grams(text)
             if len(grams) < 2:
                 continue
             phrase = _phrase(grams)
-            sets["title"] |= set(self._match(gen, f"{{tg}} : {phrase}", scored=False))
             if query.scope != SCOPE_TITLE:
                 sets["body"] |= set(
                     self._match(gen, f"{{bg}} : {phrase}", scored=False)

@@ -41,7 +41,7 @@ def test_doc_number_query_matches_the_combined_term_or_the_bigram_phrase():
     body = main_query(parse("国发[2016]31号")).to_dict()
     text = str(body)
     assert "'title_terms': {'value': '国发_2016_31'" in text
-    assert "match_phrase_prefix" in text and "国发 发 2016 31 号" in text
+    assert "match_phrase" in text and "国发 发 2016 31" in text
 
 
 def test_excluded_words_and_named_phrase_features():
