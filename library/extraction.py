@@ -79,7 +79,7 @@ def sniff_kind(head: bytes) -> str:
 
 
 _KIND_NAMES = {
-    "zip": "ZIP 压缩包(不是 Word 文档)",
+    "zip": "ZIP 压缩包（不是 Word 文档）",
     "markup": "HTML/XML 网页",
     "binary": "二进制文件",
 }
@@ -90,30 +90,32 @@ def _check_zip(path: Path, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
-        raise ExtractionError("文件已损坏:不是有效的 DOCX(ZIP)文件。") from exc
+        raise ExtractionError("文件已损坏：不是有效的 DOCX（ZIP）文件。") from exc
     with archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-            raise ExtractionError("不是 Word 文档(DOCX):缺少 word/document.xml。")
+            raise ExtractionError("不是 Word 文档（DOCX）：缺少 word/document.xml。")
         if len(infos) > limits.zip_max_members:
-            raise ExtractionError(f"DOCX 内含文件过多({len(infos)} 个)。")
+            raise ExtractionError(f"DOCX 内含文件过多（{len(infos)} 个）。")
         total = 0
         for info in infos:
             if info.file_size > limits.zip_max_member_bytes:
                 raise ExtractionError(
-                    f"DOCX 内的 {info.filename} 解压后过大({info.file_size} 字节),疑似压缩炸弹。"
+                    f"DOCX 内的 {info.filename} 解压后过大（{info.file_size} 字节），疑似压缩炸弹。"
                 )
             ratio = info.file_size / max(info.compress_size, 1)
             # Small parts of real documents compress very well; only big ones count.
             if ratio > limits.zip_max_ratio and info.file_size > 1024 * 1024:
                 raise ExtractionError(
                     f"DOCX 内的 {info.filename} 压缩比异常"
-                    f"({ratio:.0f}:1),疑似压缩炸弹。"
+                    f"（{ratio:.0f}:1），疑似压缩炸弹。"
                 )
             total += info.file_size
         if total > limits.zip_max_total_bytes:
-            raise ExtractionError(f"DOCX 解压后总大小过大({total} 字节),疑似压缩炸弹。")
+            raise ExtractionError(
+                f"DOCX 解压后总大小过大（{total} 字节），疑似压缩炸弹。"
+            )
         _check_xml_members(archive, infos, limits)
 
 
@@ -129,13 +131,13 @@ def _check_xml_members(archive: zipfile.ZipFile, infos, limits: Limits) -> None:
             data = member.read(limits.zip_max_member_bytes + 1)
         if len(data) > limits.zip_max_member_bytes:
             raise ExtractionError(
-                f"DOCX 内的 {info.filename} 解压后过大,疑似压缩炸弹。"
+                f"DOCX 内的 {info.filename} 解压后过大，疑似压缩炸弹。"
             )
         try:
             fromstring(data, forbid_dtd=True, forbid_entities=True)
         except DefusedXmlException as exc:
             raise ExtractionError(
-                f"DOCX 内的 {info.filename} 含有 DTD 或实体声明,已拒绝(防 XML 实体攻击)。"
+                f"DOCX 内的 {info.filename} 含有 DTD 或实体声明，已拒绝（防 XML 实体攻击）。"
             ) from exc
         except Exception as exc:
             raise ExtractionError(
@@ -185,12 +187,14 @@ def _extract_pdf(path: Path, limits: Limits) -> Extraction:
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise ExtractionError("PDF 已加密,无法提取文字。")
+            raise ExtractionError("PDF 已加密，无法提取文字。")
         count = len(reader.pages)
     except PdfReadError as exc:
-        raise ExtractionError(f"PDF 文件已损坏:{exc}") from exc
+        raise ExtractionError(f"PDF 文件已损坏：{exc}") from exc
     if count > limits.max_pages:
-        raise ExtractionError(f"PDF 页数过多({count} 页,上限 {limits.max_pages} 页)。")
+        raise ExtractionError(
+            f"PDF 页数过多（{count} 页，上限 {limits.max_pages} 页）。"
+        )
     parts: list[str] = []
     size = 0
     truncated = False
@@ -199,7 +203,7 @@ def _extract_pdf(path: Path, limits: Limits) -> Extraction:
         try:
             text = page.extract_text() or ""
         except Exception as exc:
-            warnings.append(f"第 {number} 页无法提取:{type(exc).__name__}")
+            warnings.append(f"第 {number} 页无法提取：{type(exc).__name__}")
             continue
         parts.append(text)
         size += len(text)
@@ -208,7 +212,7 @@ def _extract_pdf(path: Path, limits: Limits) -> Extraction:
             break
     text = _tidy("\n".join(parts))
     if not text.strip():
-        warnings.append("PDF 中没有可提取的文字(可能是扫描件)。")
+        warnings.append("PDF 中没有可提取的文字（可能是扫描件）。")
     return Extraction(
         KIND_PDF,
         text[: limits.max_chars],
@@ -231,7 +235,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise ExtractionError("无法识别文本文件的编码(支持 UTF-8、GB18030)。") from exc
+        raise ExtractionError(
+            "无法识别文本文件的编码（支持 UTF-8、GB18030）。"
+        ) from exc
 
 
 def _extract_txt(path: Path, limits: Limits) -> Extraction:
@@ -272,7 +278,7 @@ def extract_in_process(path: Path, limits: Limits) -> Extraction:
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise ExtractionError(
-            f"文件过大({size / 1048576:.1f} MB,上限 {limits.max_bytes / 1048576:.0f} MB)。"
+            f"文件过大（{size / 1048576:.1f} MB，上限 {limits.max_bytes / 1048576:.0f} MB）。"
         )
     if size == 0:
         raise ExtractionError("文件为空。")
@@ -286,7 +292,7 @@ def extract_in_process(path: Path, limits: Limits) -> Extraction:
     if kind == KIND_TXT:
         return _extract_txt(path, limits)
     raise ExtractionError(
-        f"不支持的文件内容:{_KIND_NAMES.get(kind, kind)}。只接受 PDF、DOCX、TXT。"
+        f"不支持的文件内容：{_KIND_NAMES.get(kind, kind)}。只接受 PDF、DOCX、TXT。"
     )
 
 
@@ -311,7 +317,7 @@ def extract_file(path: str | os.PathLike, limits: Limits | None = None) -> Extra
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise ExtractionError(
-            f"文件过大({size / 1048576:.1f} MB,上限 {limits.max_bytes / 1048576:.0f} MB)。"
+            f"文件过大（{size / 1048576:.1f} MB，上限 {limits.max_bytes / 1048576:.0f} MB）。"
         )
     command = [sys.executable, "-I", str(Path(__file__).resolve()), str(path)]
     env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}
@@ -327,15 +333,15 @@ def extract_file(path: str | os.PathLike, limits: Limits | None = None) -> Extra
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(
-            f"提取超时(超过 {limits.timeout_seconds:.0f} 秒),文件可能过于复杂或已损坏。"
+            f"提取超时（超过 {limits.timeout_seconds:.0f} 秒），文件可能过于复杂或已损坏。"
         ) from exc
     try:
         payload = json.loads(done.stdout.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         if done.returncode < 0:
-            raise ExtractionError("提取进程被终止(超出时间或内存限制)。") from None
+            raise ExtractionError("提取进程被终止（超出时间或内存限制）。") from None
         tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise ExtractionError(f"提取失败:{tail[0] if tail else '未知错误'}") from None
+        raise ExtractionError(f"提取失败：{tail[0] if tail else '未知错误'}") from None
     if "error" in payload:
         raise ExtractionError(payload["error"])
     return Extraction(**payload)
@@ -349,9 +355,9 @@ def _main(argv: list[str]) -> int:
     except ExtractionError as exc:
         result = {"error": str(exc)}
     except MemoryError:
-        result = {"error": "提取时内存超出上限,文件可能是压缩炸弹或过于复杂。"}
+        result = {"error": "提取时内存超出上限，文件可能是压缩炸弹或过于复杂。"}
     except Exception as exc:
-        result = {"error": f"无法解析文件:{type(exc).__name__}: {str(exc)[:200]}"}
+        result = {"error": f"无法解析文件：{type(exc).__name__}: {str(exc)[:200]}"}
     sys.stdout.write(json.dumps(result, ensure_ascii=False))
     return 0
 

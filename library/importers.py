@@ -147,9 +147,9 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"新建 {self.created} 篇,更新 {self.updated} 篇,未变 {self.unchanged} 篇,"
-            f"跳过 {len(self.problems)} 条,索引 {self.indexed} 篇"
-            + (f",标记已修改旧版本 {self.amended} 篇" if self.amended else "")
+            f"新建 {self.created} 篇，更新 {self.updated} 篇，未变 {self.unchanged} 篇，"
+            f"跳过 {len(self.problems)} 条，索引 {self.indexed} 篇"
+            + (f"，标记已修改旧版本 {self.amended} 篇" if self.amended else "")
             + "。"
         )
 
@@ -181,7 +181,7 @@ def _date(value) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(value.strip())
     except ValueError:
-        raise ImportError_(f"日期格式错误:{value}(应为 YYYY-MM-DD)") from None
+        raise ImportError_(f"日期格式错误：{value}（应为 YYYY-MM-DD）") from None
 
 
 def record_from_mapping(data: dict, location: str) -> ImportRecord:
@@ -245,7 +245,7 @@ def read_jsonl(path: Path) -> Iterator[Item]:
                 except ImportError_ as exc:
                     yield Problem(location, str(exc))
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        yield Problem(str(path), f"文件无法读取或已损坏:{exc}")
+        yield Problem(str(path), f"文件无法读取或已损坏：{exc}")
 
 
 def split_file_text(text: str, title: str) -> tuple[list[str], str]:
@@ -296,7 +296,7 @@ def read_folder(folder: Path) -> Iterator[Item]:
 def _folder_record(folder: Path, row: dict, location: str) -> ImportRecord:
     filename = (row.get("filename") or "").strip()
     if not filename or "/" in filename or "\\" in filename or filename.startswith("."):
-        raise ImportError_(f"文件名无效:{filename!r}")
+        raise ImportError_(f"文件名无效：{filename!r}")
     path = folder / filename
     if not path.is_file():
         raise ImportError_(f"找不到文件 {filename}")
@@ -305,9 +305,9 @@ def _folder_record(folder: Path, row: dict, location: str) -> ImportRecord:
     except ExtractionError as exc:
         raise ImportError_(f"{filename}:{exc}") from None
     if extracted.kind not in SUPPORTED_KINDS:
-        raise ImportError_(f"{filename}:不支持的文件类型")
+        raise ImportError_(f"{filename}：不支持的文件类型")
     if not extracted.text.strip():
-        raise ImportError_(f"{filename}:没有可提取的文字")
+        raise ImportError_(f"{filename}：没有可提取的文字")
     title = (row.get("title") or "").strip()
     history, body = split_file_text(extracted.text, title)
     data = {

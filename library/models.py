@@ -58,7 +58,7 @@ class PolicyCategory(models.Model):
         on_delete=models.CASCADE,
         related_name="children",
         limit_choices_to={"parent__isnull": True},
-        help_text="留空表示一级分类;二级分类须选择一级分类。",
+        help_text="留空表示一级分类；二级分类须选择一级分类。",
     )
     sort_order = models.PositiveIntegerField("排序", default=0)
 
@@ -98,11 +98,11 @@ class PolicyCategory(models.Model):
     def clean(self):
         if self.parent_id and self.parent.parent_id:
             raise ValidationError(
-                {"parent": "主题分类最多两级:上级分类必须是一级分类。"}
+                {"parent": "主题分类最多两级：上级分类必须是一级分类。"}
             )
         if self.pk and self.parent_id and self.children.exists():
             raise ValidationError(
-                {"parent": "该分类下已有二级分类,不能再设为二级分类。"}
+                {"parent": "该分类下已有二级分类，不能再设为二级分类。"}
             )
 
 
@@ -148,7 +148,7 @@ class PolicyDocumentPage(Page):
         "发文字号",
         max_length=120,
         blank=True,
-        help_text="如 国发〔2016〕31号、中华人民共和国国务院令第614号;保存时自动拆分。",
+        help_text="如 国发〔2016〕31号、中华人民共和国国务院令第614号；保存时自动拆分。",
     )
     doc_number_prefix = models.CharField(
         "机关代字", max_length=100, blank=True, db_index=True, editable=False
@@ -197,10 +197,10 @@ class PolicyDocumentPage(Page):
         null=True,
         blank=True,
         unique=True,
-        help_text="导入来源中的编号;重复导入时据此更新。",
+        help_text="导入来源中的编号；重复导入时据此更新。",
     )
     history = models.TextField(
-        "沿革", blank=True, help_text="每行一条,如:2011年4月16日 国务院令第596号公布"
+        "沿革", blank=True, help_text="每行一条，如：2011年4月16日 国务院令第596号公布"
     )
     body = RichTextField(
         "正文",
@@ -228,7 +228,7 @@ class PolicyDocumentPage(Page):
         MultiFieldPanel(
             [
                 HelpPanel(
-                    "支持 PDF、DOCX、TXT。附件上传后在后台提取文字并纳入全文检索,"
+                    "支持 PDF、DOCX、TXT。附件上传后在后台提取文字并纳入全文检索，"
                     "失败的可在“文件库 → 附件文字提取”中查看原因并重新提取。"
                 ),
                 InlinePanel("attachments", label="附件"),
@@ -282,7 +282,9 @@ class PolicyDocumentPage(Page):
         context.update(
             body_html=mark_safe(body),  # noqa: S308 - escaped by highlight_html
             title_html=mark_safe(title.replace(' id="hl-', ' data-n="')),  # noqa: S308
-            highlight_query=" ".join(query.split())[:100] if terms else "",
+            highlight_query=" ".join(query.split())[:100].strip('"“”「」 ')
+            if terms
+            else "",
             highlight_count=count,
             attachments=attachments,
             attachment_matches=matches,
@@ -295,7 +297,7 @@ class PolicyDocumentPage(Page):
         if self.doc_number and not parse_doc_number(self.doc_number):
             raise ValidationError(
                 {
-                    "doc_number": "无法识别的发文字号,应形如 国发〔2016〕31号 或 …令第614号。"
+                    "doc_number": "无法识别的发文字号，应形如 国发〔2016〕31号 或 …令第614号。"
                 }
             )
         if (

@@ -69,7 +69,7 @@ def _copy_to_temp(document, directory: str, limits: Limits) -> tuple[Path, str]:
             size += len(chunk)
             if size > limits.max_bytes:
                 raise ExtractionError(
-                    f"文件过大(超过 {limits.max_bytes / 1048576:.0f} MB)。"
+                    f"文件过大（超过 {limits.max_bytes / 1048576:.0f} MB）。"
                 )
             digest.update(chunk)
             out.write(chunk)
@@ -150,12 +150,12 @@ def ensure_library_page() -> PolicyLibraryPage:
         return library
     home = HomePage.objects.first()
     if home is None:
-        raise LookupError("站点还没有首页,无法创建文件库页面。")
+        raise LookupError("站点还没有首页，无法创建文件库页面。")
     library = PolicyLibraryPage(
         title="文件库",
         slug="wenjianku",
         show_in_menus=True,
-        intro="<p>党内法规、上级文件与本单位制度,可按发文机关、年份、主题分类检索。</p>",
+        intro="<p>党内法规、上级文件与本单位制度，可按发文机关、年份、主题分类检索。</p>",
     )
     home.add_child(instance=library)
     library.save_revision().publish()

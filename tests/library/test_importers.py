@@ -173,4 +173,24 @@ def test_command_prints_summary_and_problems(library_page, records, tmp_path, ca
     call_command("import_policy_documents", str(path), "--no-progress")
     out, err = capsys.readouterr()
     assert "新建 5 篇" in out
-    assert "跳过 第 6 行:不是 JSON 对象" in err
+    assert "跳过 第 6 行：不是 JSON 对象" in err
+
+
+@pytest.mark.django_db
+def test_reimport_over_a_staff_edited_page_publishes_a_new_revision(
+    library_page, records, tmp_path
+):
+    path = write_jsonl(tmp_path / "docs.jsonl", records[:2])
+    import_documents(path, library=library_page)
+    page = PolicyDocumentPage.objects.get(external_id=records[0]["id"])
+    page.index_number = "000014349/2024-00001"
+    page.save_revision().publish()
+
+    records[0]["body"] += "\n补充条款文字。"
+    report = import_documents(write_jsonl(path, records[:2]), library=library_page)
+    assert report.updated == 1
+    page.refresh_from_db()
+    latest = page.get_latest_revision_as_object()
+    assert "补充条款文字" in latest.body
+    assert latest.index_number == "000014349/2024-00001"
+    assert page.live_revision_id == page.latest_revision_id

@@ -11,7 +11,7 @@ from library.importers import BATCH_SIZE, ImportError_, import_documents, open_t
 
 
 class Command(BaseCommand):
-    help = "导入政策文件:JSON Lines 文件(可 gzip 压缩)或含 metadata.csv 的文件夹;按编号更新,不重复。"
+    help = "导入政策文件：JSON Lines 文件（可 gzip 压缩）或含 metadata.csv 的文件夹；按编号更新，不重复。"
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="JSON Lines 文件或文件夹路径")
@@ -24,13 +24,13 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="并行建索引的进程数(默认:CPU 核数减一;内存数据库时为 0)",
+            help="并行建索引的进程数（默认：CPU 核数减一；内存数据库时为 0）",
         )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
         if not path.exists():
-            raise CommandError(f"路径不存在:{path}")
+            raise CommandError(f"路径不存在：{path}")
         total = None
         if path.is_file():
             with open_text(path) as handle:
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         finally:
             bar.close()
         for problem in report.problems:
-            self.stderr.write(f"跳过 {problem.location}:{problem.reason}")
+            self.stderr.write(f"跳过 {problem.location}：{problem.reason}")
         self.stdout.write(report.summary())
 
 
