@@ -107,12 +107,13 @@ def attachment_set(index: int) -> list[tuple[str, bytes, str]]:
     Image.new("RGB", (64, 48), (index % 256, (index * 7) % 256, 90)).save(buffer, "PNG")
     files = [(f"photo{index}.png", buffer.getvalue(), "image/png")]
     if index % 3 == 0:
-        pdf = (
-            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n"
-        )
+        from pypdf import PdfWriter
+
+        writer = PdfWriter()
+        writer.add_blank_page(width=200, height=200)
+        out = io.BytesIO()
+        writer.write(out)
+        pdf = out.getvalue()
         files.append((f"scan{index}.pdf", pdf, "application/pdf"))
     return files
 
@@ -122,6 +123,7 @@ class Stats:
         self.lock = threading.Lock()
         self.receipts = []  # (marker, number, code, attachments)
         self.failed = []
+        self.refused = []
         self.retries = 0
         self.latencies = []
         self.completed = 0
@@ -168,6 +170,11 @@ def submit_one(base: str, index: int, stats: Stats, mailbox_id: str) -> None:
                 r'data-testid="tracking-number">([^<]+)<', response.text
             )
             codes = re.search(r'data-testid="query-code">([^<]+)<', response.text)
+            if not numbers and "form-errors" in response.text:
+                with stats.lock:
+                    stats.refused.append(re.findall(r"<li>([^<]+)</li>", response.text))
+                    stats.completed += 1
+                return
             if not numbers:
                 raise requests.ConnectionError(
                     f"no receipt (HTTP {response.status_code})"
@@ -339,6 +346,7 @@ def main() -> None:
         )
     print(f"client retries:           {stats.retries}")
     print(f"given up after retries:   {len(stats.failed)}")
+    print(f"refused by the form:      {len(stats.refused)} {stats.refused[:3]}")
     for key, value in result.items():
         print(f"{key + ':':<37} {value}")
 
