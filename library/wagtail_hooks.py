@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -32,6 +34,19 @@ class RetryColumn(Column):
     def get_value(self, instance):
         url = reverse("library_retry_extraction", args=[instance.pk])
         return format_html('<a href="{}">重新提取</a>', url)
+
+
+class SystemRecordPolicy(ModelPermissionPolicy):
+    """Staff may view and retry extraction records; only the system creates them."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(AttachmentText, SystemRecordPolicy(AttachmentText))
 
 
 class AttachmentTextViewSet(SnippetViewSet):
