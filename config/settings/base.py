@@ -376,3 +376,10 @@ MIDDLEWARE = [*MIDDLEWARE, "home.page_cache.AnonymousPageCacheMiddleware"]
 PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=600)
 PORTAL_NEWS_READ_DEDUP_SECONDS = 300  # one read per visitor and article per 5 minutes
 PORTAL_NEWS_READ_FLUSH_SECONDS = 60  # pending reads reach the database in batches
+
+# library: limits on attachment text extraction (any field of library.extraction.Limits).
+PORTAL_LIBRARY_EXTRACTION = {
+    "max_bytes": env.int("PORTAL_LIBRARY_EXTRACT_MAX_BYTES", default=30 * 1024 * 1024),
+    "max_pages": env.int("PORTAL_LIBRARY_EXTRACT_MAX_PAGES", default=500),
+    "timeout_seconds": env.float("PORTAL_LIBRARY_EXTRACT_TIMEOUT", default=60.0),
+}
