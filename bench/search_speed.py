@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_corpus import backend_params, corpus_rows, setup_django, to_document  # noqa: E402
+from search_corpus import backend_params, corpus_rows, setup_django, to_document
 
 
 def make_queries(rows: list[dict], n: int, seed: int = 7) -> list[str]:
@@ -41,7 +41,9 @@ def make_queries(rows: list[dict], n: int, seed: int = 7) -> list[str]:
             queries.append(title[start : start + 2])
         elif kind == 2:
             line = rng.choice(row["body"].split("\n"))
-            parts = [p for p in re.split(r"[，。；：、（）\s]", line) if 6 <= len(p) <= 14]
+            parts = [
+                p for p in re.split(r"[，。；：、（）\s]", line) if 6 <= len(p) <= 14
+            ]
             if parts:
                 queries.append(rng.choice(parts))
         elif kind == 3 and numbers:
@@ -69,7 +71,9 @@ def rss_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "search-speed"))
+    parser.add_argument(
+        "--workdir", default=os.path.join(tempfile.gettempdir(), "search-speed")
+    )
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--reuse", action="store_true", help="keep an existing index")
     args = parser.parse_args()
@@ -88,7 +92,9 @@ def main() -> None:
     rows = list(corpus_rows())
     chars = sum(len(r["body"]) for r in rows)
     print(f"corpus: {len(rows)} documents, {chars / 1e6:.1f} M characters of body text")
-    engines = ["embedded"] + (["elasticsearch"] if os.environ.get("ELASTICSEARCH_URL") else [])
+    engines = ["embedded"] + (
+        ["elasticsearch"] if os.environ.get("ELASTICSEARCH_URL") else []
+    )
     queries = make_queries(rows, args.queries)
     for engine in engines:
         params = backend_params(engine, workdir)
@@ -109,18 +115,21 @@ def main() -> None:
             print(f"peak RSS: {rss_before:.0f} MB before, {rss_mb():.0f} MB after")
         size = backend.size_bytes()
         if size:
-            print(f"index size: {size / 1e6:.1f} MB ({size / chars:.1f} bytes per body character)")
+            print(
+                f"index size: {size / 1e6:.1f} MB ({size / chars:.1f} bytes per body character)"
+            )
         backend.close()
         with override_settings(PORTAL_SEARCH_BACKENDS={"default": params}):
             reset_backends()
             client = Client()
             for q in queries[:20]:
                 client.get("/api/search", {"q": q})
-            latencies, totals = [], []
+            latencies, cpu_times, totals = [], [], []
             for q in queries:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 response = client.get("/api/search", {"q": q})
                 latencies.append((time.perf_counter() - started) * 1000)
+                cpu_times.append((time.process_time() - cpu_started) * 1000)
                 assert response.status_code == 200, response.content[:200]
                 totals.append(response.json()["total"])
             facet_latencies = []
@@ -134,6 +143,11 @@ def main() -> None:
             f" p95 {percentile(latencies, 95):.1f} ms, p99 {percentile(latencies, 99):.1f} ms,"
             f" max {max(latencies):.1f} ms; mean hits {statistics.mean(totals):.0f},"
             f" zero-hit queries {sum(1 for t in totals if t == 0)}"
+        )
+        print(
+            f"  CPU time per request of this process:"
+            f" p50 {percentile(cpu_times, 50):.1f} ms, p95 {percentile(cpu_times, 95):.1f} ms;"
+            f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
         print(
             f"GET /api/search&type=policy (5 facets) over {len(facet_latencies)} queries:"

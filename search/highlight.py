@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.utils.html import escape
 
-from search.analysis import to_simplified
+from search.analysis import _traditional_chars, to_simplified
 
 SNIPPET_CHARS = 140
 FIRST_SCAN_CHARS = 12_000
@@ -16,8 +16,27 @@ MAX_SCAN_CHARS = 120_000
 MAX_SPANS = 400
 
 
-_FOLD: dict[int, str] = {}
-_SEEN: set[str] = set()
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """Basic-plane letters and digits whose normalised form is one different character.
+
+    Punctuation is left alone: highlight patterns accept both widths instead.
+    """
+    traditional = _traditional_chars()
+    table: dict[int, str] = {}
+    for code in range(0x20, 0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        if not ch.isalnum():
+            continue
+        piece = unicodedata.normalize("NFKC", ch)
+        if ch in traditional or piece in traditional:
+            piece = to_simplified(piece)
+        piece = piece.lower()
+        if len(piece) == 1 and piece != ch:
+            table[code] = piece
+    return table
 
 
 def fold(text: str) -> str:
@@ -27,17 +46,19 @@ def fold(text: str) -> str:
     character are replaced; the rest (…, ①, ㎡) stay, so offsets in the folded text
     are offsets in the original.
     """
-    new = set(text) - _SEEN
-    for ch in new:
-        piece = to_simplified(unicodedata.normalize("NFKC", ch)).lower()
-        if len(piece) == 1 and piece != ch:
-            _FOLD[ord(ch)] = piece
-    _SEEN.update(new)
-    return text.translate(_FOLD)
+    table = _fold_table()
+    if _fold_keys().isdisjoint(text):
+        return text
+    return text.translate(table)
 
 
-_OPEN = "〔[(【〈<{"
-_CLOSE = "〕])】〉>}"
+@lru_cache(maxsize=1)
+def _fold_keys() -> frozenset[str]:
+    return frozenset(chr(code) for code in _fold_table())
+
+
+_OPEN = "〔[(【〈<{（［｛〖"
+_CLOSE = "〕])】〉>}）］｝〗"
 
 
 def _term_regex(term: str) -> str:
@@ -48,6 +69,8 @@ def _term_regex(term: str) -> str:
             out.append("[" + re.escape(_OPEN) + "]")
         elif ch in _CLOSE:
             out.append("[" + re.escape(_CLOSE) + "]")
+        elif "!" <= ch <= "~" and not ch.isalnum():
+            out.append("[" + re.escape(ch + chr(ord(ch) + 0xFEE0)) + "]")
         else:
             out.append(re.escape(ch))
     return "".join(out)

@@ -171,15 +171,8 @@ def feature_queries(query: SearchQuery) -> list[Q]:
     named: list[Q] = []
     for i, text in enumerate(query.boost_phrases):
         grams = analysis.query_grams(text)
-        if len(grams) < 2:
+        if len(grams) < 2 or len(analysis.query_words(text)) < 2:
             continue
-        named.append(
-            Q(
-                "bool",
-                filter=[phrase_query("title_grams", grams, boost=1.0)],
-                _name=f"tp{i}",
-            )
-        )
         if query.scope != SCOPE_TITLE:
             named.append(
                 Q(
@@ -506,7 +499,6 @@ class ElasticsearchBackend(BaseSearchBackend):
             matched = set(getattr(hit.meta, "matched_queries", []) or [])
             f = RankFeatures(
                 bm25=score / top,
-                title_phrase=any(m.startswith("tp") for m in matched),
                 body_phrase=any(m.startswith("bp") for m in matched),
                 near="near" in matched,
             )

@@ -557,7 +557,7 @@ class EmbeddedBackend(BaseSearchBackend):
         sets: dict[str, set[int]] = {"body": set(), "near": set()}
         for text in query.boost_phrases:
             grams = analysis.query_grams(text)
-            if len(grams) < 2:
+            if len(grams) < 2 or len(analysis.query_words(text)) < 2:
                 continue
             phrase = _phrase(grams)
             if query.scope != SCOPE_TITLE:
