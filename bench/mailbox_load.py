@@ -227,7 +227,7 @@ def verify(env: dict, stats: Stats) -> dict:
     from django.db.models import Count
 
     from mailbox import services, tracking
-    from mailbox.models import Letter, LetterAttachment, private_storage
+    from mailbox.models import Letter, LetterAttachment, LetterEvent, private_storage
 
     missing, bad_files, bad_codes, wrong_counts = [], 0, 0, 0
     for marker, number, code, expected in stats.receipts:
@@ -280,6 +280,9 @@ def verify(env: dict, stats: Stats) -> dict:
         "submissions_stored_twice": duplicate_markers,
         "duplicate_tracking_numbers": duplicate_numbers,
         "letters_without_attachments": no_attachment_letters,
+        "forms_resent_and_replayed": LetterEvent.objects.filter(
+            action="resubmit"
+        ).count(),
         "orphan_files_after_kills": len(orphans),
         "orphan_files_swept": swept,
     }

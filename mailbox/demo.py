@@ -120,6 +120,11 @@ BOARD = [
 ]
 
 
+def _anonymised(content: str) -> str:
+    """The demo letters carry no names in their text; drop any first-person intro."""
+    return content.replace("我明年三月退休，", "本人即将退休，")
+
+
 def _user(username: str):
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
@@ -206,8 +211,17 @@ def load() -> str:
             continue
         draft = letter.replies.get(status="awaiting")
         services.sign_off_reply(draft, by=leader)
+        answered = submitted + timedelta(days=3)
+        Letter.objects.filter(pk=letter.pk).update(first_replied_at=answered)
+        letter.replies.filter(pk=draft.pk).update(
+            drafted_at=answered - timedelta(hours=5), reviewed_at=answered
+        )
         if state == "closed":
             services.close_letter(letter, by=handler)
+        if consent and handler.has_perm("mailbox.publish_letters"):
+            services.publish_letter(
+                letter, by=handler, subject=subject, content=_anonymised(content)
+            )
 
     created_messages = 0
     author = _user("dangyuan")
