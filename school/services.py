@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import progress, transcoding
@@ -329,57 +329,96 @@ class HeartbeatOutcome:
     course_completed: bool = False
 
 
+@dataclass(frozen=True)
+class LessonTarget:
+    """What a heartbeat needs to know about a lesson (cached per process)."""
+
+    pk: int
+    path: str
+    duration: float
+    ready: bool
+
+
+_TARGETS: dict[int, tuple[float, LessonTarget | None]] = {}
+TARGET_CACHE_SECONDS = 60
+
+
+def lesson_target(lesson_id: int) -> LessonTarget | None:
+    """The live lesson with its video's duration and readiness, cached for a minute."""
+    now = time.monotonic()
+    cached = _TARGETS.get(lesson_id)
+    if cached and cached[0] > now:
+        return cached[1]
+    row = (
+        LessonPage.objects.live()
+        .filter(pk=lesson_id)
+        .values_list("path", "video__duration", "video__status")
+        .first()
+    )
+    target = None
+    if row is not None:
+        path, duration, status = row
+        target = LessonTarget(
+            lesson_id, path, float(duration or 0), status == Video.Status.READY
+        )
+    if len(_TARGETS) > 10_000:
+        _TARGETS.clear()
+    _TARGETS[lesson_id] = (now + TARGET_CACHE_SECONDS, target)
+    return target
+
+
 def record_heartbeat(
     member,
-    lesson: LessonPage,
+    lesson,
     *,
     intervals: list,
     position: float,
     playing: bool,
     now: datetime.datetime | None = None,
 ) -> HeartbeatOutcome:
-    """Merge a heartbeat into the member's progress on the lesson: one row update.
+    """Merge a heartbeat into the member's progress on the lesson.
 
-    Only one lesson accrues time per member: while another lesson's window is open
-    the heartbeat keeps the position but earns nothing.
+    `member` is a Member or its pk; `lesson` a LessonPage or LessonTarget. One read
+    (this lesson's row plus any other lesson still accruing) and one conditional
+    update: concurrent beats for the same row retry instead of holding locks. Only
+    one lesson accrues time per member: while another lesson's window is open the
+    heartbeat keeps the position but earns nothing.
     """
     now = now or timezone.now()
-    duration = float(lesson.video.duration or 0) if lesson.video_id else 0.0
+    member_id = getattr(member, "pk", member)
+    duration = float(lesson.duration or 0)
     window = datetime.timedelta(seconds=settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS * 2.5)
-    busy_elsewhere = (
-        LessonProgress.objects.filter(member=member, accruing_until__gt=now)
-        .exclude(lesson=lesson)
-        .exists()
+    fields = (
+        "pk",
+        "lesson_id",
+        "intervals",
+        "completed_at",
+        "last_beat_at",
+        "course_id",
     )
-    course_completed = False
-    with transaction.atomic():
-        row = (
-            LessonProgress.objects.select_for_update()
-            .filter(member=member, lesson=lesson)
-            .only(
-                "pk",
-                "intervals",
-                "watched_seconds",
-                "completed_at",
-                "last_beat_at",
-                "course_id",
-            )
-            .first()
+    for _attempt in range(5):
+        rows = list(
+            LessonProgress.objects.filter(member_id=member_id)
+            .filter(Q(lesson_id=lesson.pk) | Q(accruing_until__gt=now))
+            .values(*fields)
         )
+        row = next((r for r in rows if r["lesson_id"] == lesson.pk), None)
         if row is None:
-            row = _create_progress(member, lesson, now)
-        elapsed = (now - row.last_beat_at).total_seconds() if row.last_beat_at else None
+            _create_progress(member_id, lesson, now)
+            continue
+        busy_elsewhere = any(r["lesson_id"] != lesson.pk for r in rows)
+        last = row["last_beat_at"]
         result = progress.apply_heartbeat(
-            row.intervals,
+            row["intervals"],
             intervals,
             duration=duration,
-            elapsed=elapsed,
+            elapsed=(now - last).total_seconds() if last else None,
             position=position,
             accrues=not busy_elsewhere and duration > 0,
             max_rate=settings.PORTAL_SCHOOL_MAX_PLAYBACK_RATE,
             ratio=settings.PORTAL_SCHOOL_COMPLETION_RATIO,
         )
-        newly_completed = result.completed and row.completed_at is None
+        newly_completed = result.completed and row["completed_at"] is None
         updates = {
             "last_position": result.position,
             "last_beat_at": now,
@@ -390,33 +429,42 @@ def record_heartbeat(
             updates["watched_seconds"] = result.unique_seconds
         if newly_completed:
             updates["completed_at"] = now
-        LessonProgress.objects.filter(pk=row.pk).update(**updates)
-        if result.gained_seconds > 0:
-            _add_study_time(member.pk, timezone.localdate(now), result.gained_seconds)
-        if newly_completed:
-            course_completed = _complete_course_if_done(member, row.course_id, now)
+        unchanged = LessonProgress.objects.filter(pk=row["pk"], last_beat_at=last)
+        if last is None:
+            unchanged = LessonProgress.objects.filter(
+                pk=row["pk"], last_beat_at__isnull=True
+            )
+        if unchanged.update(**updates):
+            break
+    else:
+        raise RuntimeError(f"progress row of member {member_id} kept changing")
+    if result.gained_seconds > 0:
+        _add_study_time(member_id, timezone.localdate(now), result.gained_seconds)
+    course_completed = False
+    if newly_completed:
+        course_completed = _complete_course_if_done(member_id, row["course_id"], now)
     return HeartbeatOutcome(
         watched_seconds=result.unique_seconds,
         duration=duration,
         last_position=result.position,
-        completed=result.completed or row.completed_at is not None,
+        completed=result.completed or row["completed_at"] is not None,
         accruing=not busy_elsewhere,
         course_completed=course_completed,
     )
 
 
-def _create_progress(member, lesson: LessonPage, now) -> LessonProgress:
+def _create_progress(member_id: int, lesson, now) -> None:
+    steplen = LessonPage.steplen
     course_id = (
-        CoursePage.objects.filter(path=lesson.path[: -lesson.steplen])
+        CoursePage.objects.filter(path=lesson.path[:-steplen])
         .values_list("pk", flat=True)
         .first()
     )
-    row, _ = LessonProgress.objects.get_or_create(
-        member=member,
-        lesson=lesson,
+    LessonProgress.objects.get_or_create(
+        member_id=member_id,
+        lesson_id=lesson.pk,
         defaults={"course_id": course_id, "started_at": now},
     )
-    return LessonProgress.objects.select_for_update().get(pk=row.pk)
 
 
 def _add_study_time(member_id: int, day: datetime.date, seconds: float) -> None:
@@ -431,19 +479,19 @@ def _add_study_time(member_id: int, day: datetime.date, seconds: float) -> None:
         )
 
 
-def _complete_course_if_done(member, course_id: int | None, now) -> bool:
+def _complete_course_if_done(member_id: int, course_id: int | None, now) -> bool:
     """Record the course completion (and its 学时) once every live lesson is complete."""
     if course_id is None:
         return False
     course = CoursePage.objects.get(pk=course_id).specific
     lesson_ids = [lesson.pk for lesson in course.lessons]
     done = LessonProgress.objects.filter(
-        member=member, lesson_id__in=lesson_ids, completed_at__isnull=False
+        member_id=member_id, lesson_id__in=lesson_ids, completed_at__isnull=False
     ).count()
     if not lesson_ids or done < len(lesson_ids):
         return False
     _, created = CourseCompletion.objects.get_or_create(
-        member=member,
+        member_id=member_id,
         course=course,
         defaults={
             "completed_at": now,

@@ -34,10 +34,11 @@ from .models import (
     StudyDay,
     Video,
 )
-from .services import media_root, record_heartbeat
+from .services import lesson_target, media_root, record_heartbeat
 from .stats import member_year_summary
 
 MAX_INTERVALS_PER_BEAT = 200
+MEMBER_SESSION_KEY = "school_member_id"
 
 
 def member_of(request):
@@ -209,9 +210,12 @@ def heartbeat(request):
         return HttpResponseNotAllowed(["POST"])
     if not request.user.is_authenticated:
         return _error("请先登录。", 401)
-    member = member_of(request)
-    if member is None:
-        return _error("只有党员账号记录学习进度。", 403)
+    member_id = request.session.get(MEMBER_SESSION_KEY)
+    if member_id is None:
+        member = member_of(request)
+        if member is None:
+            return _error("只有党员账号记录学习进度。", 403)
+        member_id = request.session[MEMBER_SESSION_KEY] = member.pk
     try:
         if request.content_type == "application/json":
             payload = json.loads(request.body or b"{}")
@@ -225,19 +229,13 @@ def heartbeat(request):
         return _error("进度数据格式不正确。", 400)
     if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_BEAT:
         return _error("进度数据格式不正确。", 400)
-    lesson = (
-        LessonPage.objects.live()
-        .filter(pk=lesson_id)
-        .select_related("video")
-        .only("pk", "path", "depth", "video__duration", "video__status")
-        .first()
-    )
+    lesson = lesson_target(lesson_id)
     if lesson is None:
         return _error("课时不存在。", 404)
-    if not lesson.video_id or lesson.video.status != Video.Status.READY:
+    if not lesson.ready:
         return _error("视频处理中，暂不记录进度。", 409)
     outcome = record_heartbeat(
-        member, lesson, intervals=intervals, position=position, playing=playing
+        member_id, lesson, intervals=intervals, position=position, playing=playing
     )
     return JsonResponse(
         {

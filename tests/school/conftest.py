@@ -122,3 +122,13 @@ def private_media(settings, tmp_path):
     """Each test writes uploads and transcodes into its own media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def fresh_lesson_cache():
+    """Lesson ids repeat across tests; the per-process lesson cache must not leak."""
+    from school import services
+
+    services._TARGETS.clear()
+    yield
+    services._TARGETS.clear()

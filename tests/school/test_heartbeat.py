@@ -227,7 +227,7 @@ def test_heartbeat_is_a_handful_of_queries(
 ):
     _, (lesson, _) = course_with_lessons
     beat(member_client, lesson, [[0, 10]])
-    with django_assert_max_num_queries(10) as queries:
+    with django_assert_max_num_queries(6) as queries:
         beat(member_client, lesson, [[10, 12]])
     writes = [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT"))]
     assert len(writes) == 2  # the progress row and the day's study time
