@@ -64,12 +64,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("library", "policycategory"),
         "library.view_attachmenttext",
         "library.change_attachmenttext",
+        # search
+        *_crud("search", "synonym"),
+        "search.view_querystat",
+        *_crud("wagtailsearchpromotions", "searchpromotion"),
     ],
     PUBLICIST: [
         *_ADMIN_ACCESS,
         "news.view_publishing_stats",
         "library.view_policycategory",
         "library.view_attachmenttext",
+        "search.view_querystat",
+        *_crud("wagtailsearchpromotions", "searchpromotion"),
     ],
     REVIEWER: [
         *_ADMIN_ACCESS,

@@ -1,0 +1,51 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from search.models import QueryStat, Synonym
+
+
+@pytest.fixture
+def staff(django_user_model):
+    user = django_user_model.objects.create_user("staff", password="pw-123456-abc")
+    user.user_permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_querystat"),
+    )
+    return user
+
+
+def test_report_lists_popular_and_zero_result_queries(client, staff):
+    for _ in range(3):
+        QueryStat.record("党费", 5)
+    QueryStat.record("没有的东西", 0)
+    client.force_login(staff)
+    html = client.get("/admin/search-report/").content.decode()
+    assert "热门搜索词" in html and "党费" in html
+    assert 'class="zero-result-row"><td>没有的东西</td>' in html
+    assert "共 4 次搜索，其中 1 次没有结果（25%）" in html
+
+
+def test_report_needs_the_permission(client, django_user_model):
+    user = django_user_model.objects.create_user("plain", password="pw-123456-abc")
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(user)
+    response = client.get("/admin/search-report/")
+    assert response.status_code in (302, 403)
+    assert "热门搜索词" not in response.content.decode()
+
+
+def test_site_admin_role_can_edit_synonyms_and_see_the_report(db):
+    group = Group.objects.filter(name="站点管理员").first()
+    if group is None:
+        pytest.skip("role groups are created by the members app")
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"add_synonym", "change_synonym", "view_querystat"} <= codenames
+
+
+def test_default_synonyms_exist_and_are_bidirectional(db):
+    from search.synonyms import build_synonym_map
+
+    assert Synonym.objects.filter(term="两学一做").exists()
+    mapping = build_synonym_map()
+    assert "学党章党规、学系列讲话，做合格党员" in mapping["两学一做"]
+    assert "两学一做" in mapping["学党章党规、学系列讲话,做合格党员"]
