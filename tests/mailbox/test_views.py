@@ -226,10 +226,19 @@ def test_xss_in_every_letter_field_is_escaped_on_the_tracking_page(
         services.draft_reply(letter, by=handler, body=XSS), by=leader
     )
     _track(client, letter.tracking_number, code)
+    client.post(reverse("mailbox:rate"), {"satisfaction": "satisfied", "comment": XSS})
+    client.post(reverse("mailbox:follow_up"), {"question": XSS})
+    services.reject_letter(letter, by=handler, reason="other", note=XSS)
     html = client.get(reverse("mailbox:track")).content.decode()
     assert "<script>alert" not in html
     assert "<img src=x" not in html
-    assert "&lt;script&gt;" in html
+    assert html.count("&lt;script&gt;") >= 5
+    client.force_login(handler)
+    admin = client.get(
+        reverse("mailbox_admin:letter", args=[letter.pk])
+    ).content.decode()
+    assert "<script>alert" not in admin
+    assert admin.count("&lt;script&gt;") >= 5
 
 
 @pytest.mark.parametrize("consent", [True, False])
