@@ -370,6 +370,7 @@ def board_action(request, pk: int, action: str):
         "reply": lambda: services.reply_to_message(
             message, by=user, text=post.get("text", "")
         ),
+        "dismiss": lambda: services.dismiss_reports(message, by=user),
         "grant": lambda: services.decide_appeal(message, by=user, grant=True),
         "deny": lambda: services.decide_appeal(message, by=user, grant=False),
     }

@@ -816,6 +816,15 @@ def hide_message(message: BoardMessage, *, by, reason: str) -> BoardMessage:
     return message
 
 
+def dismiss_reports(message: BoardMessage, *, by) -> int:
+    """Reports checked and found groundless: the message stays public."""
+    with transaction.atomic():
+        message = _moderate(message, by)
+        dismissed = message.reports.filter(resolved=False).update(resolved=True)
+        log(message, "mailbox.board.dismiss_reports", user=by)
+    return dismissed
+
+
 def reply_to_message(message: BoardMessage, *, by, text: str) -> BoardMessage:
     """A public staff reply shown under the message."""
     text = text.strip()

@@ -36,6 +36,7 @@ LOG_ACTIONS = {
     "mailbox.board.reject": ("留言未通过", "留言审核未通过"),
     "mailbox.board.hide": ("留言隐藏", "留言已隐藏"),
     "mailbox.board.reply": ("回复留言", "已回复留言"),
+    "mailbox.board.dismiss_reports": ("举报不成立", "举报经核实不成立"),
     "mailbox.board.appeal": ("留言申诉", "作者提出申诉"),
     "mailbox.board.appeal_granted": ("申诉成立", "申诉成立，留言已公开"),
     "mailbox.board.appeal_denied": ("申诉驳回", "申诉已驳回"),

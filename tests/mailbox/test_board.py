@@ -153,6 +153,15 @@ def test_report_button_records_one_report_per_visitor(client, post, reviewer):
         reverse("mailbox_admin:board"), {"tab": "reported"}
     ).content.decode()
     assert message.title in queue
+    client.post(
+        reverse("mailbox_admin:board_action", args=[message.pk, "dismiss"]),
+        {"next_tab": "reported"},
+    )
+    queue = client.get(
+        reverse("mailbox_admin:board"), {"tab": "reported"}
+    ).content.decode()
+    assert message.title not in queue
+    assert BoardMessage.objects.public().filter(pk=message.pk).exists()
 
 
 def test_pending_messages_cannot_be_reported(client, post):
