@@ -638,6 +638,10 @@ def import_documents(
         library = ensure_library_page()
     writer = PageWriter(library)
     report = ImportReport()
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        workers = 0  # forked workers could not see this transaction's pages
     indexer = Indexer(workers if index else 0)
     seen: dict[str, str] = {}
     for records, problems in _batches(read_source(Path(path)), batch_size):

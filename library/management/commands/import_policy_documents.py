@@ -60,9 +60,11 @@ class Command(BaseCommand):
 
 
 def _workers(requested: int | None) -> int:
-    """Worker processes for indexing: none when the database lives in memory."""
+    """Worker processes for indexing: none inside a transaction or an in-memory database."""
     from django.db import connection
 
+    if connection.in_atomic_block:
+        return 0  # workers could not see rows of a transaction still open here
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         return 0
     if requested is not None:
