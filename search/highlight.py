@@ -11,7 +11,7 @@ from django.utils.html import escape
 from search.analysis import _traditional_chars, to_simplified
 
 SNIPPET_CHARS = 140
-FIRST_SCAN_CHARS = 12_000
+FIRST_SCAN_CHARS = 6_000
 MAX_SCAN_CHARS = 120_000
 MAX_SPANS = 400
 
