@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from PIL import Image
+from playwright.sync_api import expect
 
 from mailbox.models import BoardMessage, Letter, Mailbox
 from tests.members.factories import PASSWORD, MemberFactory, UserFactory
@@ -103,35 +104,36 @@ def test_letter_with_attachment_is_answered_signed_off_tracked_and_rated(
     handler.goto("/admin/mailbox/letters/")
     handler.get_by_role("link", name=number).click()
     handler.get_by_role("button", name="受理").click()
+    expect(handler.get_by_test_id("admin-status")).to_contain_text("已受理")
     handler.get_by_label("拟写答复（提交后由领导签发）").fill(
         "绩效奖金不计入党费基数，按月工资收入计算。"
     )
     handler.get_by_role("button", name="提交领导签发").click()
-    assert "办理中" in handler.get_by_test_id("admin-status").inner_text()
+    expect(handler.get_by_test_id("admin-status")).to_contain_text("办理中")
     screenshot(handler, "handler-desktop")
 
     leader = new_page(viewport=DESKTOP)
     _login(leader, "e2e_leader", admin=True)
     leader.goto(f"/admin/mailbox/letters/{letter.pk}/")
     leader.get_by_role("button", name="签发", exact=True).click()
-    assert "已答复" in leader.get_by_test_id("admin-status").inner_text()
+    expect(leader.get_by_test_id("admin-status")).to_contain_text("已答复")
 
     tracker = new_page(viewport=PHONE)
     tracker.goto("/mailbox/track/")
     tracker.get_by_label("信件编号").fill(number)
     tracker.get_by_label("查询码").fill("AAAA-BBBB-CCCC-DDDD")
     tracker.get_by_role("button", name="查询").click()
-    assert "信件编号或查询码不正确" in tracker.content()
+    expect(tracker.locator(".form-errors")).to_contain_text("信件编号或查询码不正确")
     tracker.get_by_label("信件编号").fill(number)
     tracker.get_by_label("查询码").fill(code)
     tracker.get_by_role("button", name="查询").click()
-    assert "已答复" in tracker.get_by_test_id("letter-status").inner_text()
+    expect(tracker.get_by_test_id("letter-status")).to_contain_text("已答复")
     assert "按月工资收入计算" in tracker.get_by_test_id("reply-body").inner_text()
     assert _no_sideways_scroll(tracker)
     screenshot(tracker, "track-phone")
     tracker.get_by_label("满意", exact=True).check()
     tracker.get_by_role("button", name="提交评价").click()
-    assert "感谢您的评价" in tracker.content()
+    expect(tracker.locator(".messages")).to_contain_text("感谢您的评价")
     letter.refresh_from_db()
     assert letter.satisfaction == "satisfied"
 
@@ -149,7 +151,8 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     author.get_by_label("标题").fill("建议开设周末党课")
     author.get_by_label("内容").fill("工作日时间紧，希望周末也能参加党课。")
     author.get_by_role("button", name="提交留言").click()
-    assert "审核通过后公开显示" in author.content()
+    author.wait_for_url("**/mailbox/board/mine/")
+    expect(author.locator(".messages")).to_contain_text("审核通过后公开显示")
     assert "待审核" in author.content()
 
     visitor = new_page(viewport=PHONE)
@@ -161,6 +164,7 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     reviewer.goto("/admin/mailbox/board/")
     card = reviewer.locator("section.mba-card", has_text="建议开设周末党课")
     card.get_by_role("button", name="审核通过").click()
+    reviewer.get_by_text("操作已完成。").wait_for()
     reviewer.goto("/admin/mailbox/board/?tab=all")
     card = reviewer.locator("section.mba-card", has_text="建议开设周末党课")
     card.get_by_label("公开回复").fill("已安排每月第一个周六上午开设党课。")
