@@ -3,6 +3,7 @@
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
@@ -50,7 +51,6 @@ class VideoViewSet(SnippetViewSet):
     menu_label = "课程视频"
     menu_order = 310
     add_to_admin_menu = True
-    base_form_class = VideoForm
     add_view_class = VideoCreateView
     index_view_class = VideoIndexView
     list_display = [
@@ -62,7 +62,23 @@ class VideoViewSet(SnippetViewSet):
     ]
     list_filter = ["status"]
     search_fields = ["title"]
-    form_fields = ["title", "source"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("source"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("status", read_only=True),
+                    FieldPanel("progress_percent", read_only=True),
+                    FieldPanel("error", read_only=True),
+                    FieldPanel("duration", read_only=True),
+                    FieldPanel("height", read_only=True),
+                ],
+                heading="转码状态",
+            ),
+        ],
+        base_form_class=VideoForm,
+    )
 
 
 class CourseCategoryViewSet(SnippetViewSet):
