@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -62,9 +64,19 @@ def new_page(browser, live_server):
         contexts.append(context)
         return context.new_page()
 
+    threads_before = threading.active_count()
     yield make
     for context in contexts:
         context.close()
+    _wait_for_requests_in_flight(threads_before)
+
+
+def _wait_for_requests_in_flight(threads_before: int, deadline: float = 10.0) -> None:
+    """Let requests that closing pages fired (sendBeacon on pagehide) finish before
+    the database is flushed: the live server answers each request in a thread."""
+    end = time.monotonic() + deadline
+    while threading.active_count() > threads_before and time.monotonic() < end:
+        time.sleep(0.05)
 
 
 @pytest.fixture
