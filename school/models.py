@@ -332,6 +332,15 @@ class LessonPage(Page):
     def duration(self) -> float | None:
         return self.video.duration if self.video_id and self.video else None
 
+    @property
+    def duration_label(self) -> str:
+        """The video length as 分/秒 for lesson lists."""
+        seconds = round(self.duration or 0)
+        if not seconds:
+            return ""
+        minutes, seconds = divmod(seconds, 60)
+        return f"{minutes} 分 {seconds:02d} 秒" if minutes else f"{seconds} 秒"
+
     def get_context(self, request, *args, **kwargs):
         from .views import lesson_context
 
