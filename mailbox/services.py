@@ -401,6 +401,12 @@ def _require_status(letter: Letter, statuses, step: str) -> None:
         )
 
 
+def _withdraw_drafts(letter: Letter, why: str) -> None:
+    letter.replies.filter(status=LetterReply.Status.AWAITING).update(
+        status=LetterReply.Status.RETURNED, review_comment=why
+    )
+
+
 def accept_letter(letter: Letter, *, by) -> Letter:
     """待受理 → 已受理."""
     with transaction.atomic():
@@ -425,6 +431,7 @@ def reject_letter(letter: Letter, *, by, reason: str, note: str = "") -> Letter:
         letter = _locked(letter)
         _require(can_handle_letter(by, letter))
         _require_status(letter, OPEN_STATUSES, "不予受理")
+        _withdraw_drafts(letter, "信件不予受理")
         letter.status = LetterStatus.REJECTED
         letter.reject_reason = reason
         letter.reject_note = note.strip()[:300]
@@ -453,6 +460,7 @@ def transfer_letter(letter: Letter, *, by, to: Mailbox, note: str = "") -> Lette
         if to.pk == letter.mailbox_id:
             raise ValidationError("请选择另一个信箱。")
         source = letter.mailbox
+        _withdraw_drafts(letter, "信件已转办")
         letter.mailbox = to
         letter.status = LetterStatus.PENDING
         letter.save(update_fields=["mailbox", "status"])

@@ -238,12 +238,14 @@ def test_transfer_moves_the_letter_to_the_new_handlers(
 ):
     letter, _ = submit()
     services.accept_letter(letter, by=handler)
+    services.draft_reply(letter, by=handler, body="本信箱草拟的答复")
     with django_capture_on_commit_callbacks(execute=True):
         services.transfer_letter(
             letter, by=handler, to=other_mailbox, note="属经营事项"
         )
     letter.refresh_from_db()
     assert letter.mailbox == other_mailbox
+    assert not letter.replies.filter(status=LetterReply.Status.AWAITING).exists()
     assert letter.status == LetterStatus.PENDING
     assert mailoutbox[-1].to == ["handler2@example.org"]
     with pytest.raises(PermissionDenied):
