@@ -155,8 +155,8 @@ def analyze(text: str) -> list[str]:
     return _words(normalized) + doc_number_terms(normalized)
 
 
-def query_words(text: str) -> list[str]:
-    """Words of a query, each once, in order (sub-words of longer words omitted)."""
+@lru_cache(maxsize=4096)
+def _query_words(text: str) -> tuple[str, ...]:
     normalized = normalize(text)
     stops = stop_words()
     words: list[str] = []
@@ -164,7 +164,12 @@ def query_words(text: str) -> list[str]:
         for part in _WORD_PART_RE.findall(token):
             if part not in stops and part not in words:
                 words.append(part)
-    return words
+    return tuple(words)
+
+
+def query_words(text: str) -> list[str]:
+    """Words of a query, each once, in order (sub-words of longer words omitted)."""
+    return list(_query_words(text))
 
 
 def analyze_query(text: str) -> list[str]:
@@ -200,9 +205,14 @@ def query_grams(text: str) -> list[str]:
     may continue: it becomes a prefix "x*" in a short phrase and is dropped from a
     phrase of three or more tokens, whose other tokens are selective enough.
     """
+    return list(_query_grams(text))
+
+
+@lru_cache(maxsize=4096)
+def _query_grams(text: str) -> tuple[str, ...]:
     out = grams(text)
     if not out:
-        return out
+        return ()
     tail = out[-1]
     if _is_cjk(tail):
         covered = len(out) > 1 and len(out[-2]) == 2 and out[-2][1] == tail
@@ -210,7 +220,7 @@ def query_grams(text: str) -> list[str]:
             out.pop()
         else:
             out[-1] = tail + "*"
-    return out
+    return tuple(out)
 
 
 def has_chinese(text: str) -> bool:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from search.analysis import normalize
+from search.analysis import normalize, query_words
 from search.documents import SearchQuery
 
 TITLE_COVER = 1.0
 TITLE_PHRASE = 0.6
 TITLE_EXACT = 0.5
-BODY_PHRASE = 0.4
+BODY_PHRASE_PER_WORD = 0.2
+BODY_PHRASE_MAX_WORDS = 7
 NEAR = 0.2
 TITLE_BREVITY = 0.3
 
@@ -30,7 +31,7 @@ class RankFeatures:
 
     bm25: float = 0.0
     title_phrase: bool = False
-    body_phrase: bool = False
+    body_phrase: float = 0.0
     near: bool = False
     title_cover: float = 0.0
     title_exact: bool = False
@@ -74,6 +75,14 @@ def title_features(features: RankFeatures, title: str, query: SearchQuery) -> No
     TitleScorer(query).apply(features, title)
 
 
+def body_phrase_weight(text: str) -> float:
+    """Evidence of the whole chunk occurring verbatim in the body grows with its words."""
+    words = len(query_words(text))
+    return (
+        BODY_PHRASE_PER_WORD * min(words, BODY_PHRASE_MAX_WORDS) if words >= 2 else 0.0
+    )
+
+
 def final_score(f: RankFeatures) -> float:
     """Normalised BM25 plus phrase, proximity and title evidence."""
     return (
@@ -81,7 +90,7 @@ def final_score(f: RankFeatures) -> float:
         + TITLE_COVER * f.title_cover
         + TITLE_PHRASE * f.title_phrase
         + TITLE_EXACT * f.title_exact
-        + BODY_PHRASE * f.body_phrase
+        + f.body_phrase
         + NEAR * f.near
         + TITLE_BREVITY * f.title_brevity
     )

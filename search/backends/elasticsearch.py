@@ -32,7 +32,7 @@ from search.documents import (
     SearchResults,
 )
 from search.highlight import highlight_title, snippet
-from search.ranking import RankFeatures, TitleScorer, final_score
+from search.ranking import RankFeatures, TitleScorer, body_phrase_weight, final_score
 from search.suggesting import _initial_variants, pinyin_keys, rank_suggestions
 
 # boosts mirror the embedded engine's bm25 column weights
@@ -171,7 +171,7 @@ def feature_queries(query: SearchQuery) -> list[Q]:
     named: list[Q] = []
     for i, text in enumerate(query.boost_phrases):
         grams = analysis.query_grams(text)
-        if len(grams) < 2 or len(analysis.query_words(text)) < 2:
+        if len(grams) < 2 or not body_phrase_weight(text):
             continue
         if query.scope != SCOPE_TITLE:
             named.append(
@@ -494,12 +494,19 @@ class ElasticsearchBackend(BaseSearchBackend):
         top = max(score for _, score, _ in rows) or 1.0
         features: dict[str, RankFeatures] = {}
         scorer = TitleScorer(query)
+        weights = {
+            f"bp{i}": body_phrase_weight(text)
+            for i, text in enumerate(query.boost_phrases)
+        }
         dates: dict[str, str] = {}
         for key, score, hit in rows:
             matched = set(getattr(hit.meta, "matched_queries", []) or [])
             f = RankFeatures(
                 bm25=score / top,
-                body_phrase=any(m.startswith("bp") for m in matched),
+                body_phrase=max(
+                    (weights.get(m, 0.0) for m in matched if m.startswith("bp")),
+                    default=0.0,
+                ),
                 near="near" in matched,
             )
             scorer.apply(f, getattr(hit, "title", "") or "")

@@ -35,7 +35,7 @@ from search.documents import (
     SearchResults,
 )
 from search.highlight import highlight_title, snippet
-from search.ranking import RankFeatures, TitleScorer, final_score
+from search.ranking import RankFeatures, TitleScorer, body_phrase_weight, final_score
 from search.suggesting import pinyin_keys, rank_suggestions
 
 TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
@@ -173,6 +173,8 @@ class EmbeddedBackend(BaseSearchBackend):
         ).fetchone()
         if exists and self._meta("current") is not None:
             return
+        if not exists:
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(
@@ -368,6 +370,7 @@ class EmbeddedBackend(BaseSearchBackend):
                     self._drop_generation(gen)
                     self.conn.execute("DELETE FROM meta WHERE key = 'building'")
             raise
+        self.conn.execute("PRAGMA incremental_vacuum")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return written
 
@@ -382,13 +385,12 @@ class EmbeddedBackend(BaseSearchBackend):
         ).fetchone()[0]
 
     def size_bytes(self) -> int | None:
-        """Index file size including the WAL."""
-        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        return sum(
-            p.stat().st_size
-            for p in (self.path, Path(f"{self.path}-wal"))
-            if p.exists()
-        )
+        """Bytes of live index data (file size less free pages)."""
+        c = self.conn
+        c.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        pages = c.execute("PRAGMA page_count").fetchone()[0]
+        free = c.execute("PRAGMA freelist_count").fetchone()[0]
+        return (pages - free) * c.execute("PRAGMA page_size").fetchone()[0]
 
     def get(self, key: str) -> SearchDocument | None:
         """The stored document for a key."""
@@ -529,10 +531,10 @@ class EmbeddedBackend(BaseSearchBackend):
             return [(r[0], r[1]) for r in by_bm25]
         boosts = self._phrase_sets(gen, query)
         scores = {r[0]: r[1] / top for r in rows}
-        boosted = (boosts["body"] | boosts["near"]) & scores.keys()
+        boosted = (boosts["body"].keys() | boosts["near"].keys()) & scores.keys()
         head = {r[0] for r in by_bm25[:RERANK_DEPTH]}
         if len(boosts["body"]) <= RERANK_DEPTH:
-            head |= boosts["body"] & scores.keys()
+            head |= boosts["body"].keys() & scores.keys()
         titles = dict(
             self.conn.execute(
                 f"SELECT id, title FROM docs_{gen} WHERE id IN ({','.join('?' * len(head))})",
@@ -543,7 +545,7 @@ class EmbeddedBackend(BaseSearchBackend):
         for doc_id in boosted | titles.keys():
             features = RankFeatures(
                 bm25=scores[doc_id],
-                body_phrase=doc_id in boosts["body"],
+                body_phrase=boosts["body"].get(doc_id, 0.0),
                 near=doc_id in boosts["near"],
             )
             if doc_id in titles:
@@ -553,23 +555,20 @@ class EmbeddedBackend(BaseSearchBackend):
         ranked = sorted(scores, key=lambda i: (scores[i], dates[i], -i), reverse=True)
         return [(i, scores[i]) for i in ranked]
 
-    def _phrase_sets(self, gen: int, query: SearchQuery) -> dict[str, set[int]]:
-        sets: dict[str, set[int]] = {"body": set(), "near": set()}
+    def _phrase_sets(self, gen: int, query: SearchQuery) -> dict[str, dict[int, float]]:
+        sets: dict[str, dict[int, float]] = {"body": {}, "near": {}}
         for text in query.boost_phrases:
             grams = analysis.query_grams(text)
-            if len(grams) < 2 or len(analysis.query_words(text)) < 2:
+            weight = body_phrase_weight(text)
+            if len(grams) < 2 or not weight or query.scope == SCOPE_TITLE:
                 continue
-            phrase = _phrase(grams)
-            if query.scope != SCOPE_TITLE:
-                sets["body"] |= set(
-                    self._match(gen, f"{{bg}} : {phrase}", scored=False)
-                )
+            for doc_id in self._match(gen, f"{{bg}} : {_phrase(grams)}", scored=False):
+                sets["body"][doc_id] = max(weight, sets["body"].get(doc_id, 0.0))
         words = [w for w in query.near_words if analysis.query_grams(w)]
         if len(words) >= 2 and query.scope != SCOPE_TITLE:
             near = " ".join(_phrase(analysis.query_grams(w)) for w in words[:6])
-            sets["near"] = set(
-                self._match(gen, f"{{bg}} : NEAR({near}, 12)", scored=False)
-            )
+            matched = self._match(gen, f"{{bg}} : NEAR({near}, 12)", scored=False)
+            sets["near"] = dict.fromkeys(matched, 1.0)
         return sets
 
     def _facets(self, gen: int, query: SearchQuery) -> dict[str, list[FacetValue]]:
