@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from PIL import Image
 from playwright.sync_api import expect
 
-from mailbox.models import BoardMessage, Letter, Mailbox
+from mailbox.models import BoardCategory, BoardMessage, Letter, Mailbox
 from tests.members.factories import PASSWORD, MemberFactory, UserFactory
 
 from .conftest import DESKTOP, PHONE
@@ -40,6 +40,9 @@ def people(db):
     box.handlers.add(handler)
     box.leaders.add(leader)
     member = MemberFactory(real_name="孙明", user__username="e2e_member")
+    # Data-migration rows do not survive an earlier transactional test's flush
+    # unless the database was serialized, so make sure a topic exists.
+    BoardCategory.objects.get_or_create(name="党建工作")
     return {
         "handler": handler,
         "leader": leader,
@@ -151,6 +154,9 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     author.get_by_label("标题").fill("建议开设周末党课")
     author.get_by_label("内容").fill("工作日时间紧，希望周末也能参加党课。")
     author.get_by_role("button", name="提交留言").click()
+    author.wait_for_load_state()
+    errors = author.locator(".form-errors, .errorlist")
+    assert errors.count() == 0, errors.all_inner_texts()
     author.wait_for_url("**/mailbox/board/mine/")
     expect(author.locator(".messages")).to_contain_text("审核通过后公开显示")
     assert "待审核" in author.content()
