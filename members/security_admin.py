@@ -6,15 +6,7 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from .models import SecurityEvent
-
-SITE_ADMIN_GROUP = "站点管理员"
-
-
-def is_site_admin(user) -> bool:
-    """Superusers and members of the 站点管理员 group."""
-    if not user.is_active or not user.is_authenticated:
-        return False
-    return user.is_superuser or user.groups.filter(name=SITE_ADMIN_GROUP).exists()
+from .scopes import is_site_admin
 
 
 class SecurityLogPermissionPolicy(ModelPermissionPolicy):
