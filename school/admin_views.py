@@ -101,8 +101,6 @@ def study_report(request):
     ranking = Paginator(stats.member_ranking(organizations, year), 50).get_page(
         request.GET.get("page")
     )
-    for member in ranking:
-        member.appraisal = stats.member_appraisal(member.hours, member.target)
     peak = max((row["completions"] for row in course_rows), default=0) or 1
     for row in course_rows:
         row["width"] = round(row["completions"] * 100 / peak)
@@ -152,17 +150,15 @@ def _member_table(organizations, year: int):
     header = ["姓名", "所在党组织", "党内职务", "学时", "目标学时", "是否参学", "评定"]
     rows = (
         [
-            member.real_name,
-            member.organization.name,
-            member.party_post,
-            str(member.hours),
-            member.target,
-            "是" if member.studied else "否",
-            stats.member_appraisal(member.hours, member.target),
+            row.member.real_name,
+            row.member.organization.name,
+            row.member.party_post,
+            str(row.hours),
+            row.target,
+            "是" if row.studied else "否",
+            row.appraisal,
         ]
-        for member in stats.member_ranking(organizations, year).iterator(
-            chunk_size=2000
-        )
+        for row in stats.member_ranking(organizations, year).iterate()
     )
     return header, rows
 

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -37,18 +32,6 @@ def yearly_target(member: Member) -> int:
     if member.is_branch_secretary:
         return settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET
     return settings.PORTAL_SCHOOL_YEARLY_TARGET
-
-
-def target_expression() -> Case:
-    """The same rule as yearly_target, in SQL."""
-    return Case(
-        When(
-            party_post__contains="书记",
-            then=Value(settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET),
-        ),
-        default=Value(settings.PORTAL_SCHOOL_YEARLY_TARGET),
-        output_field=IntegerField(),
-    )
 
 
 def member_appraisal(hours: Decimal | float, target: int) -> str:
@@ -116,26 +99,6 @@ def member_year_summary(member: Member, year: int) -> YearSummary:
     )
 
 
-def members_with_hours(members: QuerySet[Member], year: int) -> QuerySet[Member]:
-    """Annotate hours (学时 of the year), target and whether the member studied at all."""
-    hours = (
-        CourseCompletion.objects.filter(member=OuterRef("pk"), year=year)
-        .values("member")
-        .annotate(total=Sum("credit_hours"))
-        .values("total")
-    )
-    studied = StudyDay.objects.filter(
-        member=OuterRef("pk"),
-        day__gte=datetime.date(year, 1, 1),
-        day__lte=datetime.date(year, 12, 31),
-    )
-    return members.annotate(
-        hours=Coalesce(Subquery(hours), ZERO),
-        target=target_expression(),
-        studied=Exists(studied),
-    )
-
-
 @dataclass
 class OrgRow:
     """Totals of one 党组织 including everything below it."""
@@ -177,6 +140,93 @@ class OrgRow:
         return branch_appraisal(self.reached_rate) if self.members else ""
 
 
+def _scope_ids(organizations: QuerySet[Organization]) -> list[int]:
+    return list(organizations.values_list("pk", flat=True))
+
+
+def _hours_join(year: int) -> tuple[str, list]:
+    """Per-member 学时 of the year as a derived table: one pass over completions."""
+    table = CourseCompletion._meta.db_table
+    return (
+        f"LEFT JOIN (SELECT member_id, SUM(credit_hours) AS hours FROM {table} "  # noqa: S608
+        "WHERE year = %s GROUP BY member_id) h ON h.member_id = m.id",
+        [year],
+    )
+
+
+def _target_sql() -> tuple[str, list]:
+    return (
+        "(CASE WHEN m.party_post LIKE %s THEN %s ELSE %s END)",
+        [
+            "%书记%",
+            settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET,
+            settings.PORTAL_SCHOOL_YEARLY_TARGET,
+        ],
+    )
+
+
+def _studied_sql(year: int) -> tuple[str, list]:
+    table = StudyDay._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {table} d WHERE d.member_id = m.id "  # noqa: S608
+        "AND d.day >= %s AND d.day <= %s)",
+        [datetime.date(year, 1, 1), datetime.date(year, 12, 31)],
+    )
+
+
+def _in_list(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids)) or "NULL"
+
+
+@contextmanager
+def _report_cursor():
+    """A cursor for one-pass report queries; PostgreSQL's JIT only adds compile time."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")
+        yield cursor
+
+
+def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
+    """Totals per organisation of its own members, aggregated in one SQL statement."""
+    rules = settings.PORTAL_SCHOOL_APPRAISAL
+    join, join_params = _hours_join(year)
+    target, target_params = _target_sql()
+    studied, studied_params = _studied_sql(year)
+    hours = "COALESCE(h.hours, 0)"
+    sql = (
+        "SELECT m.organization_id, COUNT(*), "  # noqa: S608
+        f"SUM(CASE WHEN {studied} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {hours} >= {target} * %s THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {hours} >= {target} * %s THEN 1 ELSE 0 END), "
+        f"SUM({hours}) "
+        f"FROM {Member._meta.db_table} m {join} "
+        f"WHERE m.organization_id IN ({_in_list(org_ids)}) GROUP BY m.organization_id"
+    )
+    params = [
+        *studied_params,
+        *target_params,
+        rules["member_qualified_ratio"],
+        *target_params,
+        rules["member_excellent_ratio"],
+        *join_params,
+        *org_ids,
+    ]
+    with _report_cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            {
+                "organization_id": org_id,
+                "n": n,
+                "participants": participants or 0,
+                "reached": reached or 0,
+                "excellent": excellent or 0,
+                "hours_sum": Decimal(str(total or 0)),
+            }
+            for org_id, n, participants, reached, excellent, total in cursor.fetchall()
+        ]
+
+
 def organization_report(
     organizations: QuerySet[Organization], year: int
 ) -> list[OrgRow]:
@@ -185,27 +235,13 @@ def organization_report(
     if not orgs:
         return []
     rows = {org.path: OrgRow(org) for org in orgs}
-    rules = settings.PORTAL_SCHOOL_APPRAISAL
-    members = members_with_hours(
-        Member.objects.filter(organization_id__in=Subquery(organizations.values("pk"))),
-        year,
-    )
-    direct = members.values("organization_id").annotate(
-        n=Count("pk"),
-        participants=Count("pk", filter=Q(studied=True)),
-        reached=Count(
-            "pk", filter=Q(hours__gte=F("target") * rules["member_qualified_ratio"])
-        ),
-        excellent=Count(
-            "pk", filter=Q(hours__gte=F("target") * rules["member_excellent_ratio"])
-        ),
-        hours_sum=Sum("hours"),
-    )
+    org_ids = [org.pk for org in orgs]
+    direct = _direct_rows(org_ids, year)
     required_done = dict(
         CourseCompletion.objects.filter(
             year=year,
             course__kind=CoursePage.Kind.REQUIRED,
-            member__organization_id__in=Subquery(organizations.values("pk")),
+            member__organization_id__in=org_ids,
         )
         .values("member__organization_id")
         .annotate(n=Count("pk"))
@@ -228,7 +264,7 @@ def organization_report(
             row.participants += item["participants"]
             row.reached += item["reached"]
             row.excellent += item["excellent"]
-            row.total_hours += item["hours_sum"] or Decimal("0")
+            row.total_hours += item["hours_sum"]
             row.required_done += done
             row.required_due += due
     return [rows[org.path] for org in orgs]
@@ -274,11 +310,85 @@ def course_report(organizations: QuerySet[Organization], year: int) -> list[dict
     return rows
 
 
-def member_ranking(
-    organizations: QuerySet[Organization], year: int, *, order: str = "-hours"
-) -> QuerySet[Member]:
+@dataclass
+class RankedMember:
+    """A member's line in the ranking: 学时 of the year, target, whether they studied."""
+
+    member: Member
+    hours: Decimal
+    target: int
+    studied: bool
+
+    @property
+    def appraisal(self) -> str:
+        return member_appraisal(self.hours, self.target)
+
+
+class MemberRanking:
+    """Members in scope ordered by 学时 (most first); slicing runs one SQL query.
+
+    Behaves like a sequence so Django's Paginator can page it.
+    """
+
+    def __init__(self, organizations: QuerySet[Organization], year: int):
+        self.org_ids = _scope_ids(organizations)
+        self.year = year
+
+    def count(self) -> int:
+        return Member.objects.filter(organization_id__in=self.org_ids).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        return self.rows(limit=None if stop is None else stop - start, offset=start)
+
+    def rows(self, *, limit: int | None = None, offset: int = 0) -> list[RankedMember]:
+        join, join_params = _hours_join(self.year)
+        sql = (
+            "SELECT m.id, COALESCE(h.hours, 0) AS hours "  # noqa: S608
+            f"FROM {Member._meta.db_table} m {join} "
+            f"WHERE m.organization_id IN ({_in_list(self.org_ids)}) "
+            "ORDER BY hours DESC, m.id"
+        )
+        params = [*join_params, *self.org_ids]
+        if limit is not None:
+            sql += " LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        with _report_cursor() as cursor:
+            cursor.execute(sql, params)
+            ranked = cursor.fetchall()
+        ids = [member_id for member_id, _ in ranked]
+        members = Member.objects.select_related("organization").in_bulk(ids)
+        studied = set(
+            StudyDay.objects.filter(
+                member_id__in=ids,
+                day__gte=datetime.date(self.year, 1, 1),
+                day__lte=datetime.date(self.year, 12, 31),
+            )
+            .values_list("member_id", flat=True)
+            .distinct()
+        )
+        return [
+            RankedMember(
+                member=members[member_id],
+                hours=Decimal(str(hours)).quantize(Decimal("0.01")),
+                target=yearly_target(members[member_id]),
+                studied=member_id in studied,
+            )
+            for member_id, hours in ranked
+        ]
+
+    def iterate(self, chunk: int = 2000):
+        """Every member in scope, in chunks (for exports)."""
+        total = self.count()
+        for offset in range(0, total, chunk):
+            yield from self.rows(limit=chunk, offset=offset)
+
+
+def member_ranking(organizations: QuerySet[Organization], year: int) -> MemberRanking:
     """Members in scope with their 学时 of the year, for ranking and export."""
-    members = Member.objects.filter(
-        organization_id__in=Subquery(organizations.values("pk"))
-    ).select_related("organization")
-    return members_with_hours(members, year).order_by(order, "pk")
+    return MemberRanking(organizations, year)

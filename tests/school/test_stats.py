@@ -100,10 +100,11 @@ def test_report_runs_a_fixed_number_of_queries(tree, django_assert_max_num_queri
 
 
 def test_member_appraisal_uses_targets_and_thresholds(tree, settings):
-    ranking = list(
-        stats.member_ranking(Organization.objects.within(tree["committee"]), YEAR)
-    )
-    verdicts = {m.real_name: stats.member_appraisal(m.hours, m.target) for m in ranking}
+    ranking = stats.member_ranking(Organization.objects.within(tree["committee"]), YEAR)
+    assert len(ranking) == 5
+    assert [row.member.real_name for row in ranking[1:3]] == ["丙", "乙"]
+    ranking = list(ranking.iterate(chunk=2))
+    verdicts = {row.member.real_name: row.appraisal for row in ranking}
     assert verdicts == {
         "甲": "先进",
         "乙": "合格",
@@ -111,7 +112,11 @@ def test_member_appraisal_uses_targets_and_thresholds(tree, settings):
         "丁": "不合格",
         "戊": "不合格",
     }
-    assert [m.real_name for m in ranking][:3] == ["甲", "丙", "乙"]  # ties by id
+    assert [row.member.real_name for row in ranking][:3] == [
+        "甲",
+        "丙",
+        "乙",
+    ]  # ties by id
     settings.PORTAL_SCHOOL_APPRAISAL = {
         **settings.PORTAL_SCHOOL_APPRAISAL,
         "member_excellent_ratio": 1.0,
