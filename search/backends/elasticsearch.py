@@ -181,7 +181,7 @@ def feature_queries(query: SearchQuery) -> list[Q]:
                     _name=f"bp{i}",
                 )
             )
-    words = [w for w in query.near_words if analysis.query_grams(w)][:6]
+    words = [w for w in query.near_words if len(w) >= 2 and analysis.query_grams(w)][:6]
     if len(words) >= 2 and query.scope != SCOPE_TITLE:
         rules = []
         for word in words:

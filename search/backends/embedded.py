@@ -564,7 +564,7 @@ class EmbeddedBackend(BaseSearchBackend):
                 continue
             for doc_id in self._match(gen, f"{{bg}} : {_phrase(grams)}", scored=False):
                 sets["body"][doc_id] = max(weight, sets["body"].get(doc_id, 0.0))
-        words = [w for w in query.near_words if analysis.query_grams(w)]
+        words = [w for w in query.near_words if len(w) >= 2 and analysis.query_grams(w)]
         if len(words) >= 2 and query.scope != SCOPE_TITLE:
             near = " ".join(_phrase(analysis.query_grams(w)) for w in words[:6])
             matched = self._match(gen, f"{{bg}} : NEAR({near}, 12)", scored=False)
