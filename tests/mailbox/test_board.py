@@ -11,7 +11,7 @@ XSS = '<script>alert("x")</script> 访问 http://evil.example/a 看看'
 
 
 @pytest.fixture
-def category(db):
+def category(shipped_data):
     return BoardCategory.objects.get(name="意见建议")
 
 
