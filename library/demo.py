@@ -248,6 +248,8 @@ def _grant_permissions(library) -> None:
     )
 
     root_collection = Collection.get_first_root_node()
+    if root_collection is None:
+        return
     for name, codenames in EDITOR_ROLES.items():
         group = Group.objects.filter(name=name).first()
         if group is None:
