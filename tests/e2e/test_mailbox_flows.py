@@ -160,6 +160,8 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     author.wait_for_url("**/mailbox/board/mine/")
     expect(author.locator(".messages")).to_contain_text("审核通过后公开显示")
     assert "待审核" in author.content()
+    assert _no_sideways_scroll(author)
+    screenshot(author, "board-mine-phone")
 
     visitor = new_page(viewport=PHONE)
     visitor.goto("/mailbox/board/")
