@@ -4,6 +4,9 @@
         .venv/bin/python bench/school_heartbeats.py [--members 100000] [--lessons 100] \\
         [--watchers 2000] [--rate 200] [--seconds 30] [--workers 4]
 
+With REDIS_URL set (e.g. redis://127.0.0.1:6379/7) sessions and cache use Redis, as in
+production; otherwise sessions are read from the database on every request.
+
 Seeds (once) 100,000 members in 111 党组织, 10 courses x 10 lessons and a progress row
 for every member and lesson (10 million), completions and study days; starts gunicorn;
 2,000 members send a heartbeat every 10 s (200/s) on an open-loop schedule, so latency
@@ -179,8 +182,12 @@ def _ids() -> dict:
 
 def sessions(count: int) -> tuple[list[str], str]:
     """Session keys for `count` members and one 党校管理员 (superuser)."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     from members.models import Member
 
