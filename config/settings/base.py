@@ -320,6 +320,15 @@ LOGGING = {
     },
 }
 
+# Periodic jobs run by `manage.py run_schedule`: (command, every N seconds, arguments).
+PORTAL_SCHEDULE = [
+    ("recover_stalled_videos", 60, []),
+    ("flush_read_counts", 60, []),
+    ("send_mailbox_reminders", 3600, []),
+    ("purge_mailbox_personal_data", 24 * 3600, []),
+    ("prune_db_task_results", 24 * 3600, ["--min-age-days", "7", "--queue-name", "*"]),
+]
+
 # Site navigation after the home page's menu pages: (title, URL name); names that
 # do not resolve (a section not installed yet) are skipped.
 PORTAL_NAV_LINKS = [
