@@ -73,10 +73,16 @@ def settle(page, after: int) -> None:
 
 
 def leave(page) -> None:
-    """Pause, leave the page and let its last beacon land before the database is flushed."""
-    page.evaluate("() => document.getElementById('lesson-video').pause()")
+    """Stop playback and leave with nothing in flight, so teardown can flush the database."""
+    before = beats(page)
+    paused = page.evaluate(
+        "() => { const v = document.getElementById('lesson-video');"
+        " const was = !v.paused && !v.ended; v.pause(); return was; }"
+    )
+    if paused:
+        settle(page, before)
+    page.evaluate("() => { navigator.sendBeacon = () => true; }")
     page.goto("about:blank")
-    page.wait_for_timeout(800)
 
 
 def test_member_watches_lesson_progress_is_saved_and_reload_resumes(
