@@ -24,7 +24,7 @@ def _redis_url() -> str | None:
     return url
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_database_task_queue_runs_jobs_in_the_worker():
     with override_settings(TASKS=DB_TASKS):
         result = remember.enqueue("infra-test", "已执行")
