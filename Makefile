@@ -38,16 +38,16 @@ check:
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
-# Browser tests run in their own pass: their transactional flushes would empty the
-# data-migration rows (groups, home page) under other tests sharing the worker.
+# Tests that flush the database (browser tests among them) run in their own pass:
+# a flush empties the data-migration rows other tests rely on (tests/conftest.py).
 pytest:
-	$(BIN)/pytest -n 2 --dist loadfile -m "not e2e"
-	$(BIN)/pytest -n 2 --dist loadfile -m e2e
+	$(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
+	$(BIN)/pytest -n 2 --dist loadfile -m transactional
 
 ## The same suite against PostgreSQL (CI runs it after `make test`).
 pytest-postgres: install-dev assets system-packages-test
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m "not e2e"
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m e2e
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m transactional
 
 install: system-packages $(VENV)/.installed
 install-dev: system-packages $(VENV)/.installed-dev

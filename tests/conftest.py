@@ -8,3 +8,14 @@ def home_page(db):
     from home.models import HomePage
 
     return HomePage.objects.get()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests that flush the database (transactional tests, live-server browser
+    tests): `make test` runs them in a pass of their own, because a flush empties the
+    data-migration rows (groups, home page) under any test run after it in a worker."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        flushes = marker is not None and marker.kwargs.get("transaction", False)
+        if flushes or {"transactional_db", "live_server"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.transactional)
