@@ -1,5 +1,6 @@
 """News portal: the news index, articles, columns, tags and read counters."""
 
+from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -307,7 +308,12 @@ class NewsArticlePage(CachedPageMixin, Page):
         FieldPanel("body"),
         MultiFieldPanel(
             [
-                FieldRowPanel([FieldPanel("column"), FieldPanel("branch")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("column", widget=forms.Select),
+                        FieldPanel("branch"),
+                    ]
+                ),
                 FieldRowPanel([FieldPanel("author"), FieldPanel("source")]),
                 FieldPanel("tags"),
             ],
