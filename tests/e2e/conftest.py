@@ -24,8 +24,11 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            # Prepended so it wins over any plain django_db mark of the test itself:
+            # the database must be serialized at creation for the rollback to work.
             item.add_marker(
-                pytest.mark.django_db(transaction=True, serialized_rollback=True)
+                pytest.mark.django_db(transaction=True, serialized_rollback=True),
+                append=False,
             )
 
 
