@@ -10,6 +10,18 @@ def home_page(db):
     return HomePage.objects.get()
 
 
+@pytest.fixture
+def restore_sources():
+    """Put the apps' own search sources back after a test registers stand-ins
+    (a stand-in of type "policy" or "news" replaces the real source)."""
+    from search import registry
+
+    saved = dict(registry._sources)
+    yield
+    registry._sources.clear()
+    registry._sources.update(saved)
+
+
 def pytest_collection_modifyitems(items):
     """Mark tests that flush the database (transactional tests, live-server browser
     tests): `make test` runs them in a pass of their own, because a flush empties the

@@ -6,7 +6,7 @@ import pytest
 
 from search.backends import get_backend
 from search.documents import SearchDocument
-from search.registry import SearchSource, register, unregister
+from search.registry import SearchSource, register
 
 from .conftest import DESKTOP, PHONE
 
@@ -23,7 +23,7 @@ class NewsLabels(SearchSource):
 
 
 @pytest.fixture
-def indexed():
+def indexed(restore_sources):
     register(PolicyLabels)
     register(NewsLabels)
     backend = get_backend()
@@ -52,8 +52,6 @@ def indexed():
     )
     yield backend
     backend.clear()
-    unregister("policy")
-    unregister("news")
 
 
 def test_reader_finds_highlighted_results_and_filters_by_type_on_a_phone(

@@ -4,7 +4,7 @@ import pytest
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
 from search.models import QueryStat, Synonym
-from search.registry import SearchSource, register, unregister
+from search.registry import SearchSource, register
 
 from .conftest import doc
 
@@ -24,7 +24,7 @@ class NewsStub(SearchSource):
 
 
 @pytest.fixture
-def indexed(default_backend, db):
+def indexed(default_backend, db, restore_sources):
     register(PolicyStub)
     register(NewsStub)
     default_backend.upsert(
@@ -57,8 +57,6 @@ def indexed(default_backend, db):
         ]
     )
     yield default_backend
-    unregister("policy")
-    unregister("news")
 
 
 def test_search_page_shows_highlighted_results_with_type_facet(client, indexed):
