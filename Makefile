@@ -73,7 +73,7 @@ system-packages-test:
 ## Front-end packages from npm, copied into site/static/vendor (git-ignored).
 assets: node_modules/.installed
 	mkdir -p site/static/vendor
-	cp node_modules/hls.js/dist/hls.min.js site/static/vendor/hls.min.js
+	cp node_modules/hls.js/dist/hls.min.js node_modules/hls.js/dist/hls.min.js.map site/static/vendor/
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
