@@ -20,7 +20,7 @@ run: install assets
 	@echo ""
 	@echo "  网站:   http://$(HOST):$(PORT)/"
 	@echo "  后台:   http://$(HOST):$(PORT)/admin/"
-	@echo "  演示账号见上方(也写在 README.md 中)。按 Ctrl+C 停止。"
+	@echo "  演示账号见上方（也写在 README.md 中）。按 Ctrl+C 停止。"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py run_schedule & \

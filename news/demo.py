@@ -53,7 +53,7 @@ def load() -> str:
         created += 1
     _pick_headlines()
     total = NewsArticlePage.objects.child_of(index).count()
-    return f"新闻 {created} 篇新建,共 {total} 篇;新闻中心 {index.url}"
+    return f"新闻 {created} 篇新建，共 {total} 篇；新闻中心 {index.url}"
 
 
 def _image(theme: str, seed: int):
