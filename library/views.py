@@ -14,19 +14,13 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.html import escape
 
 from library.models import PolicyDocumentPage, Validity
+from library.search_sources import FACET_LABELS
 from search.documents import FacetValue, SearchResults
 from search.views import SearchView, facet_groups, page_links, read_form
 
 logger = logging.getLogger(__name__)
 
-FACETS = ["issuer", "year", "category", "doc_type", "validity"]
-FACET_LABELS = {
-    "issuer": "发文机关",
-    "year": "年份",
-    "category": "主题分类",
-    "doc_type": "公文种类",
-    "validity": "效力",
-}
+FACETS = list(FACET_LABELS)
 
 
 class LibrarySearchView(SearchView):

@@ -183,6 +183,18 @@ def _reply_for(letter: Letter, request) -> LetterReply:
     )
 
 
+def _run_step(request, steps: dict, action: str) -> None:
+    """Run the service call named by the posted action and report it to the user."""
+    if action not in steps:
+        raise Http404
+    try:
+        steps[action]()
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "操作已完成。")
+
+
 @require_POST
 def letter_action(request, pk: int, action: str):
     letter = _visible_letter(request, pk)
@@ -220,14 +232,7 @@ def letter_action(request, pk: int, action: str):
         ),
         "unpublish": lambda: services.unpublish_letter(letter, by=user),
     }
-    if action not in steps:
-        raise Http404
-    try:
-        steps[action]()
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "操作已完成。")
+    _run_step(request, steps, action)
     return redirect("mailbox_admin:letter", pk=letter.pk)
 
 
@@ -374,14 +379,7 @@ def board_action(request, pk: int, action: str):
         "grant": lambda: services.decide_appeal(message, by=user, grant=True),
         "deny": lambda: services.decide_appeal(message, by=user, grant=False),
     }
-    if action not in steps:
-        raise Http404
-    try:
-        steps[action]()
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "操作已完成。")
+    _run_step(request, steps, action)
     tab = post.get("next_tab", "")
     url = reverse("mailbox_admin:board")
     return redirect(f"{url}?tab={tab}" if tab in dict(BOARD_TABS) else url)
