@@ -164,6 +164,10 @@ def seed(members: int, lessons_per_course: int, courses: int) -> dict:
             """,
             [],
         )
+    from school.stats import rebuild_study_years
+
+    rebuild_study_years()  # the rows above bypassed the services that keep it
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
     return _ids()
@@ -346,12 +350,17 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     data = seed(args.members, args.lessons, args.courses)
     print(f"data: {data['member_count']} members, {data['members']} progress rows, "
           f"{len(data['lessons'])} lessons")  # fmt: skip
     print("stats queries, idle server:")
     stats_in_process()
     keys, admin = sessions(args.watchers)
+    with connection.cursor() as cursor:
+        # Seeding and migrating leave GBs of dirty pages; measure steady state.
+        cursor.execute("CHECKPOINT")
     random.seed(1)
     server = start_server(args.workers)
     try:
@@ -372,7 +381,7 @@ def main() -> None:
     if report_times:
         print(f"admin stats report under load: {len(report_times)} loads, median "
               f"{statistics.median(report_times) * 1000:.0f} ms, "
-              f"max {max(report_times) * 1000:.0f} ms")  # fmt: skip
+              f"max {max(report_times) * 1000:.0f} ms (target: under 500 ms)")  # fmt: skip
     print(f"gunicorn: {args.workers} workers x 4 threads on {os.cpu_count()} cpus")
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page
 
+from . import stats
 from .models import (
     CourseCategory,
     CourseCompletion,
@@ -229,6 +230,8 @@ def _study_records(courses: list[CoursePage]) -> int:
                     "credit_hours": Decimal("1") if offset % 2 else Decimal("0.5"),
                 },
             )
+    # Written past the services that keep the yearly summary: recompute it.
+    stats.rebuild_study_years()
     return len(members)
 
 

@@ -446,6 +446,74 @@ class StudyDay(models.Model):
         return f"{self.member_id} {self.day}"
 
 
+class StudyYear(models.Model):
+    """One member's year in numbers, kept beside the records it sums for fast reports.
+
+    Carries the member's 党组织 and whether they are a secretary (their target), so a
+    report aggregates this table alone. Updated in the same transaction as a course
+    completion or a member's first study of a day, and when the member moves;
+    `school.stats.rebuild_study_years` recomputes it from the records.
+    """
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name="党员"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name="党组织"
+    )
+    secretary = models.BooleanField("书记", default=False)
+    hours = models.DecimalField("学时", max_digits=7, decimal_places=2, default=0)
+    courses = models.PositiveIntegerField("完成课程数", default=0)
+    study_days = models.PositiveIntegerField("学习天数", default=0)
+
+    class Meta:
+        verbose_name = "年度学习汇总"
+        verbose_name_plural = "年度学习汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="school_year_once")
+        ]
+        indexes = [
+            models.Index(fields=["year", "organization"]),
+            models.Index(fields=["year", "-hours", "member"]),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.year}: {self.hours}"
+
+
+class CourseYearCount(models.Model):
+    """Completions of a course in a year by members of one 党组织 (for the course report).
+
+    Counted under the 党组织 of the member's StudyYear row of that year, and moved
+    with it when the member moves.
+    """
+
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.CASCADE, related_name="+", verbose_name="课程"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name="党组织"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    completions = models.IntegerField("完成人数", default=0)
+
+    class Meta:
+        verbose_name = "课程年度完成人数"
+        verbose_name_plural = "课程年度完成人数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "organization", "year"], name="school_count_once"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "organization"])]
+
+    def __str__(self):
+        return (
+            f"{self.course_id}/{self.organization_id} {self.year}: {self.completions}"
+        )
+
+
 class StudyReport(models.Model):
     """No table: carries the permission to see study statistics."""
 

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import progress, transcoding
+from . import progress, stats, transcoding
 from .models import (
     CourseCompletion,
     CoursePage,
@@ -382,7 +382,8 @@ def record_heartbeat(
     (this lesson's row plus any other lesson still accruing) and one conditional
     update: concurrent beats for the same row retry instead of holding locks. Only
     one lesson accrues time per member: while another lesson's window is open the
-    heartbeat keeps the position but earns nothing.
+    heartbeat keeps the position but earns nothing. Progress, study time and a
+    completion commit together (one commit per heartbeat).
     """
     now = now or timezone.now()
     member_id = getattr(member, "pk", member)
@@ -396,53 +397,58 @@ def record_heartbeat(
         "last_beat_at",
         "course_id",
     )
-    for _attempt in range(5):
-        rows = list(
-            LessonProgress.objects.filter(member_id=member_id)
-            .filter(Q(lesson_id=lesson.pk) | Q(accruing_until__gt=now))
-            .values(*fields)
-        )
-        row = next((r for r in rows if r["lesson_id"] == lesson.pk), None)
-        if row is None:
-            _create_progress(member_id, lesson, now)
-            continue
-        busy_elsewhere = any(r["lesson_id"] != lesson.pk for r in rows)
-        last = row["last_beat_at"]
-        result = progress.apply_heartbeat(
-            row["intervals"],
-            intervals,
-            duration=duration,
-            elapsed=(now - last).total_seconds() if last else None,
-            position=position,
-            accrues=not busy_elsewhere and duration > 0,
-            max_rate=settings.PORTAL_SCHOOL_MAX_PLAYBACK_RATE,
-            ratio=settings.PORTAL_SCHOOL_COMPLETION_RATIO,
-        )
-        newly_completed = result.completed and row["completed_at"] is None
-        updates = {
-            "last_position": result.position,
-            "last_beat_at": now,
-            "accruing_until": now + window if playing and not busy_elsewhere else now,
-        }
-        if result.gained_seconds > 0:
-            updates["intervals"] = [list(pair) for pair in result.intervals]
-            updates["watched_seconds"] = result.unique_seconds
-        if newly_completed:
-            updates["completed_at"] = now
-        unchanged = LessonProgress.objects.filter(pk=row["pk"], last_beat_at=last)
-        if last is None:
-            unchanged = LessonProgress.objects.filter(
-                pk=row["pk"], last_beat_at__isnull=True
+    with transaction.atomic():
+        for _attempt in range(5):
+            rows = list(
+                LessonProgress.objects.filter(member_id=member_id)
+                .filter(Q(lesson_id=lesson.pk) | Q(accruing_until__gt=now))
+                .values(*fields)
             )
-        if unchanged.update(**updates):
-            break
-    else:
-        raise RuntimeError(f"progress row of member {member_id} kept changing")
-    if result.gained_seconds > 0:
-        _add_study_time(member_id, timezone.localdate(now), result.gained_seconds)
-    course_completed = False
-    if newly_completed:
-        course_completed = _complete_course_if_done(member_id, row["course_id"], now)
+            row = next((r for r in rows if r["lesson_id"] == lesson.pk), None)
+            if row is None:
+                _create_progress(member_id, lesson, now)
+                continue
+            busy_elsewhere = any(r["lesson_id"] != lesson.pk for r in rows)
+            last = row["last_beat_at"]
+            result = progress.apply_heartbeat(
+                row["intervals"],
+                intervals,
+                duration=duration,
+                elapsed=(now - last).total_seconds() if last else None,
+                position=position,
+                accrues=not busy_elsewhere and duration > 0,
+                max_rate=settings.PORTAL_SCHOOL_MAX_PLAYBACK_RATE,
+                ratio=settings.PORTAL_SCHOOL_COMPLETION_RATIO,
+            )
+            newly_completed = result.completed and row["completed_at"] is None
+            updates = {
+                "last_position": result.position,
+                "last_beat_at": now,
+                "accruing_until": now + window
+                if playing and not busy_elsewhere
+                else now,
+            }
+            if result.gained_seconds > 0:
+                updates["intervals"] = [list(pair) for pair in result.intervals]
+                updates["watched_seconds"] = result.unique_seconds
+            if newly_completed:
+                updates["completed_at"] = now
+            unchanged = LessonProgress.objects.filter(pk=row["pk"], last_beat_at=last)
+            if last is None:
+                unchanged = LessonProgress.objects.filter(
+                    pk=row["pk"], last_beat_at__isnull=True
+                )
+            if unchanged.update(**updates):
+                break
+        else:
+            raise RuntimeError(f"progress row of member {member_id} kept changing")
+        if result.gained_seconds > 0:
+            _add_study_time(member_id, timezone.localdate(now), result.gained_seconds)
+        course_completed = False
+        if newly_completed:
+            course_completed = _complete_course_if_done(
+                member_id, row["course_id"], now
+            )
     return HeartbeatOutcome(
         watched_seconds=result.unique_seconds,
         duration=duration,
@@ -468,15 +474,23 @@ def _create_progress(member_id: int, lesson, now) -> None:
 
 
 def _add_study_time(member_id: int, day: datetime.date, seconds: float) -> None:
-    """One upsert: add seconds to the member's day."""
+    """Add seconds to the member's day; the first study of a day also counts the day
+    in the yearly summary (call inside the heartbeat's transaction)."""
+    seconds = round(seconds, 2)
+    if seconds <= 0:
+        return
     table = connection.ops.quote_name(StudyDay._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (member_id, day, seconds) VALUES (%s, %s, %s) "  # noqa: S608
             "ON CONFLICT (member_id, day) DO UPDATE SET seconds = "
-            f"{table}.seconds + excluded.seconds",
-            [member_id, day, round(seconds, 2)],
+            f"{table}.seconds + excluded.seconds RETURNING seconds",
+            [member_id, day, seconds],
         )
+        # Every stored day holds more than 0 s, so only a new row returns exactly
+        # what was inserted.
+        if cursor.fetchone()[0] == seconds:
+            stats.count_study_day(member_id, day.year)
 
 
 def _complete_course_if_done(member_id: int, course_id: int | None, now) -> bool:
@@ -490,13 +504,17 @@ def _complete_course_if_done(member_id: int, course_id: int | None, now) -> bool
     ).count()
     if not lesson_ids or done < len(lesson_ids):
         return False
-    _, created = CourseCompletion.objects.get_or_create(
-        member_id=member_id,
-        course=course,
-        defaults={
-            "completed_at": now,
-            "year": timezone.localdate(now).year,
-            "credit_hours": course.effective_credit_hours,
-        },
-    )
+    year = timezone.localdate(now).year
+    with transaction.atomic():
+        completion, created = CourseCompletion.objects.get_or_create(
+            member_id=member_id,
+            course=course,
+            defaults={
+                "completed_at": now,
+                "year": year,
+                "credit_hours": course.effective_credit_hours,
+            },
+        )
+        if created:
+            stats.count_completion(member_id, course.pk, year, completion.credit_hours)
     return created

@@ -1,9 +1,12 @@
-"""Infrastructure reactions: remove a deleted video's files once the deletion commits."""
+"""Infrastructure reactions: remove a deleted video's files once the deletion commits;
+keep the yearly study summary in step with members and courses."""
 
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save, pre_delete
 
-from .models import Video
+from members.models import Member
+
+from .models import CourseCompletion, CoursePage, Video
 
 
 def delete_files_of_deleted_video(sender, instance: Video, **kwargs) -> None:
@@ -13,7 +16,33 @@ def delete_files_of_deleted_video(sender, instance: Video, **kwargs) -> None:
     transaction.on_commit(lambda: delete_video_files(instance))
 
 
+def member_saved(sender, instance: Member, created: bool, **kwargs) -> None:
+    """A member who moved 党组织 or became a secretary takes their numbers along."""
+    if created or kwargs.get("raw"):
+        return
+    from .stats import follow_member
+
+    follow_member(instance)
+
+
+def course_deleting(sender, instance: CoursePage, **kwargs) -> None:
+    """Its completions go with it (cascade): the years they counted in are rebuilt."""
+    years = sorted(
+        CourseCompletion.objects.filter(course_id=instance.pk)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    if years:
+        from .tasks import rebuild_study_years
+
+        transaction.on_commit(lambda: rebuild_study_years.enqueue(years))
+
+
 def register_signal_handlers() -> None:
     post_delete.connect(
         delete_files_of_deleted_video, sender=Video, dispatch_uid="school_video_files"
+    )
+    post_save.connect(member_saved, sender=Member, dispatch_uid="school_member_moved")
+    pre_delete.connect(
+        course_deleting, sender=CoursePage, dispatch_uid="school_course_deleted"
     )

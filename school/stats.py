@@ -12,8 +12,9 @@ from django.db import connection, transaction
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
+    OuterRef,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -21,9 +22,12 @@ from django.db.models.functions import Coalesce
 
 from members.models import Member, Organization
 
-from .models import CourseCompletion, CoursePage, StudyDay
+from .models import CourseCompletion, CoursePage, CourseYearCount, StudyDay, StudyYear
 
 EXCELLENT, QUALIFIED, UNQUALIFIED = "先进", "合格", "不合格"
+# Member.is_branch_secretary in SQL.
+SECRETARY_LIKE = "%书记%"
+UNREACHABLE_HOURS = 10**6
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=8, decimal_places=2))
 
 
@@ -144,36 +148,6 @@ def _scope_ids(organizations: QuerySet[Organization]) -> list[int]:
     return list(organizations.values_list("pk", flat=True))
 
 
-def _hours_join(year: int) -> tuple[str, list]:
-    """Per-member 学时 of the year as a derived table: one pass over completions."""
-    table = CourseCompletion._meta.db_table
-    return (
-        f"LEFT JOIN (SELECT member_id, SUM(credit_hours) AS hours FROM {table} "  # noqa: S608
-        "WHERE year = %s GROUP BY member_id) h ON h.member_id = m.id",
-        [year],
-    )
-
-
-def _target_sql() -> tuple[str, list]:
-    return (
-        "(CASE WHEN m.party_post LIKE %s THEN %s ELSE %s END)",
-        [
-            "%书记%",
-            settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET,
-            settings.PORTAL_SCHOOL_YEARLY_TARGET,
-        ],
-    )
-
-
-def _studied_sql(year: int) -> tuple[str, list]:
-    table = StudyDay._meta.db_table
-    return (
-        f"EXISTS (SELECT 1 FROM {table} d WHERE d.member_id = m.id "  # noqa: S608
-        "AND d.day >= %s AND d.day <= %s)",
-        [datetime.date(year, 1, 1), datetime.date(year, 12, 31)],
-    )
-
-
 def _in_list(ids: list[int]) -> str:
     return ", ".join(["%s"] * len(ids)) or "NULL"
 
@@ -187,44 +161,95 @@ def _report_cursor():
         yield cursor
 
 
-def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
-    """Totals per organisation of its own members, aggregated in one SQL statement."""
-    rules = settings.PORTAL_SCHOOL_APPRAISAL
-    join, join_params = _hours_join(year)
-    target, target_params = _target_sql()
-    studied, studied_params = _studied_sql(year)
-    hours = "COALESCE(h.hours, 0)"
-    sql = (
-        "SELECT m.organization_id, COUNT(*), "  # noqa: S608
-        f"SUM(CASE WHEN {studied} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {hours} >= {target} * %s THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {hours} >= {target} * %s THEN 1 ELSE 0 END), "
-        f"SUM({hours}) "
-        f"FROM {Member._meta.db_table} m {join} "
-        f"WHERE m.organization_id IN ({_in_list(org_ids)}) GROUP BY m.organization_id"
+def _thresholds(ratio_key: str) -> tuple[float, float]:
+    """学时 a secretary and any other member need for the ratio of their target
+    (as member_appraisal: with a target of 0 nobody is 先进)."""
+    ratio = settings.PORTAL_SCHOOL_APPRAISAL[ratio_key]
+    never = ratio_key == "member_excellent_ratio"
+    return tuple(
+        target * ratio if target or not never else UNREACHABLE_HOURS
+        for target in (
+            settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET,
+            settings.PORTAL_SCHOOL_YEARLY_TARGET,
+        )
     )
-    params = [
-        *studied_params,
-        *target_params,
-        rules["member_qualified_ratio"],
-        *target_params,
-        rules["member_excellent_ratio"],
-        *join_params,
-        *org_ids,
-    ]
+
+
+def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
+    """Totals per organisation of its own members: members from the member table,
+    the rest from the yearly summary and the course counts (three grouped queries)."""
+    qualified = _thresholds("member_qualified_ratio")
+    excellent = _thresholds("member_excellent_ratio")
+    scope = _in_list(org_ids)
+    rows: dict[int, dict] = {}
     with _report_cursor() as cursor:
-        cursor.execute(sql, params)
-        return [
-            {
+        cursor.execute(
+            "SELECT organization_id, COUNT(*), "  # noqa: S608
+            "SUM(CASE WHEN party_post LIKE %s THEN 1 ELSE 0 END) "
+            f"FROM {Member._meta.db_table} WHERE organization_id IN ({scope}) "
+            "GROUP BY organization_id",
+            [SECRETARY_LIKE, *org_ids],
+        )
+        for org_id, n, secretaries in cursor.fetchall():
+            rows[org_id] = {
                 "organization_id": org_id,
                 "n": n,
-                "participants": participants or 0,
-                "reached": reached or 0,
-                "excellent": excellent or 0,
-                "hours_sum": Decimal(str(total or 0)),
+                "participants": 0,
+                "hours_sum": Decimal("0"),
+                "required_done": 0,
+                # Members without a summary row have 0 学时; they reach a target of 0.
+                "reached": _zero_reaching(n, secretaries or 0, qualified),
+                "excellent": _zero_reaching(n, secretaries or 0, excellent),
             }
-            for org_id, n, participants, reached, excellent, total in cursor.fetchall()
-        ]
+        cursor.execute(
+            "SELECT organization_id, secretary, COUNT(*), "  # noqa: S608
+            "SUM(CASE WHEN study_days > 0 THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN hours >= (CASE WHEN secretary THEN %s ELSE %s END) "
+            "THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN hours >= (CASE WHEN secretary THEN %s ELSE %s END) "
+            "THEN 1 ELSE 0 END), SUM(hours) "
+            f"FROM {StudyYear._meta.db_table} WHERE year = %s "
+            f"AND organization_id IN ({scope}) GROUP BY organization_id, secretary",
+            [*qualified, *excellent, year, *org_ids],
+        )
+        for (
+            org_id,
+            secretary,
+            counted,
+            studied,
+            reached,
+            best,
+            total,
+        ) in cursor.fetchall():
+            row = rows.get(org_id)
+            if row is None:
+                continue
+            # These members were counted above as having 0 学时: count them as they are.
+            index = 0 if secretary else 1
+            row["reached"] += reached - (counted if qualified[index] <= 0 else 0)
+            row["excellent"] += best - (counted if excellent[index] <= 0 else 0)
+            row["participants"] += studied or 0
+            row["hours_sum"] += Decimal(str(total or 0))
+        cursor.execute(
+            "SELECT n.organization_id, SUM(n.completions) "  # noqa: S608
+            f"FROM {CourseYearCount._meta.db_table} n "
+            f"JOIN {CoursePage._meta.db_table} k ON k.page_ptr_id = n.course_id "
+            f"WHERE n.year = %s AND k.kind = %s AND n.organization_id IN ({scope}) "
+            "GROUP BY n.organization_id",
+            [year, CoursePage.Kind.REQUIRED, *org_ids],
+        )
+        for org_id, done in cursor.fetchall():
+            if org_id in rows:
+                rows[org_id]["required_done"] = done or 0
+    return list(rows.values())
+
+
+def _zero_reaching(members: int, secretaries: int, thresholds) -> int:
+    """How many of these members reach the thresholds with 0 学时."""
+    secretary, other = thresholds
+    return (secretaries if secretary <= 0 else 0) + (
+        members - secretaries if other <= 0 else 0
+    )
 
 
 def organization_report(
@@ -235,18 +260,7 @@ def organization_report(
     if not orgs:
         return []
     rows = {org.path: OrgRow(org) for org in orgs}
-    org_ids = [org.pk for org in orgs]
-    direct = _direct_rows(org_ids, year)
-    required_done = dict(
-        CourseCompletion.objects.filter(
-            year=year,
-            course__kind=CoursePage.Kind.REQUIRED,
-            member__organization_id__in=org_ids,
-        )
-        .values("member__organization_id")
-        .annotate(n=Count("pk"))
-        .values_list("member__organization_id", "n")
-    )
+    direct = _direct_rows([org.pk for org in orgs], year)
     path_by_id = {org.pk: org.path for org in orgs}
     required = _required_courses_by_org(orgs)
     step = Organization.steplen
@@ -255,7 +269,6 @@ def organization_report(
         if path is None:
             continue
         due = item["n"] * required.get(path, 0)
-        done = required_done.get(item["organization_id"], 0)
         for depth in range(step, len(path) + 1, step):
             row = rows.get(path[:depth])
             if row is None:
@@ -265,7 +278,7 @@ def organization_report(
             row.reached += item["reached"]
             row.excellent += item["excellent"]
             row.total_hours += item["hours_sum"]
-            row.required_done += done
+            row.required_done += item["required_done"]
             row.required_due += due
     return [rows[org.path] for org in orgs]
 
@@ -294,11 +307,11 @@ def _required_courses_by_org(orgs: list[Organization]) -> dict[str, int]:
 def course_report(organizations: QuerySet[Organization], year: int) -> list[dict]:
     """Completions of each course this year by members in scope, most completed first."""
     counts = dict(
-        CourseCompletion.objects.filter(
-            year=year, member__organization_id__in=Subquery(organizations.values("pk"))
+        CourseYearCount.objects.filter(
+            year=year, organization_id__in=_scope_ids(organizations)
         )
         .values("course_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("completions"))
         .values_list("course_id", "n")
     )
     courses = CoursePage.objects.live().only("pk", "title", "kind").order_by("path")
@@ -325,7 +338,9 @@ class RankedMember:
 
 
 class MemberRanking:
-    """Members in scope ordered by 学时 (most first); slicing runs one SQL query.
+    """Members in scope, most 学时 first: those with a summary row of the year (most
+    学时, then member id), then those without (by member id). Slicing runs at most
+    two SQL queries, each reading only the page it needs.
 
     Behaves like a sequence so Django's Paginator can page it.
     """
@@ -333,6 +348,7 @@ class MemberRanking:
     def __init__(self, organizations: QuerySet[Organization], year: int):
         self.org_ids = _scope_ids(organizations)
         self.year = year
+        self._summarised: int | None = None
 
     def count(self) -> int:
         return Member.objects.filter(organization_id__in=self.org_ids).count()
@@ -346,40 +362,58 @@ class MemberRanking:
         start, stop = index.start or 0, index.stop
         return self.rows(limit=None if stop is None else stop - start, offset=start)
 
-    def rows(self, *, limit: int | None = None, offset: int = 0) -> list[RankedMember]:
-        join, join_params = _hours_join(self.year)
-        sql = (
-            "SELECT m.id, COALESCE(h.hours, 0) AS hours "  # noqa: S608
-            f"FROM {Member._meta.db_table} m {join} "
-            f"WHERE m.organization_id IN ({_in_list(self.org_ids)}) "
-            "ORDER BY hours DESC, m.id"
+    def _summary_rows(self):
+        return StudyYear.objects.filter(
+            year=self.year, organization_id__in=self.org_ids
         )
-        params = [*join_params, *self.org_ids]
-        if limit is not None:
-            sql += " LIMIT %s OFFSET %s"
-            params += [limit, offset]
-        with _report_cursor() as cursor:
-            cursor.execute(sql, params)
-            ranked = cursor.fetchall()
-        ids = [member_id for member_id, _ in ranked]
-        members = Member.objects.select_related("organization").in_bulk(ids)
-        studied = set(
-            StudyDay.objects.filter(
-                member_id__in=ids,
-                day__gte=datetime.date(self.year, 1, 1),
-                day__lte=datetime.date(self.year, 12, 31),
+
+    def summarised(self) -> int:
+        """Members in scope with a summary row (they come first)."""
+        if self._summarised is None:
+            self._summarised = self._summary_rows().count()
+        return self._summarised
+
+    def rows(self, *, limit: int | None = None, offset: int = 0) -> list[RankedMember]:
+        ranked = list(
+            self._summary_rows()
+            .order_by("-hours", "member_id")
+            .values_list("member_id", "hours", "study_days")[
+                offset : None if limit is None else offset + limit
+            ]
+        )
+        if limit is None or len(ranked) < limit:
+            rest = max(0, offset - self.summarised()) if not ranked else 0
+            wanted = None if limit is None else limit - len(ranked)
+            unsummarised = (
+                Member.objects.filter(organization_id__in=self.org_ids)
+                .exclude(
+                    Exists(
+                        StudyYear.objects.filter(
+                            member_id=OuterRef("pk"), year=self.year
+                        )
+                    )
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-            .values_list("member_id", flat=True)
-            .distinct()
+            ranked += [
+                (member_id, Decimal("0"), 0)
+                for member_id in unsummarised[
+                    rest : None if wanted is None else rest + wanted
+                ]
+            ]
+        members = Member.objects.select_related("organization").in_bulk(
+            [member_id for member_id, _, _ in ranked]
         )
         return [
             RankedMember(
                 member=members[member_id],
                 hours=Decimal(str(hours)).quantize(Decimal("0.01")),
                 target=yearly_target(members[member_id]),
-                studied=member_id in studied,
+                studied=days > 0,
             )
-            for member_id, hours in ranked
+            for member_id, hours, days in ranked
+            if member_id in members
         ]
 
     def iterate(self, chunk: int = 2000):
@@ -392,3 +426,136 @@ class MemberRanking:
 def member_ranking(organizations: QuerySet[Organization], year: int) -> MemberRanking:
     """Members in scope with their 学时 of the year, for ranking and export."""
     return MemberRanking(organizations, year)
+
+
+# ---- keeping the yearly summary and course counts -----------------------------------
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _add_to_year(
+    cursor,
+    member_id: int,
+    year: int,
+    *,
+    hours: Decimal = Decimal("0"),
+    courses: int = 0,
+    study_days: int = 0,
+) -> int:
+    """Add to a member's summary row of a year (creating it under the member's
+    党组织); returns the 党组织 the row counts under."""
+    table = _table(StudyYear)
+    cursor.execute(
+        f"INSERT INTO {table} (member_id, year, organization_id, secretary, "  # noqa: S608
+        "hours, courses, study_days) "
+        "SELECT m.id, %s, m.organization_id, m.party_post LIKE %s, %s, %s, %s "
+        f"FROM {_table(Member)} m WHERE m.id = %s "
+        "ON CONFLICT (member_id, year) DO UPDATE SET "
+        f"hours = {table}.hours + excluded.hours, "
+        f"courses = {table}.courses + excluded.courses, "
+        f"study_days = {table}.study_days + excluded.study_days "
+        "RETURNING organization_id",
+        [year, SECRETARY_LIKE, hours, courses, study_days, member_id],
+    )
+    return cursor.fetchone()[0]
+
+
+def _add_to_course_count(
+    cursor, course_id: int, organization_id: int, year: int, delta: int
+) -> None:
+    table = _table(CourseYearCount)
+    cursor.execute(
+        f"INSERT INTO {table} (course_id, organization_id, year, completions) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (course_id, organization_id, year) "
+        f"DO UPDATE SET completions = {table}.completions + excluded.completions",
+        [course_id, organization_id, year, delta],
+    )
+
+
+def count_study_day(member_id: int, year: int) -> None:
+    """A member studied on a new day (call inside the transaction recording it)."""
+    with connection.cursor() as cursor:
+        _add_to_year(cursor, member_id, year, study_days=1)
+
+
+def count_completion(member_id: int, course_id: int, year: int, hours: Decimal) -> None:
+    """A member completed a course (call inside the transaction recording it)."""
+    with connection.cursor() as cursor:
+        organization_id = _add_to_year(cursor, member_id, year, hours=hours, courses=1)
+        _add_to_course_count(cursor, course_id, organization_id, year, 1)
+
+
+def follow_member(member: Member) -> None:
+    """Move a member's summary rows (and their course counts) to the member's
+    current 党组织 and secretary flag after the member was edited."""
+    secretary = member.is_branch_secretary
+    moved = StudyYear.objects.filter(member_id=member.pk).exclude(
+        organization_id=member.organization_id, secretary=secretary
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for row in moved.select_for_update():
+            if row.organization_id != member.organization_id:
+                for course_id in CourseCompletion.objects.filter(
+                    member_id=member.pk, year=row.year
+                ).values_list("course_id", flat=True):
+                    _add_to_course_count(
+                        cursor, course_id, row.organization_id, row.year, -1
+                    )
+                    _add_to_course_count(
+                        cursor, course_id, member.organization_id, row.year, 1
+                    )
+            StudyYear.objects.filter(pk=row.pk).update(
+                organization_id=member.organization_id, secretary=secretary
+            )
+
+
+def rebuild_study_years(years: list[int] | None = None) -> dict[int, int]:
+    """Recompute the summary and course counts of the given years (default: every
+    year with records) from completions, study days and members; returns the
+    summary rows written per year.
+
+    Set-based SQL, one transaction per year: readers see the old numbers until the
+    new ones are complete, and upserts racing with it wait for it and add on top.
+    """
+    if years is None:
+        years = sorted(
+            set(CourseCompletion.objects.values_list("year", flat=True).distinct())
+            | {day.year for day in StudyDay.objects.dates("day", "year")}
+            | set(StudyYear.objects.values_list("year", flat=True).distinct())
+        )
+    completions, members = _table(CourseCompletion), _table(Member)
+    summary_sql = (
+        f"INSERT INTO {_table(StudyYear)} (member_id, year, organization_id, "  # noqa: S608
+        "secretary, hours, courses, study_days) "
+        "SELECT x.member_id, %s, m.organization_id, m.party_post LIKE %s, "
+        "SUM(x.hours), SUM(x.courses), SUM(x.days) FROM ("
+        "SELECT member_id, credit_hours AS hours, 1 AS courses, 0 AS days "
+        f"FROM {completions} WHERE year = %s "
+        "UNION ALL "
+        f"SELECT member_id, 0, 0, 1 FROM {_table(StudyDay)} "
+        "WHERE day >= %s AND day <= %s"
+        f") x JOIN {members} m ON m.id = x.member_id "
+        "GROUP BY x.member_id, m.organization_id, m.party_post"
+    )
+    counts_sql = (
+        f"INSERT INTO {_table(CourseYearCount)} (course_id, organization_id, "  # noqa: S608
+        "year, completions) "
+        "SELECT c.course_id, m.organization_id, %s, COUNT(*) "
+        f"FROM {completions} c JOIN {members} m ON m.id = c.member_id "
+        "WHERE c.year = %s GROUP BY c.course_id, m.organization_id"
+    )
+    written = {}
+    for year in years:
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        with transaction.atomic(), connection.cursor() as cursor:
+            for model in (StudyYear, CourseYearCount):
+                cursor.execute(
+                    f"DELETE FROM {_table(model)} WHERE year = %s",  # noqa: S608
+                    [year],
+                )
+            cursor.execute(summary_sql, [year, SECRETARY_LIKE, year, first, last])
+            written[year] = cursor.rowcount
+            cursor.execute(counts_sql, [year, year])
+    return written

@@ -9,3 +9,11 @@ from . import services
 def transcode_video(video_id: int) -> str:
     """Transcode a video into HLS + MP4; safe to run twice (the second run skips)."""
     return services.transcode_video(video_id)
+
+
+@task()
+def rebuild_study_years(years: list[int] | None = None) -> dict[int, int]:
+    """Recompute the yearly study summary from the records (see school.stats)."""
+    from . import stats
+
+    return stats.rebuild_study_years(years)

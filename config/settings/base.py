@@ -327,6 +327,7 @@ PORTAL_SCHEDULE = [
     ("send_mailbox_reminders", 3600, []),
     ("purge_mailbox_personal_data", 24 * 3600, []),
     ("prune_db_task_results", 24 * 3600, ["--min-age-days", "7", "--queue-name", "*"]),
+    ("rebuild_study_summary", 24 * 3600, []),
 ]
 
 # Site navigation after the home page's menu pages: (title, URL name); names that

@@ -1,18 +1,27 @@
 """Study statistics: SQL aggregates per 党组织 (rolled up), appraisal, scope, exports."""
 
 import datetime
+import importlib
 import io
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from members.models import Organization
-from school import stats
-from school.models import CourseCompletion, CoursePage, StudyDay
+from school import services, stats
+from school.models import (
+    CourseCompletion,
+    CoursePage,
+    CourseYearCount,
+    StudyDay,
+    StudyYear,
+)
 from tests.members.factories import MemberFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +70,8 @@ def tree(school_index):
         StudyDay.objects.create(
             member=member, day=datetime.date(YEAR, 3, 1), seconds=600
         )
+    # Records written directly (as an import would): the summary is recomputed.
+    stats.rebuild_study_years()
     return {
         "committee": committee,
         "first": first,
@@ -95,8 +106,9 @@ def test_branch_rows_aggregate_and_roll_up_the_tree(tree):
 
 def test_report_runs_a_fixed_number_of_queries(tree, django_assert_max_num_queries):
     orgs = Organization.objects.within(tree["committee"])
-    # orgs, member aggregates (+ savepoint pair), required completions, courses
-    with django_assert_max_num_queries(8):
+    # orgs; members, summary and course counts per 党组织 (+ savepoint pair, and
+    # turning JIT off on PostgreSQL); required courses with their audiences
+    with django_assert_max_num_queries(9):
         stats.organization_report(orgs, YEAR)
 
 
@@ -184,3 +196,165 @@ def test_export_is_logged(tree):
     user = staff("党校管理员")
     report_client(user).get("/admin/school/stats/?export=xlsx")
     assert SecurityEvent.objects.filter(action="export", user=user).exists()
+
+
+def summary_rows():
+    """The summary and course counts, comparable across rebuilds."""
+    years = {
+        (row.member_id, row.year): (
+            row.organization_id,
+            row.secretary,
+            row.hours,
+            row.courses,
+            row.study_days,
+        )
+        for row in StudyYear.objects.all()
+    }
+    counts = {
+        (row.course_id, row.organization_id, row.year): row.completions
+        for row in CourseYearCount.objects.exclude(completions=0)
+    }
+    return years, counts
+
+
+def test_summary_kept_by_heartbeats_equals_a_rebuild(course_with_lessons):
+    """Watching over two days and finishing the course updates the summary as it goes."""
+    course, lessons = course_with_lessons
+    member, other = MemberFactory(), MemberFactory()
+    now = timezone.now().replace(hour=10)
+    first_day = timezone.localdate(now)
+    for _day in (0, 1):
+        for lesson in lessons:
+            for start in range(0, 100, 10):
+                now += datetime.timedelta(seconds=10)
+                services.record_heartbeat(
+                    member, lesson, intervals=[[start, start + 10]],
+                    position=start + 10, playing=start + 10 < 100, now=now,
+                )  # fmt: skip
+        now += datetime.timedelta(days=1)
+    services.record_heartbeat(
+        other, lessons[0], intervals=[[0, 10]], position=10, playing=True, now=now
+    )
+    kept = summary_rows()
+    years, counts = kept
+    # Two 100 s lessons: 0.25 学时, one course, one day of study; the second day
+    # re-watched what was already credited, so it is not a study day.
+    org = member.organization_id
+    assert years[(member.pk, first_day.year)] == (org, False, Decimal("0.25"), 1, 1)
+    assert StudyDay.objects.filter(member=member).count() == 1
+    assert years[(other.pk, timezone.localdate(now).year)] == (
+        other.organization_id, False, Decimal("0"), 0, 1,
+    )  # fmt: skip
+    assert counts == {(course.pk, org, first_day.year): 1}
+    stats.rebuild_study_years()
+    assert summary_rows() == kept
+
+
+def test_course_turning_elective_no_longer_counts_as_required(tree):
+    required = CoursePage.objects.get(slug="req")
+    first = Organization.objects.get(name="第一支部")
+    before = stats.organization_report(Organization.objects.within(first), YEAR)[0]
+    assert before.required_done == 3
+    required.kind = CoursePage.Kind.ELECTIVE
+    required.save_revision().publish()
+    after = stats.organization_report(Organization.objects.within(first), YEAR)[0]
+    assert after.required_done == 0
+    assert after.total_hours == before.total_hours
+
+
+def test_deleting_a_course_takes_its_hours_out_of_the_report(
+    tree, django_capture_on_commit_callbacks
+):
+    committee = Organization.objects.within(tree["committee"])
+    assert stats.organization_report(committee, YEAR)[0].total_hours == 117
+    with django_capture_on_commit_callbacks(execute=True):
+        CoursePage.objects.get(slug="ele").delete()
+    assert stats.organization_report(committee, YEAR)[0].total_hours == 92
+    a = tree["members"][0]
+    assert StudyYear.objects.get(member=a, year=YEAR).courses == 1
+
+
+def test_rebuild_command_repairs_a_drifted_summary(tree):
+    a = tree["members"][0]
+    StudyYear.objects.filter(member=a, year=YEAR).update(hours=0, study_days=0)
+    StudyYear.objects.filter(member=tree["members"][4]).delete()
+    out = io.StringIO()
+    call_command("rebuild_study_summary", stdout=out)
+    assert f"{YEAR} 年：4 名党员" in out.getvalue()
+    row = StudyYear.objects.get(member=a, year=YEAR)
+    assert (row.hours, row.study_days) == (Decimal("40"), 1)
+    assert not StudyYear.objects.filter(member=tree["members"][4]).exists()
+    call_command("rebuild_study_summary", "--all", stdout=out)
+    assert StudyYear.objects.get(member=tree["members"][4], year=YEAR - 1).hours == 99
+
+
+def test_migration_backfill_matches_the_rebuild(tree):
+    """The SQL frozen in the migration computes what rebuild_study_years does."""
+    migration = importlib.import_module("school.migrations.0002_study_summary")
+    rebuilt = summary_rows()
+    assert rebuilt[0] and rebuilt[1]
+    StudyYear.objects.all().delete()
+    CourseYearCount.objects.all().delete()
+
+    class Editor:
+        """The part of a schema editor the backfill uses."""
+
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql, params=()):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+
+    migration.backfill(None, Editor())
+    assert summary_rows() == rebuilt
+
+
+def test_member_moving_branch_takes_their_numbers_along(tree):
+    committee = Organization.objects.within(tree["committee"])
+    a = tree["members"][0]  # 40 学时 in 第一支部, one required and one elective course
+    a.organization = tree["second"]
+    a.save()
+    rows = {row.organization.name: row for row in stats.organization_report(
+        committee, YEAR
+    )}  # fmt: skip
+    first, second = rows["第一支部"], rows["第二支部"]
+    assert (first.members, first.total_hours, first.required_done) == (2, 72, 2)
+    assert (second.members, second.total_hours, second.required_done) == (3, 45, 1)
+    assert (second.participants, second.excellent) == (2, 1)
+    courses = stats.course_report(Organization.objects.within(tree["second"]), YEAR)
+    assert {row["course"].title: row["completions"] for row in courses} == {
+        "必修课": 1,
+        "选修课": 2,
+    }
+    kept = summary_rows()
+    stats.rebuild_study_years()
+    assert summary_rows() == kept
+
+
+def test_member_becoming_secretary_gets_the_higher_target(tree):
+    b = tree["members"][1]  # 32 学时: 合格 against 32, not against 56
+    first = Organization.objects.within(tree["first"])
+    assert stats.organization_report(first, YEAR)[0].reached == 2
+    b.party_post = "副书记"
+    b.save()
+    assert stats.organization_report(first, YEAR)[0].reached == 1
+    ranked = {row.member.pk: row for row in stats.member_ranking(first, YEAR)[:10]}
+    assert (ranked[b.pk].target, ranked[b.pk].appraisal) == (56, "不合格")
+
+
+def test_ranking_pages_run_past_members_who_never_studied(tree):
+    """Members with a summary row come first by 学时; the rest follow by id."""
+    committee = Organization.objects.within(tree["committee"])
+    idle = [MemberFactory(organization=tree["second"]) for _ in range(3)]
+    ranking = stats.member_ranking(committee, YEAR)
+    assert len(ranking) == 8
+    everyone = [row.member.pk for row in ranking.iterate(chunk=3)]
+    a, b, c, d, e = tree["members"]
+    # e's only completion is last year's: no row this year.
+    assert everyone == [a.pk, c.pk, b.pk, d.pk, e.pk, *[m.pk for m in idle]]
+    pages = [
+        row.member.pk for start in range(0, 8, 3) for row in ranking[start : start + 3]
+    ]
+    assert pages == everyone
+    assert [row.studied for row in ranking[3:6]] == [True, False, False]
