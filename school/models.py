@@ -7,12 +7,14 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import RichTextField, StreamField
@@ -180,6 +182,26 @@ class CoursePageQuerySet(models.QuerySet):
     pass
 
 
+class CoursePageForm(WagtailAdminPageForm):
+    """Refuses a slug whose address the school's own routes (/school/me/ …) answer."""
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug") or ""
+        parent = self.parent_page
+        if slug and parent is not None:
+            parts = parent.get_url_parts()
+            if parts is not None:
+                try:
+                    match = resolve(f"{parts[2]}{slug}/")
+                except Resolver404:
+                    match = None
+                if match is not None and match.url_name != "wagtail_serve":
+                    raise ValidationError(
+                        f"网址「{slug}」已被网上党校的功能页面占用，请换一个。"
+                    )
+        return slug
+
+
 class CoursePage(Page):
     """A course: ordered lessons, an audience and its 学时."""
 
@@ -246,6 +268,7 @@ class CoursePage(Page):
     ]
     parent_page_types = ["school.SchoolIndexPage"]
     subpage_types = ["school.LessonPage"]
+    base_form_class = CoursePageForm
 
     class Meta:
         verbose_name = "课程"

@@ -78,3 +78,26 @@ def test_retry_needs_permission(tiny_clip):
     client = Client()
     client.force_login(UserFactory())
     assert client.post("/admin/school/videos/1/retry/").status_code in (302, 403)
+
+
+@pytest.mark.parametrize(("slug", "refused"), [("me", True), ("progress", True),
+                                              ("videos", False), ("dangzhang", False)])  # fmt: skip
+def test_course_slug_taken_by_a_school_route_is_refused(
+    school_admin, school_index, slug, refused
+):
+    """/school/me/ and /school/progress/ answer before Wagtail; /school/videos/ does not."""
+    from school.models import CoursePage
+
+    _, user = school_admin
+    form_class = CoursePage.get_edit_handler().get_form_class()
+    form = form_class(
+        data={"title": "课程", "slug": slug, "kind": "required", "audience_all": "on"},
+        instance=CoursePage(),
+        parent_page=school_index,
+        for_user=user,
+    )
+    form.is_valid()
+    errors = form.errors.get("slug", [])
+    assert bool(errors) is refused
+    if refused:
+        assert "已被网上党校的功能页面占用" in errors[0]
