@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
+
+from home.views import page_not_found
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -22,6 +24,10 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
+    # Video files go through school's access-checked view, never the media folder.
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}school/", page_not_found)
+    )
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import Resolver404, resolve, reverse
@@ -24,6 +25,34 @@ from wagtail.search import index
 from members.models import Member, Organization
 
 from . import progress
+
+
+class VideoStorage(FileSystemStorage):
+    """Video sources stay on local disk whatever MEDIA_STORAGE says: ffmpeg reads them
+    from a path, and they are never served. PORTAL_VIDEO_ROOT (default MEDIA_ROOT)
+    must be one volume shared by web and task hosts when there are several."""
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, video_root())
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PORTAL_VIDEO_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+
+def video_root() -> str:
+    """Where video sources and transcoded output live."""
+    return str(settings.PORTAL_VIDEO_ROOT or settings.MEDIA_ROOT)
+
+
+_video_storage = VideoStorage()
+
+
+def video_storage() -> VideoStorage:
+    return _video_storage
 
 
 def source_upload_path(instance: Video, filename: str) -> str:
@@ -54,7 +83,12 @@ class Video(index.Indexed, models.Model):
         FAILED = "failed", "失败"
 
     title = models.CharField("标题", max_length=200)
-    source = models.FileField("视频文件", upload_to=source_upload_path, max_length=255)
+    source = models.FileField(
+        "视频文件",
+        upload_to=source_upload_path,
+        storage=video_storage,
+        max_length=255,
+    )
     source_size = models.BigIntegerField("文件大小", default=0, editable=False)
     source_extension = models.CharField(max_length=8, blank=True, editable=False)
     container = models.CharField("容器格式", max_length=20, blank=True, editable=False)

@@ -26,6 +26,7 @@ from .models import (
     LessonProgress,
     StudyDay,
     Video,
+    video_root,
 )
 from .transcoding import VideoRejected
 
@@ -35,7 +36,8 @@ VIDEO_DIR = "school/videos"
 
 
 def media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
+    """The folder of video sources and transcoded output (see VideoStorage)."""
+    return Path(video_root())
 
 
 # ---- accepting videos -----------------------------------------------------------

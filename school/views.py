@@ -7,6 +7,7 @@ import json
 import mimetypes
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -354,6 +355,14 @@ def video_file(request, pk: int, token: str, name: str):
     if not path.is_file():
         raise Http404
     content_type = CONTENT_TYPES[match.group(1)] or mimetypes.types_map[".bin"]
+    if settings.PORTAL_VIDEO_ACCEL_REDIRECT:
+        # nginx sends the file (ranges included) from its internal location.
+        response = HttpResponse(content_type=content_type)
+        prefix = settings.PORTAL_VIDEO_ACCEL_REDIRECT.rstrip("/")
+        response["X-Accel-Redirect"] = quote(f"{prefix}/{video.output_dir}/{name}")
+        response["Cache-Control"] = "private, max-age=86400"
+        response["Content-Disposition"] = "inline"
+        return response
     size = path.stat().st_size
     start, end = 0, size - 1
     status = 200

@@ -348,6 +348,12 @@ PORTAL_VIDEO_FFMPEG_NICENESS = 10
 PORTAL_VIDEO_FFMPEG_THREADS = env.int("PORTAL_VIDEO_FFMPEG_THREADS", default=0)
 # A transcode whose progress has not moved for this long is considered dead.
 PORTAL_VIDEO_STALL_SECONDS = 120
+# Video sources and transcoded output stay on local disk even with MEDIA_STORAGE=s3
+# (ffmpeg reads paths); with several hosts, a volume all web and task hosts share.
+PORTAL_VIDEO_ROOT = env("PORTAL_VIDEO_ROOT", default="")
+# Behind nginx: the internal location that serves PORTAL_VIDEO_ROOT (e.g.
+# "/_videos/"); Django then checks access and nginx sends the bytes.
+PORTAL_VIDEO_ACCEL_REDIRECT = env("PORTAL_VIDEO_ACCEL_REDIRECT", default="")
 PORTAL_SCHOOL_HEARTBEAT_SECONDS = 10
 PORTAL_SCHOOL_MAX_PLAYBACK_RATE = 2.0
 PORTAL_SCHOOL_COMPLETION_RATIO = 0.9

@@ -182,6 +182,21 @@ def test_mp4_fallback_supports_byte_ranges(transcoded, member_client):
     )
 
 
+def test_behind_nginx_django_checks_access_and_nginx_sends_the_file(
+    transcoded, member_client, client, settings
+):
+    settings.PORTAL_VIDEO_ACCEL_REDIRECT = "/_videos/"
+    assert client.get(transcoded.mp4_url).status_code == 302
+    response = member_client.get(transcoded.mp4_url, HTTP_RANGE="bytes=0-99")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["Content-Type"] == "video/mp4"
+    target = response["X-Accel-Redirect"]
+    assert target == f"/_videos/{transcoded.output_dir}/{transcoded.mp4_fallback}"
+    # The internal location maps onto the video root: the file is there.
+    assert (services.media_root() / target.removeprefix("/_videos/")).is_file()
+
+
 def test_unexpected_names_and_stale_tokens_are_not_served(transcoded, member_client):
     base = transcoded.hls_url.rsplit("/", 1)[0]
     for name in ("../../../../etc/passwd", "x.html", "master.m3u8.html", "MASTER.M3U8"):

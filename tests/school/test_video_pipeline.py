@@ -50,6 +50,24 @@ def test_tiny_clip_becomes_hls_ladder_mp4_poster_and_thumbnails(
     assert not list(out.parent.glob(".tmp-*"))
 
 
+def test_videos_stay_on_local_disk_when_media_goes_to_object_storage(
+    tiny_clip, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """MEDIA_STORAGE=s3 swaps the default storage for one without file paths
+    (InMemoryStorage stands in for it); ffmpeg still gets a local source."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.PORTAL_VIDEO_ROOT = tmp_path / "videos"
+    with django_capture_on_commit_callbacks(execute=True):
+        video = services.import_video_file(tiny_clip, title="对象存储")
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY, video.error
+    assert Path(video.source.path).is_relative_to(tmp_path / "videos")
+    assert (tmp_path / "videos" / video.output_dir / video.hls_master).is_file()
+
+
 def test_ladder_has_only_rungs_at_or_below_the_source_height(
     clip_540, django_capture_on_commit_callbacks
 ):
