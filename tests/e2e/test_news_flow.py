@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import feedparser
 import pytest
+from django.db import OperationalError
 from PIL import Image as PILImage
 
 from .conftest import DESKTOP, PHONE
@@ -52,9 +53,20 @@ def newsroom(transactional_db, settings, tmp_path):
 
 
 def wait_until(condition, seconds=15):
-    """Poll the database (the live server writes it) until condition() holds."""
+    """Poll the database (the live server writes it) until condition() holds.
+
+    The test database is in-memory SQLite with a shared cache: a read that meets
+    the server's open write transaction fails at once with "table is locked"
+    instead of waiting, so that counts as "not yet".
+    """
     deadline = time.monotonic() + seconds
-    while not condition():
+    while True:
+        try:
+            if condition():
+                return
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
         assert time.monotonic() < deadline, "timed out waiting for the server"
         time.sleep(0.2)
 
