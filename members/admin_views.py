@@ -120,6 +120,18 @@ class ChineseCreateMixin:
         return items
 
 
+class ServiceErrorMixin:
+    """A create/edit view whose save goes through a members service: the service's
+    MemberDataError is shown on the form instead of failing the request."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except MemberDataError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
 class ScopedHistoryView(ScopedObjectMixin, HistoryView):
     scope_action = "view"
 
@@ -250,7 +262,7 @@ class OrganizationIndexView(IndexView):
         return buttons
 
 
-class OrganizationCreateView(ChineseCreateMixin, CreateView):
+class OrganizationCreateView(ServiceErrorMixin, ChineseCreateMixin, CreateView):
     def get_initial(self):
         initial = super().get_initial()
         parent_id = self.request.GET.get("parent")
@@ -273,15 +285,8 @@ class OrganizationCreateView(ChineseCreateMixin, CreateView):
             by=self.request.user,
         )
 
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except MemberDataError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
 
-
-class OrganizationEditView(ScopedObjectMixin, EditView):
+class OrganizationEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
     def save_instance(self):
         data = self.form.cleaned_data
         return update_organization(
@@ -291,13 +296,6 @@ class OrganizationEditView(ScopedObjectMixin, EditView):
             kind=data["kind"],
             code=data["code"],
         )
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except MemberDataError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
 
 
 class OrganizationDeleteView(ScopedObjectMixin, DeleteView):
@@ -511,32 +509,18 @@ class MemberIndexView(IndexView):
         return response
 
 
-class MemberCreateView(ChineseCreateMixin, CreateView):
+class MemberCreateView(ServiceErrorMixin, ChineseCreateMixin, CreateView):
     def save_instance(self):
         return create_member(**self.form.service_values(), by=self.request.user)
 
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except MemberDataError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
 
-
-class MemberEditView(ScopedObjectMixin, EditView):
+class MemberEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
     def save_instance(self):
         return update_member(
             Member.objects.get(pk=self.object.pk),
             by=self.request.user,
             **self.form.service_values(),
         )
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except MemberDataError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
 
 
 class MemberDeleteView(ScopedObjectMixin, DeleteView):
