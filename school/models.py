@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,9 +44,9 @@ class VideoStorage(FileSystemStorage):
             self.__dict__.pop("location", None)
 
 
-def video_root() -> str:
+def video_root() -> Path:
     """Where video sources and transcoded output live."""
-    return str(settings.PORTAL_VIDEO_ROOT or settings.MEDIA_ROOT)
+    return Path(settings.PORTAL_VIDEO_ROOT or settings.MEDIA_ROOT)
 
 
 _video_storage = VideoStorage()

@@ -35,11 +35,6 @@ logger = logging.getLogger(__name__)
 VIDEO_DIR = "school/videos"
 
 
-def media_root() -> Path:
-    """The folder of video sources and transcoded output (see VideoStorage)."""
-    return Path(video_root())
-
-
 # ---- accepting videos -----------------------------------------------------------
 
 
@@ -176,7 +171,7 @@ def _report(run: _Run, fraction: float) -> None:
 
 
 def _temp_dir(video_id: int, lease: str) -> Path:
-    return media_root() / VIDEO_DIR / f".tmp-{video_id}-{lease}"
+    return video_root() / VIDEO_DIR / f".tmp-{video_id}-{lease}"
 
 
 def transcode_video(video_id: int) -> str:
@@ -190,7 +185,7 @@ def transcode_video(video_id: int) -> str:
     video = Video.objects.get(pk=video_id)
     work = _temp_dir(video_id, run.lease)
     final_name = f"{video_id}-{run.lease[:12]}"
-    final = media_root() / VIDEO_DIR / final_name
+    final = video_root() / VIDEO_DIR / final_name
     try:
         source_path = video.source.path
         probe = transcoding.probe(source_path)
@@ -238,7 +233,7 @@ def transcode_video(video_id: int) -> str:
 
 
 def _remove_old_outputs(video_id: int, keep: str) -> None:
-    base = media_root() / VIDEO_DIR
+    base = video_root() / VIDEO_DIR
     for entry in base.glob(f"{video_id}-*"):
         if entry.name != keep and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
@@ -275,7 +270,7 @@ def _enqueue(video_id: int) -> None:
 
 def _sweep_temp_dirs() -> None:
     """Delete temp dirs of runs that no longer hold a lease."""
-    base = media_root() / VIDEO_DIR
+    base = video_root() / VIDEO_DIR
     if not base.exists():
         return
     live = {
@@ -311,7 +306,7 @@ def _mark_dead_task_results(video_ids: list[int]) -> None:
 def delete_video_files(video: Video) -> None:
     """Remove a video's source and outputs (used when the snippet is deleted)."""
     if video.output_dir:
-        shutil.rmtree(media_root() / video.output_dir, ignore_errors=True)
+        shutil.rmtree(video_root() / video.output_dir, ignore_errors=True)
     if video.source:
         video.source.delete(save=False)
 

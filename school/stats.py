@@ -161,27 +161,28 @@ def _report_cursor():
         yield cursor
 
 
-def _thresholds(ratio_key: str) -> tuple[float, float]:
-    """学时 a secretary and any other member need for the ratio of their target
-    (as member_appraisal: with a target of 0 nobody is 先进)."""
+def _thresholds(ratio_key: str) -> dict[bool, float]:
+    """学时 a secretary (True) and any other member (False) need for the ratio of
+    their target; as in member_appraisal, with a target of 0 nobody is 先进."""
     ratio = settings.PORTAL_SCHOOL_APPRAISAL[ratio_key]
-    never = ratio_key == "member_excellent_ratio"
-    return tuple(
-        target * ratio if target or not never else UNREACHABLE_HOURS
-        for target in (
-            settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET,
-            settings.PORTAL_SCHOOL_YEARLY_TARGET,
-        )
-    )
+    targets = {
+        True: settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET,
+        False: settings.PORTAL_SCHOOL_YEARLY_TARGET,
+    }
+    if ratio_key == "member_excellent_ratio":
+        return {
+            flag: target * ratio if target else UNREACHABLE_HOURS
+            for flag, target in targets.items()
+        }
+    return {flag: target * ratio for flag, target in targets.items()}
 
 
 def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
-    """Totals per organisation of its own members: members from the member table,
-    the rest from the yearly summary and the course counts (three grouped queries)."""
+    """Totals per organisation of its own members: three grouped queries (members,
+    their summary rows of the year, required-course completions) combined here."""
     qualified = _thresholds("member_qualified_ratio")
     excellent = _thresholds("member_excellent_ratio")
     scope = _in_list(org_ids)
-    rows: dict[int, dict] = {}
     with _report_cursor() as cursor:
         cursor.execute(
             "SELECT organization_id, COUNT(*), "  # noqa: S608
@@ -190,17 +191,7 @@ def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
             "GROUP BY organization_id",
             [SECRETARY_LIKE, *org_ids],
         )
-        for org_id, n, secretaries in cursor.fetchall():
-            rows[org_id] = {
-                "organization_id": org_id,
-                "n": n,
-                "participants": 0,
-                "hours_sum": Decimal("0"),
-                "required_done": 0,
-                # Members without a summary row have 0 学时; they reach a target of 0.
-                "reached": _zero_reaching(n, secretaries or 0, qualified),
-                "excellent": _zero_reaching(n, secretaries or 0, excellent),
-            }
+        members = cursor.fetchall()
         cursor.execute(
             "SELECT organization_id, secretary, COUNT(*), "  # noqa: S608
             "SUM(CASE WHEN study_days > 0 THEN 1 ELSE 0 END), "
@@ -210,26 +201,10 @@ def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
             "THEN 1 ELSE 0 END), SUM(hours) "
             f"FROM {StudyYear._meta.db_table} WHERE year = %s "
             f"AND organization_id IN ({scope}) GROUP BY organization_id, secretary",
-            [*qualified, *excellent, year, *org_ids],
-        )
-        for (
-            org_id,
-            secretary,
-            counted,
-            studied,
-            reached,
-            best,
-            total,
-        ) in cursor.fetchall():
-            row = rows.get(org_id)
-            if row is None:
-                continue
-            # These members were counted above as having 0 学时: count them as they are.
-            index = 0 if secretary else 1
-            row["reached"] += reached - (counted if qualified[index] <= 0 else 0)
-            row["excellent"] += best - (counted if excellent[index] <= 0 else 0)
-            row["participants"] += studied or 0
-            row["hours_sum"] += Decimal(str(total or 0))
+            [qualified[True], qualified[False], excellent[True], excellent[False],
+             year, *org_ids],
+        )  # fmt: skip
+        summary = {(org_id, bool(flag)): rest for org_id, flag, *rest in cursor}
         cursor.execute(
             "SELECT n.organization_id, SUM(n.completions) "  # noqa: S608
             f"FROM {CourseYearCount._meta.db_table} n "
@@ -238,18 +213,32 @@ def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
             "GROUP BY n.organization_id",
             [year, CoursePage.Kind.REQUIRED, *org_ids],
         )
-        for org_id, done in cursor.fetchall():
-            if org_id in rows:
-                rows[org_id]["required_done"] = done or 0
-    return list(rows.values())
-
-
-def _zero_reaching(members: int, secretaries: int, thresholds) -> int:
-    """How many of these members reach the thresholds with 0 学时."""
-    secretary, other = thresholds
-    return (secretaries if secretary <= 0 else 0) + (
-        members - secretaries if other <= 0 else 0
-    )
+        required_done = dict(cursor.fetchall())
+    rows = []
+    for org_id, n, secretaries in members:
+        row = {
+            "organization_id": org_id,
+            "n": n,
+            "participants": 0,
+            "reached": 0,
+            "excellent": 0,
+            "hours_sum": Decimal("0"),
+            "required_done": required_done.get(org_id) or 0,
+        }
+        for flag, headcount in (
+            (True, secretaries or 0),
+            (False, n - (secretaries or 0)),
+        ):
+            counted, studied, reached, best, hours = summary.get(
+                (org_id, flag), (0, 0, 0, 0, 0)
+            )
+            idle = headcount - counted  # no summary row: 0 学时 this year
+            row["participants"] += studied or 0
+            row["reached"] += (reached or 0) + (idle if qualified[flag] <= 0 else 0)
+            row["excellent"] += (best or 0) + (idle if excellent[flag] <= 0 else 0)
+            row["hours_sum"] += Decimal(str(hours or 0))
+        rows.append(row)
+    return rows
 
 
 def organization_report(

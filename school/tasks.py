@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from . import services
+from . import services, stats
 
 
 @task(queue_name="video")
@@ -14,6 +14,4 @@ def transcode_video(video_id: int) -> str:
 @task()
 def rebuild_study_years(years: list[int] | None = None) -> dict[int, int]:
     """Recompute the yearly study summary from the records (see school.stats)."""
-    from . import stats
-
     return stats.rebuild_study_years(years)

@@ -34,8 +34,9 @@ from .models import (
     SchoolIndexPage,
     StudyDay,
     Video,
+    video_root,
 )
-from .services import lesson_target, media_root, record_heartbeat
+from .services import lesson_target, record_heartbeat
 from .stats import member_year_summary
 
 MAX_INTERVALS_PER_BEAT = 200
@@ -351,7 +352,7 @@ def video_file(request, pk: int, token: str, name: str):
     video = Video.objects.filter(pk=pk).only("output_dir", "status").first()
     if video is None or not video.output_dir or video.output_dir_token != token:
         raise Http404
-    path = media_root() / video.output_dir / name
+    path = video_root() / video.output_dir / name
     if not path.is_file():
         raise Http404
     content_type = CONTENT_TYPES[match.group(1)] or mimetypes.types_map[".bin"]
@@ -360,9 +361,7 @@ def video_file(request, pk: int, token: str, name: str):
         response = HttpResponse(content_type=content_type)
         prefix = settings.PORTAL_VIDEO_ACCEL_REDIRECT.rstrip("/")
         response["X-Accel-Redirect"] = quote(f"{prefix}/{video.output_dir}/{name}")
-        response["Cache-Control"] = "private, max-age=86400"
-        response["Content-Disposition"] = "inline"
-        return response
+        return _private_inline(response)
     size = path.stat().st_size
     start, end = 0, size - 1
     status = 200
@@ -389,6 +388,11 @@ def video_file(request, pk: int, token: str, name: str):
     response["Accept-Ranges"] = "bytes"
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return _private_inline(response)
+
+
+def _private_inline(response):
+    """Members' browsers may cache a video file; shared caches may not."""
     response["Cache-Control"] = "private, max-age=86400"
     response["Content-Disposition"] = "inline"
     return response
