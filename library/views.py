@@ -15,6 +15,7 @@ from django.utils.html import escape
 
 from library.models import PolicyDocumentPage, Validity
 from library.search_sources import FACET_LABELS
+from search.backends import SearchUnavailable
 from search.documents import FacetValue, SearchResults
 from search.views import SearchView, facet_groups, page_links, read_form
 
@@ -36,8 +37,10 @@ class LibrarySearchView(SearchView):
     def get_context_data(self, **kwargs):
         try:
             context = super().get_context_data(**kwargs)
-        except Exception:
-            logger.exception("library search failed; falling back to the database")
+        except SearchUnavailable:
+            logger.warning(
+                "search engine unavailable; the library browses the database"
+            )
             context = self.fallback_context()
         context["facets"] = shape_facets(context.get("facets") or [])
         context.update(page=self.library, self=self.library, heading=self.library.title)

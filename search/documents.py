@@ -111,6 +111,8 @@ class SearchResults:
     page: int = 1
     page_size: int = 10
     relaxed: bool = False
+    # The engine has no index yet (nothing built): an empty answer, not an error.
+    index_missing: bool = False
 
     @property
     def num_pages(self) -> int:

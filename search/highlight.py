@@ -124,13 +124,24 @@ def highlight_title(title: str, terms: list[str]) -> str:
     return _mark(title, _spans(title, tuple(terms)))
 
 
-def snippet(body: str, terms: list[str], size: int = SNIPPET_CHARS) -> str:
-    """The window of the body with the most distinct query terms, as safe HTML."""
+def snippet(
+    body: str,
+    terms: list[str],
+    size: int = SNIPPET_CHARS,
+    *,
+    full_length: int | None = None,
+) -> str:
+    """The window of the body with the most distinct query terms, as safe HTML.
+
+    ``body`` may be the head of a longer text (see SNIPPET_HEAD_CHARS) whose whole
+    length is ``full_length``; the trailing ellipsis then reflects the whole text.
+    """
     body = body or ""
+    length = max(len(body), full_length or 0)
     spans = _spans(body, tuple(terms))
     if not spans:
         text = " ".join(body[: size * 2].split())[:size]
-        return escape(text) + ("…" if len(body) > size else "")
+        return escape(text) + ("…" if length > size else "")
     best_start, best_score = spans[0][0], -1
     for i, (start, _end, _term) in enumerate(spans):
         seen = set()
@@ -149,4 +160,14 @@ def snippet(body: str, terms: list[str], size: int = SNIPPET_CHARS) -> str:
     end = min(len(body), start + size)
     inside = [(s - start, e - start) for s, e, _t in spans if s >= start and e <= end]
     text = _mark(body[start:end], inside).replace("\n", " ")
-    return ("…" if start > 0 else "") + text + ("…" if end < len(body) else "")
+    return ("…" if start > 0 else "") + text + ("…" if end < length else "")
+
+
+# The part of a text in which snippet() looks for terms first: an engine that stores
+# this head can make every snippet whose terms occur early without the whole text.
+SNIPPET_HEAD_CHARS = FIRST_SCAN_CHARS + SNIPPET_CHARS
+
+
+def head_has_terms(head: str, terms: list[str]) -> bool:
+    """True when some query term occurs in the head, so snippet(head) is final."""
+    return bool(_spans(head[:FIRST_SCAN_CHARS], tuple(terms)))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 
 from search import registry
@@ -48,6 +49,20 @@ def _specific(obj: Any) -> Any:
     return getattr(obj, "specific", obj)
 
 
+def to_document(source: registry.SearchSource, obj: models.Model) -> SearchDocument:
+    """The object's document, its text capped at PORTAL_SEARCH_MAX_BODY_CHARS.
+
+    The policy: titles and metadata are always indexed in full; of the text, the
+    first PORTAL_SEARCH_MAX_BODY_CHARS characters are searchable. This bounds one
+    document's size in every engine (an attachment can extract to tens of MB).
+    """
+    doc = source.to_document(obj)
+    limit = getattr(settings, "PORTAL_SEARCH_MAX_BODY_CHARS", 0)
+    if limit and len(doc.body) > limit:
+        doc.body = doc.body[:limit]
+    return doc
+
+
 def index_objects(objs: Iterable[models.Model], *, alias: str = "default") -> int:
     """Synchronously upsert indexable objects and delete hidden ones; returns upserts."""
     backend = get_backend(alias)
@@ -60,7 +75,7 @@ def index_objects(objs: Iterable[models.Model], *, alias: str = "default") -> in
         if source is None:
             continue
         if source.is_indexable(obj):
-            docs.append(source.to_document(obj))
+            docs.append(to_document(source, obj))
         else:
             gone.append(source.key_for(obj.pk))
         if len(docs) >= BATCH_SIZE:
@@ -84,7 +99,7 @@ def update_object(model_label: str, pk: str, *, alias: str = "default") -> str:
     if obj is not None:
         obj = _specific(obj)
     if obj is not None and source.is_indexable(obj):
-        backend.upsert([source.to_document(obj)])
+        backend.upsert([to_document(source, obj)])
         return "upserted"
     backend.delete([source.key_for(pk)])
     return "deleted"
@@ -104,7 +119,7 @@ def iter_all_documents(types: Iterable[str] | None = None) -> Iterator[SearchDoc
         for obj in source.indexable().iterator(chunk_size=500):
             obj = _specific(obj)
             if source.is_indexable(obj):
-                yield source.to_document(obj)
+                yield to_document(source, obj)
 
 
 def count_indexable() -> int:
@@ -124,3 +139,63 @@ def rebuild(
                 progress(1)
 
     return get_backend(alias).rebuild(counted())
+
+
+def record_failure(
+    key: str, error: BaseException, *, model_label: str = "", pk: str = ""
+) -> None:
+    """Remember an update the engine refused, for repair_pending() to retry."""
+    from django.db.models import F
+
+    from search.models import PendingIndexUpdate
+
+    logger.warning("search index update of %s deferred: %s", key, error)
+    updated = PendingIndexUpdate.objects.filter(key=key).update(
+        attempts=F("attempts") + 1,
+        last_error=str(error)[:2000],
+        model_label=model_label,
+        object_pk=pk,
+    )
+    if not updated:
+        PendingIndexUpdate.objects.get_or_create(
+            key=key,
+            defaults={
+                "model_label": model_label,
+                "object_pk": pk,
+                "last_error": str(error)[:2000],
+            },
+        )
+
+
+def key_for(model_label: str, pk: str) -> str | None:
+    """The document key of a model's object, if the model has a source."""
+    source = registry.source_for_model(apps.get_model(model_label))
+    return source.key_for(pk) if source else None
+
+
+def repair_pending(*, limit: int = 1000, alias: str = "default") -> tuple[int, int]:
+    """Retry deferred updates, oldest first; returns (done, still failing).
+
+    Each retry reads the object as it is now, so an update deferred several times
+    is applied once, in its latest state.
+    """
+    from search.models import PendingIndexUpdate
+
+    done = failed = 0
+    for pending in PendingIndexUpdate.objects.all()[:limit]:
+        try:
+            if pending.model_label:
+                update_object(pending.model_label, pending.object_pk, alias=alias)
+            else:
+                delete_key(pending.key, alias=alias)
+        except Exception as exc:
+            record_failure(
+                pending.key, exc, model_label=pending.model_label, pk=pending.object_pk
+            )
+            failed += 1
+            continue
+        PendingIndexUpdate.objects.filter(
+            pk=pending.pk, updated_at=pending.updated_at
+        ).delete()
+        done += 1
+    return done, failed

@@ -89,3 +89,24 @@ class QueryStat(models.Model):
                 " last_total = excluded.last_total",
                 [query[:100], timezone.localdate(), 1 if total == 0 else 0, total],
             )
+
+
+class PendingIndexUpdate(models.Model):
+    """An index update that failed (engine down or refusing); retried by
+    ``manage.py repair_search_index`` until it succeeds."""
+
+    key = models.CharField("文档键", max_length=200, unique=True)
+    model_label = models.CharField("模型", max_length=100, blank=True)
+    object_pk = models.CharField("对象编号", max_length=64, blank=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=1)
+    last_error = models.TextField("最近错误", blank=True)
+    created_at = models.DateTimeField("首次失败", auto_now_add=True)
+    updated_at = models.DateTimeField("最近失败", auto_now=True)
+
+    class Meta:
+        verbose_name = "待重试的索引更新"
+        verbose_name_plural = "待重试的索引更新"
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.key

@@ -10,14 +10,17 @@ from search.analysis import normalize
 _LETTERS_RE = re.compile(r"^[a-z]+$")
 
 
-def pinyin_keys(title: str) -> tuple[str, str]:
-    """(initials, full pinyin) of a title's Chinese characters: 三会一课 → shyk, sanhuiyike."""
+def pinyin_syllables(title: str) -> list[str]:
+    """The pinyin syllables of a title's Chinese characters: 三会一课 → san hui yi ke."""
     from pypinyin import lazy_pinyin
 
-    norm = normalize(title)
-    syllables = lazy_pinyin(norm, errors="ignore")
-    initials = "".join(s[0] for s in syllables if s)
-    return initials, "".join(syllables)
+    return [s for s in lazy_pinyin(normalize(title), errors="ignore") if s]
+
+
+def pinyin_keys(title: str) -> tuple[str, str]:
+    """(initials, full pinyin) of a title's Chinese characters: 三会一课 → shyk, sanhuiyike."""
+    syllables = pinyin_syllables(title)
+    return "".join(s[0] for s in syllables), "".join(syllables)
 
 
 def _initial_variants(letters: str) -> set[str]:

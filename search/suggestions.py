@@ -31,7 +31,7 @@ def _term_has_results(term: str) -> bool:
     key = "search:term-exists:" + normalize(term)
     found = cache.get(key)
     if found is None:
-        found = get_backend().search(parse(term, page_size=1)).total > 0
+        found = get_backend().count_matches(parse(term)) > 0
         cache.set(key, found, TERM_CACHE_SECONDS)
     return found
 

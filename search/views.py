@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from search import registry
+from search.backends import SearchUnavailable
 from search.documents import (
     MODE_ALL,
     MODES,
@@ -38,6 +39,7 @@ SORT_LABELS = {
 MODE_LABELS = {MODE_ALL: "包含全部词语", "any": "包含任一词语"}
 SCOPE_LABELS = {SCOPE_ALL: "全文", "title": "仅标题"}
 BASE_FACET_LABELS = {"type": "类型", "year": "年份"}
+UNAVAILABLE_MESSAGE = "搜索服务暂时不可用，请稍后再试。网站的其他栏目不受影响。"
 
 
 @dataclass
@@ -259,6 +261,20 @@ class SearchView(TemplateView):
                 names += [n for n in source.facet_labels if n not in names]
         return names
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except SearchUnavailable:
+            logger.warning("search engine unavailable", exc_info=True)
+            response = self.response_class(
+                request=request,
+                template="search/unavailable.html",
+                context={"heading": self.heading, "message": UNAVAILABLE_MESSAGE},
+                status=503,
+            )
+            response["Retry-After"] = "30"
+            return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
@@ -314,6 +330,7 @@ def results_payload(query: SearchQuery, results: SearchResults) -> dict:
         "page_size": results.page_size,
         "num_pages": results.num_pages,
         "relaxed": results.relaxed,
+        "index_missing": results.index_missing,
         "results": [
             {
                 "type": h.type,
@@ -330,6 +347,17 @@ def results_payload(query: SearchQuery, results: SearchResults) -> dict:
             for name, values in results.facets.items()
         },
     }
+
+
+def unavailable_json(body: dict) -> JsonResponse:
+    """503 with the Chinese message, for the JSON endpoints."""
+    response = JsonResponse(
+        {"error": UNAVAILABLE_MESSAGE, **body},
+        status=503,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Retry-After"] = "30"
+    return response
 
 
 @require_GET
@@ -356,7 +384,11 @@ def api_search(request):
     if len(form.types) == 1 and (source := registry.source_for_type(form.types[0])):
         facet_names += [n for n in source.facet_labels if n not in facet_names]
     query = build_query(form, fixed_types=form.types, facet_names=facet_names)
-    results = execute(query)
+    try:
+        results = execute(query)
+    except SearchUnavailable:
+        logger.warning("search engine unavailable", exc_info=True)
+        return unavailable_json({"total": 0, "results": [], "facets": {}})
     log_query(form, results)
     payload = results_payload(query, results)
     if form.errors:
@@ -369,7 +401,10 @@ def suggest(request):
     """GET /search/suggest?q=… → {"query", "suggestions": [text, …]} for type-ahead."""
     q = clean_text(request.GET.get("q"))[:40]
     limit = min(max(1, _int(request.GET.get("limit"), 8)), 15)
-    items = suggestions(q, limit=limit) if q else []
+    try:
+        items = suggestions(q, limit=limit) if q else []
+    except SearchUnavailable:
+        return unavailable_json({"query": q, "suggestions": []})
     response = JsonResponse(
         {"query": q, "suggestions": items}, json_dumps_params={"ensure_ascii": False}
     )

@@ -287,14 +287,29 @@ TAGGIT_CASE_INSENSITIVE = True
 # Our own settings.
 PORTAL_FIELD_ENCRYPTION_KEY = env("PORTAL_FIELD_ENCRYPTION_KEY", default="")
 PORTAL_SEARCH_INDEX_DIR = VAR_DIR / "search"
+# Search: the embedded engine unless ELASTICSEARCH_URL names one or more nodes
+# (comma-separated). Everything an operator tunes comes from the environment.
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
+PORTAL_SEARCH_ELASTICSEARCH = {
+    "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
+    "URL": ELASTICSEARCH_URL,
+    # The alias the site reads and writes; the prefix separates environments
+    # (e.g. "staging-") that share a cluster.
+    "INDEX": env("ELASTICSEARCH_INDEX_PREFIX", default="")
+    + env("ELASTICSEARCH_INDEX", default="portal"),
+    "API_KEY": env("ELASTICSEARCH_API_KEY", default=""),
+    "CA_CERTS": env("ELASTICSEARCH_CA_CERTS", default=""),
+    "SSL_FINGERPRINT": env("ELASTICSEARCH_SSL_FINGERPRINT", default=""),
+    "TIMEOUT": env.float("ELASTICSEARCH_TIMEOUT", default=30.0),
+    "SEARCH_TIMEOUT": env.float("ELASTICSEARCH_SEARCH_TIMEOUT", default=1.5),
+    "MAX_RETRIES": env.int("ELASTICSEARCH_MAX_RETRIES", default=3),
+    "SHARDS": env.int("ELASTICSEARCH_SHARDS", default=1),
+    "REPLICAS": env.int("ELASTICSEARCH_REPLICAS", default=0),
+    "REFRESH_INTERVAL": env("ELASTICSEARCH_REFRESH_INTERVAL", default="1s"),
+}
 PORTAL_SEARCH_BACKENDS = {
     "default": (
-        {
-            "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
-            "URL": ELASTICSEARCH_URL,
-            "INDEX": env("ELASTICSEARCH_INDEX", default="portal"),
-        }
+        PORTAL_SEARCH_ELASTICSEARCH
         if ELASTICSEARCH_URL
         else {
             "BACKEND": "search.backends.embedded.EmbeddedBackend",
@@ -302,6 +317,9 @@ PORTAL_SEARCH_BACKENDS = {
         }
     )
 }
+# Only this many characters of a document's text are indexed and searchable
+# (titles and metadata always are); the document itself keeps its whole text.
+PORTAL_SEARCH_MAX_BODY_CHARS = env.int("PORTAL_SEARCH_MAX_BODY_CHARS", default=200_000)
 
 LOGGING = {
     "version": 1,
@@ -328,6 +346,7 @@ PORTAL_SCHEDULE = [
     ("purge_mailbox_personal_data", 24 * 3600, []),
     ("prune_db_task_results", 24 * 3600, ["--min-age-days", "7", "--queue-name", "*"]),
     ("rebuild_study_summary", 24 * 3600, []),
+    ("repair_search_index", 300, []),
 ]
 
 # Site navigation after the home page's menu pages: (title, URL name); names that

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from search.documents import SearchDocument, SearchQuery, SearchResults
+
+
+class SearchUnavailable(Exception):
+    """The engine cannot answer now (down, unreachable, too slow); try again later."""
+
+
+class IndexBusy(Exception):
+    """Another rebuild of the same index is running."""
 
 
 class BaseSearchBackend:
@@ -30,6 +39,10 @@ class BaseSearchBackend:
     def search(self, query: SearchQuery) -> SearchResults:
         """Run a parsed query: filters, facets, sort and one page of hits."""
         raise NotImplementedError
+
+    def count_matches(self, query: SearchQuery) -> int:
+        """How many documents match; override when the engine can count cheaper."""
+        return self.search(replace(query, facets=[], page=1, page_size=1)).total
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles for type-ahead: title prefix, title words and pinyin initials."""
@@ -57,6 +70,10 @@ class BaseSearchBackend:
 
     def close(self) -> None:
         """Release connections; the next call reopens them."""
+
+    def check(self) -> list[str]:
+        """Problems an operator should know of (for system checks); empty if none."""
+        return []
 
 
 _local = threading.local()
