@@ -1,4 +1,10 @@
-"""Search test fixtures: a backend per engine and documents written here."""
+"""Search test fixtures: a backend per engine and documents written here.
+
+The Elasticsearch parameter runs against the real server named by
+ELASTICSEARCH_URL. Without it, Elasticsearch tests are not collected (a developer's
+`make test`); with PORTAL_REQUIRE_ELASTICSEARCH=1 (CI's Elasticsearch pass) a
+missing or unreachable server fails the run instead of skipping anything.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,74 @@ import os
 import uuid
 
 import pytest
+from django.conf import settings
 
 from search.backends.base import create_backend, get_backend
 from search.documents import SearchDocument
 
-ENGINES = ["embedded", "elasticsearch"]
+ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
+REQUIRE_ES = os.environ.get("PORTAL_REQUIRE_ELASTICSEARCH") == "1"
+ENGINES = ["embedded", "elasticsearch"] if ES_URL or REQUIRE_ES else ["embedded"]
+# Modules that need a real Elasticsearch server are not collected without one.
+collect_ignore = (
+    []
+    if ES_URL or REQUIRE_ES
+    else ["test_elasticsearch_server.py", "test_elasticsearch_outage.py"]
+)
+if not os.environ.get("ELASTICSEARCH_READ_URL"):
+    collect_ignore.append("test_elasticsearch_readonly.py")
+if os.environ.get("PORTAL_ELASTICSEARCH_OUTAGE_TEST") != "1":
+    collect_ignore.append("test_elasticsearch_outage.py")
+
+
+def es_params(**extra) -> dict:
+    """Params of an Elasticsearch backend on a fresh alias of this test run."""
+    if not ES_URL:
+        pytest.fail("PORTAL_REQUIRE_ELASTICSEARCH=1 but ELASTICSEARCH_URL is not set")
+    return {
+        **settings.PORTAL_SEARCH_ELASTICSEARCH,
+        "URL": ES_URL,
+        "INDEX": f"{test_index_prefix()}{uuid.uuid4().hex[:8]}",
+        "REFRESH": True,
+        **extra,
+    }
+
+
+def test_index_prefix() -> str:
+    """Every index this run creates starts with this (dropped at the end)."""
+    return getattr(settings, "PORTAL_SEARCH_TEST_INDEX_PREFIX", "test-") or "test-"
+
+
+test_index_prefix.__test__ = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def elasticsearch_run():
+    """Check the server answers before any test; drop this run's indices after."""
+    if not ES_URL:
+        if REQUIRE_ES:
+            pytest.fail(
+                "PORTAL_REQUIRE_ELASTICSEARCH=1 but ELASTICSEARCH_URL is not set"
+            )
+        yield
+        return
+    from elasticsearch import Elasticsearch
+
+    options = {"request_timeout": 10}
+    if os.environ.get("ELASTICSEARCH_CA_CERTS"):
+        options["ca_certs"] = os.environ["ELASTICSEARCH_CA_CERTS"]
+    client = Elasticsearch(ES_URL, **options)
+    try:
+        client.cluster.health(wait_for_status="yellow", timeout="10s")
+    except Exception as exc:
+        pytest.fail(f"Elasticsearch at {ES_URL} does not answer: {exc}")
+    yield
+    try:
+        names = list(client.indices.get(index=f"{test_index_prefix()}*").keys())
+        for name in names:
+            client.indices.delete(index=name, ignore_unavailable=True)
+    finally:
+        client.close()
 
 
 def make_backend(engine: str, tmp_path):
@@ -24,21 +93,7 @@ def make_backend(engine: str, tmp_path):
                 "PATH": tmp_path / "i.sqlite3",
             },
         )
-    url = os.environ.get("ELASTICSEARCH_URL")
-    if not url:
-        pytest.skip(
-            "ELASTICSEARCH_URL is not set: no Elasticsearch server to test against"
-        )
-    backend = create_backend(
-        "contract",
-        {
-            "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
-            "URL": url,
-            "INDEX": f"portal-test-{uuid.uuid4().hex[:8]}",
-            "REFRESH": True,
-        },
-    )
-    return backend
+    return create_backend("contract", es_params())
 
 
 @pytest.fixture(params=ENGINES)

@@ -236,3 +236,45 @@ def test_empty_and_symbol_queries_find_nothing_without_error(backend):
     assert run(backend, "").total == 4
     assert run(backend, '"" -- ** ()').total == 4
     assert run(backend, "不存在的内容").total == 0
+
+
+def test_every_hit_appears_exactly_once_across_all_pages(backend):
+    # More hits than the re-ranked window, with many equal scores: the order must be
+    # stable from page to page, so that nothing repeats and nothing goes missing.
+    docs = [
+        doc(
+            f"policy:{i}",
+            f"党费规定{i % 9}号" if i % 3 else "其他规定",
+            "党员交纳党费。" * (1 + i % 4),
+            date=datetime.date(2000 + i % 25, 1 + i % 12, 1),
+        )
+        for i in range(345)
+    ]
+    backend.upsert(docs)
+    for sort in ("relevance", "date"):
+        seen: list[str] = []
+        total = None
+        for page in range(1, 9):
+            results = backend.search(parse("党费", page=page, page_size=50, sort=sort))
+            total = results.total
+            seen += keys(results)
+        assert total == 345
+        assert len(seen) == len(set(seen)) == 345, sort
+    straddling = [
+        key
+        for page in (42, 43, 44)
+        for key in keys(backend.search(parse("党费", page=page, page_size=7)))
+    ]
+    # positions 287-307 cross the end of the re-ranked window (300) in one order
+    wide = [
+        key
+        for page in (6, 7)
+        for key in keys(backend.search(parse("党费", page=page, page_size=50)))
+    ]
+    assert straddling == wide[37:58]
+
+
+def test_count_matches_counts_without_fetching(backend):
+    backend.upsert(DOCS)
+    assert backend.count_matches(parse("党费")) == 2
+    assert backend.count_matches(parse("不存在的内容")) == 0
