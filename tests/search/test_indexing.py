@@ -175,3 +175,53 @@ def test_rebuild_command_indexes_only_live_public_content(page, home_page, sourc
     assert "党费草稿" not in titles(sources, "党费")
     assert "残留党费文档" not in titles(sources, "党费")
     assert "已重建" in out.getvalue()
+
+
+def test_indexed_text_is_capped_and_the_rest_is_not_searchable(
+    home_page, sources, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_SEARCH_MAX_BODY_CHARS = 5_000
+    with django_capture_on_commit_callbacks(execute=True):
+        big = home_page.add_child(
+            instance=Page(
+                title="超长附件",
+                slug="big",
+                search_description="开头写明党费标准。"
+                + "其他内容。" * 2_000
+                + "末尾提到三会一课。",
+            )
+        )
+        big.save_revision().publish()
+    stored = sources.get(f"page:{big.pk}")
+    assert len(stored.body) == 5_000
+    assert titles(sources, "党费") == ["超长附件"]
+    assert titles(sources, "三会一课") == []
+
+
+def test_a_failed_update_is_deferred_and_repaired(
+    page, sources, settings, django_capture_on_commit_callbacks
+):
+    from search.backends import get_backend, reset_backends
+    from search.models import PendingIndexUpdate
+
+    working = settings.PORTAL_SEARCH_BACKENDS
+    settings.PORTAL_SEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
+            "URL": "http://127.0.0.1:9",
+            "MAX_RETRIES": 0,
+            "TIMEOUT": 1,
+        }
+    }
+    reset_backends()
+    with django_capture_on_commit_callbacks(execute=True):
+        page.title = "党费收缴管理办法（修订）"
+        page.save_revision().publish()
+    assert PendingIndexUpdate.objects.get().key == f"page:{page.pk}"
+    settings.PORTAL_SEARCH_BACKENDS = working
+    reset_backends()
+    out = io.StringIO()
+    call_command("repair_search_index", stdout=out)
+    assert "成功 1 条" in out.getvalue()
+    assert not PendingIndexUpdate.objects.exists()
+    assert titles(get_backend(), "党费") == ["党费收缴管理办法（修订）"]
