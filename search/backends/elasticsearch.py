@@ -77,6 +77,8 @@ WEIGHTS = {"title_terms": 8.0, "body_terms": 1.0, "title_grams": 4.0, "body_gram
 RERANK_DEPTH = 300
 PREFIX_EXPANSIONS = 1024
 FACET_SEP = ":"
+# Type-ahead matches inside a title from at most this many characters in.
+SUGGEST_SUFFIXES = 40
 # Bulk requests: at most this many actions and bytes each; 429s retried with backoff.
 BULK_ACTIONS = 500
 BULK_BYTES = 8 * 1024 * 1024
@@ -161,8 +163,12 @@ def to_source(doc: SearchDocument) -> dict:
         "suggest_norm": analysis.normalize(doc.title),
         "initials": initials,
         "pinyin": pinyin,
-        "initials_suffixes": [initials[i:] for i in range(len(initials))],
-        "pinyin_suffixes": ["".join(syllables[i:]) for i in range(len(syllables))],
+        "initials_suffixes": [
+            initials[i:] for i in range(min(len(initials), SUGGEST_SUFFIXES))
+        ],
+        "pinyin_suffixes": [
+            "".join(syllables[i:]) for i in range(min(len(syllables), SUGGEST_SUFFIXES))
+        ],
         "snippet_head": doc.body[:SNIPPET_HEAD_CHARS],
         "body_chars": len(doc.body),
     }
