@@ -14,7 +14,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from search.models import QueryStat, Synonym
+from search.models import PendingIndexUpdate, QueryStat, Synonym
 
 REPORT_PERMISSION = "search.view_querystat"
 PERIODS = {7: "最近 7 天", 30: "最近 30 天", 90: "最近 90 天", 365: "最近一年"}
@@ -68,6 +68,8 @@ class QueryReportView(WagtailAdminTemplateMixin, TemplateView):
             total_zero=zero,
             zero_rate=f"{zero / searches:.0%}" if searches else "—",
             search_url=reverse("search:search"),
+            pending_updates=PendingIndexUpdate.objects.count(),
+            oldest_pending=PendingIndexUpdate.objects.order_by("created_at").first(),
         )
         return context
 

@@ -49,3 +49,14 @@ def test_default_synonyms_exist_and_are_bidirectional(db):
     mapping = build_synonym_map()
     assert "学党章党规、学系列讲话，做合格党员" in mapping["两学一做"]
     assert "两学一做" in mapping["学党章党规、学系列讲话,做合格党员"]
+
+
+def test_report_shows_index_updates_waiting_for_a_retry(client, staff):
+    from search.models import PendingIndexUpdate
+
+    client.force_login(staff)
+    assert "推迟" not in client.get("/admin/search-report/").content.decode()
+    PendingIndexUpdate.objects.create(key="news:7", last_error="ConnectionError")
+    html = client.get("/admin/search-report/").content.decode()
+    assert "有 1 条索引更新因搜索引擎故障而推迟" in html
+    assert "ConnectionError" in html
