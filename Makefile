@@ -11,7 +11,7 @@ RUN_PACKAGES := ffmpeg node npm venv
 TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
 
 .PHONY: run test install install-dev system-packages system-packages-test assets \
-	lint check pytest pytest-postgres worker clean
+	lint check pytest pytest-postgres services worker clean
 
 ## make run: install, migrate, load demo content, start the web server and the task worker.
 run: install assets
@@ -45,9 +45,13 @@ pytest:
 	$(BIN)/pytest -n 2 --dist loadfile -m transactional
 
 ## The same suite against PostgreSQL (CI runs it after `make test`).
-pytest-postgres: install-dev assets system-packages-test
+pytest-postgres: install-dev assets system-packages-test services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m transactional
+
+## PostgreSQL on 127.0.0.1:5432 (database "test") and Redis on 127.0.0.1:6379.
+services:
+	./.ci/services
 
 install: system-packages $(VENV)/.installed
 install-dev: system-packages $(VENV)/.installed-dev
