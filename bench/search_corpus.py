@@ -61,15 +61,30 @@ def to_document(row: dict):
     )
 
 
-def backend_params(engine: str, workdir: Path) -> dict:
-    """Backend settings for a bench run: embedded in workdir, or ES from ELASTICSEARCH_URL."""
+def backend_params(engine: str, workdir: Path, name: str = "corpus") -> dict:
+    """Backend settings for a bench run: embedded in workdir, or ES from ELASTICSEARCH_URL.
+
+    Elasticsearch bench indices are named ``bench-<name>`` (never the site's
+    ``portal``); a bench drops its index at the end with ``backend.drop()``.
+    """
     if engine == "embedded":
         return {
             "BACKEND": "search.backends.embedded.EmbeddedBackend",
-            "PATH": workdir / "index.sqlite3",
+            "PATH": workdir / f"{name}.sqlite3",
         }
-    return {
-        "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
-        "URL": os.environ["ELASTICSEARCH_URL"],
-        "INDEX": "portal-bench",
-    }
+    if engine == "elasticsearch":
+        return {
+            "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
+            "URL": os.environ["ELASTICSEARCH_URL"],
+            "INDEX": f"bench-{name}",
+            "REFRESH_INTERVAL": "1s",
+        }
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+def drop_index(backend) -> None:
+    """Remove a bench index: the Elasticsearch indices behind its alias (embedded: no-op)."""
+    drop = getattr(backend, "drop", None)
+    if drop is not None:
+        drop()
+    backend.close()
