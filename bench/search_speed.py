@@ -4,12 +4,14 @@ Usage: .venv/bin/python bench/search_speed.py [--workdir DIR] [--queries 600] [-
 Builds the embedded index from ../shared/corpus/policy-docs.jsonl.gz (analysis
 included), then times GET /api/search through Django's test client (view, query
 parsing, synonyms, engine, snippets, JSON and the query log) over generated queries.
-With ELASTICSEARCH_URL set, the Elasticsearch engine is measured too.
+With ELASTICSEARCH_URL set, the Elasticsearch engine is measured too (index
+``bench-speed``, dropped at the end unless --reuse).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import re
@@ -21,7 +23,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_corpus import backend_params, corpus_rows, setup_django, to_document
+from search_corpus import (
+    backend_params,
+    corpus_rows,
+    drop_index,
+    setup_django,
+    to_document,
+)
 
 
 def make_queries(rows: list[dict], n: int, seed: int = 7) -> list[str]:
@@ -78,6 +86,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an existing index")
     args = parser.parse_args()
     setup_django()
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import setup_test_environment
@@ -97,7 +106,7 @@ def main() -> None:
     )
     queries = make_queries(rows, args.queries)
     for engine in engines:
-        params = backend_params(engine, workdir)
+        params = backend_params(engine, workdir, "speed")
         backend = create_backend("default", params)
         print(f"\n== {engine}")
         if not (args.reuse and backend.count() == len(rows)):
@@ -153,6 +162,8 @@ def main() -> None:
             f"GET /api/search&type=policy (5 facets) over {len(facet_latencies)} queries:"
             f" p50 {percentile(facet_latencies, 50):.1f} ms, p95 {percentile(facet_latencies, 95):.1f} ms"
         )
+        if engine == "elasticsearch" and not args.reuse:
+            drop_index(create_backend("default", params))
 
 
 if __name__ == "__main__":
