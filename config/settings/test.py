@@ -10,8 +10,18 @@ DEBUG = False
 SECRET_KEY = "test-only-key-5b0f6b3d2c1a4e9f8d7c6b5a4e3d2c1b"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 
+_tmp = Path(tempfile.mkdtemp(prefix="portal-test-"))
+
+# SQLite tests use a file in the per-run temporary folder, not ":memory:". Django keeps
+# an in-memory test database in SQLite's shared cache, where a lock conflict fails at
+# once ("database table is locked") instead of waiting for the busy timeout; the live
+# server of the browser tests answers from several threads and ran into it (a session
+# not saved, a 400 page). A file gets base.py's OPTIONS like any SQLite database: WAL
+# (readers never wait for the writer), BEGIN IMMEDIATE and a 20 s busy timeout (writers
+# wait their turn), and one connection per thread. Under xdist pytest-django appends
+# the worker id to the name (db.sqlite3_gw0); each worker has its own folder anyway.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+    DATABASES["default"]["TEST"] = {"NAME": str(_tmp / "db.sqlite3")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -24,7 +34,6 @@ TASKS = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-_tmp = Path(tempfile.mkdtemp(prefix="portal-test-"))
 MEDIA_ROOT = _tmp / "media"
 PORTAL_SEARCH_INDEX_DIR = _tmp / "search"
 if not env("ELASTICSEARCH_URL", default=""):

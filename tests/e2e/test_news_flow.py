@@ -29,8 +29,8 @@ def newsroom(transactional_db, settings, tmp_path):
     )
 
     settings.PORTAL_PAGE_CACHE_SECONDS = 600  # readers get cached pages
-    # The editor's background autosave and pings write to the test's one in-memory
-    # SQLite database concurrently with the form posts ("table is locked").
+    # The editor's background autosave and pings would write to the database
+    # concurrently with the form posts; the test drives the posts alone.
     settings.WAGTAIL_EDITING_SESSION_PING_INTERVAL = 600_000
     settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
     cache.clear()
@@ -55,9 +55,9 @@ def newsroom(transactional_db, settings, tmp_path):
 def wait_until(condition, seconds=15):
     """Poll the database (the live server writes it) until condition() holds.
 
-    The test database is in-memory SQLite with a shared cache: a read that meets
-    the server's open write transaction fails at once with "table is locked"
-    instead of waiting, so that counts as "not yet".
+    A "locked" error counts as "not yet". It came from the in-memory shared-cache
+    SQLite test database; the file database tests use now waits instead
+    (config/settings/test.py).
     """
     deadline = time.monotonic() + seconds
     while True:
