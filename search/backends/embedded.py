@@ -12,13 +12,18 @@ both, then flips ``meta`` in one short transaction: readers never see a half ind
 from __future__ import annotations
 
 import datetime
+import heapq
 import json
 import math
 import os
+import random
 import sqlite3
 import threading
 import zlib
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from search import analysis
@@ -43,9 +48,121 @@ TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
 BM25_WEIGHTS = (8.0, 1.0, 4.0, 0.5)
 BATCH = 200
 RERANK_DEPTH = 300
+# Up to this many hits (beyond 4 × the page end), date order sorts them directly
+SMALL_SORT = 2000
 SEP = "\x1f"
 
 _write_lock = threading.Lock()
+
+_BIT = [1 << b for b in range(8)]
+_BITS_OF = [tuple(b for b in range(8) if v >> b & 1) for v in range(256)]
+_by_score = itemgetter(1)
+
+
+def ids_to_mask(ids: Iterable[int], top: int) -> int:
+    """A Python int with bit i set for each id i (ids at most ``top``)."""
+    data = bytearray((top >> 3) + 1)
+    for i in ids:
+        data[i >> 3] |= _BIT[i & 7]
+    return int.from_bytes(data, "little")
+
+
+def mask_to_ids(mask: int) -> list[int]:
+    """The set bits of a mask, ascending."""
+    out: list[int] = []
+    data = mask.to_bytes((mask.bit_length() + 7) >> 3, "little")
+    extend = out.extend
+    for pos, byte in enumerate(data):
+        if byte:
+            base = pos << 3
+            extend([base + b for b in _BITS_OF[byte]])
+    return out
+
+
+class _Columns:
+    """One snapshot of the live generation's filter and facet data, in memory.
+
+    Bit masks over doc ids per (facet, value) make filters and facet counts a few
+    integer ANDs and popcounts; values held by few documents keep a list of ids
+    instead (cheap in memory for facets with many values). Keyed by generation and
+    the ``writes`` counter every write transaction bumps, so any change reloads.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, gen: int) -> None:
+        self.gen = gen
+        self.lock = threading.Lock()
+        rows = conn.execute(f"SELECT id, type, date FROM docs_{gen}").fetchall()
+        self.top = max((r[0] for r in rows), default=0)
+        self.date_of: list[str | None] = [None] * (self.top + 1)
+        for doc_id, _type, date in rows:
+            self.date_of[doc_id] = date
+        self.all_mask = ids_to_mask((r[0] for r in rows), self.top)
+        dated = sorted((r[2], r[0]) for r in rows if r[2])
+        self.dates = [d for d, _ in dated]
+        self.by_date = [i for _, i in dated]
+        self.undated = sorted(r[0] for r in rows if not r[2])
+        rows.sort(key=lambda r: (r[1], r[0]))
+        self.facets: dict[str, dict[str, int | list[int]]] = {
+            "type": self._group((t, i) for i, t, _ in rows)
+        }
+
+    def _group(self, pairs: Iterable[tuple[str, int]]) -> dict[str, int | list[int]]:
+        sparse = max(64, (self.top + 1) >> 8)
+        out: dict[str, int | list[int]] = {}
+        for value, group in groupby(pairs, key=itemgetter(0)):
+            ids = [i for _, i in group]
+            out[value] = ids if len(ids) < sparse else ids_to_mask(ids, self.top)
+        return out
+
+    def values(self, conn: sqlite3.Connection, name: str) -> dict[str, int | list[int]]:
+        found = self.facets.get(name)
+        if found is None:
+            pairs = conn.execute(
+                f"SELECT value, doc_id FROM facets_{self.gen} WHERE name = ?"
+                " ORDER BY value, doc_id",
+                (name,),
+            )
+            found = self._group(pairs)
+            with self.lock:
+                self.facets[name] = found
+        return found
+
+    def values_mask(
+        self, conn: sqlite3.Connection, name: str, values: list[str]
+    ) -> int:
+        table = self.values(conn, name)
+        mask = 0
+        for value in values:
+            entry = table.get(str(value))
+            if isinstance(entry, list):
+                mask |= ids_to_mask(entry, self.top)
+            elif entry is not None:
+                mask |= entry
+        return mask
+
+    def date_mask(self, date_from: str | None, date_to: str | None) -> int:
+        lo = bisect_left(self.dates, date_from) if date_from else 0
+        hi = bisect_right(self.dates, date_to) if date_to else len(self.dates)
+        return ids_to_mask(self.by_date[lo:hi], self.top)
+
+    def counts(
+        self, conn: sqlite3.Connection, name: str, base: int
+    ) -> list[tuple[str, int]]:
+        data = base.to_bytes((self.top >> 3) + 1, "little")
+        out = []
+        for value, entry in self.values(conn, name).items():
+            if isinstance(entry, list):
+                n = sum(data[i >> 3] >> (i & 7) & 1 for i in entry)
+            else:
+                n = (base & entry).bit_count()
+            if n:
+                out.append((value, n))
+        out.sort(key=lambda vn: (-vn[1], vn[0]))
+        return out
+
+
+_columns: dict[str, tuple[tuple, _Columns]] = {}
+_columns_lock = threading.Lock()
 
 
 def _fts_quote(term: str) -> str:
@@ -316,6 +433,7 @@ class EmbeddedBackend(BaseSearchBackend):
                     self._write(gen, item, touch=False, skip_touched=False)
                     if building:
                         self._write(building, item, touch=True, skip_touched=False)
+                self._bump()
             written += len(prepared)
         return written
 
@@ -324,6 +442,7 @@ class EmbeddedBackend(BaseSearchBackend):
         keys = list(keys)
         removed = 0
         with _write_lock, self._transaction():
+            self._bump()
             gen, building = self._generation(), self._building()
             for key in keys:
                 removed += self._remove(gen, key)
@@ -363,6 +482,7 @@ class EmbeddedBackend(BaseSearchBackend):
                 )
                 self.conn.execute("DELETE FROM meta WHERE key = 'building'")
                 self.conn.execute(f"DELETE FROM touched_{gen}")
+                self._bump()
                 self._drop_generation(old)
         except BaseException:
             with _write_lock, self._transaction():
@@ -429,80 +549,137 @@ class EmbeddedBackend(BaseSearchBackend):
         except sqlite3.OperationalError:
             return {}
 
-    def _filter_sql(
-        self, gen: int, query: SearchQuery, skip_facet: str | None = None
-    ) -> tuple[str, list]:
-        clauses, params = [], []
+    def _state(self) -> tuple[int, str | None]:
+        """(live generation, write counter), read together."""
+        rows = dict(
+            self.conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('current', 'writes')"
+            ).fetchall()
+        )
+        return int(rows.get("current") or 1), rows.get("writes")
+
+    def _bump(self) -> None:
+        """Count a write transaction, so every process reloads its _Columns."""
+        self.conn.execute(
+            "INSERT INTO meta VALUES ('writes', ?) ON CONFLICT(key) DO UPDATE"
+            " SET value = CAST(value AS INTEGER) + 1",
+            (str(random.getrandbits(48)),),
+        )
+
+    def _columns(self, gen: int, writes: str | None) -> _Columns:
+        """This process's in-memory filter/facet data for the snapshot being read."""
+        key = (gen, writes)
+        name = str(self.path)
+        with _columns_lock:
+            cached = _columns.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        cols = _Columns(self.conn, gen)
+        with _columns_lock:
+            _columns[name] = (key, cols)
+        return cols
+
+    def _expr(self, query: SearchQuery) -> str | None:
+        """The FTS5 expression of the query's text (None when it has none)."""
+        if not query.has_terms():
+            return None
+        title_only = query.scope == SCOPE_TITLE
+        join = "OR" if query.mode == MODE_ANY else "AND"
+        items = query.should if query.mode == MODE_ANY else query.must
+        positive = compile_items(items, join=join, title_only=title_only)
+        phrases = compile_items(
+            [[p] for p in query.phrases], join="AND", title_only=title_only
+        )
+        if query.mode == MODE_ANY and not positive and not phrases:
+            return ""
+        return " AND ".join(f"({e})" for e in (positive, phrases) if e)
+
+    def _excluded(self, gen: int, query: SearchQuery) -> dict[int, float]:
+        if not query.exclude:
+            return {}
+        ex = compile_items([[e] for e in query.exclude], join="OR", title_only=False)
+        return self._match(gen, ex, scored=False)
+
+    def _constraints(
+        self, cols: _Columns, query: SearchQuery
+    ) -> list[tuple[str | None, int]]:
+        """One mask per filter; the facet it belongs to (None: types and dates)."""
+        c = self.conn
+        out: list[tuple[str | None, int]] = []
         if query.types:
-            clauses.append(f"d.type IN ({','.join('?' * len(query.types))})")
-            params.extend(query.types)
-        if query.date_from:
-            clauses.append("d.date >= ?")
-            params.append(query.date_from.isoformat())
-        if query.date_to:
-            clauses.append("d.date <= ?")
-            params.append(query.date_to.isoformat())
-        for name, values in query.filters.items():
-            if name == skip_facet or not values:
-                continue
-            if name == "type":
-                clauses.append(f"d.type IN ({','.join('?' * len(values))})")
-                params.extend(values)
-                continue
-            clauses.append(
-                f"d.id IN (SELECT doc_id FROM facets_{gen} WHERE name = ? AND value IN"
-                f" ({','.join('?' * len(values))}))"
+            out.append((None, cols.values_mask(c, "type", query.types)))
+        if query.date_from or query.date_to:
+            out.append(
+                (
+                    None,
+                    cols.date_mask(
+                        query.date_from.isoformat() if query.date_from else None,
+                        query.date_to.isoformat() if query.date_to else None,
+                    ),
+                )
             )
-            params.extend([name, *values])
-        return (" AND ".join(clauses) or "1"), params
+        for name, values in query.filters.items():
+            if values:
+                out.append((name, cols.values_mask(c, name, values)))
+        return out
+
+    def _matched_mask(
+        self, gen: int, cols: _Columns, query: SearchQuery, matched: dict | None
+    ) -> int:
+        if matched is None:
+            mask = cols.all_mask
+        else:
+            top = max(cols.top, next(reversed(matched), 0))
+            mask = ids_to_mask(matched, top)
+        excluded = self._excluded(gen, query)
+        if excluded:
+            mask &= ~ids_to_mask(excluded, max(cols.top, max(excluded)))
+        return mask
+
+    def count_matches(self, query: SearchQuery) -> int:
+        """Documents matching the text and filters, counted without ranking."""
+        c = self.conn
+        with self._transaction(write=False):
+            gen, writes = self._state()
+            expr = self._expr(query)
+            plain = not (query.exclude or query.types or query.filters)
+            if expr and plain and not (query.date_from or query.date_to):
+                try:
+                    return c.execute(
+                        f"SELECT count(*) FROM fts_{gen} WHERE fts_{gen} MATCH ?",
+                        (expr,),
+                    ).fetchone()[0]
+                except sqlite3.OperationalError:
+                    return 0
+            cols = self._columns(gen, writes)
+            matched = None if expr is None else self._match(gen, expr, scored=False)
+            mask = self._matched_mask(gen, cols, query, matched)
+            for _name, constraint in self._constraints(cols, query):
+                mask &= constraint
+            return mask.bit_count()
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Match, filter, rank (BM25 + phrase/title features), facet and page."""
-        c = self.conn
-        gen = self._generation()
-        title_only = query.scope == SCOPE_TITLE
-        if query.has_terms():
-            join = "OR" if query.mode == MODE_ANY else "AND"
-            items = query.should if query.mode == MODE_ANY else query.must
-            positive = compile_items(items, join=join, title_only=title_only)
-            phrases = compile_items(
-                [[p] for p in query.phrases], join="AND", title_only=title_only
-            )
-            expr = " AND ".join(f"({e})" for e in (positive, phrases) if e)
-            if query.mode == MODE_ANY and not positive and not phrases:
-                expr = ""
-            matched = self._match(gen, expr, scored=True)
-        else:
-            matched = None
-        excluded: set[int] = set()
-        if query.exclude:
-            ex = compile_items(
-                [[e] for e in query.exclude], join="OR", title_only=False
-            )
-            excluded = set(self._match(gen, ex, scored=False))
-
         with self._transaction(write=False):
-            c.execute("DELETE FROM temp.m")
-            if matched is None:
-                c.execute(f"INSERT INTO temp.m SELECT id, 0 FROM docs_{gen}")
-            else:
-                c.executemany("INSERT INTO temp.m VALUES (?, ?)", matched.items())
-            if excluded:
-                c.executemany(
-                    "DELETE FROM temp.m WHERE id = ?", [(i,) for i in excluded]
-                )
-
-            where, params = self._filter_sql(gen, query)
-            rows = c.execute(
-                f"SELECT d.id, m.score, d.date FROM temp.m m JOIN docs_{gen} d ON d.id = m.id"
-                f" WHERE {where}",
-                params,
-            ).fetchall()
-            total = len(rows)
-            ordered = self._order(gen, query, rows)
-            page_ids = ordered[query.offset : query.offset + query.page_size]
-            facets = self._facets(gen, query) if query.facets else {}
-        hits = self._hits(gen, query, page_ids)
+            gen, writes = self._state()
+            cols = self._columns(gen, writes)
+            expr = self._expr(query)
+            matched = None if expr is None else self._match(gen, expr, scored=True)
+            match_mask = self._matched_mask(gen, cols, query, matched)
+            constraints = self._constraints(cols, query)
+            final = match_mask
+            for _name, constraint in constraints:
+                final &= constraint
+            total = final.bit_count()
+            end = query.offset + query.page_size
+            ordered = self._order(gen, cols, query, matched, final, end)
+            page_ids = ordered[query.offset : end]
+            facets = (
+                self._facets(cols, query, match_mask, constraints)
+                if query.facets
+                else {}
+            )
+            hits = self._hits(gen, query, page_ids)
         return SearchResults(
             total=total,
             hits=hits,
@@ -512,29 +689,39 @@ class EmbeddedBackend(BaseSearchBackend):
         )
 
     def _order(
-        self, gen: int, query: SearchQuery, rows: list[tuple]
+        self,
+        gen: int,
+        cols: _Columns,
+        query: SearchQuery,
+        matched: dict[int, float] | None,
+        final: int,
+        end: int,
     ) -> list[tuple[int, float]]:
-        if query.sort in (SORT_DATE_DESC, SORT_DATE_ASC) or not query.has_terms():
-            newest_first = query.sort != SORT_DATE_ASC
-            dated = sorted(
-                (r for r in rows if r[2]),
-                key=lambda r: (r[2], r[0]),
-                reverse=newest_first,
-            )
-            undated = sorted((r for r in rows if not r[2]), key=lambda r: r[0])
-            return [(r[0], r[1]) for r in dated + undated]
-        if not rows:
+        """The first ``end`` hits of one total order (the same on every page)."""
+        if not final:
             return []
-        top = max(r[1] for r in rows) or 1.0
-        by_bm25 = sorted(rows, key=lambda r: r[1], reverse=True)
+        scores = matched or {}
+        if query.sort in (SORT_DATE_DESC, SORT_DATE_ASC) or matched is None:
+            return self._by_date(cols, query, scores, final, end)
+        if len(scores) == final.bit_count():  # every match passed the filters
+            rows = list(scores.items())
+        else:
+            rows = [(i, scores[i]) for i in mask_to_ids(final)]
         if not self.rerank:
-            return [(r[0], r[1]) for r in by_bm25]
+            return heapq.nlargest(end, rows, key=_by_score)
+        top = max(s for _, s in rows) or 1.0
+        data = final.to_bytes((final.bit_length() + 7) >> 3, "little")
+
+        def member(i: int) -> bool:
+            return (i >> 3) < len(data) and data[i >> 3] >> (i & 7) & 1 == 1
+
         boosts = self._phrase_sets(gen, query)
-        scores = {r[0]: r[1] / top for r in rows}
-        boosted = (boosts["body"].keys() | boosts["near"].keys()) & scores.keys()
-        head = {r[0] for r in by_bm25[:RERANK_DEPTH]}
+        boosted = {
+            i for i in boosts["body"].keys() | boosts["near"].keys() if member(i)
+        }
+        head = {i for i, _ in heapq.nlargest(RERANK_DEPTH, rows, key=_by_score)}
         if len(boosts["body"]) <= RERANK_DEPTH:
-            head |= boosts["body"].keys() & scores.keys()
+            head |= {i for i in boosts["body"] if member(i)}
         titles = dict(
             self.conn.execute(
                 f"SELECT id, title FROM docs_{gen} WHERE id IN ({','.join('?' * len(head))})",
@@ -542,18 +729,61 @@ class EmbeddedBackend(BaseSearchBackend):
             ).fetchall()
         )
         scorer = TitleScorer(query)
+        rescored: dict[int, float] = {}
         for doc_id in boosted | titles.keys():
             features = RankFeatures(
-                bm25=scores[doc_id],
+                bm25=scores[doc_id] / top,
                 body_phrase=boosts["body"].get(doc_id, 0.0),
                 near=doc_id in boosts["near"],
             )
             if doc_id in titles:
                 scorer.apply(features, titles[doc_id])
-            scores[doc_id] = final_score(features)
-        dates = {r[0]: r[2] or "" for r in rows}
-        ranked = sorted(scores, key=lambda i: (scores[i], dates[i], -i), reverse=True)
-        return [(i, scores[i]) for i in ranked]
+            rescored[doc_id] = final_score(features)
+        # Everyone else keeps normalised BM25: only those at or above the score of
+        # the (end + |rescored|)-th row can reach the first ``end`` places.
+        need = end + len(rescored)
+        if need < len(rows):
+            floor = heapq.nlargest(need, (s for _, s in rows))[-1] / top
+            rest = [
+                (i, s / top) for i, s in rows if s / top >= floor and i not in rescored
+            ]
+        else:
+            rest = [(i, s / top) for i, s in rows if i not in rescored]
+        date_of = cols.date_of
+        candidates = [*rescored.items(), *rest]
+        candidates.sort(key=lambda r: (r[1], date_of[r[0]] or "", -r[0]), reverse=True)
+        return candidates[:end]
+
+    def _by_date(
+        self,
+        cols: _Columns,
+        query: SearchQuery,
+        scores: dict[int, float],
+        final: int,
+        end: int,
+    ) -> list[tuple[int, float]]:
+        """Dated hits by (date, id), newest first unless asked otherwise; then undated by id."""
+        newest_first = query.sort != SORT_DATE_ASC
+        if final.bit_count() <= 4 * end + SMALL_SORT:
+            ids = mask_to_ids(final)
+            date_of = cols.date_of
+            dated = sorted(
+                (i for i in ids if date_of[i]),
+                key=lambda i: (date_of[i], i),
+                reverse=newest_first,
+            )
+            order = dated + [i for i in ids if not date_of[i]]
+            return [(i, scores.get(i, 0)) for i in order[:end]]
+        data = final.to_bytes((cols.top >> 3) + 1, "little")
+        out: list[tuple[int, float]] = []
+        walk = reversed(cols.by_date) if newest_first else iter(cols.by_date)
+        for source in (walk, iter(cols.undated)):
+            for i in source:
+                if data[i >> 3] >> (i & 7) & 1:
+                    out.append((i, scores.get(i, 0)))
+                    if len(out) >= end:
+                        return out
+        return out
 
     def _phrase_sets(self, gen: int, query: SearchQuery) -> dict[str, dict[int, float]]:
         sets: dict[str, dict[int, float]] = {"body": {}, "near": {}}
@@ -571,24 +801,24 @@ class EmbeddedBackend(BaseSearchBackend):
             sets["near"] = dict.fromkeys(matched, 1.0)
         return sets
 
-    def _facets(self, gen: int, query: SearchQuery) -> dict[str, list[FacetValue]]:
+    def _facets(
+        self,
+        cols: _Columns,
+        query: SearchQuery,
+        match_mask: int,
+        constraints: list[tuple[str | None, int]],
+    ) -> dict[str, list[FacetValue]]:
+        """Counts per value over the hits, each facet ignoring its own filter."""
         out: dict[str, list[FacetValue]] = {}
         for name in query.facets:
-            where, params = self._filter_sql(gen, query, skip_facet=name)
-            base = f"SELECT d.id FROM temp.m m JOIN docs_{gen} d ON d.id = m.id WHERE {where}"
-            if name == "type":
-                sql = (
-                    f"SELECT type, count(*) AS n FROM docs_{gen} WHERE id IN ({base})"
-                    " GROUP BY type ORDER BY n DESC, type"
-                )
-                rows = self.conn.execute(sql, params).fetchall()
-            else:
-                sql = (
-                    f"SELECT value, count(*) AS n FROM facets_{gen} WHERE name = ? AND"
-                    f" doc_id IN ({base}) GROUP BY value ORDER BY n DESC, value LIMIT 100"
-                )
-                rows = self.conn.execute(sql, [name, *params]).fetchall()
-            out[name] = [FacetValue(value=v, count=n) for v, n in rows]
+            base = match_mask
+            for owner, constraint in constraints:
+                if owner != name:
+                    base &= constraint
+            counts = cols.counts(self.conn, name, base)
+            if name != "type":
+                counts = counts[:100]
+            out[name] = [FacetValue(value=v, count=n) for v, n in counts]
         return out
 
     def _hits(
