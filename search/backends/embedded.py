@@ -27,6 +27,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from search import analysis
+from search.analysis import normalize
 from search.backends.base import BaseSearchBackend
 from search.documents import (
     MODE_ANY,
@@ -41,7 +42,7 @@ from search.documents import (
 )
 from search.highlight import highlight_title, snippet
 from search.ranking import RankFeatures, TitleScorer, body_phrase_weight, final_score
-from search.suggesting import pinyin_keys, rank_suggestions
+from search.suggesting import _LETTERS_RE, _initial_variants, pinyin_keys
 
 TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
 # bm25 weights for: title words, body words, title bigrams, body bigrams
@@ -862,12 +863,51 @@ class EmbeddedBackend(BaseSearchBackend):
     # -- suggestions ----------------------------------------------------------
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Titles starting with / containing the text, or matching its pinyin."""
+        """Titles starting with / containing the text, or matching its pinyin.
+
+        The ranks of search.suggesting.rank_suggestions, computed by SQLite in one
+        pass; only the best rows reach Python, titles deduplicated in rank order.
+        """
+        text = normalize(prefix).strip()
+        if not text or limit <= 0:
+            return []
+        compact = text.replace(" ", "")
+        letters = _LETTERS_RE.match(compact) is not None
+        tiers = ["substr(norm, 1, length(:t)) = :t", "instr(norm, :t) > 0"]
+        params: dict[str, str] = {"t": text, "c": compact}
+        if letters:
+            tiers += [
+                "substr(initials, 1, length(:c)) = :c",
+                "instr(initials, :c) > 0",
+            ]
+            if len(compact) >= 3:
+                tiers.append("instr(pinyin, :c) > 0")
+            variants = sorted(_initial_variants(compact))
+            params.update({f"v{n}": v for n, v in enumerate(variants)})
+            tiers.append(
+                " OR ".join(f"instr(initials, :v{n}) > 0" for n in range(len(variants)))
+            )
+        rank = "CASE " + " ".join(
+            f"WHEN {cond} THEN {n}" for n, cond in enumerate(tiers)
+        )
         gen = self._generation()
-        rows = self.conn.execute(
-            f"SELECT title, norm, initials, pinyin, date FROM suggest_{gen}"
-        ).fetchall()
-        return rank_suggestions(prefix, rows, limit)
+        fetch = limit * 4
+        while True:
+            rows = self.conn.execute(
+                f"SELECT title FROM (SELECT title, date, doc_id, {rank} END AS r"
+                f" FROM suggest_{gen}) WHERE r IS NOT NULL"
+                f" ORDER BY r, length(title), coalesce(date, ''), doc_id LIMIT {fetch}",
+                params,
+            ).fetchall()
+            seen: list[str] = []
+            for (title,) in rows:
+                if title not in seen:
+                    seen.append(title)
+                    if len(seen) >= limit:
+                        return seen
+            if len(rows) < fetch:
+                return seen
+            fetch *= 8
 
 
 class _Tx:

@@ -83,3 +83,17 @@ def test_pages_follow_one_order_for_relevance_and_date(
         ]
         assert len(whole) == len(set(whole)) == 120
         assert paged == whole[: len(paged)]
+
+
+def test_suggest_in_sql_ranks_like_rank_suggestions(tmp_path):
+    from search.suggesting import rank_suggestions
+
+    backend = make(tmp_path)
+    backend.upsert(corpus(60))
+    backend.upsert([doc("policy:s", "三会一课制度实施细则", "")])
+    rows = backend.conn.execute(
+        "SELECT title, norm, initials, pinyin, date FROM suggest_1"
+    ).fetchall()
+    for text in ("管理", "条例", "第1", "glbf", "shyk", "shhyk", "tiaoli", "g", " "):
+        for limit in (1, 3, 8):
+            assert backend.suggest(text, limit) == rank_suggestions(text, rows, limit)
