@@ -740,18 +740,23 @@ class EmbeddedBackend(BaseSearchBackend):
             if doc_id in titles:
                 scorer.apply(features, titles[doc_id])
             rescored[doc_id] = final_score(features)
-        # Everyone else keeps normalised BM25: only those at or above the score of
-        # the (end + |rescored|)-th row can reach the first ``end`` places.
-        need = end + len(rescored)
-        if need < len(rows):
-            floor = heapq.nlargest(need, (s for _, s in rows))[-1] / top
+        # Only the first ``end`` of each group (ties included) can reach the first
+        # ``end`` places: the re-scored by their final score, everyone else by
+        # normalised BM25.
+        best = list(rescored.items())
+        if len(best) > end:
+            floor = heapq.nlargest(end, rescored.values())[-1]
+            best = [r for r in best if r[1] >= floor]
+        if len(rows) - len(rescored) > end:
+            floor = heapq.nlargest(end, (s for i, s in rows if i not in rescored))[-1]
+            floor /= top
             rest = [
                 (i, s / top) for i, s in rows if s / top >= floor and i not in rescored
             ]
         else:
             rest = [(i, s / top) for i, s in rows if i not in rescored]
         date_of = cols.date_of
-        candidates = [*rescored.items(), *rest]
+        candidates = [*best, *rest]
         candidates.sort(key=lambda r: (r[1], date_of[r[0]] or "", -r[0]), reverse=True)
         return candidates[:end]
 
