@@ -455,6 +455,17 @@ def print_latency(result: dict, server_cpu: float | None) -> None:
             f"  {name:<36} n={len(sub):<4} p50 {percentile(sub, 50):6.1f}"
             f"  p95 {percentile(sub, 95):6.1f}  p99 {percentile(sub, 99):6.1f} ms"
         )
+    buckets = [(0, 1_000), (1_000, 10_000), (10_000, 50_000), (50_000, None)]
+    for lo, hi in buckets:
+        sub = [
+            r["ms"] for r in ok if r["total"] >= lo and (hi is None or r["total"] < hi)
+        ]
+        if sub:
+            label = f"{lo:,}–{hi:,} hits" if hi else f"≥ {lo:,} hits"
+            print(
+                f"  {label:<36} n={len(sub):<4} p50 {percentile(sub, 50):6.1f}"
+                f"  p95 {percentile(sub, 95):6.1f}  p99 {percentile(sub, 99):6.1f} ms"
+            )
     slowest = sorted(ok, key=lambda r: r["ms"], reverse=True)[:5]
     print(
         "  slowest: "
