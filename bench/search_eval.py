@@ -282,8 +282,18 @@ class Diagnoser:
                 matched=True,
                 reranked=hit.external_id in in_window,
                 bm25=float(hit.meta.score) / top,
-                words=(fields["title_terms"] + fields["body_terms"]) / top,
-                grams=(fields["title_grams"] + fields["body_grams"]) / top,
+                words=(
+                    fields["title_terms"]
+                    + fields["body_terms"]
+                    + fields["combined_terms"]
+                )
+                / top,
+                grams=(
+                    fields["title_grams"]
+                    + fields["body_grams"]
+                    + fields["combined_grams"]
+                )
+                / top,
                 body_phrase=max(
                     (weights.get(m, 0.0) for m in matched if m.startswith("bp")),
                     default=0.0,
@@ -303,7 +313,19 @@ class Diagnoser:
         return out
 
     def reason(self, text: str, emb: list[str], es: list[str]) -> tuple[str, str]:
-        """(category, detail) for the first position where the top lists differ."""
+        """(category, detail) for the first position where the top lists differ.
+
+        The pair compared is embedded's and Elasticsearch's document at that
+        position. Categories, first that applies: "match set" (one engine does not
+        match a document), "re-rank window" (outside an engine's re-ranked head),
+        "phrase/proximity feature" (body-phrase or NEAR evidence differs), "score
+        tie" (equal final scores in one engine), "near tie" (within 1 % in both);
+        otherwise normalised BM25 decides, as the title features are the same:
+        "BM25: ES title fields outweigh the body" (ES's lead for its pick comes
+        from title_terms/title_grams), "BM25 statistics (IDF, length norms)" (the
+        word or the bigram part of BM25 prefers different documents in the two
+        engines), else "BM25 word vs bigram weighting".
+        """
         ids = set(emb) | set(es)
         ev = self.embedded_view(text, ids)
         sv = self.elastic_view(text, ids)
@@ -330,11 +352,25 @@ class Diagnoser:
             return "phrase/proximity feature", detail
         if abs(ea.final - eb.final) < TIE or abs(sa.final - sb.final) < TIE:
             return "score tie", detail
-        if abs(ea.final - eb.final) <= NEAR_TIE * max(ea.final, eb.final) or abs(
-            sa.final - sb.final
-        ) <= NEAR_TIE * max(sa.final, sb.final):
-            return "near tie (< 1 % apart)", detail
+        near_e = abs(ea.final - eb.final) <= NEAR_TIE * max(ea.final, eb.final)
+        near_s = abs(sa.final - sb.final) <= NEAR_TIE * max(sa.final, sb.final)
+        if near_e and near_s:
+            return "near tie (< 1 % apart in both engines)", detail
+        if near_e or near_s:
+            detail += f"; {'embedded' if near_e else 'ES'} within 1 %"
         # Title features are the same in both engines: the normalised BM25 decides.
+        fa, fb = sa.extra.get("fields", {}), sb.extra.get("fields", {})
+        title = sum(
+            fb.get(f, 0.0) - fa.get(f, 0.0) for f in ("title_terms", "title_grams")
+        )
+        body = sum(
+            fb.get(f, 0.0) - fa.get(f, 0.0) for f in ("body_terms", "body_grams")
+        )
+        detail += (
+            f"; ES pick's BM25 lead: title fields {title:+.3f}, body fields {body:+.3f}"
+        )
+        if title > 0 and title > body:
+            return "BM25: ES title fields outweigh the body", detail
         flips = [
             name
             for name in ("words", "grams")
@@ -343,20 +379,32 @@ class Diagnoser:
             < 0
         ]
         if flips:
-            return f"BM25 statistics ({'/'.join(flips)} prefer different docs)", detail
+            return "BM25 statistics (IDF, length norms)", detail
         return "BM25 word vs bigram weighting", detail
 
 
 def _explained_fields(node: dict) -> dict[str, float]:
-    """Score of an explanation summed per field (title_terms, body_grams, ...)."""
+    """Score of an explanation summed per field (title_terms, body_grams, ...).
+
+    A combined_fields clause (BM25F over title and body) counts as
+    ``combined_terms`` or ``combined_grams``.
+    """
     sums = dict.fromkeys(
-        ("title_terms", "body_terms", "title_grams", "body_grams"), 0.0
+        (
+            "title_terms",
+            "body_terms",
+            "title_grams",
+            "body_grams",
+            "combined_terms",
+            "combined_grams",
+        ),
+        0.0,
     )
 
     def walk(n: dict) -> None:
         desc = n.get("description", "")
         if desc.startswith("weight(CombinedFieldQuery"):
-            name = "title_terms" if "_terms" in desc else "title_grams"
+            name = "combined_terms" if "_terms" in desc else "combined_grams"
             sums[name] += float(n.get("value", 0.0))
             return
         if desc.startswith("weight("):
