@@ -1,5 +1,8 @@
 """Settings for pytest: fast hashing, in-memory cache, tasks run immediately."""
 
+import atexit
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,6 +14,7 @@ SECRET_KEY = "test-only-key-5b0f6b3d2c1a4e9f8d7c6b5a4e3d2c1b"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 
 _tmp = Path(tempfile.mkdtemp(prefix="portal-test-"))
+atexit.register(shutil.rmtree, _tmp, ignore_errors=True)
 
 # SQLite tests use a file in the per-run temporary folder, not ":memory:". Django keeps
 # an in-memory test database in SQLite's shared cache, where a lock conflict fails at
@@ -36,7 +40,18 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 MEDIA_ROOT = _tmp / "media"
 PORTAL_SEARCH_INDEX_DIR = _tmp / "search"
-if not env("ELASTICSEARCH_URL", default=""):
+if env("ELASTICSEARCH_URL", default=""):
+    # A run never touches a real index: its own prefix per run and xdist worker,
+    # dropped at the end of the session (tests/search/conftest.py). Writes wait
+    # for a refresh, so a test searches what it just wrote.
+    PORTAL_SEARCH_TEST_INDEX_PREFIX = f"test-{_tmp.name[-8:].lower()}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"
+    PORTAL_SEARCH_ELASTICSEARCH = {
+        **PORTAL_SEARCH_ELASTICSEARCH,  # noqa: F405
+        "INDEX": PORTAL_SEARCH_TEST_INDEX_PREFIX + "portal",
+        "REFRESH": True,
+    }
+    PORTAL_SEARCH_BACKENDS = {"default": PORTAL_SEARCH_ELASTICSEARCH}
+else:
     PORTAL_SEARCH_BACKENDS = {
         "default": {
             "BACKEND": "search.backends.embedded.EmbeddedBackend",

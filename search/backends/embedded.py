@@ -28,7 +28,7 @@ from pathlib import Path
 
 from search import analysis
 from search.analysis import normalize
-from search.backends.base import BaseSearchBackend
+from search.backends.base import BaseSearchBackend, SearchUnavailable
 from search.documents import (
     MODE_ANY,
     SCOPE_TITLE,
@@ -263,17 +263,22 @@ class EmbeddedBackend(BaseSearchBackend):
     def conn(self) -> sqlite3.Connection:
         """This thread's connection, reopened after a fork."""
         if self._conn is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA cache_size = -65536")
-            conn.execute("PRAGMA mmap_size = 268435456")
-            conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, score REAL)"
-            )
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA cache_size = -65536")
+                conn.execute("PRAGMA mmap_size = 268435456")
+                conn.execute("PRAGMA temp_store = MEMORY")
+                conn.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, score REAL)"
+                )
+            except (OSError, sqlite3.Error) as exc:
+                raise SearchUnavailable(
+                    f"cannot open the search index {self.path}: {exc}"
+                ) from exc
             self._conn, self._pid = conn, os.getpid()
             self._ensure_schema()
         return self._conn
