@@ -50,13 +50,15 @@ pytest-postgres: install-dev assets system-packages-test services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m transactional
 
-## The search tests against Elasticsearch: plain on :9200, then the TLS node on :9201
-## with its users (`make elasticsearch elasticsearch-secure` first).
-# Exit code 5 (no test selected) is tolerated on the second line until the
-# elasticsearch_secure tests land in tests/search; remove `|| [ $$? -eq 5 ]` then.
+## The search tests against real Elasticsearch nodes (`make elasticsearch
+## elasticsearch-secure` first): the whole of tests/search against the plain node on
+## :9200, again against the TLS node on :9201 (writer and read-only users), then the
+## outage tests, which stop, freeze and restart the plain node, on their own.
+ES_PLAIN := ELASTICSEARCH_URL=http://127.0.0.1:9200 PORTAL_REQUIRE_ELASTICSEARCH=1
 pytest-elasticsearch: install-dev
-	ELASTICSEARCH_URL=http://127.0.0.1:9200 PORTAL_REQUIRE_ELASTICSEARCH=1 $(BIN)/pytest -n 2 --dist loadfile tests/search
-	set -a && . var/elasticsearch/secure.env && set +a && PORTAL_REQUIRE_ELASTICSEARCH=1 $(BIN)/pytest -n 2 --dist loadfile tests/search -m elasticsearch_secure || [ $$? -eq 5 ]
+	$(ES_PLAIN) $(BIN)/pytest -n 2 --dist loadfile tests/search
+	set -a && . var/elasticsearch/secure.env && set +a && PORTAL_REQUIRE_ELASTICSEARCH=1 $(BIN)/pytest -n 2 --dist loadfile tests/search
+	$(ES_PLAIN) PORTAL_ELASTICSEARCH_OUTAGE_TEST=1 $(BIN)/pytest tests/search/test_elasticsearch_outage.py
 
 ## PostgreSQL on 127.0.0.1:5432 (database "test") and Redis on 127.0.0.1:6379.
 services:

@@ -22,16 +22,6 @@ def restore_sources():
     registry._sources.update(saved)
 
 
-def pytest_configure(config):
-    # Selected by the second line of `make pytest-elasticsearch` (the TLS node with
-    # users); with --strict-markers an unregistered name in -m is a usage error.
-    config.addinivalue_line(
-        "markers",
-        "elasticsearch_secure: search tests against the TLS Elasticsearch node "
-        "(var/elasticsearch/secure.env)",
-    )
-
-
 def pytest_collection_modifyitems(items):
     """Mark tests that flush the database (transactional tests, live-server browser
     tests): `make test` runs them in a pass of their own, because a flush empties the
