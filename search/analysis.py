@@ -149,10 +149,13 @@ def _words(normalized: str) -> list[str]:
     return out
 
 
-def analyze(text: str) -> list[str]:
-    """Index terms of a text: words and sub-words in order, plus 发文字号 terms."""
-    normalized = normalize(text)
-    return _words(normalized) + doc_number_terms(normalized)
+def analyze(text: str, *, normalized: bool = False) -> list[str]:
+    """Index terms of a text: words and sub-words in order, plus 发文字号 terms.
+
+    Pass ``normalized=True`` when ``text`` already went through normalize().
+    """
+    source = text if normalized else normalize(text)
+    return _words(source) + doc_number_terms(source)
 
 
 @lru_cache(maxsize=4096)

@@ -157,7 +157,7 @@ def to_source(doc: SearchDocument) -> dict:
             f"{name}{FACET_SEP}{value}" for name, value in doc.facet_pairs()
         ],
         "title_terms": " ".join(analysis.analyze(doc.title)),
-        "body_terms": " ".join(analysis.analyze(doc.body)),
+        "body_terms": " ".join(analysis.analyze(normalized_body, normalized=True)),
         "title_grams": " ".join(analysis.grams(doc.title)),
         "body_grams": " ".join(analysis.grams(normalized_body, normalized=True)),
         "suggest_norm": analysis.normalize(doc.title),

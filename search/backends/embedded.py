@@ -229,9 +229,10 @@ def compile_items(items: list[list[str]], *, join: str, title_only: bool) -> str
 
 def _terms_blob(doc: SearchDocument) -> tuple[list[str], bytes]:
     title_terms = " ".join(analysis.analyze(doc.title))
-    body_terms = " ".join(analysis.analyze(doc.body))
+    body = analysis.normalize(doc.body)
+    body_terms = " ".join(analysis.analyze(body, normalized=True))
     tgrams = " ".join(analysis.grams(doc.title))
-    bgrams = " ".join(analysis.grams(doc.body))
+    bgrams = " ".join(analysis.grams(body, normalized=True))
     columns = [title_terms, body_terms, tgrams, bgrams]
     return columns, zlib.compress(SEP.join(columns).encode(), 1)
 
