@@ -74,6 +74,11 @@ logger = logging.getLogger(__name__)
 MAPPING_VERSION = 2
 # boosts mirror the embedded engine's bm25 column weights
 WEIGHTS = {"title_terms": 8.0, "body_terms": 1.0, "title_grams": 4.0, "body_grams": 0.5}
+# The same weights for combined_fields (BM25F), which wants boosts of at least 1:
+# title and body bigrams keep their 4 : 0.5 ratio. Bigram phrases stay per field.
+COMBINED_WORDS = [("title_terms", 8.0), ("body_terms", 1.0)]
+COMBINED_GRAMS = [("title_grams", 8.0), ("body_grams", 1.0)]
+PHRASE_WEIGHTS = [("title_grams", 1.0), ("body_grams", 0.5)]
 RERANK_DEPTH = 300
 PREFIX_EXPANSIONS = 1024
 FACET_SEP = ":"
@@ -208,10 +213,25 @@ def phrase_query(field: str, grams: list[str], **extra) -> Q:
     return Q("match_phrase", **{field: {"query": " ".join(grams), "boost": boost}})
 
 
+def combined_query(term: str, fields: list[tuple[str, float]]) -> Q:
+    """One BM25F score for a term over weighted fields, as FTS5's bm25() scores a row.
+
+    The weights scale term frequencies inside one saturation with one IDF (instead
+    of adding a separately normalised score per field, where a title hit counted
+    about eight body hits plus the title field's own, higher IDF).
+    """
+    return Q(
+        "combined_fields",
+        query=term,
+        fields=[f"{field}^{weight:g}" for field, weight in fields],
+    )
+
+
 def fragment_query(fragment: str, *, title_only: bool, alone: bool = True) -> Q | None:
     """The fragment as one word, a 发文字号 term, or its bigram phrase, in any field."""
-    word_fields = ["title_terms"] if title_only else ["title_terms", "body_terms"]
-    gram_fields = ["title_grams"] if title_only else ["title_grams", "body_grams"]
+    count = 1 if title_only else 2
+    word_fields = COMBINED_WORDS[:count]
+    gram_fields = COMBINED_GRAMS[:count]
     should: list[Q] = []
     words = analysis.query_words(fragment)
     terms = words if len(words) == 1 else []
@@ -220,14 +240,17 @@ def fragment_query(fragment: str, *, title_only: bool, alone: bool = True) -> Q 
         for t in analysis.doc_number_terms(analysis.normalize(fragment), query=True)
         if not t.startswith("docno_")
     ]
-    for term in terms:
-        should += [
-            Q("term", **{f: {"value": term, "boost": WEIGHTS[f]}}) for f in word_fields
-        ]
+    should += [combined_query(term, word_fields) for term in terms]
     grams = analysis.query_grams(fragment)
     lone_prefix = len(grams) == 1 and grams[0].endswith("*")
     if grams and not (lone_prefix and should and not alone):
-        should += [phrase_query(f, grams) for f in gram_fields]
+        if len(grams) == 1 and not lone_prefix:
+            should.append(combined_query(grams[0], gram_fields))
+        else:
+            should += [
+                phrase_query(field, grams, boost=weight)
+                for field, weight in PHRASE_WEIGHTS[:count]
+            ]
     if not should:
         return None
     return Q("bool", should=should, minimum_should_match=1)

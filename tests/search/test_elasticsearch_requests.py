@@ -40,7 +40,10 @@ def test_source_carries_the_shared_analysis():
 def test_doc_number_query_matches_the_combined_term_or_the_bigram_phrase():
     body = main_query(parse("国发[2016]31号")).to_dict()
     text = str(body)
-    assert "'title_terms': {'value': '国发_2016_31'" in text
+    assert (
+        "'combined_fields': {'fields': ['title_terms^8', 'body_terms^1'],"
+        " 'query': '国发_2016_31'}" in text
+    )
     assert "match_phrase" in text and "国发 发 2016 31" in text
 
 
