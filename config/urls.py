@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home.health import healthz
 from home.views import page_not_found
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("school/", include("school.urls")),
     path("mailbox/", include("mailbox.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("healthz", healthz, name="healthz"),
 ]
 
 if settings.DEBUG:
