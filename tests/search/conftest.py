@@ -14,9 +14,11 @@ import uuid
 
 import pytest
 from django.conf import settings
+from wagtail.models import Page
 
 from search.backends.base import create_backend, get_backend
 from search.documents import SearchDocument
+from search.registry import SearchSource
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
 REQUIRE_ES = os.environ.get("PORTAL_REQUIRE_ELASTICSEARCH") == "1"
@@ -126,3 +128,14 @@ def doc(key: str, title: str, body: str, **kwargs) -> SearchDocument:
         date=kwargs.pop("date", datetime.date(2024, 1, 1)),
         **kwargs,
     )
+
+
+class PageSource(SearchSource):
+    """Every Wagtail page as a search source (title, search description)."""
+
+    type = "page"
+    label = "页面"
+    model = Page
+
+    def to_document(self, obj):
+        return doc(self.key_for(obj.pk), obj.title, obj.search_description or "")

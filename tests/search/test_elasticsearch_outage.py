@@ -19,9 +19,9 @@ from wagtail.models import Page
 
 from search.backends import get_backend, reset_backends
 from search.models import PendingIndexUpdate
-from search.registry import SearchSource, register, unregister
+from search.registry import register, unregister
 
-from .conftest import doc
+from .conftest import PageSource, doc
 
 SCRIPT = Path(settings.BASE_DIR) / ".ci" / "elasticsearch"
 
@@ -36,15 +36,6 @@ def server(action: str) -> str:
         timeout=240,
     )
     return done.stdout.strip()
-
-
-class PageSource(SearchSource):
-    type = "page"
-    label = "页面"
-    model = Page
-
-    def to_document(self, obj):
-        return doc(self.key_for(obj.pk), obj.title, obj.search_description or "")
 
 
 @pytest.fixture

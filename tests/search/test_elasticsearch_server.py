@@ -21,9 +21,9 @@ from search.backends.elasticsearch import MAPPING_VERSION, index_body
 from search.checks import check_search_indices
 from search.models import PendingIndexUpdate
 from search.query import parse
-from search.registry import SearchSource, register, unregister
+from search.registry import register, unregister
 
-from .conftest import ES_URL, doc, es_params, test_index_prefix
+from .conftest import ES_URL, PageSource, doc, es_params, test_index_prefix
 from .esproxy import ElasticsearchProxy
 
 
@@ -308,15 +308,6 @@ def test_term_checks_count_and_type_ahead_uses_no_leading_wildcards(
 
 
 # -- outages -------------------------------------------------------------------------
-
-
-class PageSource(SearchSource):
-    type = "page"
-    label = "页面"
-    model = Page
-
-    def to_document(self, obj):
-        return doc(self.key_for(obj.pk), obj.title, obj.search_description or "")
 
 
 @pytest.fixture
