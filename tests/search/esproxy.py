@@ -86,8 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
                 "Content-Type": "application/json",
                 "X-Elastic-Product": "Elasticsearch",
             }
-            self._reply(fault.status, headers, payload)
+            # Recorded before answering: the client may look as soon as it has it.
             self._record(body, fault.status, len(payload))
+            self._reply(fault.status, headers, payload)
             return
         headers = {
             k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS
@@ -111,8 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
                 )
         except urllib.error.HTTPError as error:
             status, headers, payload = error.code, error.headers, error.read()
-        self._reply(status, headers, payload)
         self._record(body, status, len(payload))
+        self._reply(status, headers, payload)
 
     def _reply(self, status: int, headers, payload: bytes) -> None:
         self.send_response(status)
