@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "school",
     "mailbox",
     "search",
+    "backups",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
