@@ -820,8 +820,7 @@ class ElasticsearchBackend(BaseSearchBackend):
                 page = window[start:end]
                 page_keys = [key for key, _ in page]
                 scores = dict(page)
-                total = int(response.hits.total.value)
-                if end > RERANK_DEPTH and total > RERANK_DEPTH:
+                if end > RERANK_DEPTH and response.hits.total.value > RERANK_DEPTH:
                     tail = ranked_order.using(self._reader(deadline)).source(False)
                     page_keys += [
                         hit.meta.id
@@ -841,6 +840,8 @@ class ElasticsearchBackend(BaseSearchBackend):
         )
 
     def _with_facets(self, s: Search, query: SearchQuery) -> Search:
+        """A copy of the search with the facet aggregations (the original has none)."""
+        s = s.extra()
         for name in query.facets:
             others = facet_filters(query, skip_facet=name)
             if name == "type":
