@@ -69,29 +69,26 @@ def _engine() -> str:
     return vendor
 
 
-def _pg_env() -> tuple[list[str], dict]:
-    """Connection arguments for pg_dump/pg_restore from Django's settings."""
+def _run_pg(program: str, *args: str) -> None:
+    """Run a PostgreSQL client program against the site's database."""
     import os
 
+    path = shutil.which(program)
+    if path is None:
+        raise BackupError(f"找不到 {program}：请安装 postgresql-client。")
     db = settings.DATABASES["default"]
-    args = ["--dbname", db["NAME"]]
-    if db.get("HOST"):
-        args += ["--host", db["HOST"]]
-    if db.get("PORT"):
-        args += ["--port", str(db["PORT"])]
-    if db.get("USER"):
-        args += ["--username", db["USER"]]
+    command = [path, "--dbname", db["NAME"]]
+    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if db.get(key):
+            command += [option, str(db[key])]
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
-    return args, env
-
-
-def _program(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise BackupError(f"找不到 {name}：请安装 postgresql-client。")
-    return path
+    done = subprocess.run(  # noqa: S603
+        [*command, *args], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise BackupError(f"{program} 失败：{done.stderr.strip()[:500]}")
 
 
 def _dump_database(staging: Path) -> str:
@@ -104,23 +101,7 @@ def _dump_database(staging: Path) -> str:
         copy.close()
         return target.name
     target = staging / "database.pgdump"
-    args, env = _pg_env()
-    done = subprocess.run(  # noqa: S603
-        [
-            _program("pg_dump"),
-            "--format=custom",
-            "--no-owner",
-            "--file",
-            str(target),
-            *args,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise BackupError(f"pg_dump 失败：{done.stderr.strip()[:500]}")
+    _run_pg("pg_dump", "--format=custom", "--no-owner", "--file", str(target))
     return target.name
 
 
@@ -206,25 +187,15 @@ def _restore_database(unpacked: Path, manifest: dict) -> None:
             backup.backup(connection.connection)
         backup.close()
         return
-    args, env = _pg_env()
     connection.close()
-    done = subprocess.run(  # noqa: S603
-        [
-            _program("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            *args,
-            str(source),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    _run_pg(
+        "pg_restore",
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        str(source),
     )
-    if done.returncode:
-        raise BackupError(f"pg_restore 失败：{done.stderr.strip()[:500]}")
 
 
 def _restore_tree(unpacked: Path, tree: Tree) -> int:
