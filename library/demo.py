@@ -232,44 +232,6 @@ def _category(top: str, sub: str):
     return child
 
 
-EDITOR_ROLES = {
-    "站点管理员": ["add_page", "change_page", "publish_page", "bulk_delete_page"],
-    "宣传员": ["add_page", "change_page"],
-}
-
-
-def _grant_permissions(library) -> None:
-    """Library editors may write documents under the library and upload attachments."""
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import (
-        Collection,
-        GroupCollectionPermission,
-        GroupPagePermission,
-    )
-
-    root_collection = Collection.get_first_root_node()
-    if root_collection is None:
-        return
-    for name, codenames in EDITOR_ROLES.items():
-        group = Group.objects.filter(name=name).first()
-        if group is None:
-            continue
-        for codename in codenames:
-            permission = Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            )
-            GroupPagePermission.objects.get_or_create(
-                group=group, page=library, permission=permission
-            )
-        for codename in ("add_document", "change_document", "choose_document"):
-            permission = Permission.objects.get(
-                content_type__app_label="wagtaildocs", codename=codename
-            )
-            GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=root_collection, permission=permission
-            )
-
-
 def load() -> str:
     """Create the library page, the taxonomy and the demo documents once."""
     from django.core.files.base import ContentFile
@@ -278,10 +240,9 @@ def load() -> str:
 
     from library.metadata import is_heading
     from library.models import PolicyAttachment, PolicyCategory, PolicyDocumentPage
-    from library.services import ensure_library_page
+    from library.services import install_library_section
 
-    library = ensure_library_page()
-    _grant_permissions(library)
+    library = install_library_section()
     for order, (top, subs) in enumerate(TAXONOMY.items()):
         parent, _ = PolicyCategory.objects.get_or_create(
             name=top, parent=None, defaults={"sort_order": order}

@@ -160,3 +160,48 @@ def ensure_library_page() -> PolicyLibraryPage:
     home.add_child(instance=library)
     library.save_revision().publish()
     return library
+
+
+EDITOR_ROLES = {
+    "站点管理员": ["add_page", "change_page", "publish_page", "bulk_delete_page"],
+    "宣传员": ["add_page", "change_page"],
+}
+
+
+def _grant_permissions(library: PolicyLibraryPage) -> None:
+    """Library editors may write documents under the library and upload attachments."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import (
+        Collection,
+        GroupCollectionPermission,
+        GroupPagePermission,
+    )
+
+    root_collection = Collection.get_first_root_node()
+    if root_collection is None:
+        return
+    for name, codenames in EDITOR_ROLES.items():
+        group = Group.objects.filter(name=name).first()
+        if group is None:
+            continue
+        for codename in codenames:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            )
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=library, permission=permission
+            )
+        for codename in ("add_document", "change_document", "choose_document"):
+            permission = Permission.objects.get(
+                content_type__app_label="wagtaildocs", codename=codename
+            )
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission
+            )
+
+
+def install_library_section() -> PolicyLibraryPage:
+    """The 文件库 page and its editors' page and document permissions (setup_site)."""
+    library = ensure_library_page()
+    _grant_permissions(library)
+    return library

@@ -8,9 +8,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
-from wagtail.models import GroupPagePermission, Page
 
 from . import stats
 from .models import (
@@ -22,7 +20,7 @@ from .models import (
     StudyDay,
     Video,
 )
-from .services import import_video_file
+from .services import import_video_file, install_school_section
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
@@ -134,39 +132,6 @@ def _videos() -> list[Video]:
     return videos
 
 
-def _index() -> SchoolIndexPage:
-    index = SchoolIndexPage.objects.first()
-    if index:
-        return index
-    from home.models import HomePage
-
-    home = HomePage.objects.first() or Page.objects.get(depth=1)
-    index = SchoolIndexPage(
-        title="网上党校",
-        slug="school",
-        show_in_menus=True,
-        intro="<p>集团党委主办的网上党校。观看课程视频即可累计学时，"
-        "系统只计算实际观看的时长。</p>",
-    )
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    return index
-
-
-def _grant_page_permissions(index: SchoolIndexPage) -> None:
-    group = Group.objects.filter(name="党校管理员").first()
-    if group is None:
-        return
-    for permission in ("add_page", "change_page", "publish_page", "delete_page"):
-        GroupPagePermission.objects.get_or_create(
-            group=group,
-            page=index,
-            permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=permission
-            ),
-        )
-
-
 def _courses(index: SchoolIndexPage, videos: list[Video]) -> list[CoursePage]:
     categories = {
         name: CourseCategory.objects.get_or_create(
@@ -237,8 +202,7 @@ def _study_records(courses: list[CoursePage]) -> int:
 
 def load() -> str:
     """Create the demo school once; later runs change nothing."""
-    index = _index()
-    _grant_page_permissions(index)
+    index = install_school_section()
     videos = _videos()
     courses = _courses(index, videos)
     learners = _study_records(courses)

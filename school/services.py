@@ -24,6 +24,7 @@ from .models import (
     CoursePage,
     LessonPage,
     LessonProgress,
+    SchoolIndexPage,
     StudyDay,
     Video,
     video_root,
@@ -515,3 +516,48 @@ def _complete_course_if_done(member_id: int, course_id: int | None, now) -> bool
         if created:
             stats.count_completion(member_id, course.pk, year, completion.credit_hours)
     return created
+
+
+def _school_index() -> SchoolIndexPage:
+    index = SchoolIndexPage.objects.first()
+    if index:
+        return index
+    from wagtail.models import Page
+
+    from home.models import HomePage
+
+    home = HomePage.objects.first() or Page.objects.get(depth=1)
+    index = SchoolIndexPage(
+        title="网上党校",
+        slug="school",
+        show_in_menus=True,
+        intro="<p>集团党委主办的网上党校。观看课程视频即可累计学时，"
+        "系统只计算实际观看的时长。</p>",
+    )
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    return index
+
+
+def _grant_page_permissions(index: SchoolIndexPage) -> None:
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    group = Group.objects.filter(name="党校管理员").first()
+    if group is None:
+        return
+    for permission in ("add_page", "change_page", "publish_page", "delete_page"):
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page=index,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=permission
+            ),
+        )
+
+
+def install_school_section() -> SchoolIndexPage:
+    """The 网上党校 page and the 党校管理员's page permissions on it (setup_site)."""
+    index = _school_index()
+    _grant_page_permissions(index)
+    return index

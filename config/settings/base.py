@@ -351,6 +351,14 @@ PORTAL_SCHEDULE = [
     ("repair_search_index", 300, []),
 ]
 
+# Sections that `manage.py setup_site` (and load_demo) install: each returns its page,
+# created if missing, with its role groups' page and collection permissions.
+PORTAL_SITE_SECTIONS = [
+    "news.services.install_news_section",
+    "library.services.install_library_section",
+    "school.services.install_school_section",
+]
+
 # Site navigation after the home page's menu pages: (title, URL name); names that
 # do not resolve (a section not installed yet) are skipped.
 PORTAL_NAV_LINKS = [
