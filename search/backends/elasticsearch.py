@@ -72,10 +72,9 @@ logger = logging.getLogger(__name__)
 # Raise when the mapping or what is stored changes; older live indices are then
 # reported by check() until a rebuild replaces them.
 MAPPING_VERSION = 2
-# boosts mirror the embedded engine's bm25 column weights
-WEIGHTS = {"title_terms": 8.0, "body_terms": 1.0, "title_grams": 4.0, "body_grams": 0.5}
-# The same weights for combined_fields (BM25F), which wants boosts of at least 1:
-# title and body bigrams keep their 4 : 0.5 ratio. Bigram phrases stay per field.
+# The embedded engine's bm25 column weights (title words 8, body words 1, title
+# bigrams 4, body bigrams 0.5) as combined_fields (BM25F) boosts, which must be at
+# least 1: the bigrams keep their 4 : 0.5 ratio. Bigram phrases stay per field.
 COMBINED_WORDS = [("title_terms", 8.0), ("body_terms", 1.0)]
 COMBINED_GRAMS = [("title_grams", 8.0), ("body_grams", 1.0)]
 PHRASE_WEIGHTS = [("title_grams", 1.0), ("body_grams", 0.5)]
@@ -193,9 +192,8 @@ def index_body(*, shards: int, replicas: int, refresh_interval: str) -> dict:
     return body
 
 
-def phrase_query(field: str, grams: list[str], **extra) -> Q:
+def phrase_query(field: str, grams: list[str], *, boost: float) -> Q:
     """A bigram phrase on one field; a trailing "x*" becomes a prefix."""
-    boost = extra.pop("boost", WEIGHTS.get(field, 1.0))
     if grams and grams[-1].endswith("*"):
         stem = [*grams[:-1], grams[-1][:-1]]
         if len(stem) == 1:
