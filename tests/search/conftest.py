@@ -139,3 +139,16 @@ class PageSource(SearchSource):
 
     def to_document(self, obj):
         return doc(self.key_for(obj.pk), obj.title, obj.search_description or "")
+
+
+def publish_child(parent: Page, title: str, description: str) -> Page:
+    """A plain page published under parent (PageSource indexes its description)."""
+    page = parent.add_child(
+        instance=Page(
+            title=title,
+            slug=f"p-{uuid.uuid4().hex[:8]}",
+            search_description=description,
+        )
+    )
+    page.save_revision().publish()
+    return page

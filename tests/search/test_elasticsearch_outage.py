@@ -21,7 +21,7 @@ from search.backends import get_backend, reset_backends
 from search.models import PendingIndexUpdate
 from search.registry import register, unregister
 
-from .conftest import PageSource, doc
+from .conftest import PageSource, doc, publish_child
 
 SCRIPT = Path(settings.BASE_DIR) / ".ci" / "elasticsearch"
 
@@ -74,12 +74,7 @@ def test_stopped_server_gives_503s_publishing_goes_on_and_restart_restores_searc
             assert "搜索服务暂时不可用" in response.content.decode()
         assert client.get("/").status_code == 200
         with django_capture_on_commit_callbacks(execute=True):
-            page = home_page.add_child(
-                instance=Page(
-                    title="三会一课制度", slug="shyk", search_description="三会一课"
-                )
-            )
-            page.save_revision().publish()
+            page = publish_child(home_page, "三会一课制度", "三会一课")
         assert Page.objects.get(pk=page.pk).live
         assert PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists()
     finally:

@@ -23,7 +23,14 @@ from search.models import PendingIndexUpdate
 from search.query import parse
 from search.registry import register, unregister
 
-from .conftest import ES_URL, PageSource, doc, es_params, test_index_prefix
+from .conftest import (
+    ES_URL,
+    PageSource,
+    doc,
+    es_params,
+    publish_child,
+    test_index_prefix,
+)
 from .esproxy import ElasticsearchProxy
 
 
@@ -364,12 +371,7 @@ def test_publishing_while_the_cluster_fails_is_deferred_then_repaired(
 ):
     proxy.fail("/_bulk", 50, status=503)
     with django_capture_on_commit_callbacks(execute=True):
-        page = home_page.add_child(
-            instance=Page(
-                title="三会一课制度", slug="shyk", search_description="三会一课"
-            )
-        )
-        page.save_revision().publish()
+        page = publish_child(home_page, "三会一课制度", "三会一课")
     assert Page.objects.get(pk=page.pk).live
     pending = PendingIndexUpdate.objects.get()
     assert pending.key == f"page:{page.pk}"
