@@ -280,6 +280,10 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# nginx's client_max_body_size for /admin/documents/ is this plus form overhead.
+WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int(
+    "PORTAL_DOCUMENT_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024
+)
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "txt", "xlsx", "pptx", "ofd"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_PASSWORD_RESET_ENABLED = False

@@ -41,3 +41,10 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+
+# Behind nginx (deploy/nginx/portal.conf): documents pass Wagtail's privacy check,
+# then nginx sends the file from this internal location (e.g. "/_media/", aliased
+# to MEDIA_ROOT). Local media only: with MEDIA_STORAGE=s3 Wagtail streams them.
+PORTAL_DOCUMENTS_ACCEL_REDIRECT = env("PORTAL_DOCUMENTS_ACCEL_REDIRECT", default="")
+if PORTAL_DOCUMENTS_ACCEL_REDIRECT:
+    SENDFILE_BACKEND = "home.sendfile"
