@@ -1,7 +1,8 @@
 """Load test of the news portal under production settings; prints figures.
 
-Starts gunicorn with config.settings.production (DEBUG off, SECRET_KEY, ALLOWED_HOSTS
-and DATABASE_URL set) on a private SQLite database filled by `load_demo`, then runs
+Starts gunicorn with config.settings.production (DEBUG off, SECRET_KEY, ALLOWED_HOSTS,
+DATABASE_URL and PORTAL_BASE_URL set) on a private SQLite database filled by
+`load_demo`, then runs
 16 concurrent connections for 30 s against the home page, a column page and an
 article page (anonymous readers, so the page cache is in play), and reports
 requests/s and p50/p99 latency. Also reports the uncached render time of each page.
@@ -39,6 +40,7 @@ def environment(workdir: Path, cache: str) -> dict:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="bench-secret-key-not-for-production-0123456789abcdef",  # noqa: S106
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        PORTAL_BASE_URL="http://127.0.0.1",
         DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
         PORTAL_VAR_DIR=str(workdir),
         MEDIA_ROOT=str(workdir / "media"),

@@ -9,6 +9,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home.health import healthz
+from home.sitemaps import PortalSitemap
 from home.views import page_not_found
 
 urlpatterns = [
@@ -21,7 +22,9 @@ urlpatterns = [
     path("library/", include("library.urls")),
     path("school/", include("school.urls")),
     path("mailbox/", include("mailbox.urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path(
+        "sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"
+    ),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -5,6 +5,8 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django_tasks import task
 
+from home.addresses import absolute_url
+
 from .models import Letter, LetterReply
 
 
@@ -90,7 +92,7 @@ def send_letter_notification(letter_id: int, kind: str, **extra) -> int:
             number=letter.tracking_number,
             reason=letter.get_reject_reason_display(),
         )
-        track = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("mailbox:track")
+        track = absolute_url(reverse("mailbox:track"))
         body += (
             f"\n请凭信件编号和查询码在 {track} 查看详情。"
             "\n本邮件不含查询码；如非本人来信，请忽略。\n"

@@ -1,9 +1,11 @@
-"""RSS 2.0 feeds: all news and one per column."""
+"""RSS 2.0 feeds: all news and one per column, linking to the site's own address."""
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Rss201rev2Feed
 from wagtail.models import Site
+
+from home.addresses import absolute_url, page_full_url
 
 from .models import NewsArticlePage, NewsColumn, NewsIndexPage
 
@@ -29,7 +31,13 @@ class NewsFeed(Feed):
 
     def link(self, obj):
         index = self._index()
-        return index.get_url(self.request) if index else "/"
+        return self._page_url(index) if index else absolute_url("/", self.request)
+
+    def feed_url(self, obj):
+        return absolute_url(self.request.path, self.request)
+
+    def _page_url(self, page) -> str:
+        return page_full_url(page, self.request) or absolute_url("/", self.request)
 
     def description(self, obj):
         return "党建工作要闻、基层动态与通知公告"
@@ -47,10 +55,10 @@ class NewsFeed(Feed):
         return item.plain_summary
 
     def item_link(self, item):
-        return item.get_url(self.request)
+        return self._page_url(item)
 
     def item_guid(self, item):
-        return self.request.build_absolute_uri(item.get_url(self.request))
+        return self._page_url(item)
 
     item_guid_is_permalink = True
 
@@ -80,10 +88,8 @@ class ColumnFeed(NewsFeed):
     def link(self, obj):
         index = self._index()
         if not index:
-            return "/"
-        return index.get_url(self.request) + index.reverse_subpage(
-            "column", args=[obj.slug]
-        )
+            return absolute_url("/", self.request)
+        return self._page_url(index) + index.reverse_subpage("column", args=[obj.slug])
 
     def description(self, obj):
         return obj.description or f"{obj.name}栏目最新文章"

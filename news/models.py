@@ -20,6 +20,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from home.addresses import absolute_url, page_full_url
 from home.page_cache import CachedPageMixin
 from members.models import Organization
 
@@ -164,7 +165,7 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
 
     def _listing(self, request, *, queryset, heading, subpath="", **extra):
         listing = self._paginate(request, queryset)
-        canonical = (self.get_full_url(request) or "") + subpath
+        canonical = (page_full_url(self, request) or "") + subpath
         if listing.number > 1:
             canonical += f"?page={listing.number}"
         context = {
@@ -219,7 +220,7 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
 
     def get_sitemap_urls(self, request=None):
         urls = super().get_sitemap_urls(request)
-        base = self.get_full_url(request)
+        base = page_full_url(self, request)
         if base:
             urls += [
                 {"location": base + self.reverse_subpage("column", args=[c.slug])}
@@ -451,9 +452,8 @@ class NewsArticlePage(CachedPageMixin, Page):
         )
         if self.cover:
             context["cover_alt"] = self.cover.description or self.title
-            site = self.get_site()
             og = self.cover.get_rendition(OG_IMAGE_SPEC)
-            context["og_image_url"] = (site.root_url if site else "") + og.url
+            context["og_image_url"] = absolute_url(og.url, request)
         return context
 
 

@@ -272,9 +272,19 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@dangjian.local")
 
+# The site's own address (scheme://host[:port], no trailing slash), e.g.
+# https://dangjian.example.com: canonical links, og:url/og:image, the sitemap, RSS and
+# links in e-mails use it instead of the request's Host. Unset, they use the Wagtail
+# Site record (manage.py setup_site); production requires it (home.checks, production.py).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="").strip().rstrip("/")
+
 # Wagtail.
 WAGTAIL_SITE_NAME = env("PORTAL_SITE_NAME", default="红星集团党建网")
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://localhost:8000")
+# Links to the admin in Wagtail's and our e-mails; the site's address unless the
+# admin is served elsewhere.
+WAGTAILADMIN_BASE_URL = env(
+    "WAGTAILADMIN_BASE_URL", default=PORTAL_BASE_URL or "http://localhost:8000"
+)
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

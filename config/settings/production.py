@@ -21,6 +21,10 @@ def _require(name: str) -> str:
 SECRET_KEY = _require("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in _require("ALLOWED_HOSTS").split(",") if h.strip()]
 _require("DATABASE_URL")
+# Links the site hands out (canonical, sitemap, RSS, e-mail) must never say localhost;
+# its format is checked by home.E002 (home/checks.py).
+PORTAL_BASE_URL = _require("PORTAL_BASE_URL").strip().rstrip("/")
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=PORTAL_BASE_URL)
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -62,3 +62,4 @@ PORTAL_FIELD_ENCRYPTION_KEY = "test-field-key-0123456789abcdef"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # news/home: tests that check the page cache switch it on themselves.
 PORTAL_PAGE_CACHE_SECONDS = 0
+PORTAL_BASE_URL = ""  # tests that need the site address set it themselves

@@ -1,10 +1,11 @@
-"""Tags for the site frame: name, navigation, footer."""
+"""Tags for the site frame: name, navigation, footer, the site's own address."""
 
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Site
 
+from home.addresses import page_full_url
 from home.models import SiteSettings
 
 register = template.Library()
@@ -61,3 +62,11 @@ def site_footer(context) -> dict:
         "icp": conf.icp,
         "links": [block.value for block in conf.footer_links],
     }
+
+
+@register.simple_tag(takes_context=True)
+def full_url(context, page) -> str:
+    """The page's absolute URL on the site's own address (canonical, og:url)."""
+    if not hasattr(page, "get_url_parts"):
+        return ""
+    return page_full_url(page, context.get("request")) or ""

@@ -13,6 +13,7 @@ DEPLOY_ENV = {
     "SECRET_KEY": "x7#Lq2!vR9@mT4$wZ8^pN3&kJ6*hF1(bG5)cD0-sA-long-enough-key-for-deploy",
     "ALLOWED_HOSTS": "dangjian.example.cn",
     "DATABASE_URL": "sqlite:////tmp/portal-deploy-check.sqlite3",
+    "PORTAL_BASE_URL": "https://dangjian.example.cn",
 }
 
 
@@ -36,9 +37,27 @@ def test_check_deploy_passes_with_zero_warnings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PORTAL_BASE_URL"]
+)
 def test_missing_environment_value_names_the_variable(missing):
     env = {k: v for k, v in DEPLOY_ENV.items() if k != missing}
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert f"缺少环境变量 {missing}" in result.stderr
+
+
+def test_a_malformed_site_address_fails_the_deploy_check_by_name():
+    env = {**DEPLOY_ENV, "PORTAL_BASE_URL": "https://dangjian.example.cn/portal"}
+    result = _manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "home.E002" in result.stderr and "PORTAL_BASE_URL" in result.stderr
+
+
+def test_admin_links_follow_the_site_address_unless_set_apart():
+    show = "from django.conf import settings; print(settings.WAGTAILADMIN_BASE_URL)"
+    result = _manage("shell", "--no-imports", "-c", show, env=DEPLOY_ENV)
+    assert result.stdout.strip() == "https://dangjian.example.cn", result.stderr
+    apart = {**DEPLOY_ENV, "WAGTAILADMIN_BASE_URL": "https://admin.example.cn"}
+    result = _manage("shell", "--no-imports", "-c", show, env=apart)
+    assert result.stdout.strip() == "https://admin.example.cn", result.stderr

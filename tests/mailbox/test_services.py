@@ -179,6 +179,24 @@ def test_full_happy_path_with_mail_and_audit_log(
     assert "答复已拟稿，待领导签发" not in public
 
 
+def test_mail_links_use_the_site_address_never_localhost(
+    submit, handler, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    settings.PORTAL_BASE_URL = "https://dj.example.org"
+    settings.WAGTAILADMIN_BASE_URL = "https://dj.example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        letter, _ = submit()
+        services.accept_letter(letter, by=handler)
+    to_handler, to_writer = mailoutbox[-2:]
+    assert to_handler.to == ["handler1@example.org"]
+    assert f"https://dj.example.org/admin/mailbox/letters/{letter.pk}/" in (
+        to_handler.body
+    )
+    assert to_writer.to == ["writer@example.org"]
+    assert "https://dj.example.org/mailbox/track/" in to_writer.body
+    assert not any("localhost" in m.body or "testserver" in m.body for m in mailoutbox)
+
+
 def test_only_the_mailbox_leader_signs_off(submit, handler, other_leader, leader):
     letter, _ = submit()
     services.accept_letter(letter, by=handler)
