@@ -80,3 +80,33 @@ def test_setup_is_idempotent():
 def test_a_malformed_domain_is_refused_in_chinese():
     with pytest.raises(CommandError, match="域名格式不正确"):
         call_command("setup_site", name="x", domain="https://dj.example.org/")
+
+
+def test_the_address_comes_from_portal_base_url_when_no_domain_is_given(settings):
+    settings.PORTAL_BASE_URL = "https://dj.example.org"
+    call_command("setup_site", name="测试集团党建网", stdout=io.StringIO())
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("dj.example.org", 443)
+    assert site.root_url == settings.PORTAL_BASE_URL
+
+    settings.PORTAL_BASE_URL = "http://10.0.0.5:8080"
+    call_command("setup_site", name="内网党建网", stdout=io.StringIO())
+    site.refresh_from_db()
+    assert site.root_url == "http://10.0.0.5:8080"
+
+
+def test_a_domain_or_port_contradicting_portal_base_url_is_refused(settings):
+    settings.PORTAL_BASE_URL = "https://dj.example.org"
+    with pytest.raises(CommandError, match="与 PORTAL_BASE_URL"):
+        call_command("setup_site", name="x", domain="other.example.org")
+    with pytest.raises(CommandError, match="端口不一致"):
+        call_command("setup_site", name="x", port=8443)
+    assert Site.objects.get(is_default_site=True).hostname == "localhost"
+    setup()  # the same host spelled differently agrees with the setting
+    assert Site.objects.get(is_default_site=True).root_url == "https://dj.example.org"
+
+
+def test_without_portal_base_url_the_domain_is_required(settings):
+    settings.PORTAL_BASE_URL = ""
+    with pytest.raises(CommandError, match="--domain"):
+        call_command("setup_site", name="x")
