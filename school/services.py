@@ -556,8 +556,49 @@ def _grant_page_permissions(index: SchoolIndexPage) -> None:
         )
 
 
+COLLECTION_NAME = "网上党校"
+# Course covers (images) and lesson courseware (documents): the 党校管理员 uploads,
+# edits and chooses them in the 网上党校 collection only.
+COLLECTION_PERMISSIONS = [
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+]
+
+
+def _school_collection():
+    from wagtail.models import Collection
+
+    root = Collection.get_first_root_node()
+    existing = root.get_children().filter(name=COLLECTION_NAME).first()
+    return existing or root.add_child(name=COLLECTION_NAME)
+
+
+def _grant_collection_permissions() -> None:
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupCollectionPermission
+
+    group = Group.objects.filter(name="党校管理员").first()
+    if group is None:
+        return
+    collection = _school_collection()
+    for app_label, codename in COLLECTION_PERMISSIONS:
+        GroupCollectionPermission.objects.get_or_create(
+            group=group,
+            collection=collection,
+            permission=Permission.objects.get(
+                content_type__app_label=app_label, codename=codename
+            ),
+        )
+
+
 def install_school_section() -> SchoolIndexPage:
-    """The 网上党校 page and the 党校管理员's page permissions on it (setup_site)."""
+    """The 网上党校 page, the 党校管理员's page permissions on it and their image and
+    document permissions in the 网上党校 collection (setup_site)."""
     index = _school_index()
     _grant_page_permissions(index)
+    _grant_collection_permissions()
     return index

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from wagtail.documents import get_document_model
-from wagtail.models import GroupPagePermission, Site
+from wagtail.images import get_image_model
+from wagtail.models import Collection, GroupPagePermission, Site
 from wagtail.permission_policies.collections import CollectionPermissionPolicy
 
 from library.models import PolicyLibraryPage
@@ -65,8 +66,15 @@ def test_each_role_can_do_its_job_and_no_more_after_setup_alone():
     assert news.get_workflow() is not None
 
     documents = CollectionPermissionPolicy(get_document_model())
-    assert documents.user_has_permission(publicist, "add")
-    assert not documents.user_has_permission(teacher, "add")
+    root = Collection.get_first_root_node()
+    assert root in documents.collections_user_has_permission_for(publicist, "add")
+    # 党校管理员: course covers and lesson courseware, in the school's collection only.
+    school_collection = root.get_children().get(name="网上党校")
+    for policy in (documents, CollectionPermissionPolicy(get_image_model())):
+        for action in ("add", "choose"):
+            assert list(
+                policy.collections_user_has_permission_for(teacher, action)
+            ) == [school_collection]
 
 
 def test_setup_is_idempotent():
