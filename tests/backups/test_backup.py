@@ -1,13 +1,16 @@
-"""backup → damage → restore brings the site's data back (database, files, search)."""
+"""backup → damage → restore brings the site's data back (database, files, search,
+study records)."""
 
 from __future__ import annotations
 
 import tarfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from wagtail.models import Page
 
 from mailbox.models import Letter
@@ -56,12 +59,79 @@ def site_with_content(settings, tmp_path, restore_sources):
     upload = Path(settings.MEDIA_ROOT) / "documents" / "通知.txt"
     upload.parent.mkdir(parents=True)
     upload.write_text("党费收缴通知", encoding="utf-8")
-    yield {"page": page, "letter": letter, "upload": upload, "tmp": tmp_path}
+    yield {
+        "page": page,
+        "letter": letter,
+        "upload": upload,
+        "study": study_records(home),
+        "tmp": tmp_path,
+    }
     reset_backends()
 
 
+def study_records(home) -> dict:
+    """A member who watched a whole one-lesson course through the heartbeat service:
+    progress, a study day, a completion with its 学时 and the yearly summary."""
+    from school.models import CoursePage, LessonPage, SchoolIndexPage
+    from school.services import record_heartbeat
+    from tests.members.factories import MemberFactory
+    from tests.school.conftest import ready_video
+
+    school = home.add_child(instance=SchoolIndexPage(title="网上党校", slug="school"))
+    course = school.add_child(instance=CoursePage(title="党章学习", slug="dangzhang"))
+    lesson = course.add_child(
+        instance=LessonPage(title="第一讲", slug="l1", video=ready_video(20, "党章"))
+    )
+    member = MemberFactory()
+    start = timezone.now() - timedelta(minutes=1)
+    record_heartbeat(
+        member, lesson, intervals=[[0, 10]], position=10, playing=True, now=start
+    )
+    outcome = record_heartbeat(
+        member,
+        lesson,
+        intervals=[[10, 20]],
+        position=20,
+        playing=False,
+        now=start + timedelta(seconds=10),
+    )
+    assert outcome.completed and outcome.course_completed
+    return {"member": member.pk, **study_snapshot(member.pk)}
+
+
+def study_snapshot(member_id: int) -> dict:
+    """The member's study records as plain values, to compare after a restore."""
+    from school.models import CourseCompletion, LessonProgress, StudyDay, StudyYear
+
+    return {
+        "progress": list(
+            LessonProgress.objects.filter(member_id=member_id).values_list(
+                "lesson_id", "intervals", "watched_seconds", "completed_at"
+            )
+        ),
+        "days": list(
+            StudyDay.objects.filter(member_id=member_id).values_list("day", "seconds")
+        ),
+        "completions": list(
+            CourseCompletion.objects.filter(member_id=member_id).values_list(
+                "course_id", "year", "credit_hours", "completed_at"
+            )
+        ),
+        "years": list(
+            StudyYear.objects.filter(member_id=member_id).values_list(
+                "year", "hours", "courses", "study_days"
+            )
+        ),
+    }
+
+
 def test_backup_then_restore_brings_everything_back(site_with_content):
+    from school.models import CourseCompletion, LessonProgress, StudyDay, StudyYear
+
     page, letter, upload = (site_with_content[k] for k in ("page", "letter", "upload"))
+    study = site_with_content["study"]
+    member_id = study.pop("member")
+    assert all(study.values()), study  # one row of each kind of study record
     attachment = letter.attachments.get()
     attachment_bytes = Path(attachment.file.path).read_bytes()
     call_command("backup", output=str(site_with_content["tmp"] / "out"))
@@ -73,6 +143,8 @@ def test_backup_then_restore_brings_everything_back(site_with_content):
     # Damage: content deleted, files gone, something new written after the backup.
     Page.objects.get(pk=page.pk).delete()
     Letter.objects.all().delete()
+    for model in (LessonProgress, StudyDay, CourseCompletion, StudyYear):
+        model.objects.all().delete()
     upload.unlink()
     Path(attachment.file.path).unlink()
     Page.objects.get(depth=2).add_child(
@@ -87,6 +159,7 @@ def test_backup_then_restore_brings_everything_back(site_with_content):
     assert restored.tracking_number == letter.tracking_number
     assert Path(restored.attachments.get().file.path).read_bytes() == attachment_bytes
     assert upload.read_text(encoding="utf-8") == "党费收缴通知"
+    assert study_snapshot(member_id) == study
     hits = get_backend().search(parse("备份测试页面")).hits
     assert [hit.title for hit in hits] == ["备份测试页面"]
 
