@@ -4,6 +4,12 @@ Pages opt in (``CachedPageMixin``); the middleware answers later anonymous GETs 
 same URL from the cache without touching the database. Every publish, unpublish, move
 or delete bumps one generation number, so no reader ever sees a page older than the
 last publish.
+
+The middleware sits right after SecurityMiddleware (and WhiteNoise), so a hit is
+answered before sessions, authentication, CSRF, lockout and the other middleware do
+any work. A stored page keeps every header the inner middleware gave it (CSP,
+X-Frame-Options …); SecurityMiddleware, outside, adds its own to hits and misses alike
+(HSTS, nosniff, Referrer-Policy, COOP) and still redirects plain HTTP first.
 """
 
 import uuid
@@ -13,9 +19,11 @@ from django.core.cache import cache
 from django.http import HttpResponse
 
 GENERATION_KEY = "pagecache:generation"
+# Besides the session and CSRF cookies: pending messages are shown once, to one reader.
 BYPASS_COOKIES = ("messages",)
 KEPT_QUERY_PARAMS = ("page",)
-STORED_HEADERS = ("Content-Type", "Content-Language", "Link")
+# Never replayed from the cache: said afresh on every response.
+UNSTORED_HEADERS = frozenset({"x-page-cache", "date"})
 
 
 def cache_seconds() -> int:
@@ -36,14 +44,17 @@ def _generation() -> str:
     return generation
 
 
+def _bypass_cookies() -> tuple[str, ...]:
+    """A session may be logged in; a page rendered for a CSRF cookie may carry its token."""
+    return (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, *BYPASS_COOKIES)
+
+
 def is_anonymous_request(request) -> bool:
-    """A plain reader: GET/HEAD, no session, no pending messages."""
+    """A plain reader: GET/HEAD without session, CSRF or messages cookies."""
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME in cookies:
-        return False
-    return not any(name in cookies for name in BYPASS_COOKIES)
+    return not any(name in cookies for name in _bypass_cookies())
 
 
 def cache_key(request) -> str:
@@ -54,7 +65,10 @@ def cache_key(request) -> str:
         for name in KEPT_QUERY_PARAMS
         if name in request.GET
     )
-    return f"pagecache:{_generation()}:{request.get_host()}:{request.path}?{kept}"
+    return (
+        f"pagecache:{_generation()}:{request.scheme}://{request.get_host()}"
+        f"{request.path}?{kept}"
+    )
 
 
 def mark_cacheable(request, response):
@@ -72,8 +86,22 @@ class CachedPageMixin:
         return mark_cacheable(request, response)
 
 
+def _storable(response) -> bool:
+    """A page that opted in, rendered whole, the same for every anonymous reader."""
+    return (
+        getattr(response, "portal_cacheable", False)
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        # A CSP nonce must differ on every response; a shared copy would repeat it.
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
+    )
+
+
 class AnonymousPageCacheMiddleware:
-    """Serve and store pages that opted in, for anonymous GET requests."""
+    """Serve and store pages that opted in, for anonymous GET requests.
+
+    Placed right after SecurityMiddleware (see the module docstring)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,19 +114,16 @@ class AnonymousPageCacheMiddleware:
         stored = cache.get(key)
         if stored is not None:
             content, headers = stored
-            response = HttpResponse(content)
-            for name, value in headers.items():
-                response[name] = value
+            response = HttpResponse(content, headers=headers)
             response["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if (
-            getattr(response, "portal_cacheable", False)
-            and response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-        ):
-            headers = {h: response[h] for h in STORED_HEADERS if h in response}
+        if _storable(response):
+            headers = {
+                name: value
+                for name, value in response.items()
+                if name.lower() not in UNSTORED_HEADERS
+            }
             cache.set(key, (response.content, headers), seconds)
             response["X-Page-Cache"] = "miss"
         return response

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous pages are answered from the cache before any middleware below works.
+    "home.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -430,8 +432,8 @@ PORTAL_MAILBOX_TRACK_LOCKOUT = 15 * 60  # seconds
 PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
 PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)
 
-# news / home: anonymous full-page cache (purged on publish) and read counting.
-MIDDLEWARE = [*MIDDLEWARE, "home.page_cache.AnonymousPageCacheMiddleware"]
+# news / home: anonymous full-page cache (purged on publish; its middleware is near
+# the top of MIDDLEWARE) and read counting.
 PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=600)
 PORTAL_NEWS_READ_DEDUP_SECONDS = 300  # one read per visitor and article per 5 minutes
 PORTAL_NEWS_READ_FLUSH_SECONDS = 60  # pending reads reach the database in batches

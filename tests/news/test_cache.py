@@ -30,6 +30,68 @@ def test_second_anonymous_view_is_served_from_cache_without_queries(
     assert "Content-Security-Policy" in second
 
 
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "X-Content-Type-Options",
+    "Cross-Origin-Opener-Policy",
+    "Strict-Transport-Security",
+)
+
+
+def test_a_cached_page_has_every_header_the_rendered_page_had(
+    client, news_index, settings
+):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    article = make_article(news_index, "安全响应头")
+    for url in ("/", article.url, "/news/column/yaowen/"):
+        rendered = client.get(url, secure=True)
+        cached = client.get(url, secure=True)
+        assert (rendered["X-Page-Cache"], cached["X-Page-Cache"]) == ("miss", "hit")
+        for name in SECURITY_HEADERS:
+            assert name in rendered, (url, name)
+        assert {**cached.headers, "X-Page-Cache": "miss"} == dict(rendered.headers)
+
+
+def test_a_cache_hit_skips_sessions_authentication_csp_and_the_database(
+    client, news_index, django_assert_num_queries
+):
+    article = make_article(news_index, "不做多余的事")
+    rendered = client.get(article.url)
+    assert hasattr(rendered.wsgi_request, "session")
+    with django_assert_num_queries(0):
+        cached = client.get(article.url)
+    assert cached["X-Page-Cache"] == "hit"
+    request = cached.wsgi_request
+    assert not hasattr(request, "session")
+    assert not hasattr(request, "user")
+    assert not hasattr(request, "csp_nonce")
+    assert "CSRF_COOKIE" not in request.META
+
+
+def test_plain_http_is_still_redirected_to_https_when_the_page_is_cached(
+    client, news_index, settings
+):
+    settings.SECURE_SSL_REDIRECT = True
+    article = make_article(news_index, "只走 HTTPS")
+    client.get(article.url, secure=True)
+    assert client.get(article.url, secure=True)["X-Page-Cache"] == "hit"
+    response = client.get(article.url)
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
+def test_readers_with_a_csrf_or_messages_cookie_get_a_fresh_page(client, news_index):
+    article = make_article(news_index, "带表单令牌的读者")
+    client.get(article.url)
+    assert client.get(article.url)["X-Page-Cache"] == "hit"
+    for cookie in ("csrftoken", "messages"):
+        client.cookies.clear()
+        client.cookies[cookie] = "x" * 32
+        assert "X-Page-Cache" not in client.get(article.url), cookie
+
+
 def test_publishing_shows_up_immediately_on_cached_pages(client, news_index, columns):
     make_article(news_index, "旧新闻")
     for url in ("/", "/news/", "/news/column/yaowen/"):
@@ -53,6 +115,7 @@ def test_unpublishing_removes_the_article_from_cached_pages(client, news_index):
 def test_logged_in_users_bypass_the_cache(client, news_index, django_user_model):
     article = make_article(news_index, "登录用户")
     client.get(article.url)
+    assert client.get(article.url)["X-Page-Cache"] == "hit"
     user = django_user_model.objects.create_user("reader", password="x-Pass-2026")
     client.force_login(user)
     response = client.get(article.url)
@@ -61,6 +124,20 @@ def test_logged_in_users_bypass_the_cache(client, news_index, django_user_model)
         user.username in response.content.decode()
         or "退出" in response.content.decode()
     )
+
+
+def test_a_page_seen_by_a_logged_in_user_is_never_stored(
+    client, news_index, django_user_model
+):
+    article = make_article(news_index, "只给本人看")
+    user = django_user_model.objects.create_user("reader", password="x-Pass-2026")
+    client.force_login(user)
+    assert "退出" in client.get(article.url).content.decode()
+    client.logout()
+    client.cookies.clear()
+    anonymous = client.get(article.url)
+    assert anonymous["X-Page-Cache"] == "miss"
+    assert "退出" not in anonymous.content.decode()
 
 
 def test_wechat_tracking_parameters_share_the_cached_page(client, news_index):
