@@ -1,4 +1,5 @@
-"""A member watches a lesson in real Chromium: HLS plays, progress is saved, reload resumes."""
+"""A member watches a lesson in real Chromium: nothing of the video loads before play,
+HLS plays, progress is saved, reload resumes."""
 
 import subprocess
 import time
@@ -7,7 +8,7 @@ import pytest
 
 from school import services
 from school.models import CoursePage, LessonPage, LessonProgress, SchoolIndexPage, Video
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import DESKTOP, PHONE
 from tests.members.factories import PASSWORD, MemberFactory
 
 
@@ -56,10 +57,20 @@ def current_time(page) -> float:
     return page.evaluate("document.getElementById('lesson-video').currentTime")
 
 
-def play(page):
-    page.evaluate(
-        "() => { const v = document.getElementById('lesson-video'); v.muted = true; v.play(); }"
-    )
+def press_play(page):
+    """What a member does first: the page has loaded nothing of the video until then."""
+    page.click("#player-start")
+    page.evaluate("() => { document.getElementById('lesson-video').muted = true; }")
+
+
+def video_requests(urls: list[str]) -> list[str]:
+    """Requests for the stream itself: playlists, segments, the MP4 (not the poster)."""
+    return [
+        url
+        for url in urls
+        if "/school/videos/" in url
+        and url.split("?")[0].endswith((".m3u8", ".ts", ".m4s", ".mp4"))
+    ]
 
 
 def beats(page) -> int:
@@ -92,8 +103,8 @@ def test_member_watches_lesson_progress_is_saved_and_reload_resumes(
     page = new_page(viewport=PHONE)
     log_in(page, member)
     page.goto(lesson.url)
+    press_play(page)
     assert page.get_attribute("#player", "data-engine") == "hls.js"
-    play(page)
     wait_for(lambda: current_time(page) > 5, what="playback to pass 5 s")
     wait_for(lambda: beats(page) >= 1, what="a periodic heartbeat")
     before_pause = beats(page)
@@ -110,11 +121,11 @@ def test_member_watches_lesson_progress_is_saved_and_reload_resumes(
     assert "已学" in page.inner_text("#player-status")
 
     page.reload()
+    press_play(page)
     wait_for(
         lambda: current_time(page) > 0, what="the player to seek to the saved spot"
     )
     assert current_time(page) == pytest.approx(row.last_position, abs=1.5)
-    play(page)
     wait_for(
         lambda: current_time(page) > row.last_position + 1, what="playback after resume"
     )
@@ -125,7 +136,7 @@ def test_dragging_to_the_end_does_not_complete_the_lesson(new_page, lesson):
     page = new_page()
     log_in(page, member)
     page.goto(lesson.url)
-    play(page)
+    press_play(page)
     wait_for(lambda: current_time(page) > 1, what="playback to start")
     before = beats(page)
     page.evaluate(
@@ -142,4 +153,30 @@ def test_dragging_to_the_end_does_not_complete_the_lesson(new_page, lesson):
     assert row.completed_at is None
     assert row.watched_seconds < 10
     assert "已完成" not in page.inner_text("#player-status")
+    leave(page)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_lesson_page_downloads_no_video_until_the_member_presses_play(
+    new_page, lesson, viewport, screenshot
+):
+    member = MemberFactory()
+    page = new_page(viewport=viewport)
+    log_in(page, member)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto(lesson.url)
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "before-play")
+    assert video_requests(urls) == []
+    assert not any("hls.min.js" in url for url in urls)
+    poster = page.get_attribute("#lesson-video", "poster")
+    assert poster and any(url.endswith(poster) for url in urls)
+    assert page.is_visible("#player-start")
+
+    with page.expect_request(lambda request: bool(video_requests([request.url]))):
+        press_play(page)
+    wait_for(lambda: current_time(page) > 2, what="playback to progress")
+    assert any(url.endswith(".ts") for url in video_requests(urls))
+    assert not page.is_visible("#player-start")
     leave(page)

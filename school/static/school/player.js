@@ -1,5 +1,9 @@
 /* Lesson player: HLS (hls.js, native HLS, then MP4), quality switch, resume, heartbeats.
  *
+ * Nothing of the video is downloaded until the member presses play: the page shows the
+ * poster and a play button; pressing it loads hls.js (only where the browser has
+ * Media Source Extensions) and attaches the stream.
+ *
  * Watched time is measured here as intervals of continuous playback; seeking closes an
  * interval, so dragging the bar earns nothing. The server merges intervals and bounds
  * each heartbeat's credit by its own clock.
@@ -10,6 +14,7 @@
   var box = document.getElementById("player");
   if (!box) return;
   var video = document.getElementById("lesson-video");
+  var startButton = document.getElementById("player-start");
   var quality = document.getElementById("quality");
   var statusEl = document.getElementById("player-status");
   var tokenInput = box.querySelector("input[name=csrfmiddlewaretoken]");
@@ -17,6 +22,7 @@
   var lessonId = box.dataset.lesson;
   var hlsUrl = box.dataset.hls;
   var mp4Url = box.dataset.mp4;
+  var hlsScript = box.dataset.hlsScript;
   var resumeAt = parseFloat(box.dataset.resume) || 0;
   var heartbeatUrl = box.dataset.heartbeatUrl;
   var heartbeatMs = (parseInt(box.dataset.heartbeatSeconds, 10) || 10) * 1000;
@@ -48,7 +54,7 @@
     });
   }
 
-  if (window.Hls && window.Hls.isSupported()) {
+  function useHlsJs() {
     hls = new window.Hls({ startPosition: resumeAt > 0 ? resumeAt : -1, capLevelToPlayerSize: true });
     hls.on(window.Hls.Events.MANIFEST_PARSED, function (event, data) { setupQuality(data.levels); });
     hls.on(window.Hls.Events.ERROR, function (event, data) {
@@ -57,14 +63,51 @@
     hls.loadSource(hlsUrl);
     hls.attachMedia(video);
     box.dataset.engine = "hls.js";
-  } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-    video.src = hlsUrl;
-    box.dataset.engine = "native";
-  } else {
-    useMp4();
   }
+
+  function loadHlsJs(then) {
+    if (window.Hls) { then(); return; }
+    var script = document.createElement("script");
+    script.src = hlsScript;
+    script.onload = then;
+    script.onerror = then;
+    document.head.appendChild(script);
+  }
+
+  function attachSource(then) {
+    var mse = window.MediaSource || window.ManagedMediaSource;
+    if (mse && hlsScript) {
+      loadHlsJs(function () {
+        if (window.Hls && window.Hls.isSupported()) useHlsJs();
+        else if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = hlsUrl; box.dataset.engine = "native"; }
+        else useMp4();
+        then();
+      });
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = hlsUrl;
+      box.dataset.engine = "native";
+      then();
+    } else {
+      useMp4();
+      then();
+    }
+  }
+
+  var started = false;
+  function start() {
+    if (started) return;
+    started = true;
+    startButton.hidden = true;
+    video.controls = true;
+    box.dataset.started = "1";
+    attachSource(function () {
+      var playing = video.play();
+      if (playing && playing.catch) playing.catch(function () { /* the controls remain */ });
+    });
+  }
+  startButton.addEventListener("click", start);
   video.addEventListener("error", function () {
-    if (box.dataset.engine !== "mp4") useMp4();
+    if (started && box.dataset.engine !== "mp4") useMp4();
   });
 
   var resumed = false;
