@@ -12,82 +12,24 @@ requests/s and p50/p99 latency. Also reports the uncached render time of each pa
 """
 
 import argparse
-import http.client
 import multiprocessing
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-UA = (
-    "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from portal_server import (
+    Gunicorn,
+    flush_redis,
+    get,
+    prepare_site,
+    production_env,
 )
-
-
-def environment(workdir: Path, cache: str) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="bench-secret-key-not-for-production-0123456789abcdef",  # noqa: S106
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        PORTAL_BASE_URL="http://127.0.0.1",
-        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-        PORTAL_VAR_DIR=str(workdir),
-        MEDIA_ROOT=str(workdir / "media"),
-        SECURE_SSL_REDIRECT="False",
-        PORTAL_FIELD_ENCRYPTION_KEY="bench-field-key-0123456789abcdef",
-    )
-    env.pop("DEBUG", None)
-    if cache == "redis":
-        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-    else:
-        env.pop("REDIS_URL", None)
-    return env
-
-
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
-
-
-def wait_until_up(port: int, deadline: float) -> None:
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start")
-
-
-def get(port: int, path: str, cookie: str = "") -> tuple[int, bytes, dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"User-Agent": UA, "Host": "localhost"}
-    if cookie:
-        headers["Cookie"] = cookie
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    body = response.read()
-    headers = dict(response.getheaders())
-    conn.close()
-    return response.status, body, headers
 
 
 def _worker(port: int, path: str, seconds: float, threads: int, queue) -> None:
@@ -170,36 +112,13 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="news-bench-"))
-    env = environment(workdir, args.cache)
-    if args.cache == "redis":
-        subprocess.run(
-            ["redis-cli", "-u", env["REDIS_URL"], "FLUSHDB"],
-            check=False,
-            capture_output=True,
-        )
+    env = production_env(workdir, args.cache)
+    flush_redis(env)
     print(f"准备数据库与演示内容:{workdir}", flush=True)
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
-    # vendor/ holds hls.js, whose missing source map breaks the manifest step; the
-    # news pages do not use it.
-    manage(env, "collectstatic", "--noinput", "--ignore", "vendor")
-    server = subprocess.Popen(
-        [
-            GUNICORN,
-            "config.wsgi",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    prepare_site(env)
+    server = Gunicorn("config.wsgi", env, args.port, args.workers)
     try:
-        wait_until_up(args.port, time.time() + 60)
+        server.wait_until_up()
         _status, body, _headers = get(args.port, "/news/column/yaowen/")
         html = body.decode()
         marker = 'class="news-item__title"><a href="'
@@ -228,15 +147,9 @@ def main() -> None:
             )
         print(f"文章页: {article}")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-        if args.cache == "redis":
-            subprocess.run(
-                ["redis-cli", "-u", env["REDIS_URL"], "FLUSHDB"],
-                check=False,
-                capture_output=True,
-            )
+        flush_redis(env)
 
 
 if __name__ == "__main__":
