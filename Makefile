@@ -12,7 +12,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
 
 .PHONY: run test install install-dev system-packages system-packages-test assets \
 	lint check pytest pytest-postgres pytest-elasticsearch services elasticsearch \
-	elasticsearch-secure elasticsearch-stop worker clean
+	elasticsearch-secure elasticsearch-stop deploy-check worker clean
 
 ## make run: install, migrate, load demo content, start the web server and the task worker.
 run: install assets
@@ -59,6 +59,13 @@ pytest-elasticsearch: install-dev
 	$(ES_PLAIN) $(BIN)/pytest -n 2 --dist loadfile tests/search
 	set -a && . var/elasticsearch/secure.env && set +a && PORTAL_REQUIRE_ELASTICSEARCH=1 $(BIN)/pytest -n 2 --dist loadfile tests/search
 	$(ES_PLAIN) PORTAL_ELASTICSEARCH_OUTAGE_TEST=1 $(BIN)/pytest tests/search/test_elasticsearch_outage.py
+
+## The shipped production front (deploy/): nginx with deploy/nginx/portal.conf, gunicorn
+## with deploy/gunicorn.conf.py and the task worker on loopback ports, production
+## settings on a throwaway SQLite database, smoke-tested through nginx
+## (tests/deploy). Installs nginx from Debian if missing; leaves nothing running.
+deploy-check: install-dev assets
+	./deploy/check/run
 
 ## PostgreSQL on 127.0.0.1:5432 (database "test") and Redis on 127.0.0.1:6379.
 services:
