@@ -6,10 +6,11 @@ Run inside Django (production settings) after migrate and setup_site:
 
 Creates a member account, a published news article, a document in a collection only
 logged-in users may read (and a public one), a course whose lesson has a small video
-queued for the task worker, and a mailbox; writes their URLs as JSON to
-$PORTAL_DEPLOY_SEED_OUT.
+queued for the task worker, a mailbox and an image with a rendition; writes their URLs
+as JSON to $PORTAL_DEPLOY_SEED_OUT.
 """
 
+import io
 import json
 import os
 import subprocess
@@ -19,7 +20,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
+from PIL import Image as PillowImage
 from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.models import Collection, CollectionViewRestriction
 
 from mailbox.models import Mailbox
@@ -82,6 +86,17 @@ def documents() -> tuple:
     return protected, public
 
 
+def image():
+    """An image and one rendition: public files nginx serves from /media/."""
+    data = io.BytesIO()
+    PillowImage.new("RGB", (320, 200), (180, 20, 30)).save(data, "PNG")
+    picture = get_image_model()(
+        title="部署检查配图", file=ImageFile(data, name="deploy-check.png")
+    )
+    picture.save()
+    return picture, picture.get_rendition("fill-160x100")
+
+
 def lesson() -> LessonPage:
     with tempfile.TemporaryDirectory(prefix="deploy-check-clip-") as tmp:
         clip = Path(tmp) / "clip.mp4"
@@ -113,6 +128,7 @@ def main() -> None:
     mailbox = Mailbox.objects.create(name="部署检查信箱")
     news = article()
     lesson_page = lesson()
+    picture, rendition = image()
     out.write_text(
         json.dumps(
             {
@@ -128,6 +144,8 @@ def main() -> None:
                 "lesson_url": lesson_page.url,
                 "video_id": lesson_page.video_id,
                 "mailbox_id": mailbox.pk,
+                "image_url": picture.file.url,
+                "rendition_url": rendition.url,
             },
             ensure_ascii=False,
             indent=2,

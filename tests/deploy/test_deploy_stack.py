@@ -46,6 +46,15 @@ def test_plain_http_is_redirected_to_https(stack):
     assert response.headers["Location"] == "https://localhost/news/?page=2"
 
 
+def test_certificate_challenges_are_answered_over_plain_http(stack):
+    with stack.session() as browser:
+        response = browser.get(
+            stack.http_url + "/.well-known/acme-challenge/deploy-check", timeout=10
+        )
+    assert response.status_code == 200
+    assert response.text.strip() == "deploy-check-challenge"
+
+
 def test_home_and_article_pages_come_through_nginx_compressed(stack):
     home = stack.get("/", headers={"Accept-Encoding": "gzip"})
     assert home.status_code == 200
@@ -127,6 +136,15 @@ def test_unhashed_static_names_get_a_short_lifetime(stack):
     response = stack.get("/static/css/site.css")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_images_are_public_media_served_by_nginx(stack):
+    for key in ("rendition_url", "image_url"):
+        response = stack.get(stack.seed[key])
+        assert response.status_code == 200, stack.seed[key]
+        assert response.headers["Content-Type"].startswith("image/")
+        assert response.headers["Cache-Control"] == "max-age=604800"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 # ---- Documents and videos through X-Accel-Redirect -----------------------------------
