@@ -5,17 +5,18 @@ same URL from the cache without touching the database. Every publish, unpublish,
 or delete bumps one generation number, so no reader ever sees a page older than the
 last publish.
 
-The middleware sits right after SecurityMiddleware (and WhiteNoise), so a hit is
-answered before sessions, authentication, CSRF, lockout and the other middleware do
-any work. A stored page keeps every header the inner middleware gave it (CSP,
-X-Frame-Options …); SecurityMiddleware, outside, adds its own to hits and misses alike
-(HSTS, nosniff, Referrer-Policy, COOP) and still redirects plain HTTP first.
+The middleware comes first in MIDDLEWARE, so a hit is answered before security,
+sessions, authentication, CSRF, lockout and the other middleware do any work. A stored
+page keeps every header they gave it (CSP, X-Frame-Options, HSTS, nosniff,
+Referrer-Policy …). Their redirects are never stored, and the key carries the scheme:
+with SECURE_SSL_REDIRECT a plain-HTTP request finds nothing and is redirected as before.
 """
 
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 
 GENERATION_KEY = "pagecache:generation"
@@ -24,6 +25,10 @@ BYPASS_COOKIES = ("messages",)
 KEPT_QUERY_PARAMS = ("page",)
 # Never replayed from the cache: said afresh on every response.
 UNSTORED_HEADERS = frozenset({"x-page-cache", "date"})
+# Pages this process already read from the shared cache, under the same keys (which
+# carry the generation, so a purge reaches them too): a hit then reads only the small
+# generation value from the shared cache.
+_local_pages = LocMemCache("portal-page-cache", {"OPTIONS": {"MAX_ENTRIES": 300}})
 
 
 def cache_seconds() -> int:
@@ -53,21 +58,28 @@ def is_anonymous_request(request) -> bool:
     """A plain reader: GET/HEAD without session, CSRF or messages cookies."""
     if request.method not in ("GET", "HEAD"):
         return False
+    if "HTTP_COOKIE" not in request.META:
+        return True
     cookies = request.COOKIES
     return not any(name in cookies for name in _bypass_cookies())
 
 
 def cache_key(request) -> str:
     """Host, path and the query parameters pages use; tracking parameters are ignored
-    (WeChat appends ?from=...&isappinstalled=0 to shared links)."""
-    kept = "&".join(
-        f"{name}={request.GET[name]}"
-        for name in KEPT_QUERY_PARAMS
-        if name in request.GET
-    )
+    (WeChat appends ?from=...&isappinstalled=0 to shared links).
+
+    The host is the raw Host header: a page is stored only after a whole render, which
+    refused a host outside ALLOWED_HOSTS, so other hosts never find anything."""
+    kept = ""
+    if request.META.get("QUERY_STRING"):
+        kept = "&".join(
+            f"{name}={request.GET[name]}"
+            for name in KEPT_QUERY_PARAMS
+            if name in request.GET
+        )
+    host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
     return (
-        f"pagecache:{_generation()}:{request.scheme}://{request.get_host()}"
-        f"{request.path}?{kept}"
+        f"pagecache:v2:{_generation()}:{request.scheme}://{host}{request.path}?{kept}"
     )
 
 
@@ -101,29 +113,40 @@ def _storable(response) -> bool:
 class AnonymousPageCacheMiddleware:
     """Serve and store pages that opted in, for anonymous GET requests.
 
-    Placed right after SecurityMiddleware (see the module docstring)."""
+    First in MIDDLEWARE (see the module docstring)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         seconds = cache_seconds()
-        if seconds <= 0 or not is_anonymous_request(request):
+        if (
+            seconds <= 0
+            or request.path_info.startswith(settings.STATIC_URL)
+            or not is_anonymous_request(request)
+        ):
             return self.get_response(request)
         key = cache_key(request)
-        stored = cache.get(key)
+        stored = _local_pages.get(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None:
+                _local_pages.set(key, stored, seconds)
         if stored is not None:
-            content, headers = stored
-            response = HttpResponse(content, headers=headers)
-            response["X-Page-Cache"] = "hit"
-            return response
+            stored["X-Page-Cache"] = "hit"
+            return stored
         response = self.get_response(request)
         if _storable(response):
-            headers = {
-                name: value
-                for name, value in response.items()
-                if name.lower() not in UNSTORED_HEADERS
-            }
-            cache.set(key, (response.content, headers), seconds)
+            stored = HttpResponse(
+                response.content,
+                status=response.status_code,
+                headers={
+                    name: value
+                    for name, value in response.items()
+                    if name.lower() not in UNSTORED_HEADERS
+                },
+            )
+            cache.set(key, stored, seconds)
+            _local_pages.set(key, stored, seconds)
             response["X-Page-Cache"] = "miss"
         return response

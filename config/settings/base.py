@@ -59,9 +59,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    # Anonymous pages are answered from the cache before any middleware below works.
+    # Anonymous pages are answered from the cache before any middleware below works;
+    # a stored page carries the headers they gave it (home/page_cache.py).
     "home.page_cache.AnonymousPageCacheMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
