@@ -4,7 +4,9 @@ Usage: .venv/bin/python bench/search_eval.py [--workdir DIR] [--reindex] [--verb
 
 The corpus is loaded straight into each engine: embedded always, Elasticsearch too
 when ELASTICSEARCH_URL is set (index ``bench-eval``, dropped at the end unless
---keep). "-plain" is the same index ranked by BM25 alone (no re-ranking).
+--keep). "-plain" is the same index ranked by BM25 alone (no re-ranking);
+"embedded-broad" ranks every query the way the embedded engine ranks queries too
+broad for BM25 at scale (title and body-phrase evidence, then date).
 
 Printed: MRR@10 and Recall@10 per engine, overall and per query kind; with both
 engines, the share of queries whose top 3 (external ids, in order) are the same,
@@ -536,6 +538,14 @@ def main() -> None:
                 f"{engine}-plain", quality(queries, rankings[f"{engine}-plain"])
             )
             plain.close()
+            if engine == "embedded":
+                # Every query ranked as broad queries are at scale (no BM25).
+                broad = create_backend("embedded-broad", {**params, "SCORE_BUDGET": -1})
+                rankings["embedded-broad"] = run_queries(broad, queries)
+                print_quality(
+                    "embedded-broad", quality(queries, rankings["embedded-broad"])
+                )
+                broad.close()
         if "elasticsearch" in backends:
             compare(
                 queries,

@@ -50,9 +50,11 @@ class TitleScorer:
         ]
         self.compact = "".join(self.phrases)
 
-    def apply(self, features: RankFeatures, title: str) -> None:
+    def apply(
+        self, features: RankFeatures, title: str, *, normalized: bool = False
+    ) -> None:
         """Fill the title features of one matching document."""
-        norm = normalize(title)
+        norm = title if normalized else normalize(title)
         bare = _compact(norm)
         if any(p in bare for p in self.phrases):
             features.title_phrase = True

@@ -17,13 +17,16 @@ import json
 import math
 import os
 import random
+import re
 import sqlite3
 import threading
 import zlib
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from functools import reduce
 from itertools import groupby
-from operator import itemgetter
+from operator import and_, itemgetter, or_
 from pathlib import Path
 
 from search import analysis
@@ -40,7 +43,12 @@ from search.documents import (
     SearchQuery,
     SearchResults,
 )
-from search.highlight import highlight_title, snippet
+from search.highlight import (
+    SNIPPET_HEAD_CHARS,
+    head_has_terms,
+    highlight_title,
+    snippet,
+)
 from search.ranking import RankFeatures, TitleScorer, body_phrase_weight, final_score
 from search.suggesting import _LETTERS_RE, _initial_variants, pinyin_keys
 
@@ -51,6 +59,13 @@ BATCH = 200
 RERANK_DEPTH = 300
 # Up to this many hits (beyond 4 × the page end), date order sorts them directly
 SMALL_SORT = 2000
+# Queries whose fragments match more postings than this in total are ranked without
+# BM25 (see _order_broad): FTS5's bm25() reads every matching document's positions.
+SCORE_BUDGET = 12_000
+# Body-phrase documents a broad query re-ranks at most (the newest of them)
+BROAD_PHRASE_DOCS = RERANK_DEPTH
+# Bytes of fragment masks each process keeps per index snapshot
+TERM_CACHE_BYTES = 48 * 1024 * 1024
 SEP = "\x1f"
 
 _write_lock = threading.Lock()
@@ -106,6 +121,117 @@ class _Columns:
         self.facets: dict[str, dict[str, int | list[int]]] = {
             "type": self._group((t, i) for i, t, _ in rows)
         }
+        self.term_masks: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        self.sparse: dict[str, tuple[dict[int, list[str]], int]] = {}
+        self.term_bytes = 0
+        self.titles: tuple[str, list[int], list[int], list[str | None]] | None = None
+
+    def _remember(self, key: str, value: tuple[int, int]) -> None:
+        with self.lock:
+            if key in self.term_masks:
+                return
+            self.term_masks[key] = value
+            self.term_bytes += (value[0].bit_length() >> 3) + 100
+            while self.term_bytes > TERM_CACHE_BYTES and len(self.term_masks) > 1:
+                _key, (old, _n) = self.term_masks.popitem(last=False)
+                self.term_bytes -= (old.bit_length() >> 3) + 100
+
+    def _cached(self, key: str) -> tuple[int, int] | None:
+        with self.lock:
+            hit = self.term_masks.get(key)
+            if hit is not None:
+                self.term_masks.move_to_end(key)
+            return hit
+
+    def term_mask(self, conn: sqlite3.Connection, expr: str) -> tuple[int, int]:
+        """(mask, count) of the documents an FTS5 expression matches, cached.
+
+        Common words recur across queries (Zipf), and they are exactly the ones
+        whose position lists are costly to read: one pass per snapshot.
+        """
+        hit = self._cached(expr)
+        if hit is not None:
+            return hit
+        try:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT rowid FROM fts_{self.gen} WHERE fts_{self.gen} MATCH ?",
+                    (expr,),
+                )
+            ]
+        except sqlite3.OperationalError:
+            ids = []
+        value = (ids_to_mask(ids, max(self.top, max(ids))) if ids else 0, len(ids))
+        self._remember(expr, value)
+        return value
+
+    def title_index(
+        self, conn: sqlite3.Connection
+    ) -> tuple[str, list[int], list[int], list[str | None]]:
+        """Normalised titles: one string joined by newlines, offsets, ids, by id."""
+        with self.lock:
+            if self.titles is not None:
+                return self.titles
+        rows = conn.execute(
+            f"SELECT doc_id, norm FROM suggest_{self.gen} ORDER BY doc_id"
+        ).fetchall()
+        starts, ids, norms = [], [], []
+        by_id: list[str | None] = [None] * (self.top + 1)
+        at = 0
+        for doc_id, norm in rows:
+            if doc_id > self.top:
+                continue
+            norm = (norm or "").replace("\n", " ")
+            starts.append(at)
+            ids.append(doc_id)
+            norms.append(norm)
+            by_id[doc_id] = norm
+            at += len(norm) + 1
+        titles = ("\n".join(norms), starts, ids, by_id)
+        with self.lock:
+            self.titles = titles
+        return titles
+
+    def title_mask(self, conn: sqlite3.Connection, word: str) -> int:
+        """Documents whose normalised title contains the word (a substring test)."""
+        key = "\x00title\x00" + word
+        hit = self._cached(key)
+        if hit is not None:
+            return hit[0]
+        text, starts, ids, _by_id = self.title_index(conn)
+        found = [
+            ids[bisect_right(starts, m.start()) - 1]
+            for m in re.finditer(re.escape(word), text)
+        ]
+        value = (ids_to_mask(found, self.top) if found else 0, len(found))
+        self._remember(key, value)
+        return value[0]
+
+    def newest(
+        self, mask: int, n: int, skip: set[int] | frozenset = frozenset()
+    ) -> list[int]:
+        """Up to n ids of the mask, newest first (then undated by id), skipping some."""
+        if n <= 0 or not mask:
+            return []
+        if mask.bit_count() <= 4 * n + SMALL_SORT:
+            date_of = self.date_of
+            ids = [i for i in mask_to_ids(mask) if i not in skip]
+            dated = sorted(
+                (i for i in ids if date_of[i]),
+                key=lambda i: (date_of[i], i),
+                reverse=True,
+            )
+            return (dated + [i for i in ids if not date_of[i]])[:n]
+        data = mask.to_bytes((self.top >> 3) + 1, "little")
+        out: list[int] = []
+        for source in (reversed(self.by_date), iter(self.undated)):
+            for i in source:
+                if data[i >> 3] >> (i & 7) & 1 and i not in skip:
+                    out.append(i)
+                    if len(out) >= n:
+                        return out
+        return out
 
     def _group(self, pairs: Iterable[tuple[str, int]]) -> dict[str, int | list[int]]:
         sparse = max(64, (self.top + 1) >> 8)
@@ -141,6 +267,26 @@ class _Columns:
                 mask |= entry
         return mask
 
+    def sparse_of(
+        self, name: str, values: dict[str, int | list[int]]
+    ) -> tuple[dict[int, list[str]], int]:
+        """For a facet's values kept as id lists: id → values, and their postings."""
+        key = "\x00sparse\x00" + name
+        with self.lock:
+            found = self.sparse.get(key)
+        if found is None:
+            of: dict[int, list[str]] = {}
+            postings = 0
+            for value, entry in values.items():
+                if isinstance(entry, list):
+                    postings += len(entry)
+                    for i in entry:
+                        of.setdefault(i, []).append(value)
+            found = (of, postings)
+            with self.lock:
+                self.sparse[key] = found
+        return found
+
     def date_mask(self, date_from: str | None, date_to: str | None) -> int:
         lo = bisect_left(self.dates, date_from) if date_from else 0
         hi = bisect_right(self.dates, date_to) if date_to else len(self.dates)
@@ -149,15 +295,29 @@ class _Columns:
     def counts(
         self, conn: sqlite3.Connection, name: str, base: int
     ) -> list[tuple[str, int]]:
-        data = base.to_bytes((self.top >> 3) + 1, "little")
+        values = self.values(conn, name)
+        sparse = self.sparse_of(name, values)
         out = []
-        for value, entry in self.values(conn, name).items():
-            if isinstance(entry, list):
-                n = sum(data[i >> 3] >> (i & 7) & 1 for i in entry)
-            else:
+        if base.bit_count() < sparse[1]:
+            # Fewer hits than sparse postings: count the hits' values instead.
+            found: dict[str, int] = {}
+            of = sparse[0]
+            for i in mask_to_ids(base):
+                for value in of.get(i, ()):
+                    found[value] = found.get(value, 0) + 1
+            out.extend(found.items())
+        else:
+            data = base.to_bytes((self.top >> 3) + 1, "little")
+            for value, entry in values.items():
+                if isinstance(entry, list):
+                    n = sum(data[i >> 3] >> (i & 7) & 1 for i in entry)
+                    if n:
+                        out.append((value, n))
+        for value, entry in values.items():
+            if not isinstance(entry, list):
                 n = (base & entry).bit_count()
-            if n:
-                out.append((value, n))
+                if n:
+                    out.append((value, n))
         out.sort(key=lambda vn: (-vn[1], vn[0]))
         return out
 
@@ -180,51 +340,88 @@ def _phrase(tokens: list[str]) -> str:
 
 
 def fragment_expr(
-    fragment: str, *, title_only: bool = False, alone: bool = True
+    fragment: str,
+    *,
+    title_only: bool = False,
+    alone: bool = True,
+    match_only: bool = False,
 ) -> str:
     """FTS5 expression: the fragment as one word, or its bigram phrase anywhere.
 
     A one-character fragment next to other words matches as a word only: as a
     bigram prefix it would touch most of the index for little precision.
+
+    ``match_only`` gives an expression matching the same documents more cheaply,
+    for matching without BM25: a token that can only occur in one column family
+    needs no column filter (FTS5 reads every position to apply one), and a
+    two-character word is its own bigram, so one column-free token covers both
+    (a document holding the word holds the bigram too). Multi-gram phrases keep
+    their filter: across word columns they would mean something else.
     """
     words = analysis.query_words(fragment)
+    free = match_only and not title_only
     word_cols = "{t}" if title_only else "{t b}"
     gram_cols = "{tg}" if title_only else "{tg bg}"
     parts = []
     if len(words) == 1:
-        parts.append(f"{word_cols} : {_fts_quote(words[0])}")
+        word = words[0]
+        only_words = analysis.all_chinese(word) and len(word) >= 2
+        cols = "" if free and only_words else f"{word_cols} : "
+        parts.append(f"{cols}{_fts_quote(word)}")
     doc_numbers = [
         t
         for t in analysis.doc_number_terms(analysis.normalize(fragment), query=True)
         if not t.startswith("docno_")
     ]
-    parts.extend(f"{word_cols} : {_fts_quote(t)}" for t in doc_numbers)
+    cols = "" if free else f"{word_cols} : "
+    parts.extend(f"{cols}{_fts_quote(t)}" for t in doc_numbers)
     grams = analysis.query_grams(fragment)
     lone_prefix = len(grams) == 1 and grams[0].endswith("*")
     if grams and not (lone_prefix and parts and not alone):
-        parts.append(f"{gram_cols} : {_phrase(grams)}")
+        bigram = (
+            len(grams) == 1 and len(grams[0]) == 2 and analysis.all_chinese(grams[0])
+        )
+        if free and bigram:
+            token = _fts_quote(grams[0])
+            if token not in parts:
+                parts.append(token)
+        else:
+            parts.append(f"{gram_cols} : {_phrase(grams)}")
     if not parts:
         return ""
     return "(" + " OR ".join(parts) + ")"
 
 
-def compile_items(items: list[list[str]], *, join: str, title_only: bool) -> str:
-    """AND/OR of items, each an OR of alternative fragments."""
-    compiled = []
+def item_fragments(
+    items: list[list[str]], *, title_only: bool, match_only: bool = False
+) -> list[list[str]]:
+    """Per item, the FTS5 expressions of its alternative fragments (empty ones dropped)."""
+    out = []
     for alternatives in items:
         exprs = [
             e
             for e in (
-                fragment_expr(a, title_only=title_only, alone=len(items) == 1)
+                fragment_expr(
+                    a,
+                    title_only=title_only,
+                    alone=len(items) == 1,
+                    match_only=match_only,
+                )
                 for a in alternatives
             )
             if e
         ]
         if exprs:
-            compiled.append(
-                exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
-            )
-    return f" {join} ".join(compiled)
+            out.append(exprs)
+    return out
+
+
+def compile_items(items: list[list[str]], *, join: str, title_only: bool) -> str:
+    """AND/OR of items, each an OR of alternative fragments."""
+    return f" {join} ".join(
+        exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
+        for exprs in item_fragments(items, title_only=title_only)
+    )
 
 
 def _terms_blob(doc: SearchDocument) -> tuple[list[str], bytes]:
@@ -257,6 +454,7 @@ class EmbeddedBackend(BaseSearchBackend):
         self._conn: sqlite3.Connection | None = None
         self._pid = os.getpid()
         self.rerank = params.get("RERANK", True)
+        self.score_budget = params.get("SCORE_BUDGET", SCORE_BUDGET)
 
     # -- connection and schema -------------------------------------------------
 
@@ -601,11 +799,48 @@ class EmbeddedBackend(BaseSearchBackend):
             return ""
         return " AND ".join(f"({e})" for e in (positive, phrases) if e)
 
-    def _excluded(self, gen: int, query: SearchQuery) -> dict[int, float]:
-        if not query.exclude:
-            return {}
-        ex = compile_items([[e] for e in query.exclude], join="OR", title_only=False)
-        return self._match(gen, ex, scored=False)
+    def _text(self, cols: _Columns, query: SearchQuery) -> tuple[int, int] | None:
+        """(mask, cost) of the query's text, from cached fragment masks; None if none.
+
+        The same boolean structure as ``_expr``; cost is the postings its fragments
+        match in total, which is what FTS5's bm25() would have to read.
+        """
+        if not query.has_terms():
+            return None
+        title_only = query.scope == SCOPE_TITLE
+        items = query.should if query.mode == MODE_ANY else query.must
+        cost = 0
+
+        def item_mask(exprs: list[str]) -> int:
+            nonlocal cost
+            mask = 0
+            for expr in exprs:
+                found, count = cols.term_mask(self.conn, expr)
+                cost += count
+                mask |= found
+            return mask
+
+        masks = [
+            item_mask(e)
+            for e in item_fragments(items, title_only=title_only, match_only=True)
+        ]
+        parts = []
+        if masks:
+            parts.append(reduce(or_ if query.mode == MODE_ANY else and_, masks))
+        phrases = item_fragments(
+            [[p] for p in query.phrases], title_only=title_only, match_only=True
+        )
+        parts.extend(item_mask(e) for e in phrases)
+        return (reduce(and_, parts) if parts else 0), cost
+
+    def _excluded(self, cols: _Columns, query: SearchQuery) -> int:
+        mask = 0
+        for exprs in item_fragments(
+            [[e] for e in query.exclude], title_only=False, match_only=True
+        ):
+            for expr in exprs:
+                mask |= cols.term_mask(self.conn, expr)[0]
+        return mask
 
     def _constraints(
         self, cols: _Columns, query: SearchQuery
@@ -630,56 +865,47 @@ class EmbeddedBackend(BaseSearchBackend):
                 out.append((name, cols.values_mask(c, name, values)))
         return out
 
-    def _matched_mask(
-        self, gen: int, cols: _Columns, query: SearchQuery, matched: dict | None
-    ) -> int:
-        if matched is None:
-            mask = cols.all_mask
-        else:
-            top = max(cols.top, next(reversed(matched), 0))
-            mask = ids_to_mask(matched, top)
-        excluded = self._excluded(gen, query)
-        if excluded:
-            mask &= ~ids_to_mask(excluded, max(cols.top, max(excluded)))
-        return mask
+    def _match_mask(self, cols: _Columns, query: SearchQuery) -> tuple[int, int]:
+        """(documents matching the text minus exclusions, the text's cost)."""
+        text = self._text(cols, query)
+        mask, cost = (cols.all_mask, 0) if text is None else text
+        excluded = self._excluded(cols, query)
+        return (mask & ~excluded if excluded else mask), cost
 
     def count_matches(self, query: SearchQuery) -> int:
         """Documents matching the text and filters, counted without ranking."""
-        c = self.conn
         with self._transaction(write=False):
             gen, writes = self._state()
-            expr = self._expr(query)
-            plain = not (query.exclude or query.types or query.filters)
-            if expr and plain and not (query.date_from or query.date_to):
-                try:
-                    return c.execute(
-                        f"SELECT count(*) FROM fts_{gen} WHERE fts_{gen} MATCH ?",
-                        (expr,),
-                    ).fetchone()[0]
-                except sqlite3.OperationalError:
-                    return 0
             cols = self._columns(gen, writes)
-            matched = None if expr is None else self._match(gen, expr, scored=False)
-            mask = self._matched_mask(gen, cols, query, matched)
+            mask, _cost = self._match_mask(cols, query)
             for _name, constraint in self._constraints(cols, query):
                 mask &= constraint
             return mask.bit_count()
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Match, filter, rank (BM25 + phrase/title features), facet and page."""
+        """Match, filter, rank (BM25 + phrase/title features), facet and page.
+
+        Matching is exact and comes from per-fragment masks. Ranking reads BM25
+        from FTS5 when the fragments' postings fit SCORE_BUDGET; broader queries
+        are ranked by title and body-phrase evidence, then date (_order_broad).
+        """
         with self._transaction(write=False):
             gen, writes = self._state()
             cols = self._columns(gen, writes)
-            expr = self._expr(query)
-            matched = None if expr is None else self._match(gen, expr, scored=True)
-            match_mask = self._matched_mask(gen, cols, query, matched)
+            match_mask, cost = self._match_mask(cols, query)
             constraints = self._constraints(cols, query)
             final = match_mask
             for _name, constraint in constraints:
                 final &= constraint
             total = final.bit_count()
             end = query.offset + query.page_size
-            ordered = self._order(gen, cols, query, matched, final, end)
+            if not query.has_terms() or query.sort in (SORT_DATE_DESC, SORT_DATE_ASC):
+                ordered = self._by_date(cols, query, {}, final, end)
+            elif cost <= self.score_budget or not self.rerank:
+                scores = self._match(gen, self._expr(query) or "", scored=True)
+                ordered = self._order(gen, cols, query, scores, final, end)
+            else:
+                ordered = self._order_broad(gen, cols, query, final, end)
             page_ids = ordered[query.offset : end]
             facets = (
                 self._facets(cols, query, match_mask, constraints)
@@ -710,10 +936,7 @@ class EmbeddedBackend(BaseSearchBackend):
         scores = matched or {}
         if query.sort in (SORT_DATE_DESC, SORT_DATE_ASC) or matched is None:
             return self._by_date(cols, query, scores, final, end)
-        if len(scores) == final.bit_count():  # every match passed the filters
-            rows = list(scores.items())
-        else:
-            rows = [(i, scores[i]) for i in mask_to_ids(final)]
+        rows = [(i, scores.get(i, 0.0)) for i in mask_to_ids(final)]
         if not self.rerank:
             return heapq.nlargest(end, rows, key=_by_score)
         top = max(s for _, s in rows) or 1.0
@@ -739,7 +962,7 @@ class EmbeddedBackend(BaseSearchBackend):
         rescored: dict[int, float] = {}
         for doc_id in boosted | titles.keys():
             features = RankFeatures(
-                bm25=scores[doc_id] / top,
+                bm25=scores.get(doc_id, 0.0) / top,
                 body_phrase=boosts["body"].get(doc_id, 0.0),
                 near=doc_id in boosts["near"],
             )
@@ -765,6 +988,74 @@ class EmbeddedBackend(BaseSearchBackend):
         candidates = [*best, *rest]
         candidates.sort(key=lambda r: (r[1], date_of[r[0]] or "", -r[0]), reverse=True)
         return candidates[:end]
+
+    def _order_broad(
+        self, gen: int, cols: _Columns, query: SearchQuery, final: int, end: int
+    ) -> list[tuple[int, float]]:
+        """One total order for queries too broad for BM25, from cheap evidence.
+
+        A head of RERANK_DEPTH documents (the most query words in the title, then
+        the newest) plus the documents holding a boost phrase verbatim in the body
+        gets the full title features and the body-phrase weight, as in ``_order``
+        with BM25 left out; everyone else follows by title words, then date. The
+        BM25 left out is small here: FTS5 gives words in over half the documents
+        no weight at all, and such words are what makes a query broad.
+        """
+        if not final:
+            return []
+        words = [w for w in query.near_words if w]
+        # Per-document count of query words in the title, as bit planes.
+        planes: list[int] = []
+        for word in words:
+            carry = cols.title_mask(self.conn, word) & final
+            for k in range(len(planes)):
+                if not carry:
+                    break
+                planes[k], carry = planes[k] ^ carry, planes[k] & carry
+            if carry:
+                planes.append(carry)
+        tiers: list[int] = []  # tiers[c]: documents with c title words, c ≥ 1
+        union = reduce(or_, planes, 0)
+        for count in range(1, (1 << len(planes))):
+            mask = union
+            for k, plane in enumerate(planes):
+                mask &= plane if count >> k & 1 else ~plane
+            tiers.append(mask)
+        tiers.reverse()  # most words first
+        tiers.append(final & ~union)
+        phrase: dict[int, float] = {}
+        if query.scope != SCOPE_TITLE:
+            for text in query.boost_phrases:
+                grams = analysis.query_grams(text)
+                weight = body_phrase_weight(text)
+                if len(grams) < 2 or not weight:
+                    continue
+                found, _n = cols.term_mask(self.conn, f"{{bg}} : {_phrase(grams)}")
+                for i in cols.newest(found & final, BROAD_PHRASE_DOCS):
+                    phrase[i] = max(weight, phrase.get(i, 0.0))
+        head: list[int] = []
+        for mask in tiers:
+            head.extend(cols.newest(mask, RERANK_DEPTH - len(head)))
+            if len(head) >= RERANK_DEPTH:
+                break
+        rescored = set(head) | phrase.keys()
+        _text, _starts, _ids, title_of = cols.title_index(self.conn)
+        scorer = TitleScorer(query)
+        date_of = cols.date_of
+        best = []
+        for doc_id in rescored:
+            features = RankFeatures(body_phrase=phrase.get(doc_id, 0.0))
+            scorer.apply(features, title_of[doc_id] or "", normalized=True)
+            best.append((doc_id, final_score(features)))
+        best.sort(key=lambda r: (r[1], date_of[r[0]] or "", -r[0]), reverse=True)
+        out = best[:end]
+        n = len(words) or 1
+        for c, mask in enumerate(tiers):
+            if len(out) >= end:
+                break
+            score = (len(tiers) - 1 - c) / n
+            out.extend((i, score) for i in cols.newest(mask, end - len(out), rescored))
+        return out
 
     def _by_date(
         self,
@@ -842,14 +1133,21 @@ class EmbeddedBackend(BaseSearchBackend):
         rows = {
             r[0]: r
             for r in self.conn.execute(
-                f"SELECT id, key, type, title, body, url, date, external_id, extra, facets"
+                f"SELECT id, key, type, title, substr(body, 1, {SNIPPET_HEAD_CHARS}),"
+                f" url, date, external_id, extra, facets, length(body)"
                 f" FROM docs_{gen} WHERE id IN ({','.join('?' * len(ids))})",
                 ids,
             ).fetchall()
         }
+        terms = query.highlight_terms
         hits = []
         for doc_id, score in page:
             r = rows[doc_id]
+            body, length = r[4], r[10]
+            if length > len(body) and not head_has_terms(body, terms):
+                body = self.conn.execute(
+                    f"SELECT body FROM docs_{gen} WHERE id = ?", (doc_id,)
+                ).fetchone()[0]
             facets = {
                 k: (v if isinstance(v, list) else [v])
                 for k, v in json.loads(r[9] or "{}").items()
@@ -863,7 +1161,7 @@ class EmbeddedBackend(BaseSearchBackend):
                     date=datetime.date.fromisoformat(r[6]) if r[6] else None,
                     external_id=r[7],
                     title_html=highlight_title(r[3], query.highlight_terms),
-                    snippet_html=snippet(r[4], query.highlight_terms),
+                    snippet_html=snippet(body, terms, full_length=length),
                     score=0.0 if math.isnan(score) else score,
                     extra=json.loads(r[8] or "{}"),
                     facets=facets,

@@ -22,7 +22,11 @@ from search.registry import SearchSource
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
 REQUIRE_ES = os.environ.get("PORTAL_REQUIRE_ELASTICSEARCH") == "1"
-ENGINES = ["embedded", "elasticsearch"] if ES_URL or REQUIRE_ES else ["embedded"]
+# "embedded-broad" is the embedded engine ranking every query the way it ranks broad
+# ones at scale (without BM25, see EmbeddedBackend._order_broad).
+ENGINES = ["embedded", "embedded-broad"] + (
+    ["elasticsearch"] if ES_URL or REQUIRE_ES else []
+)
 # Modules that need a real Elasticsearch server are not collected without one.
 collect_ignore = (
     []
@@ -87,12 +91,13 @@ def elasticsearch_run():
 
 def make_backend(engine: str, tmp_path):
     """A fresh, empty backend of the given engine."""
-    if engine == "embedded":
+    if engine in ("embedded", "embedded-broad"):
         return create_backend(
             "contract",
             {
                 "BACKEND": "search.backends.embedded.EmbeddedBackend",
                 "PATH": tmp_path / "i.sqlite3",
+                **({"SCORE_BUDGET": -1} if engine == "embedded-broad" else {}),
             },
         )
     return create_backend("contract", es_params())

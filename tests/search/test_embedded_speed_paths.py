@@ -11,12 +11,13 @@ from search.query import parse
 from .conftest import doc
 
 
-def make(tmp_path, name="i.sqlite3"):
+def make(tmp_path, name="i.sqlite3", **params):
     return create_backend(
         "speed",
         {
             "BACKEND": "search.backends.embedded.EmbeddedBackend",
             "PATH": tmp_path / name,
+            **params,
         },
     )
 
@@ -59,12 +60,16 @@ def test_writes_from_another_instance_refresh_facets_and_filters(tmp_path):
     )
 
 
+@pytest.mark.parametrize("budget", [embedded.SCORE_BUDGET, -1])
 @pytest.mark.parametrize("small_sort", [0, 2000])
 def test_pages_follow_one_order_for_relevance_and_date(
-    tmp_path, monkeypatch, small_sort
+    tmp_path, monkeypatch, small_sort, budget
 ):
+    """Also for broad queries (budget -1), across the re-ranked head's border."""
     monkeypatch.setattr(embedded, "SMALL_SORT", small_sort)
-    backend = make(tmp_path)
+    monkeypatch.setattr(embedded, "RERANK_DEPTH", 30)
+    monkeypatch.setattr(embedded, "BROAD_PHRASE_DOCS", 30)
+    backend = make(tmp_path, SCORE_BUDGET=budget)
     backend.upsert(corpus(120))
     for sort in ("relevance", "date", "date_asc"):
         whole = [
@@ -97,3 +102,139 @@ def test_suggest_in_sql_ranks_like_rank_suggestions(tmp_path):
     for text in ("管理", "条例", "第1", "glbf", "shyk", "shhyk", "tiaoli", "g", " "):
         for limit in (1, 3, 8):
             assert backend.suggest(text, limit) == rank_suggestions(text, rows, limit)
+
+
+MATCH_TEXTS = [
+    "县人民政府关于国发〔2016〕31号文件的管理办法",
+    "省人民政府办公厅 用地管理 ABC-12 2016年",
+    "人民民政工作，省级管理；用于政府采购",
+    "国务院关于加强管理的通知（国办发〔2019〕5号）",
+    "關於人民政府的規定 ｔｅｓｔ 123",
+    "管 理 分开写的文字与政府",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "管理",
+        "人民政府",
+        "省",
+        "用",
+        "国发〔2016〕31号",
+        "abc",
+        "2016",
+        "政府 管理",
+        "民政",
+        "人民 -管理",
+        '"人民政府"',
+        "规定",
+        "test 123",
+        "管理办法",
+    ],
+)
+@pytest.mark.parametrize("scope", ["all", "title"])
+def test_match_only_expressions_match_what_the_scored_ones_do(tmp_path, text, scope):
+    """The column-free fragments used for masks find exactly the FTS5 query's documents."""
+    backend = make(tmp_path)
+    backend.upsert(
+        [
+            doc(f"policy:{i}", MATCH_TEXTS[i][:12], MATCH_TEXTS[(i + 2) % 6])
+            for i in range(6)
+        ]
+        + [doc(f"news:{i}", MATCH_TEXTS[i], MATCH_TEXTS[i]) for i in range(6)]
+    )
+    query = parse(text, scope=scope)
+    gen, writes = backend._state()
+    cols = backend._columns(gen, writes)
+    expr = backend._expr(query)
+    scored = set(backend._match(gen, expr, scored=False)) if expr else set()
+    if query.exclude:
+        scored -= set(
+            backend._match(
+                gen,
+                embedded.compile_items(
+                    [[e] for e in query.exclude], join="OR", title_only=False
+                ),
+                scored=False,
+            )
+        )
+    mask, _cost = backend._match_mask(cols, query)
+    assert set(embedded.mask_to_ids(mask)) == scored
+    assert backend.count_matches(query) == len(scored)
+
+
+def test_broad_queries_rank_title_and_verbatim_body_first(tmp_path):
+    """Without BM25, titles with the words and bodies with the phrase still lead."""
+    docs = [
+        doc(
+            f"policy:{i}",
+            f"其他事项通知{i}",
+            "应当给予奖励。" + "县级机关，" * (i % 5) + "以上情况",
+            date=datetime.date(2020, 1, 1 + i),
+        )
+        for i in range(20)
+    ]
+    docs.append(
+        doc(
+            "policy:title",
+            "县级以上人民政府奖励办法",
+            "其他内容。",
+            date=datetime.date(2001, 1, 1),
+        )
+    )
+    docs.append(
+        doc(
+            "policy:body",
+            "某某条例",
+            "第十条 县级以上人民政府应当给予奖励。",
+            date=datetime.date(2002, 1, 1),
+        )
+    )
+    for budget in (embedded.SCORE_BUDGET, -1):
+        backend = make(tmp_path, f"{budget}.sqlite3", SCORE_BUDGET=budget)
+        backend.upsert(docs)
+        hits = backend.search(parse("县级以上人民政府应当给予奖励", mode="any")).hits
+        assert {h.key for h in hits[:2]} == {"policy:title", "policy:body"}, budget
+        assert (
+            backend.search(parse("县级以上人民政府应当给予奖励")).hits[0].key
+            == "policy:body"
+        )
+
+
+def test_fragment_cache_stays_within_its_budget(tmp_path, monkeypatch):
+    backend = make(tmp_path)
+    backend.upsert(corpus(200))
+    expected = {
+        q: backend.search(parse(q)).total for q in ("条例", "管理办法", "通知", "规定")
+    }
+    monkeypatch.setattr(embedded, "TERM_CACHE_BYTES", 200)
+    embedded._columns.clear()
+    for _round in range(2):
+        for q, total in expected.items():
+            assert backend.search(parse(q)).total == total
+    cols = backend._columns(*backend._state())
+    assert len(cols.term_masks) == 1
+    assert cols.term_bytes <= 200 + (cols.top >> 3) + 100
+
+
+def test_facet_counts_agree_for_few_and_many_hits(tmp_path):
+    """Counting by hits (few) and by value lists (many) give the same facets."""
+    backend = make(tmp_path)
+    docs = corpus(300)
+    for i, d in enumerate(docs):
+        d.facets = {"issuer": f"机关{i % 97}", "year": str(2000 + i % 20)}
+    backend.upsert(docs)
+    for text in ("条例", "关于条例的通知1", "管理办法第7号"):
+        results = backend.search(parse(text, facets=["issuer"]))
+        hits = {
+            h.key
+            for page in range(1, results.total // 10 + 2)
+            for h in backend.search(parse(text, page=page, page_size=10)).hits
+        }
+        assert len(hits) == results.total
+        want = {}
+        for d in docs:
+            if d.key in hits:
+                want[d.facets["issuer"]] = want.get(d.facets["issuer"], 0) + 1
+        assert {f.value: f.count for f in results.facets["issuer"]} == want
