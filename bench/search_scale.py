@@ -13,7 +13,9 @@ with ``backend.rebuild`` (never more than a bulk batch in memory) and the bench
 prints documents/s, CPU seconds, index size and peak RSS; then it times GET
 /api/search through Django's test client over generated queries (plain, with
 type=policy and its facets, with a facet filter or a date range, browsing without
-text) and prints p50/p95/p99 latency and CPU per request.
+text) and prints p50/p95/p99 latency and CPU per request: first for the queries
+right after start (cold caches), then for a second, different set of queries from
+other documents (seed + 1), the steady state of a server that has been answering.
 
 Elasticsearch (when listed and ELASTICSEARCH_URL is set) uses the index
 ``bench-scale``; the embedded index is ``<workdir>/scale.sqlite3``. Both are
@@ -527,6 +529,9 @@ def main() -> None:
     per_doc = synthesis_cost(synth)
     print(f"synthesis alone: {per_doc * 1000:.2f} ms CPU per document (included below)")
     requests = make_requests(synth, args.docs, args.queries, args.seed)
+    # A second, different set of queries from other documents, timed after the first
+    # set has run: a server's steady state, with the caches the first queries filled.
+    steady = make_requests(synth, args.docs, args.queries, args.seed + 1)
     print(
         f"{len(requests)} requests: "
         + ", ".join(
@@ -578,14 +583,19 @@ def main() -> None:
                     flush=True,
                 )
             backend.close()
-            es_cpu = es_cpu_seconds(es_url) if engine == "elasticsearch" else None
-            result = time_requests(requests, params)
-            server_cpu = None
-            if es_cpu is not None:
-                after = es_cpu_seconds(es_url)
-                server_cpu = after - es_cpu if after is not None else None
-            print_latency(result, server_cpu)
-            print(f"load average after queries: {loadavg()}", flush=True)
+            for label, batch in (
+                ("first queries after start (cold caches)", requests),
+                ("steady state: the next, different queries", steady),
+            ):
+                print(f"-- {label}", flush=True)
+                es_cpu = es_cpu_seconds(es_url) if engine == "elasticsearch" else None
+                result = time_requests(batch, params)
+                server_cpu = None
+                if es_cpu is not None:
+                    after = es_cpu_seconds(es_url)
+                    server_cpu = after - es_cpu if after is not None else None
+                print_latency(result, server_cpu)
+                print(f"load average after queries: {loadavg()}", flush=True)
         finally:
             if args.keep or args.reuse:
                 backend.close()
