@@ -67,6 +67,12 @@ pytest-elasticsearch: install-dev
 deploy-check: install-dev assets
 	./deploy/check/run
 
+## Known vulnerabilities in the pinned Python packages (pip-audit in var/audit-venv).
+## Fails only on a finding; says "could not audit" where no vulnerability database is
+## reachable (these build machines), so run it again where a network exists.
+audit:
+	./.ci/audit
+
 ## PostgreSQL on 127.0.0.1:5432 (database "test") and Redis on 127.0.0.1:6379.
 services:
 	./.ci/services
