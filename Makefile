@@ -12,7 +12,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
 
 .PHONY: run test install install-dev system-packages system-packages-test assets \
 	lint check pytest pytest-postgres pytest-elasticsearch services elasticsearch \
-	elasticsearch-secure elasticsearch-stop deploy-check worker clean
+	elasticsearch-secure elasticsearch-stop deploy-check worker audit clean
 
 ## make run: install, migrate, load demo content, start the web server and the task worker.
 run: install assets
