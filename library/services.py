@@ -164,8 +164,10 @@ def ensure_library_page() -> PolicyLibraryPage:
 
 EDITOR_ROLES = {
     "站点管理员": ["add_page", "change_page", "publish_page", "bulk_delete_page"],
+    "审核员": ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
     "宣传员": ["add_page", "change_page"],
 }
+LIBRARY_WORKFLOW_NAME = "文件库审核发布"
 
 
 def _grant_permissions(library: PolicyLibraryPage) -> None:
@@ -201,7 +203,17 @@ def _grant_permissions(library: PolicyLibraryPage) -> None:
 
 
 def install_library_section() -> PolicyLibraryPage:
-    """The 文件库 page and its editors' page and document permissions (setup_site)."""
+    """The 文件库 page, its editors' permissions and its review (setup_site).
+
+    宣传员 write documents and submit them; 审核员 approve and publish them, with the
+    same one-step review as news (a workflow of its own, so either can change alone).
+    """
+    from django.contrib.auth.models import Group
+
+    from news.services import REVIEWER, assign_review_workflow
+
     library = ensure_library_page()
     _grant_permissions(library)
+    reviewers, _ = Group.objects.get_or_create(name=REVIEWER)
+    assign_review_workflow(library, reviewers, LIBRARY_WORKFLOW_NAME)
     return library

@@ -84,7 +84,7 @@ def install_news_section(
     }
     _grant_page_permissions(index, groups)
     _grant_collection_permissions(groups)
-    _assign_review_workflow(index, groups[REVIEWER])
+    assign_review_workflow(index, groups[REVIEWER])
     return index
 
 
@@ -112,12 +112,15 @@ def _grant_collection_permissions(groups: dict[str, Group]) -> None:
             )
 
 
-def _assign_review_workflow(index: Page, reviewers: Group) -> Workflow:
+def assign_review_workflow(
+    index: Page, reviewers: Group, name: str = WORKFLOW_NAME
+) -> Workflow:
+    """The workflow ``name`` (one task: the 审核员 approve) on ``index`` and below."""
     task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
     if task is None:
         task = GroupApprovalTask.objects.create(name=TASK_NAME)
     task.groups.add(reviewers)
-    workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    workflow, _ = Workflow.objects.get_or_create(name=name)
     WorkflowTask.objects.get_or_create(
         workflow=workflow, task=task, defaults={"sort_order": 0}
     )

@@ -251,6 +251,46 @@ def test_publicist_writes_reviewer_publishes(staff, browser, client, mailoutbox)
     assert approved.user == staff["shenhe"]
 
 
+def test_publicist_submits_a_library_document_reviewer_publishes(
+    staff, browser, client
+):
+    """The library has the 审核员 review too (not Wagtail's default moderators group)."""
+    from library.models import PolicyDocumentPage, PolicyLibraryPage
+
+    library = PolicyLibraryPage.objects.get()
+    document = PolicyDocumentPage(
+        title="新站第一份制度文件",
+        doc_number="党发〔2026〕1号",
+        issuer="集团党委",
+        live=False,
+        owner=staff["xuanchuan"],
+    )
+    library.add_child(instance=document)
+    revision = document.save_revision(user=staff["xuanchuan"])
+    workflow = document.get_workflow()
+    assert workflow is not None and workflow.name == "文件库审核发布"
+    workflow.start(document, staff["xuanchuan"])
+    document.refresh_from_db()
+    assert not document.live and document.current_workflow_task.name == "审核员审核"
+
+    publicist = browser("xuanchuan")
+    edit = reverse("wagtailadmin_pages:edit", args=[document.pk])
+    assert (
+        f"/admin/pages/workflow/action/{document.pk}/approve/"
+        not in publicist.get(edit).content.decode()
+    )
+    reviewer = browser("shenhe")
+    approve = re.search(
+        rf'data-workflow-action-url="(/admin/pages/workflow/action/{document.pk}/approve/\d+/)"(?! data-launch-modal)',
+        reviewer.html,
+    )
+    assert approve, "the reviewer's dashboard lists the document awaiting review"
+    assert reviewer.post(approve.group(1)).status_code == 302
+    document.refresh_from_db()
+    assert document.live and document.live_revision_id == revision.pk
+    assert client.get(document.url).status_code == 200
+
+
 def test_school_admin_uploads_a_video_and_publishes_a_course(
     staff, browser, client, tmp_path, settings
 ):
