@@ -13,6 +13,8 @@ from home.sitemaps import PortalSitemap
 from home.views import page_not_found
 
 urlpatterns = [
+    # Wagtail admin views we replace (the scoped site history) answer first.
+    path("admin/", include("members.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("members.urls")),

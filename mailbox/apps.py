@@ -9,6 +9,10 @@ class MailboxConfig(AppConfig):
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+
+        from .permissions import register_log_scopes
+
+        register_log_scopes()
         try:
             from search import registry
         except ImportError:

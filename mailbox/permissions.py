@@ -63,3 +63,26 @@ def can_moderate_board(user) -> bool:
         and user.is_active
         and user.has_perm("mailbox.moderate_boardmessage")
     )
+
+
+def register_log_scopes() -> None:
+    """Audit entries of a letter only for those who may see it; board messages only
+    for moderators (members.audit)."""
+    from members.audit import register_log_scope
+
+    from .models import BoardMessage, Letter
+
+    register_log_scope(
+        Letter,
+        visible_objects=lambda user: Letter.objects.visible_to(user),
+        audience=can_use_mailbox_admin,
+    )
+    register_log_scope(
+        BoardMessage,
+        visible_objects=lambda user: (
+            BoardMessage.objects.all()
+            if can_moderate_board(user)
+            else BoardMessage.objects.none()
+        ),
+        audience=can_moderate_board,
+    )

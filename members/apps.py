@@ -14,3 +14,7 @@ class MembersConfig(AppConfig):
         from .roles import connect_role_sync
 
         connect_role_sync()
+
+        from .permissions import register_log_scopes
+
+        register_log_scopes()

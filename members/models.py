@@ -1,10 +1,12 @@
-"""Organisation tree, member profiles and security events."""
+"""Organisation tree, member profiles, security events and the scoped audit log."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+from wagtail.models import ModelLogEntry
 
+from .audit import ScopedLogEntryManager
 from .fields import EncryptedTextField, lookup_digest
 from .phones import mask_phone
 
@@ -200,3 +202,18 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.username}"
+
+
+class ScopedModelLogEntry(ModelLogEntry):
+    """Wagtail's log of non-page objects, read through the registered scopes.
+
+    Registered in place of ModelLogEntry (same table); see members.audit.
+    """
+
+    objects = ScopedLogEntryManager()
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "操作日志"
+        verbose_name_plural = "操作日志"

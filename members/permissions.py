@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
-from .models import Member, Organization
+from .audit import register_log_scope
+from .models import AdminScope, Member, Organization
 from .scopes import (
     can_manage_organization,
     can_restructure_organization,
@@ -95,3 +96,24 @@ class OrganizationPermissionPolicy(ScopedPermissionPolicy):
 
 member_policy = MemberPermissionPolicy(Member)
 organization_policy = OrganizationPermissionPolicy(Organization)
+admin_scope_policy = ModelPermissionPolicy(AdminScope)
+
+_VIEW_ACTIONS = ["view", "change", "delete"]
+
+
+def register_log_scopes() -> None:
+    """Audit entries of members, organisations and 组织管理员 follow these policies."""
+    for model, policy in [
+        (Member, member_policy),
+        (Organization, organization_policy),
+        (AdminScope, admin_scope_policy),
+    ]:
+        register_log_scope(
+            model,
+            visible_objects=lambda user, policy=policy: (
+                policy.instances_user_has_any_permission_for(user, _VIEW_ACTIONS)
+            ),
+            audience=lambda user, policy=policy: policy.user_has_any_permission(
+                user, _VIEW_ACTIONS
+            ),
+        )

@@ -1,18 +1,31 @@
 """Admin menu 组织与党员: the organisation tree, members and 组织管理员 assignments."""
 
+from django.db import models
 from django.urls import path
 from wagtail import hooks
 from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.models import ModelLogEntry
 from wagtail.permissions import register_permission_policy
 
 from . import admin_views
 from .forms import AdminScopeForm, MemberForm, OrganizationEditForm, OrganizationForm
-from .models import AdminScope, Member, Organization
+from .models import AdminScope, Member, Organization, ScopedModelLogEntry
 from .permissions import member_policy, organization_policy
 
 register_permission_policy(Member, member_policy, exact_class=True)
 register_permission_policy(Organization, organization_policy, exact_class=True)
+
+
+@hooks.register("register_log_actions", order=100)
+def log_objects_through_scopes(actions):
+    """Every non-page object is logged to, and read from, ScopedModelLogEntry.
+
+    Runs after Wagtail's own registration (order 0) and replaces ModelLogEntry, which
+    shares its table and would otherwise show scoped entries by model permission.
+    """
+    actions.register_model(models.Model, ScopedModelLogEntry)
+    actions.log_entry_models.discard(ModelLogEntry)
 
 
 class OrganizationViewSet(ModelViewSet):
