@@ -9,7 +9,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from .page_cache import CachedPageMixin
+from .page_cache import CachedPageMixin, cached_until_purge
 
 # Sections other apps provide, shown on the home page once their URL exists.
 SECTION_LINKS = [
@@ -110,18 +110,25 @@ class HomePage(CachedPageMixin, Page):
             links.append({"title": title, "url": url, "description": description})
         return links
 
-    def get_context(self, request, *args, **kwargs):
+    def sections(self) -> dict:
+        """Everything the page lists: headlines, columns, notices, the news index."""
         from news.models import NewsIndexPage
 
-        context = super().get_context(request, *args, **kwargs)
         sections = self.column_sections()
-        context.update(
-            headlines=self.headlines(),
-            column_sections=sections["list"],
-            notice_sections=sections["notices"],
-            news_index=NewsIndexPage.objects.live().first(),
-            section_links=self.section_links(),
-        )
+        return {
+            "headlines": self.headlines(),
+            "column_sections": sections["list"],
+            "notice_sections": sections["notices"],
+            "news_index": NewsIndexPage.objects.live().first(),
+        }
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        if getattr(request, "is_preview", False):
+            context.update(self.sections())
+        else:
+            context.update(cached_until_purge(f"home:{self.pk}", self.sections))
+        context["section_links"] = self.section_links()
         return context
 
 

@@ -13,11 +13,15 @@ with SECURE_SSL_REDIRECT a plain-HTTP request finds nothing and is redirected as
 """
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
+
+T = TypeVar("T")
 
 GENERATION_KEY = "pagecache:generation"
 # Besides the session and CSRF cookies: pending messages are shown once, to one reader.
@@ -47,6 +51,36 @@ def _generation() -> str:
         if not cache.add(GENERATION_KEY, generation, None):
             generation = cache.get(GENERATION_KEY, generation)
     return generation
+
+
+_MISSING = object()
+
+
+def cached_until_purge(name: str, build: Callable[[], T]) -> T:
+    """What `build` returns from published content, kept until the next purge.
+
+    For the parts of pages that every reader shares (menus, settings, neighbouring
+    articles), so a render that cannot use the page cache (a logged-in member) does
+    not recompute them. Follows PORTAL_PAGE_CACHE_SECONDS; 0 computes every time."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return build()
+    key = f"pagedata:{_generation()}:{name}"
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        cache.set(key, value, seconds)
+    return value
+
+
+def restricted_page_paths() -> list[str]:
+    """Tree paths of the pages with view restrictions (private sections)."""
+    from wagtail.models import PageViewRestriction
+
+    return cached_until_purge(
+        "restricted-page-paths",
+        lambda: list(PageViewRestriction.objects.values_list("page__path", flat=True)),
+    )
 
 
 def _bypass_cookies() -> tuple[str, ...]:
@@ -150,3 +184,25 @@ class AnonymousPageCacheMiddleware:
             _local_pages.set(key, stored, seconds)
             response["X-Page-Cache"] = "miss"
         return response
+
+
+class CachedSiteMiddleware:
+    """Finds the request's Wagtail Site once per purge instead of once per request.
+
+    Wagtail keeps the site it found on ``request._wagtail_site`` (see
+    ``Site.find_for_request``); this sets it from the cache, keyed by host and port.
+    Saving or deleting a Site purges. After CommonMiddleware, which refuses hosts
+    outside ALLOWED_HOSTS, so only real hosts get an entry."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from wagtail.models import Site
+
+        host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+        request._wagtail_site = cached_until_purge(
+            f"site:{host}:{request.get_port()}",
+            lambda: Site.find_for_request(request),
+        )
+        return self.get_response(request)

@@ -1,7 +1,7 @@
 """Purge the anonymous page cache whenever what readers see may have changed."""
 
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .page_cache import purge_all
@@ -22,7 +22,8 @@ def register_signal_handlers() -> None:
     post_delete.connect(
         purge_page_cache, sender=Page, dispatch_uid="home-purge-page-deleted"
     )
-    for model in (SiteSettings, NewsColumn, NewsTag):
+    # Privacy settings and sites change what readers see and how pages are routed.
+    for model in (SiteSettings, NewsColumn, NewsTag, PageViewRestriction, Site):
         post_save.connect(
             purge_page_cache, sender=model, dispatch_uid=f"home-purge-{model.__name__}"
         )

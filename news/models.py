@@ -21,7 +21,11 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from home.addresses import absolute_url, page_full_url
-from home.page_cache import CachedPageMixin
+from home.page_cache import (
+    CachedPageMixin,
+    cached_until_purge,
+    restricted_page_paths,
+)
 from members.models import Organization
 
 from .blocks import NewsBodyBlock
@@ -38,6 +42,9 @@ COVER_IMAGE_SPECS = [
     for fmt in ("webp", "jpeg")
 ]
 OG_IMAGE_SPEC = "fill-1200x630|format-jpeg"
+# Listing pages up to this number are kept until the next purge; later ones (rarely
+# read, or made up) are fetched each time.
+MAX_KEPT_PAGE = 200
 
 
 @register_snippet
@@ -110,6 +117,13 @@ class NewsArticleTag(TaggedItemBase):
 
 
 class NewsArticlePageQuerySet(PageQuerySet):
+    def private_q(self):
+        """Wagtail's private sections, read once per purge instead of per query."""
+        q = Q()
+        for tree_path in restricted_page_paths():
+            q |= Q(path__startswith=tree_path)
+        return q if q else Q(pk__in=[])
+
     def published(self):
         """Live, publicly viewable articles, newest first."""
         return self.live().public().order_by("-first_published_at", "-pk")
@@ -153,18 +167,43 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
     def articles(self):
         return NewsArticlePage.objects.child_of(self).published().for_listing()
 
-    def columns(self):
-        return NewsColumn.objects.all()
+    def columns(self) -> list[NewsColumn]:
+        return cached_until_purge(
+            "news:columns", lambda: list(NewsColumn.objects.all())
+        )
 
-    def _paginate(self, request, queryset):
-        paginator = Paginator(queryset, self.per_page)
+    def _page_of(self, queryset, number):
+        """One page of a listing, detached from the database so that it can be kept."""
         try:
-            return paginator.page(request.GET.get("page") or 1)
+            page = Paginator(queryset, self.per_page).page(number)
         except (PageNotAnInteger, EmptyPage):
-            raise Http404("没有这一页") from None
+            return None
+        items = list(page.object_list)
+        for item in items:
+            item.plain_summary  # noqa: B018 (computed once, kept with the page)
+        detached = Paginator(range(page.paginator.count), self.per_page).page(
+            page.number
+        )
+        detached.object_list = items
+        return detached
+
+    def _paginate(self, request, queryset, subpath):
+        number = request.GET.get("page") or "1"
+        if getattr(request, "is_preview", False) or not (
+            number.isdigit() and int(number) <= MAX_KEPT_PAGE
+        ):
+            listing = self._page_of(queryset, number)
+        else:
+            listing = cached_until_purge(
+                f"news:listing:{self.pk}:{subpath}:{int(number)}",
+                lambda: self._page_of(queryset, number),
+            )
+        if listing is None:
+            raise Http404("没有这一页")
+        return listing
 
     def _listing(self, request, *, queryset, heading, subpath="", **extra):
-        listing = self._paginate(request, queryset)
+        listing = self._paginate(request, queryset, subpath)
         canonical = (page_full_url(self, request) or "") + subpath
         if listing.number > 1:
             canonical += f"?page={listing.number}"
@@ -187,7 +226,9 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
 
     @path("column/<slug:slug>/")
     def column(self, request, slug):
-        column = get_object_or_404(NewsColumn, slug=slug)
+        column = next((c for c in self.columns() if c.slug == slug), None)
+        if column is None:
+            raise Http404("没有这个栏目")
         return self._listing(
             request,
             queryset=self.articles().in_column(column),
@@ -437,19 +478,28 @@ class NewsArticlePage(CachedPageMixin, Page):
             )
         return related
 
+    def surroundings(self) -> dict:
+        """The news index, tags, neighbours and related articles the page shows."""
+        tags = self.tag_list()
+        return {
+            "news_index": self.get_parent().specific_deferred,
+            "tags": tags,
+            "previous_article": self.previous_article(),
+            "next_article": self.next_article(),
+            "related_articles": self.related_articles(tags=tags),
+        }
+
     def get_context(self, request, *args, **kwargs):
         from .readcounts import read_count
 
         context = super().get_context(request, *args, **kwargs)
-        tags = self.tag_list()
-        context.update(
-            news_index=self.get_parent().specific_deferred,
-            read_count=read_count(self),
-            tags=tags,
-            previous_article=self.previous_article(),
-            next_article=self.next_article(),
-            related_articles=self.related_articles(tags=tags),
-        )
+        if getattr(request, "is_preview", False):
+            context.update(self.surroundings())
+        else:
+            context.update(
+                cached_until_purge(f"news:article:{self.pk}", self.surroundings)
+            )
+        context["read_count"] = read_count(self)
         if self.cover:
             context["cover_alt"] = self.cover.description or self.title
             og = self.cover.get_rendition(OG_IMAGE_SPEC)

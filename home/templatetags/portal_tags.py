@@ -7,6 +7,7 @@ from wagtail.models import Site
 
 from home.addresses import page_full_url
 from home.models import SiteSettings
+from home.page_cache import cached_until_purge
 
 register = template.Library()
 
@@ -29,6 +30,13 @@ def member_name(user) -> str:
     return member.real_name if member else (user.get_full_name() or user.get_username())
 
 
+def _menu_pages(site, request) -> list[tuple[str, str]]:
+    return [
+        (page.title, page.get_url(request))
+        for page in site.root_page.get_children().live().in_menu()
+    ]
+
+
 @register.simple_tag(takes_context=True)
 def main_nav(context) -> list[dict]:
     """Home, the root's menu pages, then app routes listed in PORTAL_NAV_LINKS."""
@@ -37,11 +45,9 @@ def main_nav(context) -> list[dict]:
     items = [{"title": "首页", "url": "/", "active": path == "/"}]
     site = _site(context)
     if site:
-        for page in site.root_page.get_children().live().in_menu().specific():
-            url = page.get_url(request)
-            items.append(
-                {"title": page.title, "url": url, "active": path.startswith(url)}
-            )
+        menu = cached_until_purge(f"menu:{site.pk}", lambda: _menu_pages(site, request))
+        for title, url in menu:
+            items.append({"title": title, "url": url, "active": path.startswith(url)})
     for title, url_name in getattr(settings, "PORTAL_NAV_LINKS", []):
         try:
             url = reverse(url_name)
@@ -51,17 +57,21 @@ def main_nav(context) -> list[dict]:
     return items
 
 
-@register.simple_tag(takes_context=True)
-def site_footer(context) -> dict:
-    request = context.get("request")
+def _footer(request) -> dict:
     conf = SiteSettings.load(request_or_site=request)
     return {
         "organizer": conf.organizer,
         "address": conf.address,
         "phone": conf.phone,
         "icp": conf.icp,
-        "links": [block.value for block in conf.footer_links],
+        "links": [dict(block.value) for block in conf.footer_links],
     }
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context) -> dict:
+    request = context.get("request")
+    return cached_until_purge("footer", lambda: _footer(request))
 
 
 @register.simple_tag(takes_context=True)
