@@ -29,7 +29,13 @@ from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.models import Page, PageLogEntry
 
-from library.extraction import SUPPORTED_KINDS, ExtractionError, extract_file
+from home.pdf_safety import PdfRefused, check_pdf
+from library.extraction import (
+    KIND_PDF,
+    SUPPORTED_KINDS,
+    ExtractionError,
+    extract_file,
+)
 from library.metadata import (
     dates_from_history,
     infer_doc_type,
@@ -306,6 +312,11 @@ def _folder_record(folder: Path, row: dict, location: str) -> ImportRecord:
         raise ImportError_(f"{filename}:{exc}") from None
     if extracted.kind not in SUPPORTED_KINDS:
         raise ImportError_(f"{filename}：不支持的文件类型")
+    if extracted.kind == KIND_PDF:
+        try:
+            check_pdf(path)
+        except PdfRefused as exc:
+            raise ImportError_(f"{filename}：{exc}") from None
     if not extracted.text.strip():
         raise ImportError_(f"{filename}：没有可提取的文字")
     title = (row.get("title") or "").strip()

@@ -315,6 +315,9 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int(
 )
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "txt", "xlsx", "pptx", "ofd"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document upload (one, several, the chooser's, a replaced file) refuses PDFs
+# that carry active content (home.pdf_safety).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "library.forms.PortalDocumentForm"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 TAGGIT_CASE_INSENSITIVE = True
 

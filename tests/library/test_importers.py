@@ -15,6 +15,7 @@ from library.models import (
     Validity,
 )
 from search.query import execute, parse
+from tests.home import pdf_samples
 
 from .conftest import SAMPLE, corpus_records, write_jsonl
 
@@ -165,6 +166,24 @@ def test_folder_import_skips_missing_and_disguised_files(library_page, tmp_path)
     reasons = " ".join(p.reason for p in report.problems)
     assert "fake.pdf" in reasons and "HTML" in reasons
     assert "找不到文件 nowhere.docx" in reasons
+
+
+@pytest.mark.django_db
+def test_folder_import_refuses_pdfs_with_active_content(library_page, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = list(csv.DictReader((SAMPLE / "metadata.csv").open(encoding="utf-8")))[:2]
+    shutil.copy(SAMPLE / rows[0]["filename"], folder)
+    (folder / "hidden.pdf").write_bytes(pdf_samples.object_stream_javascript())
+    extra = {**rows[1], "filename": "hidden.pdf", "doc_id": "hidden"}
+    with (folder / "metadata.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([rows[0], extra])
+    report = import_documents(folder, library=library_page)
+    assert report.created == 1
+    reasons = " ".join(p.reason for p in report.problems)
+    assert "hidden.pdf：含有不允许的内容：JavaScript 脚本" in reasons
 
 
 @pytest.mark.django_db

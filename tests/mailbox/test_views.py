@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from mailbox import services
 from mailbox.models import Letter, LetterStatus
+from tests.home import pdf_samples
 
 from .conftest import pdf_bytes, png_bytes
 
@@ -72,6 +73,46 @@ def test_lying_upload_is_refused_with_a_chinese_message(client, mailbox):
     fake = SimpleUploadedFile("a.pdf", b"<html><script>alert(1)</script>")
     response = _post_letter(client, mailbox, attachments=[fake])
     assert "不是 PDF" in response.content.decode()
+    assert Letter.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("sample", "found"),
+    [
+        ("escaped_javascript", "JavaScript 脚本"),
+        ("escaped_launch", "启动程序或打开文件的动作（Launch）"),
+        ("object_stream_javascript", "JavaScript 脚本"),
+        ("embedded_file", "嵌入的文件或文件附件"),
+    ],
+)
+def test_pdf_with_active_content_is_refused_and_the_letter_kept(
+    client, mailbox, sample, found
+):
+    pdf = getattr(pdf_samples, sample)()
+    response = _post_letter(
+        client,
+        mailbox,
+        subject="关于活动经费的建议",
+        content="建议公开主题党日活动经费明细。",
+        attachments=[
+            SimpleUploadedFile("a.png", png_bytes()),
+            SimpleUploadedFile("材料.pdf", pdf),
+        ],
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"附件“材料.pdf”含有不允许的内容：{found}" in html
+    # The rest of the letter is still in the form, ready to send again.
+    assert 'value="关于活动经费的建议"' in html
+    assert "建议公开主题党日活动经费明细。" in html
+    assert 'value="王五"' in html
+    assert Letter.objects.count() == 0
+
+
+def test_unreadable_pdf_is_refused_with_a_message(client, mailbox):
+    broken = SimpleUploadedFile("a.pdf", b"%PDF-1.7\n1 0 obj <<\n%%EOF\n")
+    response = _post_letter(client, mailbox, attachments=[broken])
+    assert "附件“a.pdf”无法解析" in response.content.decode()
     assert Letter.objects.count() == 0
 
 
