@@ -4,6 +4,11 @@ Import rules: the header row names the columns (see COLUMN_ALIASES); a row match
 existing member by 党员编号, else by phone; empty cells never erase stored values; each
 good row is written in its own transaction, bad rows are reported (row number and the
 problem in Chinese) and skipped, so re-running the same file changes nothing.
+
+A 组织管理员's import sees only their scope: organisations are looked up within it, and
+a row whose 党员编号, phone or login account belongs to anyone outside it gets one
+neutral message (OUT_OF_SCOPE_CONFLICT) that names no one and does not say whether
+another branch holds the record.
 """
 
 import csv
@@ -22,7 +27,12 @@ from django.utils import timezone
 from .fields import lookup_digest
 from .models import Member, Organization
 from .phones import normalise_phone
-from .scopes import can_manage_organization
+from .scopes import (
+    can_manage_member,
+    can_manage_organization,
+    is_site_admin,
+    organizations_for,
+)
 from .security import record_event
 from .services import MemberDataError, create_member, update_member
 
@@ -70,6 +80,10 @@ _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"
 # Records often give only the month of joining; it is stored as the 1st.
 _MONTH_FORMATS = ["%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+OUT_OF_SCOPE_CONFLICT = (
+    "该党员编号或手机号无法在您管理的组织内使用，请核对；如确属本组织党员，"
+    "请联系上级组织管理员"
+)
 
 Progress = Callable[[Iterable, int], Iterable]
 
@@ -270,12 +284,14 @@ def parse_join_date(value) -> date | None:
 
 
 class _Organizations:
-    """Resolves 所在党组织 cells by 组织编码 first, then by unique name."""
+    """Resolves 所在党组织 cells by 组织编码 first, then by unique name, among the
+    organisations the importer may manage (all of them when scope is None)."""
 
-    def __init__(self):
+    def __init__(self, scope: QuerySet[Organization] | None = None):
+        self.where = "" if scope is None else "在您管理的范围内"
         self.by_code = {}
         self.by_name: dict[str, list[Organization]] = {}
-        for org in Organization.objects.all():
+        for org in Organization.objects.all() if scope is None else scope:
             self.by_code[org.code] = org
             self.by_name.setdefault(org.name, []).append(org)
 
@@ -283,7 +299,7 @@ class _Organizations:
         if code:
             if code in self.by_code:
                 return self.by_code[code]
-            raise ValueError(f"找不到组织编码为「{code}」的党组织")
+            raise ValueError(f"{self.where}找不到组织编码为「{code}」的党组织")
         if not name:
             raise ValueError("未填写所在党组织")
         if name in self.by_code:
@@ -293,7 +309,7 @@ class _Organizations:
             return matches[0]
         if len(matches) > 1:
             raise ValueError(f"有多个党组织名为「{name}」，请改填组织编码")
-        raise ValueError(f"找不到党组织「{name}」")
+        raise ValueError(f"{self.where}找不到党组织「{name}」")
 
 
 def _limit(value: str, length: int, label: str) -> str:
@@ -344,7 +360,8 @@ def import_members(
     """Create or update members from a CSV/XLSX file; by limits rows to that user's scope."""
     header, rows = read_table(data, filename)
     columns = map_header(header)
-    orgs = _Organizations()
+    scoped = by is not None and not is_site_admin(by)
+    orgs = _Organizations(organizations_for(by) if scoped else None)
     report = ImportReport(total=len(rows))
     seen: dict[tuple[str, str], int] = {}
     iterator = progress(rows, len(rows)) if progress else rows
@@ -358,7 +375,12 @@ def import_members(
             continue
         except IntegrityError:
             report.problems.append(
-                RowProblem(number, "与已有数据冲突（党员编号、手机号或账号重复）")
+                RowProblem(
+                    number,
+                    OUT_OF_SCOPE_CONFLICT
+                    if scoped
+                    else "与已有数据冲突（党员编号、手机号或账号重复）",
+                )
             )
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
@@ -378,7 +400,14 @@ def _check_duplicates_in_file(values: dict, number: int, seen: dict) -> None:
         seen[key] = number
 
 
-def _find_existing(values: dict) -> Member | None:
+class OutOfScopeConflict(MemberDataError):
+    """The row's identifiers belong to someone the importer may not see."""
+
+    def __init__(self):
+        super().__init__(OUT_OF_SCOPE_CONFLICT)
+
+
+def _find_existing(values: dict, *, by) -> Member | None:
     by_no = by_phone = None
     if values["member_no"]:
         by_no = Member.objects.filter(member_no=values["member_no"]).first()
@@ -386,6 +415,10 @@ def _find_existing(values: dict) -> Member | None:
         by_phone = Member.objects.filter(
             phone_digest=lookup_digest(values["phone"])
         ).first()
+    if by is not None and any(
+        m is not None and not can_manage_member(by, m) for m in (by_no, by_phone)
+    ):
+        raise OutOfScopeConflict
     if by_no and by_phone and by_no.pk != by_phone.pk:
         raise MemberDataError(
             f"党员编号属于「{by_no.real_name}」，手机号却属于「{by_phone.real_name}」，请核对"
@@ -394,12 +427,19 @@ def _find_existing(values: dict) -> Member | None:
 
 
 def _write_row(values: dict, *, by) -> str:
+    scoped = by is not None and not is_site_admin(by)
     with transaction.atomic():
         if by is not None and not can_manage_organization(by, values["organization"]):
             raise PermissionDenied(f"无权向「{values['organization'].name}」导入党员")
-        existing = _find_existing(values)
+        existing = _find_existing(values, by=by)
         if existing is None:
-            create_member(**values, by=by)
+            try:
+                create_member(**values, by=by)
+            except MemberDataError:
+                # Number and phone are free (checked above): a login account clashes.
+                if scoped:
+                    raise OutOfScopeConflict from None
+                raise
             return "created"
         changes = {
             key: values[key]
@@ -408,8 +448,6 @@ def _write_row(values: dict, *, by) -> str:
         }
         if not changes:
             return "unchanged"
-        if by is not None and not can_manage_organization(by, existing.organization):
-            raise PermissionDenied(f"「{existing.real_name}」不在您管理的组织内")
         update_member(existing, by=by, **changes)
         return "updated"
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from members.importers import (
     EXPORT_HEADERS,
+    OUT_OF_SCOPE_CONFLICT,
     ImportFileError,
     export_members,
     import_members,
@@ -294,8 +295,9 @@ def test_scoped_import_refuses_rows_outside_the_scope(tree, publicist_a, member_
     )
     report = import_members(data, "s.csv", by=publicist_a)
     assert report.created == 1
-    assert "无权" in {p.row: p.message for p in report.problems}[3]
-    assert "不在您管理的组织内" in {p.row: p.message for p in report.problems}[4]
+    problems = {p.row: p.message for p in report.problems}
+    assert problems[3] == "在您管理的范围内找不到党组织「乙党支部」"
+    assert problems[4] == OUT_OF_SCOPE_CONFLICT
     member_b.refresh_from_db()
     assert member_b.organization == tree["b"]
 

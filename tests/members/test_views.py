@@ -141,7 +141,7 @@ def test_admin_import_shows_the_same_row_report(staff_client, tree):
     response = staff_client.post(url("members_members:import"), {"file": upload})
     html = response.content.decode()
     assert "新增 1" in html and "失败 1" in html
-    assert "第 3 行" in html and "无权向「乙党支部」导入党员" in html
+    assert "第 3 行" in html and "在您管理的范围内找不到党组织「乙党支部」" in html
     assert Member.objects.filter(member_no="S1").exists()
 
 
