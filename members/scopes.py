@@ -99,3 +99,17 @@ def can_restructure_organization(user, organization: Organization) -> bool:
 def can_manage_member(user, member: Member) -> bool:
     """Whether the member's organisation lies within the user's scope."""
     return can_manage_organization(user, member.organization)
+
+
+def filing_organizations(user) -> QuerySet[Organization]:
+    """Organisations the user may file content under (a news article's 所属党组织):
+    their scope (the whole tree for site admins), else their own organisation and
+    everything below it, else none."""
+    if is_site_admin(user) or scope_root_paths(user):
+        return organizations_for(user)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Organization.objects.none()
+    own = Member.objects.filter(user=user).values("organization__path").first()
+    if own is None:
+        return Organization.objects.none()
+    return Organization.objects.filter(path__startswith=own["organization__path"])

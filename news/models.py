@@ -27,6 +27,7 @@ from home.page_cache import (
     restricted_page_paths,
 )
 from members.models import Organization
+from members.scopes import filing_organizations
 
 from .blocks import NewsBodyBlock
 from .slugs import pinyin_slug, tag_slug
@@ -271,7 +272,8 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
 
 
 class NewsArticleForm(WagtailAdminPageForm):
-    """Turns a Chinese slug (the admin copies it from the title) into pinyin."""
+    """Turns a Chinese slug (the admin copies it from the title) into pinyin; offers
+    (and accepts) as 所属党组织 only the organisations the user may file news under."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -281,9 +283,22 @@ class NewsArticleForm(WagtailAdminPageForm):
                 "slug"
             ].help_text = "留空则按标题自动生成拼音网址,便于在微信中分享"
         user = self.for_user
+        if user is not None and "branch" in self.fields:
+            # The article's current 所属党组织 stays selectable, so an editor outside
+            # that branch can keep it, but never pick another branch outside the scope.
+            self.fields["branch"].queryset = Organization.objects.filter(
+                Q(pk__in=filing_organizations(user).values("pk"))
+                | Q(pk=self.instance.branch_id)
+            )
         member = getattr(user, "member", None) if user else None
         if self.instance._state.adding and member is not None:
-            if "branch" in self.fields and not self.initial.get("branch"):
+            if (
+                "branch" in self.fields
+                and not self.initial.get("branch")
+                and self.fields["branch"]
+                .queryset.filter(pk=member.organization_id)
+                .exists()
+            ):
                 self.initial["branch"] = member.organization_id
             if "author" in self.fields and not self.initial.get("author"):
                 self.initial["author"] = member.real_name
