@@ -308,8 +308,12 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
-WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
-# nginx's client_max_body_size for /admin/documents/ is this plus form overhead.
+# Upload limits, enforced by Wagtail's forms (single, multiple and chooser uploads)
+# with its Chinese "文件过大" message. nginx's client_max_body_size for /admin/images/
+# and /admin/documents/ must be at least these plus 1 MB of form overhead.
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = env.int(
+    "PORTAL_IMAGE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024
+)
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int(
     "PORTAL_DOCUMENT_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024
 )
