@@ -15,9 +15,13 @@ and prints requests/s, server CPU ms per request and the ratios issue 11 asks fo
     .venv/bin/python bench/site_speed.py                    # 2 rounds × 5 s per target
     .venv/bin/python bench/site_speed.py --workdir /tmp/speed --keep   # reuse later
     .venv/bin/python bench/site_speed.py --only 首页渲染,文章渲染 --seconds 10
+    .venv/bin/python bench/site_speed.py --baseline /tmp/old-checkout
 
-Each figure is the best of the rounds (the one least disturbed by other work on the
-machine); the load average is printed with it.
+--baseline names another checkout of the project (e.g. `git archive` of an older
+commit): its site runs beside ours on the same database, and every site target is
+measured on both in the same rounds, so a before/after comparison shares the machine's
+conditions. Each figure is the best of the rounds (the one least disturbed by other
+work on the machine); the load average is printed with it.
 """
 
 from __future__ import annotations
@@ -148,7 +152,7 @@ def check_target(server: Gunicorn, target: Target) -> None:
     for _ in range(3):  # warms renditions and the page cache
         status, _body, headers = get(server.port, target.path, cookie=target.cookie)
     assert status == 200, (target.name, target.path, status)
-    if target.server == "site":
+    if target.server != "floor":
         cached = headers.get("X-Page-Cache") == "hit"
         assert cached == (target.kind == "cached"), (target.name, headers)
 
@@ -165,6 +169,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the workdir")
     parser.add_argument("--no-corpus", action="store_true")
     parser.add_argument("--only", help="comma-separated target names (and the floor)")
+    parser.add_argument("--baseline", help="another checkout, measured side by side")
     args = parser.parse_args()
     wrk = ensure_wrk()
 
@@ -182,7 +187,7 @@ def main() -> None:
     urls = json.loads(manage(env, "shell", "-c", FIND_URLS).strip().splitlines()[-1])
 
     site = Gunicorn("config.wsgi", env, args.port, args.workers)
-    floor = None
+    floor = baseline = None
     try:
         site.wait_until_up()
         _status, home_html, _headers = get(site.port, "/")
@@ -198,6 +203,16 @@ def main() -> None:
         )
         floor.wait_until_up()
         servers = {"site": site, "floor": floor}
+        if args.baseline:
+            baseline = Gunicorn(
+                "config.wsgi",
+                env,
+                args.port + 2,
+                args.workers,
+                chdir=Path(args.baseline),
+            )
+            baseline.wait_until_up()
+            servers["baseline"] = baseline
 
         library_search = f"{urls['library']}?q={QUERY}"
         targets = [
@@ -215,6 +230,12 @@ def main() -> None:
         if args.only:
             wanted = set(args.only.split(",")) | {"地板"}
             targets = [t for t in targets if t.name in wanted]
+        if baseline:
+            targets += [
+                Target(f"{t.name}(基线)", "baseline", t.path, t.cookie, t.kind)
+                for t in targets
+                if t.server == "site"
+            ]
         for target in targets:
             check_target(servers[target.server], target)
 
@@ -245,8 +266,9 @@ def main() -> None:
         report(targets, best, urls)
     finally:
         site.stop()
-        if floor:
-            floor.stop()
+        for server in (floor, baseline):
+            if server:
+                server.stop()
         flush_redis(env)
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -9,7 +9,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from .page_cache import CachedPageMixin, cached_until_purge
+from .page_cache import CachedPageMixin, CachedRoutesMixin, cached_until_purge
 
 # Sections other apps provide, shown on the home page once their URL exists.
 SECTION_LINKS = [
@@ -21,7 +21,7 @@ SECTION_LINKS = [
 ]
 
 
-class HomePage(CachedPageMixin, Page):
+class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
     """The site root: headline carousel, latest news per column, notices, sections."""
 
     intro = RichTextField("导语", blank=True, features=["bold", "link"])

@@ -33,6 +33,10 @@ UNSTORED_HEADERS = frozenset({"x-page-cache", "date"})
 # carry the generation, so a purge reaches them too): a hit then reads only the small
 # generation value from the shared cache.
 _local_pages = LocMemCache("portal-page-cache", {"OPTIONS": {"MAX_ENTRIES": 300}})
+# What pages share (cached_until_purge), per process under generation-bearing keys:
+# read without I/O, and rebuilt by each process after a purge (a file cache would list
+# its folder on each of those writes).
+_local_data = LocMemCache("portal-page-data", {"OPTIONS": {"MAX_ENTRIES": 1000}})
 
 
 def cache_seconds() -> int:
@@ -56,20 +60,25 @@ def _generation() -> str:
 _MISSING = object()
 
 
-def cached_until_purge(name: str, build: Callable[[], T]) -> T:
+def cached_until_purge(
+    name: str, build: Callable[[], T], keep: Callable[[T], bool] | None = None
+) -> T:
     """What `build` returns from published content, kept until the next purge.
 
     For the parts of pages that every reader shares (menus, settings, neighbouring
     articles), so a render that cannot use the page cache (a logged-in member) does
-    not recompute them. Follows PORTAL_PAGE_CACHE_SECONDS; 0 computes every time."""
+    not recompute them. Kept in this process (see _local_data); the generation is
+    shared, so a purge anywhere reaches every process. `keep` may refuse to store a
+    value. Follows PORTAL_PAGE_CACHE_SECONDS; 0 computes every time."""
     seconds = cache_seconds()
     if seconds <= 0:
         return build()
     key = f"pagedata:{_generation()}:{name}"
-    value = cache.get(key, _MISSING)
+    value = _local_data.get(key, _MISSING)
     if value is _MISSING:
         value = build()
-        cache.set(key, value, seconds)
+        if keep is None or keep(value):
+            _local_data.set(key, value, seconds)
     return value
 
 
@@ -124,7 +133,61 @@ def mark_cacheable(request, response):
     return response
 
 
-class CachedPageMixin:
+class KnownRestrictionsMixin:
+    """Page mixin: skips Wagtail's view-restriction queries on a site that has no
+    private sections (known from the list kept until the next purge)."""
+
+    def get_view_restrictions(self):
+        if not restricted_page_paths():
+            from wagtail.models import PageViewRestriction
+
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
+def _routable_pages() -> dict[str, object]:
+    """Pages with sub-routes (RoutablePageMixin), by URL path, live or not."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.contrib.routable_page.models import RoutablePageMixin
+    from wagtail.models import Page, get_page_models
+
+    models = [m for m in get_page_models() if issubclass(m, RoutablePageMixin)]
+    types = ContentType.objects.get_for_models(*models).values()
+    return {
+        page.url_path: page.specific
+        for page in Page.objects.filter(content_type__in=types)
+    }
+
+
+class CachedRoutesMixin:
+    """Site-root mixin: Wagtail's routing, with what it finds kept until the next purge.
+
+    A page at the end of a URL path is kept under that path. Sub-routes of routable
+    pages (/news/column/…) are not kept per URL (made-up URLs would fill the cache):
+    the routable page nearest the end of the path is taken from a list kept per purge
+    and resolves the rest itself, as it would after Wagtail's walk down the tree.
+    Paths that lead nowhere raise Http404 and are never kept."""
+
+    def route(self, request, path_components):
+        if not path_components or getattr(request, "is_preview", False):
+            return super().route(request, path_components)
+        return cached_until_purge(
+            f"route:{self.pk}:{'/'.join(path_components)}",
+            lambda: self._route_uncached(request, path_components),
+            keep=lambda result: not result.args and not result.kwargs,
+        )
+
+    def _route_uncached(self, request, path_components):
+        routable = cached_until_purge("routable-pages", _routable_pages)
+        for end in range(len(path_components), 0, -1):
+            url_path = self.url_path + "".join(f"{c}/" for c in path_components[:end])
+            page = routable.get(url_path)
+            if page is not None:
+                return page.route(request, path_components[end:])
+        return super().route(request, path_components)
+
+
+class CachedPageMixin(KnownRestrictionsMixin):
     """Page mixin: anonymous responses of this page type go into the page cache."""
 
     def serve(self, request, *args, **kwargs):
@@ -186,6 +249,15 @@ class AnonymousPageCacheMiddleware:
         return response
 
 
+def _find_site(request):
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request)
+    if site is not None:
+        site.root_page.specific  # noqa: B018 (kept with the site: routing starts there)
+    return site
+
+
 class CachedSiteMiddleware:
     """Finds the request's Wagtail Site once per purge instead of once per request.
 
@@ -198,11 +270,8 @@ class CachedSiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from wagtail.models import Site
-
         host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
         request._wagtail_site = cached_until_purge(
-            f"site:{host}:{request.get_port()}",
-            lambda: Site.find_for_request(request),
+            f"site:{host}:{request.get_port()}", lambda: _find_site(request)
         )
         return self.get_response(request)

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.validators import validate_email
 
 from .models import BoardCategory, LetterType, Mailbox, Satisfaction
-from .services import MAX_ATTACHMENTS
-from .uploads import UploadRejected, check_upload
+from .services import MAX_ATTACHMENTS, attachment_limit
+from .uploads import UploadRejected, check_upload, size_text
 
 PHONE_RE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
@@ -34,11 +34,16 @@ class AttachmentsField(forms.FileField):
         if len(files) > MAX_ATTACHMENTS:
             raise forms.ValidationError(f"附件最多 {MAX_ATTACHMENTS} 个。")
         checked, errors = [], []
+        limit = attachment_limit()
         for upload in files:
             try:
-                if upload.size > 10 * 1024 * 1024:
-                    raise UploadRejected(f"附件“{upload.name}”超过 10 MB。")
-                checked.append(check_upload(upload.name, upload.read()))
+                if upload.size > limit:
+                    raise UploadRejected(
+                        f"附件“{upload.name}”超过 {size_text(limit)}。"
+                    )
+                checked.append(
+                    check_upload(upload.name, upload.read(), max_bytes=limit)
+                )
             except UploadRejected as exc:
                 errors.append(str(exc))
         if errors:
@@ -57,11 +62,7 @@ class LetterForm(forms.Form):
     content = forms.CharField(
         label="内容", max_length=3000, widget=forms.Textarea(attrs={"rows": 10})
     )
-    attachments = AttachmentsField(
-        label="附件",
-        required=False,
-        help_text="最多 3 个，支持 PDF、JPG、PNG、DOCX，每个不超过 10 MB。",
-    )
+    attachments = AttachmentsField(label="附件", required=False)
     real_name = forms.CharField(label="真实姓名", max_length=30, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     email = forms.CharField(label="电子邮箱", max_length=100, required=False)
@@ -76,6 +77,13 @@ class LetterForm(forms.Form):
     # A field people never see; bots fill it in.
     website = forms.CharField(label="网址（请勿填写）", required=False)
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = (
+            f"最多 {MAX_ATTACHMENTS} 个，支持 PDF、JPG、PNG、DOCX，"
+            f"每个不超过 {size_text(attachment_limit())}。"
+        )
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

@@ -46,7 +46,7 @@ from .permissions import (
 )
 from .sensitive import find_words
 from .signal_handlers import board_message_changed, letter_publication_changed
-from .uploads import CheckedFile, UploadRejected, check_upload
+from .uploads import CheckedFile, UploadRejected, check_upload, size_text
 from .workdays import add_working_days, working_days_between
 
 MAX_ATTACHMENTS = 3
@@ -195,7 +195,11 @@ def submit_letter(
             checked.append(upload)
             continue
         try:
-            checked.append(check_upload(upload.name, _read_limited(upload)))
+            checked.append(
+                check_upload(
+                    upload.name, _read_limited(upload), max_bytes=attachment_limit()
+                )
+            )
         except UploadRejected as exc:
             raise ValidationError(str(exc)) from exc
 
@@ -246,13 +250,17 @@ def submit_letter(
     return letter, code
 
 
-def _read_limited(upload) -> bytes:
-    from .uploads import MAX_BYTES
+def attachment_limit() -> int:
+    """Bytes allowed per letter attachment (PORTAL_MAILBOX_ATTACHMENT_MAX_BYTES)."""
+    return settings.PORTAL_MAILBOX_ATTACHMENT_MAX_BYTES
 
-    if getattr(upload, "size", 0) and upload.size > MAX_BYTES:
-        raise UploadRejected(f"附件“{upload.name}”超过 10 MB。")
+
+def _read_limited(upload) -> bytes:
+    limit = attachment_limit()
+    if getattr(upload, "size", 0) and upload.size > limit:
+        raise UploadRejected(f"附件“{upload.name}”超过 {size_text(limit)}。")
     upload.seek(0)
-    return upload.read(MAX_BYTES + 1)
+    return upload.read(limit + 1)
 
 
 def _replay(token_hash: str, code_hash: str) -> Letter | None:

@@ -1,5 +1,6 @@
 """Public pages: write a letter, confirm, track, rate; published letters; the board."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,12 +26,20 @@ from .forms import (
     retention_years,
 )
 from .models import BoardCategory, BoardMessage, Letter, LetterReply, Mailbox
+from .uploads import size_text
 
 SESSION_RECEIPT = "mailbox_receipt"
 SESSION_TRACKED = "mailbox_tracked"
 TRACK_SESSION_SECONDS = 30 * 60
-# Three 10 MB attachments plus the text fields and multipart overhead.
-MAX_LETTER_BODY = 32 * 1024 * 1024
+
+
+def max_letter_body() -> int:
+    """Three attachments at their limit plus 2 MB of text fields and multipart
+    overhead (32 MB by default; nginx's body limit for letter writing matches it)."""
+    return (
+        services.MAX_ATTACHMENTS * settings.PORTAL_MAILBOX_ATTACHMENT_MAX_BYTES
+        + 2 * 1024 * 1024
+    )
 
 
 def _declared_length(request) -> int:
@@ -57,8 +66,16 @@ def _form_defaults(request) -> dict:
 def write(request):
     """The letter form; a valid post goes to the one-time confirmation page."""
     mailboxes = Mailbox.objects.filter(is_active=True)
-    if request.method == "POST" and _declared_length(request) > MAX_LETTER_BODY:
-        return render(request, "mailbox/too_large.html", status=413)
+    if request.method == "POST" and _declared_length(request) > max_letter_body():
+        return render(
+            request,
+            "mailbox/too_large.html",
+            {
+                "max_attachments": services.MAX_ATTACHMENTS,
+                "attachment_limit": size_text(services.attachment_limit()),
+            },
+            status=413,
+        )
     if request.method == "POST":
         form = LetterForm(request.POST, request.FILES)
         if form.is_valid():

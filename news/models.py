@@ -493,6 +493,15 @@ class NewsArticlePage(CachedPageMixin, Page):
             )
         return related
 
+    def route(self, request, path_components):
+        """Wagtail's; the article brings along what every render reads outside the
+        shared fragments, since its route is kept until the next purge
+        (home.page_cache.CachedRoutesMixin)."""
+        result = super().route(request, path_components)
+        for relation in ("column", "branch", "cover"):
+            getattr(self, relation)
+        return result
+
     def surroundings(self) -> dict:
         """The news index, tags, neighbours and related articles the page shows."""
         tags = self.tag_list()

@@ -444,6 +444,11 @@ PORTAL_MAILBOX_FILES_ROOT = Path(
     env("PORTAL_MAILBOX_FILES_ROOT", default=str(VAR_DIR / "mailbox-files"))
 )
 PORTAL_MAILBOX_RETENTION_DAYS = env.int("PORTAL_MAILBOX_RETENTION_DAYS", default=730)
+# Each letter attachment (three at most). nginx's client_max_body_size for letter
+# writing must be at least three of them plus 2 MB (mailbox.views.max_letter_body).
+PORTAL_MAILBOX_ATTACHMENT_MAX_BYTES = env.int(
+    "PORTAL_MAILBOX_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
+)
 PORTAL_MAILBOX_REMIND_WORKING_DAYS = 1  # reminder this many working days before due
 # (count, seconds) of letters accepted per client IP and per logged-in member.
 PORTAL_MAILBOX_LETTERS_PER_IP = (

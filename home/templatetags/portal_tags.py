@@ -80,3 +80,37 @@ def full_url(context, page) -> str:
     if not hasattr(page, "get_url_parts"):
         return ""
     return page_full_url(page, context.get("request")) or ""
+
+
+class SharedFragmentNode(template.Node):
+    def __init__(self, nodelist, name, vary_on):
+        self.nodelist = nodelist
+        self.name = name
+        self.vary_on = vary_on
+
+    def render(self, context):
+        request = context.get("request")
+        if request is None or getattr(request, "is_preview", False):
+            return self.nodelist.render(context)
+        parts = [self.name.resolve(context)]
+        parts += [str(variable.resolve(context)) for variable in self.vary_on]
+        return cached_until_purge(
+            "fragment:" + ":".join(parts), lambda: self.nodelist.render(context)
+        )
+
+
+@register.tag
+def shared_fragment(parser, token):
+    """{% shared_fragment "name" vary_on… %}…{% endshared_fragment %}: markup every
+    reader sees alike, rendered once per purge (never in previews). Nothing inside
+    may depend on the user or the request beyond what the vary_on values name."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a fragment name")
+    nodelist = parser.parse(("endshared_fragment",))
+    parser.delete_first_token()
+    return SharedFragmentNode(
+        nodelist,
+        parser.compile_filter(bits[1]),
+        [parser.compile_filter(bit) for bit in bits[2:]],
+    )

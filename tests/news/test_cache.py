@@ -162,3 +162,32 @@ def test_error_pages_and_other_apps_are_not_cached(client, news_index):
     assert "X-Page-Cache" not in client.get("/news/column/no-such/")
     client.get("/news/rss/")
     assert "X-Page-Cache" not in client.get("/news/rss/")
+
+
+def test_logged_in_readers_get_shared_parts_fresh_after_a_publish(
+    client, news_index, django_user_model
+):
+    article = make_article(news_index, "共享片段")
+    user = django_user_model.objects.create_user("member", password="x-Pass-2026")
+    client.force_login(user)
+    for url in ("/", "/news/column/yaowen/", article.url):
+        client.get(url)
+    article.body = [("paragraph", "<p>修改后的正文</p>")]
+    article.save_revision().publish()
+    make_article(news_index, "又一篇新闻")
+    assert "修改后的正文" in client.get(article.url).content.decode()
+    for url in ("/", "/news/column/yaowen/"):
+        assert "又一篇新闻" in client.get(url).content.decode(), url
+
+
+def test_a_preview_shows_the_draft_not_the_kept_parts_of_the_live_page(
+    client, news_index
+):
+    article = make_article(news_index, "预览", summary="已发布的摘要")
+    assert "已发布的摘要" in client.get(article.url).content.decode()
+    article.summary = "草稿里的摘要"
+    article.save_revision()
+    draft = article.get_latest_revision_as_object()
+    preview = draft.make_preview_request()
+    assert "草稿里的摘要" in preview.content.decode()
+    assert "已发布的摘要" in client.get(article.url).content.decode()
