@@ -23,6 +23,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from home.page_cache import KnownRestrictionsMixin
 from members.models import Member, Organization
 
 from . import progress
@@ -193,7 +194,7 @@ class CourseCategory(models.Model):
         return self.name
 
 
-class SchoolIndexPage(Page):
+class SchoolIndexPage(KnownRestrictionsMixin, Page):
     """The course catalogue (网上党校): categories, filters, the member's own study."""
 
     intro = RichTextField("简介", blank=True, features=["bold", "link"])
@@ -237,7 +238,7 @@ class CoursePageForm(WagtailAdminPageForm):
         return slug
 
 
-class CoursePage(Page):
+class CoursePage(KnownRestrictionsMixin, Page):
     """A course: ordered lessons, an audience and its 学时."""
 
     class Kind(models.TextChoices):
@@ -346,7 +347,7 @@ class CoursePage(Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(KnownRestrictionsMixin, Page):
     """One lesson of a course: a video, optional slides/attachments and transcript."""
 
     video = models.ForeignKey(
