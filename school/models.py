@@ -431,9 +431,6 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     started_at = models.DateTimeField("开始时间", default=timezone.now)
     last_beat_at = models.DateTimeField(null=True, blank=True)
-    # While playing, a lesson accrues time until this moment; another lesson of the
-    # same member earns nothing before it passes.
-    accruing_until = models.DateTimeField(null=True, blank=True)
 
     objects = LessonProgressQuerySet.as_manager()
 
@@ -445,13 +442,58 @@ class LessonProgress(models.Model):
                 fields=["member", "lesson"], name="school_progress_once"
             )
         ]
-        indexes = [
-            models.Index(fields=["member", "accruing_until"]),
-            models.Index(fields=["member", "course"]),
-        ]
+        indexes = [models.Index(fields=["member", "course"])]
 
     def __str__(self):
         return f"{self.member_id}/{self.lesson_id}: {self.watched_seconds:.0f}s"
+
+
+class StudyClock(models.Model):
+    """A member's heartbeat clock, shared by all their lessons, tabs and devices.
+
+    The database path of the heartbeat (no Redis) locks this row for each heartbeat:
+    `last_credit_at` is the server time of the member's previous credited heartbeat,
+    so parallel requests cannot claim the same elapsed time twice
+    (`school.progress.admit_heartbeat`). With Redis the same clock lives there.
+    """
+
+    member = models.OneToOneField(
+        Member,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="党员",
+    )
+    last_credit_at = models.DateTimeField(null=True, blank=True)
+    accruing_lesson_id = models.BigIntegerField(null=True, blank=True)
+    accruing_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "学习计时"
+        verbose_name_plural = "学习计时"
+
+    def __str__(self):
+        return f"{self.member_id}: {self.last_credit_at}"
+
+
+class HeartbeatFold(models.Model):
+    """How far the heartbeats buffered in a Redis stream were folded into the database.
+
+    Written in the transaction that writes the folded progress, so a fold killed
+    before it removed its beats from Redis cannot fold them again.
+    """
+
+    stream = models.CharField(max_length=200, primary_key=True)
+    last_id = models.CharField(max_length=40, blank=True)
+    folded = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "学习心跳入库进度"
+        verbose_name_plural = "学习心跳入库进度"
+
+    def __str__(self):
+        return f"{self.stream}: {self.last_id}"
 
 
 class CourseCompletion(models.Model):

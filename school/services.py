@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import os
@@ -25,6 +26,7 @@ from .models import (
     LessonPage,
     LessonProgress,
     SchoolIndexPage,
+    StudyClock,
     StudyDay,
     Video,
     video_root,
@@ -317,7 +319,11 @@ def delete_video_files(video: Video) -> None:
 
 @dataclass(frozen=True)
 class HeartbeatOutcome:
-    """What the player is told after a heartbeat."""
+    """What the player is told after a heartbeat.
+
+    `deferred`: the heartbeat came too soon after the member's previous credited one;
+    it earned nothing and the player sends its intervals again with the next one.
+    """
 
     watched_seconds: float
     duration: float
@@ -325,16 +331,23 @@ class HeartbeatOutcome:
     completed: bool
     accruing: bool
     course_completed: bool = False
+    deferred: bool = False
 
 
 @dataclass(frozen=True)
 class LessonTarget:
-    """What a heartbeat needs to know about a lesson (cached per process)."""
+    """What a heartbeat needs to know about a lesson (cached per process).
+
+    `restricted`: the lesson or a page above it has a view restriction other than
+    "logged-in users", so each heartbeat checks it against the request.
+    """
 
     pk: int
     path: str
     duration: float
     ready: bool
+    course_id: int | None = None
+    restricted: bool = False
 
 
 _TARGETS: dict[int, tuple[float, LessonTarget | None]] = {}
@@ -347,22 +360,73 @@ def lesson_target(lesson_id: int) -> LessonTarget | None:
     cached = _TARGETS.get(lesson_id)
     if cached and cached[0] > now:
         return cached[1]
-    row = (
+    page = (
         LessonPage.objects.live()
         .filter(pk=lesson_id)
-        .values_list("path", "video__duration", "video__status")
+        .select_related("video")
+        .only("path", "depth", "video__duration", "video__status")
         .first()
     )
     target = None
-    if row is not None:
-        path, duration, status = row
+    if page is not None:
         target = LessonTarget(
-            lesson_id, path, float(duration or 0), status == Video.Status.READY
+            page.pk,
+            page.path,
+            float((page.video.duration if page.video else 0) or 0),
+            bool(page.video and page.video.status == Video.Status.READY),
+            _course_id(page.path),
+            any(
+                restriction.restriction_type != restriction.LOGIN
+                for restriction in page.get_view_restrictions()
+            ),
         )
     if len(_TARGETS) > 10_000:
         _TARGETS.clear()
     _TARGETS[lesson_id] = (now + TARGET_CACHE_SECONDS, target)
     return target
+
+
+def _course_id(lesson_path: str) -> int | None:
+    return (
+        CoursePage.objects.filter(path=lesson_path[: -LessonPage.steplen])
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _target_of(lesson) -> LessonTarget:
+    if isinstance(lesson, LessonTarget):
+        return lesson
+    return LessonTarget(
+        lesson.pk,
+        lesson.path,
+        float(lesson.duration or 0),
+        bool(lesson.video and lesson.video.is_ready),
+        _course_id(lesson.path),
+    )
+
+
+def clock_rules() -> progress.ClockRules:
+    """The admission rules of heartbeats, from the settings."""
+    return progress.ClockRules(
+        max_rate=float(settings.PORTAL_SCHOOL_MAX_PLAYBACK_RATE),
+        min_interval=float(settings.PORTAL_SCHOOL_MIN_HEARTBEAT_SECONDS),
+        max_gap=progress.MAX_HEARTBEAT_GAP,
+        first_wall=progress.FIRST_HEARTBEAT_WALL_SECONDS,
+        accruing_window=settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS * 2.5,
+    )
+
+
+@dataclass(frozen=True)
+class Beat:
+    """An admitted heartbeat: up to `budget` seconds of new video from `intervals`."""
+
+    member_id: int
+    lesson: LessonTarget
+    intervals: list
+    position: float
+    budget: float
+    at: datetime.datetime
 
 
 def record_heartbeat(
@@ -374,121 +438,230 @@ def record_heartbeat(
     playing: bool,
     now: datetime.datetime | None = None,
 ) -> HeartbeatOutcome:
-    """Merge a heartbeat into the member's progress on the lesson.
+    """Admit a heartbeat against the member's clock and merge it into their progress.
 
-    `member` is a Member or its pk; `lesson` a LessonPage or LessonTarget. One read
-    (this lesson's row plus any other lesson still accruing) and one conditional
-    update: concurrent beats for the same row retry instead of holding locks. Only
-    one lesson accrues time per member: while another lesson's window is open the
-    heartbeat keeps the position but earns nothing. Progress, study time and a
-    completion commit together (one commit per heartbeat).
+    The database path (no Redis buffer). `member` is a Member or its pk; `lesson` a
+    LessonPage or LessonTarget. The member's StudyClock row is locked first (row lock
+    on PostgreSQL; SQLite's transactions take the write lock at BEGIN), and the
+    server time is read only once the lock is held, so parallel heartbeats of one
+    member queue up and each can claim only the time since the one before it.
+    Clock, progress, study time and a completion commit together.
     """
-    now = now or timezone.now()
     member_id = getattr(member, "pk", member)
-    duration = float(lesson.duration or 0)
-    window = datetime.timedelta(seconds=settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS * 2.5)
-    fields = (
-        "pk",
-        "lesson_id",
-        "intervals",
-        "completed_at",
-        "last_beat_at",
-        "course_id",
-    )
+    target = _target_of(lesson)
+    claims = bool(progress.clean_intervals(intervals, target.duration))
     with transaction.atomic():
-        for _attempt in range(5):
-            rows = list(
-                LessonProgress.objects.filter(member_id=member_id)
-                .filter(Q(lesson_id=lesson.pk) | Q(accruing_until__gt=now))
-                .values(*fields)
-            )
-            row = next((r for r in rows if r["lesson_id"] == lesson.pk), None)
-            if row is None:
-                _create_progress(member_id, lesson, now)
-                continue
-            busy_elsewhere = any(r["lesson_id"] != lesson.pk for r in rows)
-            last = row["last_beat_at"]
-            result = progress.apply_heartbeat(
-                row["intervals"],
-                intervals,
-                duration=duration,
-                elapsed=(now - last).total_seconds() if last else None,
-                position=position,
-                accrues=not busy_elsewhere and duration > 0,
-                max_rate=settings.PORTAL_SCHOOL_MAX_PLAYBACK_RATE,
-                ratio=settings.PORTAL_SCHOOL_COMPLETION_RATIO,
-            )
-            newly_completed = result.completed and row["completed_at"] is None
-            updates = {
-                "last_position": result.position,
-                "last_beat_at": now,
-                "accruing_until": now + window
-                if playing and not busy_elsewhere
-                else now,
-            }
-            if result.gained_seconds > 0:
-                updates["intervals"] = [list(pair) for pair in result.intervals]
-                updates["watched_seconds"] = result.unique_seconds
-            if newly_completed:
-                updates["completed_at"] = now
-            unchanged = LessonProgress.objects.filter(pk=row["pk"], last_beat_at=last)
-            if last is None:
-                unchanged = LessonProgress.objects.filter(
-                    pk=row["pk"], last_beat_at__isnull=True
-                )
-            if unchanged.update(**updates):
-                break
-        else:
-            raise RuntimeError(f"progress row of member {member_id} kept changing")
-        if result.gained_seconds > 0:
-            _add_study_time(member_id, timezone.localdate(now), result.gained_seconds)
-        course_completed = False
-        if newly_completed:
-            course_completed = _complete_course_if_done(
-                member_id, row["course_id"], now
-            )
-    return HeartbeatOutcome(
-        watched_seconds=result.unique_seconds,
-        duration=duration,
-        last_position=result.position,
-        completed=result.completed or row["completed_at"] is not None,
-        accruing=not busy_elsewhere,
-        course_completed=course_completed,
-    )
-
-
-def _create_progress(member_id: int, lesson, now) -> None:
-    steplen = LessonPage.steplen
-    course_id = (
-        CoursePage.objects.filter(path=lesson.path[:-steplen])
-        .values_list("pk", flat=True)
-        .first()
-    )
-    LessonProgress.objects.get_or_create(
-        member_id=member_id,
-        lesson_id=lesson.pk,
-        defaults={"course_id": course_id, "started_at": now},
-    )
-
-
-def _add_study_time(member_id: int, day: datetime.date, seconds: float) -> None:
-    """Add seconds to the member's day; the first study of a day also counts the day
-    in the yearly summary (call inside the heartbeat's transaction)."""
-    seconds = round(seconds, 2)
-    if seconds <= 0:
-        return
-    table = connection.ops.quote_name(StudyDay._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (member_id, day, seconds) VALUES (%s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (member_id, day) DO UPDATE SET seconds = "
-            f"{table}.seconds + excluded.seconds RETURNING seconds",
-            [member_id, day, seconds],
+        clock = _lock_clock(member_id)
+        at = now or timezone.now()
+        before = progress.Clock(
+            _seconds(clock.last_credit_at),
+            clock.accruing_lesson_id,
+            _seconds(clock.accruing_until),
         )
-        # Every stored day holds more than 0 s, so only a new row returns exactly
-        # what was inserted.
-        if cursor.fetchone()[0] == seconds:
-            stats.count_study_day(member_id, day.year)
+        admission = progress.admit_heartbeat(
+            before,
+            lesson=target.pk,
+            now=at.timestamp(),
+            claims=claims and target.duration > 0,
+            playing=playing,
+            rules=clock_rules(),
+        )
+        after = admission.clock
+        if after != before:
+            StudyClock.objects.filter(pk=member_id).update(
+                last_credit_at=_datetime(after.last_credit),
+                accruing_lesson_id=after.lesson,
+                accruing_until=_datetime(after.until),
+            )
+        beat = Beat(
+            member_id,
+            target,
+            intervals if admission.accrues else [],
+            position,
+            admission.budget,
+            at,
+        )
+        outcome = write_beats([beat])[(member_id, target.pk)]
+    return dataclasses.replace(
+        outcome, accruing=admission.accrues, deferred=admission.deferred
+    )
+
+
+def _seconds(moment: datetime.datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+def _datetime(seconds: float | None) -> datetime.datetime | None:
+    if seconds is None:
+        return None
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+
+
+def _lock_clock(member_id: int) -> StudyClock:
+    clock = StudyClock.objects.select_for_update().filter(pk=member_id).first()
+    if clock is None:
+        StudyClock.objects.bulk_create(
+            [StudyClock(member_id=member_id)], ignore_conflicts=True
+        )
+        clock = StudyClock.objects.select_for_update().get(pk=member_id)
+    return clock
+
+
+PROGRESS_FIELDS = ("intervals", "watched_seconds", "last_position", "last_beat_at")
+
+
+def write_beats(beats: list[Beat]) -> dict[tuple[int, int], HeartbeatOutcome]:
+    """Merge admitted heartbeats into the members' progress, in the order given.
+
+    Used by both paths (one beat from `record_heartbeat`, a batch from the Redis
+    fold); call inside a transaction. Each beat adds at most its budget of video
+    not watched before; the progress rows are locked while they are merged; the
+    day's study time, lesson completions and course completions (with 学时 and the
+    yearly summary) are written with them. Returns the state of each member and
+    lesson after the last of its beats.
+    """
+    if not beats:
+        return {}
+    rows = _locked_progress({(b.member_id, b.lesson.pk): b for b in beats})
+    changed: dict[int, dict] = {}
+    day_seconds: dict[tuple[int, datetime.date], float] = {}
+    completed: list[tuple[int, int | None, datetime.datetime, tuple[int, int]]] = []
+    ratio = settings.PORTAL_SCHOOL_COMPLETION_RATIO
+    for beat in beats:
+        key = (beat.member_id, beat.lesson.pk)
+        row = rows[key]
+        result = progress.apply_heartbeat(
+            row["intervals"],
+            beat.intervals,
+            duration=beat.lesson.duration,
+            budget=beat.budget,
+            position=beat.position,
+            ratio=ratio,
+        )
+        row["last_position"] = result.position
+        row["last_beat_at"] = beat.at
+        if result.gained_seconds > 0:
+            row["intervals"] = [list(pair) for pair in result.intervals]
+            row["watched_seconds"] = result.unique_seconds
+            day = (beat.member_id, timezone.localdate(beat.at))
+            day_seconds[day] = day_seconds.get(day, 0.0) + result.gained_seconds
+        if result.completed and row["completed_at"] is None:
+            row["completed_at"] = beat.at
+            row["completed_now"] = True
+            completed.append((beat.member_id, row["course_id"], beat.at, key))
+        row["duration"] = beat.lesson.duration
+        changed[row["pk"]] = row
+    _save_progress(changed.values())
+    _add_study_times(day_seconds)
+    course_done = set()
+    for member_id, course_id, at, key in completed:
+        if _complete_course_if_done(member_id, course_id, at):
+            course_done.add(key)
+    return {
+        key: HeartbeatOutcome(
+            watched_seconds=row["watched_seconds"],
+            duration=row.get("duration", 0.0),
+            last_position=row["last_position"],
+            completed=row["completed_at"] is not None,
+            accruing=True,
+            course_completed=key in course_done,
+        )
+        for key, row in rows.items()
+    }
+
+
+PAIRS_PER_QUERY = 200
+
+
+def _locked_progress(beats: dict[tuple[int, int], Beat]) -> dict[tuple[int, int], dict]:
+    """The progress rows of these members and lessons, created if missing, locked."""
+    fields = ("pk", "member_id", "lesson_id", "course_id", "completed_at")
+    rows: dict[tuple[int, int], dict] = {}
+
+    def fetch(pairs):
+        for start in range(0, len(pairs), PAIRS_PER_QUERY):
+            chunk = pairs[start : start + PAIRS_PER_QUERY]
+            condition = Q()
+            for member_id, lesson_id in chunk:
+                condition |= Q(member_id=member_id, lesson_id=lesson_id)
+            for row in (
+                LessonProgress.objects.select_for_update()
+                .filter(condition)
+                .order_by("pk")
+                .values(*fields, *PROGRESS_FIELDS)
+            ):
+                rows[(row["member_id"], row["lesson_id"])] = row
+
+    fetch(sorted(beats))
+    missing = sorted(set(beats) - set(rows))
+    if missing:
+        LessonProgress.objects.bulk_create(
+            [
+                LessonProgress(
+                    member_id=member_id,
+                    lesson_id=lesson_id,
+                    course_id=beats[(member_id, lesson_id)].lesson.course_id,
+                    started_at=beats[(member_id, lesson_id)].at,
+                )
+                for member_id, lesson_id in missing
+            ],
+            ignore_conflicts=True,
+        )
+        fetch(missing)
+    return rows
+
+
+def _save_progress(rows) -> None:
+    rows = list(rows)
+    if len(rows) == 1:
+        row = rows[0]
+        updates = {name: row[name] for name in PROGRESS_FIELDS}
+        if row.get("completed_now"):
+            updates["completed_at"] = row["completed_at"]
+        LessonProgress.objects.filter(pk=row["pk"]).update(**updates)
+        return
+    objects = [
+        LessonProgress(
+            pk=row["pk"],
+            completed_at=row["completed_at"],
+            **{name: row[name] for name in PROGRESS_FIELDS},
+        )
+        for row in rows
+    ]
+    LessonProgress.objects.bulk_update(
+        objects, [*PROGRESS_FIELDS, "completed_at"], batch_size=500
+    )
+
+
+DAYS_PER_QUERY = 300
+
+
+def _add_study_times(day_seconds: dict[tuple[int, datetime.date], float]) -> None:
+    """Add seconds to members' days; a member's first study of a day also counts the
+    day in the yearly summary (call inside the heartbeat's transaction)."""
+    items = [
+        (member_id, day, round(seconds, 2))
+        for (member_id, day), seconds in sorted(day_seconds.items())
+        if round(seconds, 2) > 0
+    ]
+    table = connection.ops.quote_name(StudyDay._meta.db_table)
+    for start in range(0, len(items), DAYS_PER_QUERY):
+        chunk = items[start : start + DAYS_PER_QUERY]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (member_id, day, seconds) VALUES {values} "  # noqa: S608
+                "ON CONFLICT (member_id, day) DO UPDATE SET seconds = "
+                f"{table}.seconds + excluded.seconds RETURNING member_id, day, seconds",
+                [value for item in chunk for value in item],
+            )
+            returned = cursor.fetchall()
+        added = {(member_id, str(day)): seconds for member_id, day, seconds in chunk}
+        for member_id, day, seconds in returned:
+            # Every stored day holds more than 0 s, so only a new row returns
+            # exactly what was inserted.
+            if added.get((member_id, str(day))) == seconds:
+                stats.count_study_day(member_id, int(str(day)[:4]))
 
 
 def _complete_course_if_done(member_id: int, course_id: int | None, now) -> bool:

@@ -1,6 +1,8 @@
 """Infrastructure reactions: remove a deleted video's files once the deletion commits;
-keep the yearly study summary in step with members and courses."""
+keep the yearly study summary in step with members and courses; drop a user's cached
+heartbeat authorisation when the user changes."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 
@@ -38,6 +40,15 @@ def course_deleting(sender, instance: CoursePage, **kwargs) -> None:
         transaction.on_commit(lambda: rebuild_study_years.enqueue(years))
 
 
+def user_saved(sender, instance, **kwargs) -> None:
+    """A changed password or active flag must reach the Redis heartbeat path at once."""
+    from . import heartbeat_buffer
+
+    if heartbeat_buffer.enabled() and not kwargs.get("raw"):
+        user_id = instance.pk
+        transaction.on_commit(lambda: heartbeat_buffer.forget_auth(user_id))
+
+
 def register_signal_handlers() -> None:
     post_delete.connect(
         delete_files_of_deleted_video, sender=Video, dispatch_uid="school_video_files"
@@ -45,4 +56,10 @@ def register_signal_handlers() -> None:
     post_save.connect(member_saved, sender=Member, dispatch_uid="school_member_moved")
     pre_delete.connect(
         course_deleting, sender=CoursePage, dispatch_uid="school_course_deleted"
+    )
+    post_save.connect(
+        user_saved, sender=get_user_model(), dispatch_uid="school_user_saved"
+    )
+    post_delete.connect(
+        user_saved, sender=get_user_model(), dispatch_uid="school_user_deleted"
     )

@@ -15,3 +15,11 @@ def transcode_video(video_id: int) -> str:
 def rebuild_study_years(years: list[int] | None = None) -> dict[int, int]:
     """Recompute the yearly study summary from the records (see school.stats)."""
     return stats.rebuild_study_years(years)
+
+
+@task()
+def fold_study_heartbeats() -> int:
+    """Fold the heartbeats buffered in Redis into the database; safe to run twice."""
+    from .heartbeat_buffer import enabled, fold_heartbeats
+
+    return fold_heartbeats() if enabled() else 0

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import mimetypes
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Sum
@@ -25,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from . import heartbeat_buffer
 from .models import (
     CourseCategory,
     CourseCompletion,
@@ -36,10 +40,12 @@ from .models import (
     Video,
     video_root,
 )
-from .services import lesson_target, record_heartbeat
+from .progress import clean_intervals, clip_position
+from .services import HeartbeatOutcome, lesson_target, record_heartbeat
 from .stats import member_year_summary
 
 MAX_INTERVALS_PER_BEAT = 200
+MAX_ID = 2**63 - 1
 MEMBER_SESSION_KEY = "school_member_id"
 
 
@@ -191,6 +197,10 @@ def lesson_context(lesson: LessonPage, request) -> dict:
         else None,
         "heartbeat_url": reverse("school:heartbeat"),
         "heartbeat_seconds": settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS,
+        "min_heartbeat_seconds": settings.PORTAL_SCHOOL_MIN_HEARTBEAT_SECONDS,
+        "playback_rates": [
+            format(rate, "g") for rate in settings.PORTAL_SCHOOL_PLAYBACK_RATES
+        ],
         "login_url": login_url_for(request),
         "watched_percent": int(min(100, row.watched_seconds * 100 / video.duration))
         if row and video and video.duration
@@ -205,11 +215,80 @@ def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+class BadBeat(Exception):
+    """The heartbeat's payload is unusable: answered 400."""
+
+
+@dataclass(frozen=True)
+class BeatPayload:
+    lesson_id: int
+    position: float
+    intervals: list
+    playing: bool
+
+
+def parse_beat(request) -> BeatPayload:
+    """The player's heartbeat: JSON (fetch) or form-encoded `data` (sendBeacon)."""
+    try:
+        if request.content_type == "application/json":
+            payload = json.loads(request.body or b"{}")
+        else:
+            payload = json.loads(request.POST.get("data") or "{}")
+        if not isinstance(payload, dict):
+            raise BadBeat
+        lesson_id = int(payload["lesson"])
+        position = float(payload.get("position") or 0)
+        intervals = payload.get("intervals") or []
+        playing = bool(payload.get("playing"))
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+        raise BadBeat from exc
+    if not 0 < lesson_id <= MAX_ID or not math.isfinite(position):
+        raise BadBeat
+    if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_BEAT:
+        raise BadBeat
+    return BeatPayload(lesson_id, position, intervals, playing)
+
+
+def _lesson_for(request, lesson_id: int):
+    """The lesson a heartbeat is for, or the error to answer."""
+    lesson = lesson_target(lesson_id)
+    if lesson is None:
+        return None, _error("课时不存在。", 404)
+    if not lesson.ready:
+        return None, _error("视频处理中，暂不记录进度。", 409)
+    if lesson.restricted:
+        page = LessonPage.objects.get(pk=lesson.pk)
+        if not all(r.accept_request(request) for r in page.get_view_restrictions()):
+            return None, _error("您无权学习该课时。", 403)
+    return lesson, None
+
+
+def _outcome_response(outcome) -> JsonResponse:
+    return JsonResponse(
+        {
+            "watched_seconds": outcome.watched_seconds,
+            "duration": outcome.duration,
+            "last_position": outcome.last_position,
+            "completed": outcome.completed,
+            "accruing": outcome.accruing,
+            "course_completed": outcome.course_completed,
+            "deferred": outcome.deferred,
+        }
+    )
+
+
 @never_cache
 def heartbeat(request):
-    """POST the player's watched intervals: JSON (fetch) or form-encoded (sendBeacon)."""
+    """POST the player's watched intervals; credit is decided on the server's clock.
+
+    With a Redis buffer (PORTAL_SCHOOL_HEARTBEAT_REDIS_URL) the beat is admitted and
+    queued in Redis (`school.heartbeat_buffer`); otherwise it is written at once
+    (`services.record_heartbeat`).
+    """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if heartbeat_buffer.enabled():
+        return _buffered_heartbeat(request)
     if not request.user.is_authenticated:
         return _error("请先登录。", 401)
     member_id = request.session.get(MEMBER_SESSION_KEY)
@@ -219,35 +298,88 @@ def heartbeat(request):
             return _error("只有党员账号记录学习进度。", 403)
         member_id = request.session[MEMBER_SESSION_KEY] = member.pk
     try:
-        if request.content_type == "application/json":
-            payload = json.loads(request.body or b"{}")
-        else:
-            payload = json.loads(request.POST.get("data") or "{}")
-        lesson_id = int(payload["lesson"])
-        position = float(payload.get("position") or 0)
-        intervals = payload.get("intervals") or []
-        playing = bool(payload.get("playing"))
-    except (ValueError, TypeError, KeyError):
+        beat = parse_beat(request)
+    except BadBeat:
         return _error("进度数据格式不正确。", 400)
-    if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_BEAT:
-        return _error("进度数据格式不正确。", 400)
-    lesson = lesson_target(lesson_id)
-    if lesson is None:
-        return _error("课时不存在。", 404)
-    if not lesson.ready:
-        return _error("视频处理中，暂不记录进度。", 409)
+    lesson, error = _lesson_for(request, beat.lesson_id)
+    if error:
+        return error
     outcome = record_heartbeat(
-        member_id, lesson, intervals=intervals, position=position, playing=playing
+        member_id,
+        lesson,
+        intervals=beat.intervals,
+        position=beat.position,
+        playing=beat.playing,
     )
-    return JsonResponse(
-        {
-            "watched_seconds": outcome.watched_seconds,
-            "duration": outcome.duration,
-            "last_position": outcome.last_position,
-            "completed": outcome.completed,
-            "accruing": outcome.accruing,
-            "course_completed": outcome.course_completed,
-        }
+    return _outcome_response(outcome)
+
+
+def _buffered_heartbeat(request):
+    """The Redis path: the session read and one script; no database query while the
+    user's session hash is cached (see school.heartbeat_buffer)."""
+    session = request.session
+    user_id = session.get(SESSION_KEY)
+    session_hash = session.get(HASH_SESSION_KEY)
+    if not user_id or not session_hash:
+        return _error("请先登录。", 401)
+    try:
+        beat = parse_beat(request)
+    except BadBeat:
+        return _error("进度数据格式不正确。", 400)
+    lesson, error = _lesson_for(request, beat.lesson_id)
+    if error:
+        return error
+    intervals = [
+        list(pair) for pair in clean_intervals(beat.intervals, lesson.duration)
+    ]
+    member_id = session.get(MEMBER_SESSION_KEY)
+    buffered = None
+    for _attempt in range(2):
+        if member_id is not None:
+            buffered = heartbeat_buffer.buffer_heartbeat(
+                user_id=int(user_id),
+                session_hash=session_hash,
+                member_id=member_id,
+                lesson=lesson,
+                intervals=intervals,
+                position=beat.position,
+                playing=beat.playing,
+            )
+            if buffered is not None:
+                break
+        # Not cached (or changed): Django's full check, then cache its answer.
+        if not request.user.is_authenticated:
+            return _error("请先登录。", 401)
+        member = member_of(request)
+        if member is None:
+            return _error("只有党员账号记录学习进度。", 403)
+        if session.get(MEMBER_SESSION_KEY) != member.pk:
+            session[MEMBER_SESSION_KEY] = member.pk
+        member_id = member.pk
+        session_hash = request.user.get_session_auth_hash()
+        heartbeat_buffer.remember_auth(request.user.pk, session_hash, member_id)
+    if buffered is None:
+        return _error("学习进度暂未记录，请稍后重试。", 409)
+    if buffered.fold_due:
+        heartbeat_buffer.schedule_fold()
+    watched, completed = buffered.watched_seconds, buffered.completed
+    if watched is None:
+        row = (
+            LessonProgress.objects.filter(member_id=member_id, lesson_id=lesson.pk)
+            .values_list("watched_seconds", "completed_at")
+            .first()
+        )
+        watched, completed = (row[0], row[1] is not None) if row else (0.0, False)
+    return _outcome_response(
+        HeartbeatOutcome(
+            watched_seconds=watched,
+            duration=lesson.duration,
+            last_position=clip_position(beat.position, lesson.duration),
+            completed=completed,
+            accruing=buffered.accrues,
+            course_completed=buffered.course_completed,
+            deferred=buffered.deferred,
+        )
     )
 
 

@@ -384,6 +384,8 @@ LOGGING = {
 PORTAL_SCHEDULE = [
     ("recover_stalled_videos", 60, []),
     ("flush_read_counts", 60, []),
+    # Backstop of the fold the heartbeats schedule themselves (worker busy or down).
+    ("fold_study_heartbeats", 5, []),
     ("send_mailbox_reminders", 3600, []),
     ("purge_mailbox_personal_data", 24 * 3600, []),
     ("prune_db_task_results", 24 * 3600, ["--min-age-days", "7", "--queue-name", "*"]),
@@ -424,7 +426,21 @@ PORTAL_VIDEO_ROOT = env("PORTAL_VIDEO_ROOT", default="")
 # "/_videos/"); Django then checks access and nginx sends the bytes.
 PORTAL_VIDEO_ACCEL_REDIRECT = env("PORTAL_VIDEO_ACCEL_REDIRECT", default="")
 PORTAL_SCHOOL_HEARTBEAT_SECONDS = 10
-PORTAL_SCHOOL_MAX_PLAYBACK_RATE = 2.0
+# The player's 倍速 menu; the fastest is the most study time a member can earn per
+# second of server time (school/progress.py).
+PORTAL_SCHOOL_PLAYBACK_RATES = [0.75, 1.0, 1.25, 1.5, 2.0]
+PORTAL_SCHOOL_MAX_PLAYBACK_RATE = max(PORTAL_SCHOOL_PLAYBACK_RATES)
+# A heartbeat this soon after the member's previous credited one earns nothing (the
+# player sends its intervals again with the next one).
+PORTAL_SCHOOL_MIN_HEARTBEAT_SECONDS = 2.0
+# Heartbeats are buffered in Redis and folded into the database in batches when set
+# (school/heartbeat_buffer.py); written straight to the database otherwise.
+PORTAL_SCHOOL_HEARTBEAT_REDIS_URL = env(
+    "PORTAL_SCHOOL_HEARTBEAT_REDIS_URL", default=REDIS_URL
+)
+PORTAL_SCHOOL_HEARTBEAT_REDIS_PREFIX = "portal:school:"
+# The fold runs this long after the first heartbeat it finds waiting.
+PORTAL_SCHOOL_FOLD_DELAY_SECONDS = 2
 PORTAL_SCHOOL_COMPLETION_RATIO = 0.9
 # Default 学时 of a course from its duration: (minimum seconds, 学时), first match wins.
 PORTAL_SCHOOL_CREDIT_RULES = [(30 * 60, "1"), (15 * 60, "0.5"), (0, "0.25")]

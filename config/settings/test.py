@@ -30,6 +30,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Heartbeats go straight to the test database; tests of the Redis buffer set it (a
+# gunicorn that tests start reads it from the environment).
+PORTAL_SCHOOL_HEARTBEAT_REDIS_URL = env("PORTAL_TEST_HEARTBEAT_REDIS_URL", default="")
+PORTAL_SCHOOL_HEARTBEAT_REDIS_PREFIX = env(
+    "PORTAL_TEST_HEARTBEAT_REDIS_PREFIX", default="test:school:"
+)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",

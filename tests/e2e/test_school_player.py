@@ -180,3 +180,23 @@ def test_the_lesson_page_downloads_no_video_until_the_member_presses_play(
     assert any(url.endswith(".ts") for url in video_requests(urls))
     assert not page.is_visible("#player-start")
     leave(page)
+
+
+def test_speed_menu_offers_the_allowed_rates_and_caps_the_browsers_own(
+    new_page, lesson, settings
+):
+    member = MemberFactory()
+    page = new_page()
+    log_in(page, member)
+    page.goto(lesson.url)
+    options = page.eval_on_selector_all("#speed option", "os => os.map(o => o.value)")
+    assert [float(value) for value in options] == settings.PORTAL_SCHOOL_PLAYBACK_RATES
+    press_play(page)
+    wait_for(lambda: current_time(page) > 1, what="playback to start")
+    page.select_option("#speed", "1.5")
+    rate = "() => document.getElementById('lesson-video').playbackRate"
+    wait_for(lambda: page.evaluate(rate) == 1.5, what="the chosen speed")
+    # The browser's own menu (or a script) asks for 4x: the player keeps to 2x.
+    page.evaluate("() => { document.getElementById('lesson-video').playbackRate = 4; }")
+    wait_for(lambda: page.evaluate(rate) == 2, what="the speed capped at 2x")
+    leave(page)

@@ -2,13 +2,21 @@
 
 import datetime
 import json
+import time
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from school import services
-from school.models import CourseCompletion, LessonProgress, StudyDay, Video
+from school.models import (
+    CourseCompletion,
+    LessonProgress,
+    StudyClock,
+    StudyDay,
+    Video,
+)
+from school.progress import FIRST_HEARTBEAT_WALL_SECONDS
 from tests.members.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,8 +127,8 @@ def test_credit_is_bounded_by_server_time_between_heartbeats(
         member, lesson, intervals=[[10, 80]], position=80, playing=True,
         now=start + datetime.timedelta(seconds=5),
     )  # fmt: skip
-    # 5 s of server time allow 2x5 s of video (+1 s tolerance), whatever the claim.
-    assert outcome.watched_seconds == pytest.approx(10 + 11)
+    # 5 s of server time allow 2x5 s of video, whatever the claim.
+    assert outcome.watched_seconds == pytest.approx(10 + 10)
 
 
 def test_watching_steadily_completes_lesson_and_course(member, course_with_lessons):
@@ -227,11 +235,185 @@ def test_heartbeat_is_a_handful_of_queries(
 ):
     _, (lesson, _) = course_with_lessons
     beat(member_client, lesson, [[0, 10]])
-    # 6 statements; the savepoint pair is the heartbeat's transaction (one COMMIT
-    # outside tests).
-    with django_assert_max_num_queries(8) as queries:
+    # Ten seconds later (the beat is not deferred).
+    StudyClock.objects.update(
+        last_credit_at=timezone.now() - datetime.timedelta(seconds=10)
+    )
+    # The session and the user (and what the site's middleware reads), then 5
+    # statements of the heartbeat in one transaction (the savepoint pair; one COMMIT
+    # outside tests): the member's clock locked and moved, the progress read and
+    # written, the day's study time.
+    with django_assert_max_num_queries(12) as queries:
         beat(member_client, lesson, [[10, 12]])
-    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) <= 6
+    statements = [q["sql"] for q in queries if '"school_' in q["sql"]]
+    assert len(statements) == 5
     writes = [sql for sql in statements if sql.startswith(("UPDATE", "INSERT"))]
-    assert len(writes) == 2  # the progress row and the day's study time
+    assert len(writes) == 3  # the clock, the progress row and the day's study time
+
+
+# ---- study time is bounded by server time (issue 12, point 5) ----------------------
+
+
+@pytest.fixture
+def short_course(school_index):
+    """One course with one 90 s lesson, as in the report of the attack."""
+    from school.models import CoursePage, LessonPage
+    from tests.school.conftest import ready_video
+
+    course = CoursePage(title="廉政教育", slug="lianzheng")
+    school_index.add_child(instance=course)
+    lesson = LessonPage(title="第一讲", slug="l1", video=ready_video(90, "廉政"))
+    course.add_child(instance=lesson)
+    return course, lesson
+
+
+def credited(member) -> tuple[float, float]:
+    """(seconds of video credited on all lessons, seconds of study on all days)."""
+    watched = sum(
+        LessonProgress.objects.filter(member=member).values_list(
+            "watched_seconds", flat=True
+        )
+    )
+    days = sum(StudyDay.objects.filter(member=member).values_list("seconds", flat=True))
+    return round(watched, 2), round(days, 2)
+
+
+def test_back_to_back_heartbeats_earn_no_more_than_server_time(
+    member, member_client, short_course, settings
+):
+    """The attack: heartbeats as fast as the client can send them, each claiming the
+    next 5 s of a 90 s lesson. It completed the lesson and its course in 3.9 s; now
+    the credit never exceeds the elapsed time x the highest playback rate (after
+    the first heartbeat's bounded allowance)."""
+    course, lesson = short_course
+    rate = settings.PORTAL_SCHOOL_MAX_PLAYBACK_RATE
+    started = time.monotonic()
+    first_credit, sent = None, 0
+    while time.monotonic() - started < 3.0:
+        offset = sent * 5 % 90
+        response = beat(member_client, lesson, [[offset, offset + 5]])
+        assert response.status_code == 200
+        if first_credit is None:
+            first_credit = response.json()["watched_seconds"]
+        sent += 1
+    wall = time.monotonic() - started
+    watched, days = credited(member)
+    assert sent > 20
+    assert watched == days
+    assert first_credit <= FIRST_HEARTBEAT_WALL_SECONDS * rate
+    assert watched - first_credit <= wall * rate
+    assert watched <= (wall + FIRST_HEARTBEAT_WALL_SECONDS) * rate
+    assert progress_of(member, lesson).completed_at is None
+    assert not CourseCompletion.objects.filter(member=member, course=course).exists()
+
+
+@pytest.mark.parametrize("speed", [0.75, 1.0, 1.5, 2.0])
+def test_honest_watching_with_pauses_is_credited_in_full(
+    member, course_with_lessons, speed
+):
+    """A player at any speed of its menu, beating every 10 s, pausing now and then
+    right after a beat (that pause beat is deferred; the player sends its interval
+    again with the next one): every second watched is credited."""
+    _, (lesson, _) = course_with_lessons
+    now = timezone.now()
+    position, pending, deferred = 0.0, [], 0
+    while position < 100:
+        now += datetime.timedelta(seconds=10)
+        played = min(10 * speed, 100 - position)
+        pending.append([position, position + played])
+        position += played
+        outcome = services.record_heartbeat(
+            member, lesson, intervals=pending, position=position, playing=True, now=now
+        )
+        if not outcome.deferred:
+            pending = []
+        if position < 100 and int(position) % 3 == 0:
+            # Paused a second after the beat, a little more played.
+            now += datetime.timedelta(seconds=1)
+            pending.append([position, position + speed])
+            position += speed
+            outcome = services.record_heartbeat(
+                member, lesson, intervals=pending, position=position,
+                playing=False, now=now,
+            )  # fmt: skip
+            deferred += outcome.deferred
+            if not outcome.deferred:
+                pending = []
+    now += datetime.timedelta(seconds=10)
+    services.record_heartbeat(
+        member, lesson, intervals=pending, position=100, playing=False, now=now
+    )
+    assert deferred > 0
+    assert credited(member) == (100, 100)
+    assert progress_of(member, lesson).completed_at is not None
+
+
+def test_the_same_interval_sent_twice_is_counted_once(
+    member, member_client, course_with_lessons
+):
+    _, (lesson, _) = course_with_lessons
+    now = timezone.now()
+    for seconds in (0, 10, 20):
+        services.record_heartbeat(
+            member, lesson, intervals=[[0, 10], [0, 10]], position=10, playing=True,
+            now=now + datetime.timedelta(seconds=seconds),
+        )  # fmt: skip
+    assert credited(member) == (10, 10)
+    # And a replay through the endpoint, as after a reload.
+    assert beat(member_client, lesson, [[0, 10]]).json()["watched_seconds"] == 10
+    assert credited(member) == (10, 10)
+
+
+def test_parallel_lessons_share_one_clock(member, course_with_lessons):
+    """Two lessons paused (so neither holds the accruing window) in two tabs: the
+    second tab's heartbeat a moment later earns nothing; the member's time is one."""
+    _, (first, second) = course_with_lessons
+    now = timezone.now()
+    services.record_heartbeat(
+        member, first, intervals=[[0, 10]], position=10, playing=False, now=now
+    )
+    outcome = services.record_heartbeat(
+        member, second, intervals=[[0, 10]], position=10, playing=False,
+        now=now + datetime.timedelta(seconds=0.5),
+    )  # fmt: skip
+    assert outcome.deferred and outcome.watched_seconds == 0
+    outcome = services.record_heartbeat(
+        member, second, intervals=[[0, 10]], position=10, playing=False,
+        now=now + datetime.timedelta(seconds=3),
+    )  # fmt: skip
+    # 3 s of server time since the first tab's heartbeat: 6 s of video.
+    assert outcome.watched_seconds == pytest.approx(6)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"lesson": 10000000000000000000000000, "intervals": [[0, 1]]}',
+        '{"lesson": 1e400, "intervals": [[0, 1]]}',
+        '{"lesson": 1, "position": 1e400, "intervals": [[0, 1]]}',
+        '{"lesson": 1, "intervals": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        "[1, 2]",
+        '{"lesson": "x"}',
+    ],
+    ids=["huge-id", "inf-id", "inf-position", "deep", "not-an-object", "text-id"],
+)
+def test_hostile_payloads_are_refused_with_400(member_client, body):
+    response = member_client.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "格式" in response.json()["error"]
+
+
+def test_lesson_restricted_to_a_group_earns_nothing_for_others(
+    member, member_client, course_with_lessons
+):
+    from django.contrib.auth.models import Group
+    from wagtail.models import PageViewRestriction
+
+    course, (lesson, _) = course_with_lessons
+    restriction = PageViewRestriction.objects.create(
+        page=course, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.add(Group.objects.create(name="理论学习中心组"))
+    response = beat(member_client, lesson, [[0, 10]])
+    assert response.status_code == 403
+    assert not LessonProgress.objects.exists()

@@ -1,4 +1,4 @@
-/* Lesson player: HLS (hls.js, native HLS, then MP4), quality switch, resume, heartbeats.
+/* Lesson player: HLS (hls.js, native HLS, then MP4), quality and speed, resume, heartbeats.
  *
  * Nothing of the video is downloaded until the member presses play: the page shows the
  * poster and a play button; pressing it loads hls.js (only where the browser has
@@ -6,7 +6,8 @@
  *
  * Watched time is measured here as intervals of continuous playback; seeking closes an
  * interval, so dragging the bar earns nothing. The server merges intervals and bounds
- * each heartbeat's credit by its own clock.
+ * the member's credit by its own clock (at most the fastest speed of the menu); a
+ * heartbeat it defers (too soon after the previous one) is sent again with the next.
  */
 (function () {
   "use strict";
@@ -16,6 +17,7 @@
   var video = document.getElementById("lesson-video");
   var startButton = document.getElementById("player-start");
   var quality = document.getElementById("quality");
+  var speed = document.getElementById("speed");
   var statusEl = document.getElementById("player-status");
   var tokenInput = box.querySelector("input[name=csrfmiddlewaretoken]");
   var csrfToken = tokenInput ? tokenInput.value : "";
@@ -92,6 +94,20 @@
       then();
     }
   }
+
+  /* Speeds from the menu only (the browser's own controls may offer others). */
+  var rates = (box.dataset.rates || "1").split(",").map(parseFloat).filter(function (r) { return r > 0; });
+  var fastest = Math.max.apply(null, rates.concat([1]));
+  var slowest = Math.min.apply(null, rates.concat([1]));
+  if (speed) {
+    speed.addEventListener("change", function () { video.playbackRate = parseFloat(speed.value) || 1; });
+  }
+  video.addEventListener("ratechange", function () {
+    var rate = video.playbackRate;
+    if (rate > fastest) video.playbackRate = fastest;
+    else if (rate < slowest) video.playbackRate = slowest;
+    else if (speed) speed.value = String(rate);
+  });
 
   var started = false;
   function start() {
@@ -183,10 +199,24 @@
       return response.json();
     }).then(function (data) {
       showState(data);
+      if (data.deferred) {
+        /* Too soon after the previous heartbeat: send the same intervals again once
+           the server's minimum interval has passed (or earlier with the next one). */
+        pending = payload.intervals.concat(pending);
+        if (!retryTimer) retryTimer = setTimeout(retry, retryMs);
+        return;
+      }
       box.dataset.beats = String((parseInt(box.dataset.beats || "0", 10) || 0) + 1);
     }).catch(function () {
       pending = payload.intervals.concat(pending);
     }).then(function () { inFlight = false; });
+  }
+
+  var retryMs = (parseFloat(box.dataset.minInterval) || 2) * 1000 + 200;
+  var retryTimer = null;
+  function retry() {
+    retryTimer = null;
+    if (pending.length || openStart !== null) send(!video.paused && !video.ended);
   }
 
   function beacon() {
