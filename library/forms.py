@@ -9,8 +9,9 @@ from home.pdf_safety import PdfRefused, check_pdf, looks_like_pdf
 
 class PortalDocumentForm(BaseDocumentForm):
     """Every document upload of the admin goes through this form (WAGTAILDOCS_DOCUMENT_
-    FORM_BASE): adding one or several, the chooser's upload tab, replacing a file. A PDF,
-    by its name or its bytes, must pass home.pdf_safety; the other fields are kept."""
+        FORM_BASE): adding one or several, the chooser's upload tab, replacing a file. A PDF,
+        by its name or its bytes, must pass home.pdf_safety; the other fields are kept. A file
+    over WAGTAILDOCS_MAX_UPLOAD_SIZE gets Wagtail's 「文件过大」 message alone."""
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -27,3 +28,16 @@ class PortalDocumentForm(BaseDocumentForm):
         except PdfRefused as exc:
             raise forms.ValidationError(f"“{upload.name}”{exc}", code="pdf") from exc
         return upload
+
+    def _post_clean(self):
+        super()._post_clean()
+        # A file refused for its size never reaches the model, whose extension check
+        # (Document.clean) then reports an empty extension: keep only the size message.
+        errors = self._errors.get("file") if self._errors else None
+        too_large = (
+            [e for e in errors.as_data() if e.code == "file_too_large"]
+            if errors
+            else []
+        )
+        if too_large:
+            self._errors["file"] = self.error_class(too_large, renderer=self.renderer)
