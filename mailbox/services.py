@@ -17,9 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from members import ratelimit
 from members.fields import lookup_digest
+from members.ratelimit import Limit
 
-from . import ratelimit, tracking
+from . import tracking
 from .models import (
     OPEN_STATUSES,
     BoardCategory,
@@ -129,15 +131,15 @@ def _notify(letter: Letter, kind: str, **extra) -> None:
     )
 
 
-def _rate_keys(ip: str | None, user) -> list[tuple[str, int, int]]:
-    keys = []
+def _letter_limits(ip: str | None, user) -> list[Limit]:
+    limits = []
     if ip:
         limit, window = settings.PORTAL_MAILBOX_LETTERS_PER_IP
-        keys.append((f"letter-ip:{ip}", limit, window))
+        limits.append(Limit("letter-ip", ip, limit, window))
     if user is not None and user.is_authenticated:
         limit, window = settings.PORTAL_MAILBOX_LETTERS_PER_MEMBER
-        keys.append((f"letter-user:{user.pk}", limit, window))
-    return keys
+        limits.append(Limit("letter-user", str(user.pk), limit, window))
+    return limits
 
 
 @dataclass
@@ -211,8 +213,8 @@ def submit_letter(
         if replayed:
             return replayed, code
 
-    keys = _rate_keys(ip, user)
-    if any(ratelimit.exceeded(key, limit) for key, limit, _ in keys):
+    limits = _letter_limits(ip, user)
+    if not ratelimit.acquire(*limits):
         raise RateLimited("提交过于频繁，请稍后再试。如有急事请直接联系相关部门。")
 
     now = timezone.now()
@@ -237,6 +239,7 @@ def submit_letter(
             _notify(letter, "new_letter")
     except IntegrityError:
         _delete_files(written)
+        ratelimit.release(*limits)
         if token_hash:
             replayed = _replay(token_hash, code_hash)
             if replayed:
@@ -244,9 +247,8 @@ def submit_letter(
         raise
     except BaseException:
         _delete_files(written)
+        ratelimit.release(*limits)
         raise
-    for key, _limit, window in keys:
-        ratelimit.hit(key, window)
     return letter, code
 
 
@@ -322,26 +324,33 @@ def _delete_files(names: list[str]) -> None:
 def find_tracked_letter(number: str, code: str, *, ip: str | None) -> Letter | None:
     """The letter for this number and code, or None; wrong tries are rate-limited.
 
-    Raises RateLimited once the number or the IP has had too many wrong tries; the
-    answer for a wrong number and for a wrong code is the same.
+    Each try takes its slot before the code is checked; a right code gives it back.
+    Tries count per address and number, and per address across numbers, so a
+    stranger who burns a number's tries locks out only themselves, not its writer
+    (the 80-bit query code, not a lock on the number, stops guessing from many
+    addresses). Raises RateLimited once a limit is used up; the answer for a wrong
+    number and for a wrong code is the same.
     """
-    limit = settings.PORTAL_MAILBOX_TRACK_ATTEMPTS
     lockout = settings.PORTAL_MAILBOX_TRACK_LOCKOUT
     normalized = tracking.normalize_tracking_number(number) or number.strip().upper()
-    number_key = f"track-number:{lookup_digest(normalized)}"
-    ip_key = f"track-ip:{ip}"
-    if ratelimit.exceeded(number_key, limit) or (
-        ip and ratelimit.exceeded(ip_key, limit)
-    ):
-        raise RateLimited("查询错误次数过多，请 15 分钟后再试。")
+    per_number = settings.PORTAL_MAILBOX_TRACK_ATTEMPTS
+    if ip:
+        limits = [
+            Limit("track-ip-number", f"{ip}|{normalized}", per_number, lockout),
+            Limit(
+                "track-ip", ip, settings.PORTAL_MAILBOX_TRACK_ATTEMPTS_PER_IP, lockout
+            ),
+        ]
+    else:
+        limits = [Limit("track-number", normalized, per_number, lockout)]
+    if not ratelimit.acquire(*limits):
+        raise RateLimited(f"查询错误次数过多，请 {max(1, lockout // 60)} 分钟后再试。")
     letter = Letter.objects.filter(tracking_number=normalized).first()
     code_hash = letter.query_code_hash if letter else "0" * 64
     matches = tracking.query_code_matches(code, code_hash, key=_code_key())
     if letter is None or not matches:
-        ratelimit.hit(number_key, lockout)
-        if ip:
-            ratelimit.hit(ip_key, lockout)
         return None
+    ratelimit.release(*limits)
     return letter
 
 
@@ -758,27 +767,30 @@ def post_message(
     real_name = _member_name(author)
     if not real_name:
         raise PermissionDenied("留言须实名：您的账号没有登记姓名，请联系管理员。")
-    limit, window = settings.PORTAL_BOARD_POSTS_PER_MEMBER
-    key = f"board-user:{author.pk}"
-    if ratelimit.exceeded(key, limit):
-        raise RateLimited("留言过于频繁，请稍后再试。")
     words = list(SensitiveWord.objects.values_list("word", "action"))
     found = find_words(f"{title}\n{body}", [w for w, _ in words])
     blocked = {w for w, a in words if a == SensitiveWord.Action.BLOCK}
     if any(w in blocked for w in found):
         raise ValidationError("留言含有不允许发布的内容，请修改后再提交。")
-    with transaction.atomic():
-        message = BoardMessage.objects.create(
-            author=author,
-            author_real_name=real_name,
-            show_anonymous=anonymous,
-            category=category,
-            title=title,
-            body=body,
-            flagged_words="、".join(found)[:300],
-        )
-        log(message, "mailbox.board.post", user=author)
-    ratelimit.hit(key, window)
+    limit, window = settings.PORTAL_BOARD_POSTS_PER_MEMBER
+    posts = Limit("board-user", str(author.pk), limit, window)
+    if not ratelimit.acquire(posts):
+        raise RateLimited("留言过于频繁，请稍后再试。")
+    try:
+        with transaction.atomic():
+            message = BoardMessage.objects.create(
+                author=author,
+                author_real_name=real_name,
+                show_anonymous=anonymous,
+                category=category,
+                title=title,
+                body=body,
+                flagged_words="、".join(found)[:300],
+            )
+            log(message, "mailbox.board.post", user=author)
+    except BaseException:
+        ratelimit.release(posts)
+        raise
     return message
 
 
@@ -864,7 +876,8 @@ def report_message(
     if message.status != BoardMessage.Status.APPROVED or message.is_private:
         raise PermissionDenied("留言不存在。")
     limit, window = settings.PORTAL_BOARD_REPORTS_PER_IP
-    if ip and ratelimit.exceeded(f"board-report:{ip}", limit):
+    limits = [Limit("board-report-ip", ip, limit, window)] if ip else []
+    if not ratelimit.acquire(*limits):
         raise RateLimited("举报过于频繁，请稍后再试。")
     who = (
         f"user:{reporter.pk}" if reporter and reporter.is_authenticated else f"ip:{ip}"
@@ -881,9 +894,11 @@ def report_message(
                 report_count=message.reports.count()
             )
     except IntegrityError:
+        ratelimit.release(*limits)
         return False
-    if ip:
-        ratelimit.hit(f"board-report:{ip}", window)
+    except BaseException:
+        ratelimit.release(*limits)
+        raise
     return True
 
 

@@ -326,6 +326,9 @@ def board_post(request):
                 )
             except services.RateLimited as exc:
                 form.add_error(None, str(exc))
+                return render(
+                    request, "mailbox/board_post.html", {"form": form}, status=429
+                )
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(
                     None, "；".join(getattr(exc, "messages", None) or [str(exc)])
@@ -388,6 +391,9 @@ def board_report(request, pk: int):
         )
     except services.RateLimited as exc:
         messages.error(request, str(exc))
+        response = board_message(request, pk)
+        response.status_code = 429
+        return response
     else:
         messages.success(
             request,

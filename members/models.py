@@ -217,3 +217,19 @@ class ScopedModelLogEntry(ModelLogEntry):
         default_permissions = ()
         verbose_name = "操作日志"
         verbose_name_plural = "操作日志"
+
+
+class RateLimitCounter(models.Model):
+    """One rate-limit key's attempts in its current window (members.ratelimit)."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = "频率限制计数"
+        verbose_name_plural = "频率限制计数"
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

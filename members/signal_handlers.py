@@ -11,6 +11,7 @@ from django.contrib.auth.signals import (
 )
 from django.db.models.signals import m2m_changed
 
+from . import ratelimit
 from .models import SecurityEvent
 from .security import record_event
 
@@ -20,6 +21,9 @@ current_request: ContextVar = ContextVar("portal_current_request", default=None)
 
 def _on_login(sender, request, user, **kwargs):
     record_event(request, SecurityEvent.Action.LOGIN, user=user)
+    # A right password clears the account's and the address's counts, as axes
+    # clears its failures (AXES_RESET_ON_SUCCESS).
+    ratelimit.reset(*getattr(request, "portal_login_limits", ()))
 
 
 def _on_logout(sender, request, user, **kwargs):
@@ -28,6 +32,8 @@ def _on_logout(sender, request, user, **kwargs):
 
 
 def _on_login_failed(sender, credentials, request=None, **kwargs):
+    if getattr(request, "portal_login_refused", False):
+        return  # refused before any password check: axes records the lockout
     username = str(credentials.get("username", ""))
     record_event(
         request, SecurityEvent.Action.LOGIN_FAILED, username=username, success=False

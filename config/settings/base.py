@@ -151,6 +151,10 @@ else:
         },
     }
 
+# Rate-limit counters (members.ratelimit): in Redis when there is one, else in the
+# database; never in a file or local-memory cache (not atomic across processes).
+PORTAL_RATELIMIT_REDIS_URL = REDIS_URL
+
 # Background jobs: one queue for Wagtail's tasks and ours, stored in the database.
 TASKS = {
     "default": {
@@ -161,7 +165,8 @@ TASKS = {
 
 # Authentication and passwords (等保三级: length, character classes, lockout).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # axes' lockout with each attempt counted atomically before the password check.
+    "members.backends.RateLimitedAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,6 +196,8 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 # the IP after 5 failures against any account.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout neither count as failures nor extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "members.security.lockout_response"
 # Number of reverse proxies in front of the site whose X-Forwarded-For is trusted.
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
@@ -391,6 +398,7 @@ PORTAL_SCHEDULE = [
     ("prune_db_task_results", 24 * 3600, ["--min-age-days", "7", "--queue-name", "*"]),
     ("rebuild_study_summary", 24 * 3600, []),
     ("repair_search_index", 300, []),
+    ("purge_rate_limits", 3600, []),
 ]
 
 # Sections that `manage.py setup_site` (and load_demo) install: each returns its page,
@@ -472,7 +480,8 @@ PORTAL_MAILBOX_LETTERS_PER_IP = (
     3600,
 )
 PORTAL_MAILBOX_LETTERS_PER_MEMBER = (5, 3600)
-PORTAL_MAILBOX_TRACK_ATTEMPTS = 5  # wrong tries per tracking number or per IP
+PORTAL_MAILBOX_TRACK_ATTEMPTS = 5  # wrong tries per client IP and tracking number
+PORTAL_MAILBOX_TRACK_ATTEMPTS_PER_IP = 20  # wrong tries per client IP, any numbers
 PORTAL_MAILBOX_TRACK_LOCKOUT = 15 * 60  # seconds
 PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
 PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)

@@ -69,3 +69,9 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # news/home: tests that check the page cache switch it on themselves.
 PORTAL_PAGE_CACHE_SECONDS = 0
 PORTAL_BASE_URL = ""  # tests that need the site address set it themselves
+# Rate-limit counters live in the test database (members.ratelimit), whatever
+# REDIS_URL says; a gunicorn that tests start may be given Redis (tests/served.py).
+PORTAL_RATELIMIT_REDIS_URL = env("PORTAL_TEST_RATELIMIT_REDIS_URL", default="")
+# A gunicorn started by tests counts the passwords it checks (tests/served.py).
+if env("PORTAL_TEST_PASSWORD_CHECKS", default=""):
+    PASSWORD_HASHERS = ["tests.served.CountingPasswordHasher"]

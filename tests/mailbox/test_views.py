@@ -192,19 +192,28 @@ def test_wrong_number_and_wrong_code_get_the_same_answer(client, submit):
     assert strip(wrong_code) == strip(wrong_number)
 
 
-def test_five_wrong_codes_lock_the_number_for_everyone(client, submit):
+def test_five_wrong_codes_lock_that_address_out_of_the_number(client, submit):
     letter, code = submit()
-    for i in range(5):
-        _track(client, letter.tracking_number, "WRONG", REMOTE_ADDR=f"203.0.113.{i}")
-    response = _track(client, letter.tracking_number, code, REMOTE_ADDR="203.0.113.99")
+    for _ in range(5):
+        _track(client, letter.tracking_number, "WRONG", REMOTE_ADDR="203.0.113.5")
+    response = _track(client, letter.tracking_number, code, REMOTE_ADDR="203.0.113.5")
     assert response.status_code == 429
     assert "15 分钟" in response.content.decode()
 
 
-def test_five_wrong_tries_lock_the_ip_across_numbers(client, submit):
+def test_a_stranger_burning_the_tries_does_not_lock_the_writer_out(client, submit):
     letter, code = submit()
-    for i in range(5):
-        _track(client, f"2026112{i}-AAAA-BBBBC", "WRONG", REMOTE_ADDR="203.0.113.7")
+    for i in range(30):
+        _track(client, letter.tracking_number, "WRONG", REMOTE_ADDR=f"203.0.113.{i}")
+    response = _track(client, letter.tracking_number, code, REMOTE_ADDR="198.51.100.7")
+    assert response.status_code == 302
+
+
+def test_wrong_tries_across_numbers_lock_the_ip(client, submit, settings):
+    letter, code = submit()
+    for i in range(settings.PORTAL_MAILBOX_TRACK_ATTEMPTS_PER_IP):
+        number = f"202611{i:02d}-AAAA-BBBBC"
+        _track(client, number, "WRONG", REMOTE_ADDR="203.0.113.7")
     assert (
         _track(
             client, letter.tracking_number, code, REMOTE_ADDR="203.0.113.7"
@@ -219,12 +228,12 @@ def test_five_wrong_tries_lock_the_ip_across_numbers(client, submit):
     )
 
 
-def test_spoofed_forwarded_for_does_not_escape_the_ip_lockout(client, submit):
+def test_spoofed_forwarded_for_does_not_escape_the_ip_lockout(client, submit, settings):
     letter, code = submit()
-    for i in range(5):
+    for i in range(settings.PORTAL_MAILBOX_TRACK_ATTEMPTS_PER_IP):
         _track(
             client,
-            f"2026112{i}-AAAA-BBBBC",
+            f"202611{i:02d}-AAAA-BBBBC",
             "WRONG",
             REMOTE_ADDR="203.0.113.9",
             HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
