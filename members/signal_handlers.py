@@ -12,6 +12,7 @@ from django.contrib.auth.signals import (
 from django.db.models.signals import m2m_changed
 
 from . import ratelimit
+from .middleware import start_idle_timer
 from .models import SecurityEvent
 from .security import record_event
 
@@ -21,6 +22,7 @@ current_request: ContextVar = ContextVar("portal_current_request", default=None)
 
 def _on_login(sender, request, user, **kwargs):
     record_event(request, SecurityEvent.Action.LOGIN, user=user)
+    start_idle_timer(request)
     # A right password clears the account's and the address's counts, as axes
     # clears its failures (AXES_RESET_ON_SUCCESS).
     ratelimit.reset(*getattr(request, "portal_login_limits", ()))

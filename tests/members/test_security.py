@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from members.middleware import AdminIdleTimeoutMiddleware
+from members.middleware import IdleTimeoutMiddleware
 from members.models import SecurityEvent
 
 PASSWORD = "Zhibu#2026ok"
@@ -210,8 +210,8 @@ def test_admin_session_ends_after_thirty_idle_minutes(client, staff_user, settin
     client.force_login(staff_user)
     assert client.get("/admin/").status_code == 200
     session = client.session
-    session[AdminIdleTimeoutMiddleware.session_key] = int(time.time()) - (
-        settings.PORTAL_ADMIN_IDLE_TIMEOUT + 60
+    session[IdleTimeoutMiddleware.session_key] = int(time.time()) - (
+        settings.PORTAL_SESSION_IDLE_TIMEOUT + 60
     )
     session.save()
     response = client.get("/admin/")
