@@ -33,10 +33,13 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 100))
 
-# Only nginx may tell gunicorn that the request came over HTTPS (X-Forwarded-Proto).
-# Django reads the same header itself (SECURE_PROXY_SSL_HEADER); the client's address
-# comes from X-Forwarded-For as PORTAL_TRUSTED_PROXY_COUNT says (members/security.py).
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Only nginx may say that the request came over HTTPS (X-Forwarded-Proto, the one
+# header portal.conf sets) or from whom (X-Forwarded-For). gunicorn and Django read the
+# same list of proxy addresses, PORTAL_TRUSTED_PROXIES: from any other peer gunicorn
+# ignores the scheme header and Django drops both (members.middleware); the client's
+# address is then the X-Forwarded-For entry PORTAL_TRUSTED_PROXY_COUNT names.
+forwarded_allow_ips = os.environ.get("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 # Logs go to stdout/stderr, that is to the journal under systemd. The first field is
 # the client as nginx saw it; the request id matches nginx's $request_id.

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Forwarding headers (X-Forwarded-Proto, X-Forwarded-For) count only from
+    # PORTAL_TRUSTED_PROXIES: dropped here before anything reads them.
+    "members.middleware.TrustedProxyMiddleware",
     # Anonymous pages are answered from the cache before any middleware below works;
     # a stored page carries the headers they gave it (home/page_cache.py).
     "home.page_cache.AnonymousPageCacheMiddleware",
@@ -201,6 +204,12 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "members.security.lockout_response"
 # Number of reverse proxies in front of the site whose X-Forwarded-For is trusted.
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+# The addresses (or networks) those proxies connect from: X-Forwarded-Proto and
+# X-Forwarded-For from any other peer are dropped (members.middleware). gunicorn's
+# forwarded_allow_ips reads the same variable (deploy/gunicorn.conf.py).
+PORTAL_TRUSTED_PROXIES = env.list(
+    "PORTAL_TRUSTED_PROXIES", default=["127.0.0.1", "::1"]
+)
 AXES_CLIENT_IP_CALLABLE = "members.security.client_ip"
 AXES_VERBOSE = False
 
