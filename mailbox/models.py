@@ -1,6 +1,7 @@
 """Mailboxes, letters and their handling record; the message board."""
 
 import secrets
+import uuid
 from datetime import date
 
 from django.conf import settings
@@ -239,6 +240,11 @@ class Letter(models.Model):
 
     is_published = models.BooleanField("选登公开", default=False)
     published_at = models.DateTimeField("选登时间", null=True, blank=True)
+    # The published letter's address: never the tracking number, which together
+    # with the query code opens the writer's own view of the letter.
+    public_id = models.UUIDField(
+        "公开编号", default=uuid.uuid4, unique=True, editable=False
+    )
     public_subject = models.CharField("公开标题", max_length=40, blank=True)
     public_content = models.TextField("公开内容（已去除个人信息）", blank=True)
 

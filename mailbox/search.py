@@ -62,7 +62,7 @@ class PublishedLetterSource(SearchSource):
             type=self.type,
             title=obj.public_subject,
             body="\n".join([obj.public_content, *replies]),
-            url=reverse("mailbox:published_letter", args=[obj.tracking_number]),
+            url=reverse("mailbox:published_letter", args=[obj.public_id]),
             date=date,
             facets={"mailbox": obj.mailbox.name, "year": str(date.year)},
         )

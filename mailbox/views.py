@@ -265,9 +265,10 @@ def published_letters(request):
     return render(request, "mailbox/published_list.html", {"page_obj": page})
 
 
-def published_letter(request, number: str):
+def published_letter(request, public_id):
+    """One published letter, addressed by its public id (never its tracking number)."""
     letter = get_object_or_404(
-        Letter.objects.published().select_related("mailbox"), tracking_number=number
+        Letter.objects.published().select_related("mailbox"), public_id=public_id
     )
     return render(
         request,

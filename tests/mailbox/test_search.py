@@ -72,3 +72,4 @@ def test_search_sources_offer_only_public_objects(
     assert letters.is_indexable(letter)
     document = letters.to_document(letter)
     assert "13812345678" not in document.body and "李四" not in document.body
+    assert document.url == f"/mailbox/letters/{letter.public_id}/"

@@ -312,7 +312,11 @@ def test_published_letters_show_only_consented_text_without_personal_data(
     assert "13812345678" not in html
     assert "王五" not in html
     assert ("食堂时间" in html) is consent
-    detail = client.get(
-        reverse("mailbox:published_letter", args=[letter.tracking_number])
-    )
+    assert letter.tracking_number not in html
+    detail = client.get(reverse("mailbox:published_letter", args=[letter.public_id]))
     assert detail.status_code == (200 if consent else 404)
+    assert letter.tracking_number not in detail.content.decode()
+    # The old address by tracking number is gone, and says nothing about the letter.
+    old = client.get(f"/mailbox/letters/{letter.tracking_number}/")
+    assert old.status_code == 404
+    assert letter.tracking_number not in old.content.decode()
