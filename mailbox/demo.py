@@ -1,11 +1,15 @@
 """Demo mailboxes, letters in several states and board messages (idempotent)."""
 
+import hashlib
+import hmac
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-DEMO_QUERY_CODE = "DEMO-2026-HXDJ-MBOX"
+# The one code every demo letter used to share; letters still on it get their own.
+SHARED_CODE_OF_OLD_DEMOS = "DEMO-2026-HXDJ-MBOX"
 
 MAILBOXES = [
     ("党委书记信箱", "党的建设、干部作风、党员教育管理等方面的意见建议", 5),
@@ -125,6 +129,30 @@ def _anonymised(content: str) -> str:
     return content.replace("我明年三月退休，", "本人即将退休，")
 
 
+def demo_query_code(tracking_number: str) -> str:
+    """A demo letter's own query code, derived from the secret key and its number,
+    so that load_demo can print it again on every run without storing it."""
+    from .tracking import ALPHABET, QUERY_CODE_CHARS
+
+    key = hashlib.sha256(("mailbox-demo-code:" + settings.SECRET_KEY).encode()).digest()
+    digest = hmac.new(key, tracking_number.encode(), hashlib.sha256).digest()
+    raw = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:QUERY_CODE_CHARS])
+    return "-".join(raw[i : i + 4] for i in range(0, QUERY_CODE_CHARS, 4))
+
+
+def _give_own_code(letter) -> None:
+    """Replace the shared code of a letter made by an older load_demo."""
+    from . import services, tracking
+
+    shared = tracking.hash_query_code(
+        SHARED_CODE_OF_OLD_DEMOS, key=services._code_key()
+    )
+    if letter.query_code_hash == shared:
+        own = demo_query_code(letter.tracking_number)
+        letter.query_code_hash = tracking.hash_query_code(own, key=services._code_key())
+        letter.save(update_fields=["query_code_hash"])
+
+
 def _user(username: str):
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
@@ -167,6 +195,7 @@ def load() -> str:
     ) in LETTERS:
         existing = Letter.objects.filter(subject=subject).first()
         if existing:
+            _give_own_code(existing)
             demo_number = demo_number or existing.tracking_number
             continue
         letter, _code = services.submit_letter(
@@ -192,7 +221,7 @@ def load() -> str:
                 timezone.localdate(submitted), boxes[box_name].reply_days
             ),
             query_code_hash=tracking.hash_query_code(
-                DEMO_QUERY_CODE, key=services._code_key()
+                demo_query_code(letter.tracking_number), key=services._code_key()
             ),
         )
         letter.refresh_from_db()
@@ -252,5 +281,8 @@ def load() -> str:
     if not (handler and leader):
         summary += "（未找到演示账号 xinxiang/lingdao，来信保持待受理）"
     if demo_number:
-        summary += f"；演示查询：编号 {demo_number}，查询码 {DEMO_QUERY_CODE}"
+        summary += (
+            f"；演示查询：编号 {demo_number}，查询码 {demo_query_code(demo_number)}"
+            "（每封演示来信的查询码各不相同）"
+        )
     return summary

@@ -1,0 +1,34 @@
+"""The demo letters: each has its own query code, printed by load_demo."""
+
+import re
+
+from mailbox import demo, services
+from mailbox.models import Letter
+from mailbox.tracking import hash_query_code
+
+
+def test_every_demo_letter_has_its_own_query_code(db):
+    summary = demo.load()
+    letters = list(Letter.objects.all())
+    assert len(letters) == len(demo.LETTERS)
+    assert len({letter.query_code_hash for letter in letters}) == len(letters)
+    for letter in letters:
+        code = demo.demo_query_code(letter.tracking_number)
+        assert services.find_tracked_letter(letter.tracking_number, code, ip=None)
+    number, code = re.search(r"编号 (\S+)，查询码 (\S+?)（", summary).groups()
+    assert services.find_tracked_letter(number, code, ip=None).tracking_number == number
+    others = [letter for letter in letters if letter.tracking_number != number]
+    assert (
+        services.find_tracked_letter(others[0].tracking_number, code, ip=None) is None
+    )
+
+
+def test_letters_of_an_older_demo_lose_the_shared_code(db):
+    demo.load()
+    shared = hash_query_code(demo.SHARED_CODE_OF_OLD_DEMOS, key=services._code_key())
+    Letter.objects.update(query_code_hash=shared)
+    demo.load()
+    assert not Letter.objects.filter(query_code_hash=shared).exists()
+    letter = Letter.objects.first()
+    code = demo.demo_query_code(letter.tracking_number)
+    assert services.find_tracked_letter(letter.tracking_number, code, ip=None)
