@@ -1,50 +1,86 @@
-"""Heartbeat throughput/p99 against gunicorn on PostgreSQL, and the stats report at scale.
+"""Study heartbeats on PostgreSQL + Redis through gunicorn: accepted beats/s and latency
+of the Redis buffer (issue 11's target) beside the database path, in one run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/school_bench \\
-        .venv/bin/python bench/school_heartbeats.py [--members 100000] [--lessons 100] \\
-        [--watchers 2000] [--rate 200] [--seconds 30] [--warmup 10] [--workers 4]
+    make services
+    .venv/bin/python bench/school_heartbeats.py [--members 10000] [--rate 1000] \\
+        [--seconds 30] [--warmup 5] [--db-rate 200] [--db-seconds 10] [--workers N] \\
+        [--report]
 
-With REDIS_URL set (e.g. redis://127.0.0.1:6379/7) sessions and cache use Redis, as in
-production; otherwise sessions are read from the database on every request.
+Seeds once (PostgreSQL database school_bench, BENCH_DATABASE_URL to change it):
+--members members in 111 党组织, 10 courses x 10 one-hour lessons, a progress row for
+every member and lesson, completions and study days. Then, for each path, gunicorn
+with deploy/gunicorn.conf.py (sync workers, 2 x CPUs + 1 unless --workers) under
+production settings, sessions and cache in Redis (BENCH_REDIS_URL, flushed), plus the
+task worker (which runs the folds), and members send a heartbeat every 10 s on an
+open-loop schedule: latency counts from when a beat was due, so a saturated server
+cannot hide behind fewer requests (a beat that could not even be sent 5 s after it
+was due counts as dropped). Each beat claims the next 10 s of its member's lesson;
+afterwards the run checks that the database credited exactly 10 s per accepted beat
+(the Redis path once its folds have caught up, which is timed too).
 
-Seeds (once) 100,000 members in 111 党组织, 10 courses x 10 lessons and a progress row
-for every member and lesson (10 million), completions and study days; starts gunicorn;
-2,000 members send a heartbeat every 10 s (200/s) on an open-loop schedule, so latency
-counts from when a beat was due; meanwhile a 党校管理员 loads the statistics report.
+1. database path (PORTAL_SCHOOL_HEARTBEAT_REDIS_URL empty): --db-rate beats/s from
+   10 x that many members, --db-seconds long: the reference;
+2. Redis buffer: --rate beats/s from --members members (1,000/s = 10,000 members at a
+   10 s interval), --seconds long after --warmup seconds reported apart.
+
+--report also loads the 学习统计 report as a 党校管理员 every 2 s during the Redis run
+and times the report queries in-process (the scale test: --members 100000).
 """
 
+from __future__ import annotations
+
 import argparse
-import http.client
+import asyncio
+import contextlib
+import datetime
 import os
-import random
+import signal
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/school_bench"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PORT = 8104
 CSRF = "benchcsrftoken0123456789abcdefgh"  # 32 characters, sent as cookie and header
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/school_bench"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+LESSON_SECONDS = 3600
+GIVE_UP_SECONDS = 5.0
 
-os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ["DEBUG"] = "0"
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-school-0123456789abcdef")
-os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="school-bench-"))
-os.environ.setdefault("ALLOWED_HOSTS", "*")
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "SECRET_KEY": "bench-secret-key-school-0123456789abcdef",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "PORTAL_BASE_URL": "http://127.0.0.1",
+    "SECURE_SSL_REDIRECT": "False",
+    "PORTAL_FIELD_ENCRYPTION_KEY": "bench-field-key-0123456789abcdef",
+    "PORTAL_VAR_DIR": str(ROOT / "var" / "school-bench"),
+    "STATIC_ROOT": str(ROOT / "var" / "school-bench" / "static"),
+    "MEDIA_ROOT": str(ROOT / "var" / "school-bench" / "media"),
+}
+os.environ.update(ENV)
+for _name in ("DEBUG", "ELASTICSEARCH_URL", "PORTAL_SCHOOL_HEARTBEAT_REDIS_URL"):
+    os.environ.pop(_name, None)
+
+
+# ---- database and seed ------------------------------------------------------------
 
 
 def ensure_database() -> None:
     import psycopg
 
-    url = urlparse(os.environ["DATABASE_URL"])
+    url = urlparse(DATABASE_URL)
     name = url.path.lstrip("/")
     admin = url._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -55,12 +91,14 @@ def ensure_database() -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def manage(*args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+def manage(*args: str, env: dict | None = None) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, check=True, env=env or os.environ
+    )
 
 
-def seed(members: int, lessons_per_course: int, courses: int) -> dict:
-    """Create the organisation, members, courses and progress rows unless already there."""
+def seed(members: int, lessons_per_course: int, courses: int) -> None:
+    """Organisation, members, courses and progress rows, unless already there."""
     from django.db import connection
     from wagtail.models import Page
 
@@ -68,7 +106,7 @@ def seed(members: int, lessons_per_course: int, courses: int) -> dict:
     from school.models import CoursePage, LessonPage, SchoolIndexPage, Video
 
     if Member.objects.filter(member_no__startswith="B").count() >= members:
-        return _ids()
+        return
     started = time.perf_counter()
     root = Organization.objects.filter(code="BENCH").first() or Organization.add_root(
         name="基准党委", kind="committee", code="BENCH"
@@ -88,32 +126,39 @@ def seed(members: int, lessons_per_course: int, courses: int) -> dict:
                 name=f"第{g + 1}总支第{b + 1}支部", kind="branch", code=code
             )
             branches.append(branch.pk)
-    home = Page.objects.get(depth=1).get_children().first() or Page.objects.get(depth=1)
-    index = SchoolIndexPage.objects.first()
-    if index is None:
-        index = SchoolIndexPage(title="网上党校", slug="school")
-        home.add_child(instance=index)
-    video = Video.objects.create(
-        title="基准视频", source="school/sources/bench.mp4", status="ready", duration=600,
-        output_dir="school/videos/0-bench", hls_master="master.m3u8",
-    )  # fmt: skip
-    for c in range(courses):
-        course = CoursePage(title=f"基准课程{c + 1}", slug=f"bench-{c}", credit_hours=4)
-        index.add_child(instance=course)
-        for n in range(lessons_per_course):
-            course.add_child(
-                instance=LessonPage(title=f"第{n + 1}讲", slug=f"l{n}", video=video)
+    if not CoursePage.objects.filter(slug="bench-0").exists():
+        home = Page.objects.get(depth=1).get_children().first() or Page.objects.get(
+            depth=1
+        )
+        index = SchoolIndexPage.objects.first()
+        if index is None:
+            index = SchoolIndexPage(title="网上党校", slug="school")
+            home.add_child(instance=index)
+        video = Video.objects.create(
+            title="基准视频", source="school/sources/bench.mp4", status="ready",
+            duration=LESSON_SECONDS, output_dir="school/videos/0-bench",
+            hls_master="master.m3u8",
+        )  # fmt: skip
+        for c in range(courses):
+            course = CoursePage(
+                title=f"基准课程{c + 1}", slug=f"bench-{c}", credit_hours=4
             )
+            index.add_child(instance=course)
+            for n in range(lessons_per_course):
+                course.add_child(
+                    instance=LessonPage(title=f"第{n + 1}讲", slug=f"l{n}", video=video)
+                )
     print(f"pages and organisations: {time.perf_counter() - started:.0f} s", flush=True)
+    existing = Member.objects.filter(member_no__startswith="B").count()
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,
                                    email, is_staff, is_active, date_joined)
             SELECT '!', false, 'bench' || g, '', '', '', false, true, now()
-            FROM generate_series(1, %s) g
+            FROM generate_series(%s, %s) g
             """,
-            [members],
+            [existing + 1, members],
         )
         cursor.execute(
             """
@@ -122,7 +167,9 @@ def seed(members: int, lessons_per_course: int, courses: int) -> dict:
             SELECT u.id, 'B' || substr(u.username, 6), '党员' || substr(u.username, 6),
                    (%s::bigint[])[1 + (u.id %% %s)],
                    CASE WHEN u.id %% 50 = 0 THEN '书记' ELSE '党员' END, ''
-            FROM auth_user u WHERE u.username LIKE 'bench%%'
+            FROM auth_user u
+            WHERE u.username LIKE 'bench%%' AND u.username <> 'bench-admin'
+              AND NOT EXISTS (SELECT 1 FROM members_member m WHERE m.user_id = u.id)
             """,
             [branches, len(branches)],
         )
@@ -141,6 +188,7 @@ def seed(members: int, lessons_per_course: int, courses: int) -> dict:
             JOIN wagtailcore_page cp ON cp.path = substr(lp.path, 1, length(lp.path) - 4)
             JOIN school_coursepage c ON c.page_ptr_id = cp.id
             WHERE m.member_no LIKE 'B%%'
+            ON CONFLICT DO NOTHING
             """,
             [],
         )
@@ -152,15 +200,17 @@ def seed(members: int, lessons_per_course: int, courses: int) -> dict:
             SELECT m.id, c.page_ptr_id, now(), extract(year from now()), 4
             FROM members_member m CROSS JOIN school_coursepage c
             WHERE m.member_no LIKE 'B%%' AND (m.id * 7 + c.page_ptr_id) %% 10 < m.id %% 11
+            ON CONFLICT DO NOTHING
             """,
             [],
         )
         cursor.execute(
             """
             INSERT INTO school_studyday (member_id, day, seconds)
-            SELECT m.id, current_date - d, 900
+            SELECT m.id, current_date - d - 1, 900
             FROM members_member m CROSS JOIN generate_series(0, 19) d
             WHERE m.member_no LIKE 'B%%' AND m.id %% 5 <> 0
+            ON CONFLICT DO NOTHING
             """,
             [],
         )
@@ -170,88 +220,314 @@ def seed(members: int, lessons_per_course: int, courses: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    return _ids()
 
 
-def _ids() -> dict:
+def members_and_lessons(count: int, skip: int = 0) -> list[tuple[int, int, str]]:
+    """(member id, lesson id, session key) for `count` members after the first `skip`;
+    sessions are written straight into the database (cached_db reads them through)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
     from members.models import Member
-    from school.models import LessonPage, LessonProgress
+    from school.models import LessonPage
 
-    return {
-        "members": LessonProgress.objects.count(),
-        "member_count": Member.objects.count(),
-        "lessons": list(LessonPage.objects.order_by("pk").values_list("pk", flat=True)),
-    }
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    lessons = list(LessonPage.objects.order_by("pk").values_list("pk", flat=True))
+    chosen = list(
+        Member.objects.filter(member_no__startswith="B")
+        .select_related("user")
+        .order_by("pk")[skip : skip + count]
+    )
+    expires = timezone.now() + datetime.timedelta(hours=6)
+    rows, result = [], []
+    for index, member in enumerate(chosen):
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        data = {
+            SESSION_KEY: str(member.user_id),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: member.user.get_session_auth_hash(),
+            # The idle timeout's last-seen time (members.middleware), if it is there.
+            "portal_last_seen": int(time.time()),
+            "school_member_id": member.pk,
+        }
+        rows.append(
+            Session(
+                session_key=key, session_data=store.encode(data), expire_date=expires
+            )
+        )
+        result.append((member.pk, lessons[index % len(lessons)], key, data))
+    Session.objects.bulk_create(rows, batch_size=2000)
+    return result
 
 
-def sessions(count: int) -> tuple[list[str], str]:
-    """Session keys for `count` members and one 党校管理员 (superuser)."""
+def members_watching(watchers, *, buffered: bool) -> None:
+    """The state of members in the middle of a lesson: their lesson rows reset to the
+    seeded [0, 300] (so each beat claims new seconds), no clock in the database,
+    sessions in the cache; with the Redis buffer, what their first heartbeat and the
+    lesson page told it (the session hash checked, the progress to show)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+
+    from school import heartbeat_buffer
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE school_lessonprogress p
+            SET intervals = '[[0, 300]]'::jsonb, watched_seconds = 300
+            FROM unnest(%s::bigint[], %s::bigint[]) AS w(member_id, lesson_id)
+            WHERE p.member_id = w.member_id AND p.lesson_id = w.lesson_id
+            """,
+            [[w[0] for w in watchers], [w[1] for w in watchers]],
+        )
+        cursor.execute(
+            "DELETE FROM school_studyclock WHERE member_id = ANY(%s)",
+            [[w[0] for w in watchers]],
+        )
+    engine = import_module(settings.SESSION_ENGINE)
+    cache.set_many(
+        {
+            engine.SessionStore(session_key=key).cache_key: data
+            for _member, _lesson, key, data in watchers
+        },
+        3600,
+    )
+    if buffered:
+        for member_id, lesson_id, _key, data in watchers:
+            heartbeat_buffer.remember_auth(
+                int(data["_auth_user_id"]), data["_auth_user_hash"], member_id
+            )
+            heartbeat_buffer.remember_seen(member_id, lesson_id, 300.0, False)
+
+
+def admin_session() -> str:
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
-
-    from members.models import Member
-
-    def session_for(user) -> str:
-        store = SessionStore()
-        store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        store["_auth_user_hash"] = user.get_session_auth_hash()
-        store.create()
-        return store.session_key
-
-    users = [m.user for m in Member.objects.filter(member_no__startswith="B")
-             .select_related("user").order_by("pk")[:count]]  # fmt: skip
     admin = get_user_model().objects.filter(username="bench-admin").first()
     if admin is None:
         admin = get_user_model().objects.create_superuser("bench-admin", password=None)
-    return [session_for(u) for u in users], session_for(admin)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["_auth_user_id"] = str(admin.pk)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = admin.get_session_auth_hash()
+    store["portal_last_seen"] = int(time.time())
+    store.create()
+    return store.session_key
 
 
-def start_server(workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", str(workers),
-         "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{PORT}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=os.environ.copy(),
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited (is port {PORT} taken?)")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/school/progress/")
-            conn.getresponse().read()
-            return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+def credited_seconds() -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(seconds), 0) FROM school_studyday")
+        return float(cursor.fetchone()[0])
 
 
-_local = threading.local()
+# ---- processes --------------------------------------------------------------------
 
 
-def request(method: str, path: str, session: str, body: bytes | None = None) -> int:
-    conn = getattr(_local, "conn", None)
-    if conn is None:
-        conn = _local.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    headers = {"Cookie": f"sessionid={session}; csrftoken={CSRF}", "X-CSRFToken": CSRF}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
+class Processes:
+    """gunicorn (deploy/gunicorn.conf.py) and the task worker, in their own groups."""
+
+    def __init__(self, env: dict, workers: int):
+        env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "GUNICORN_MAX_REQUESTS": "0",
+        }
+        self.web = subprocess.Popen(
+            [GUNICORN, "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )  # fmt: skip
+        self.worker = subprocess.Popen(
+            [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5",
+             "--no-reload", "--no-startup-delay"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )  # fmt: skip
+        self.workers = workers
+
+    def wait_until_up(self) -> None:
+        import http.client
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.web.poll() is not None:
+                raise SystemExit(f"gunicorn exited (is port {PORT} taken?)")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit("gunicorn did not start")
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU used so far by gunicorn (master and workers) and by the task worker."""
+        return _tree_cpu(self.web.pid), _tree_cpu(self.worker.pid)
+
+    def stop(self) -> None:
+        for process in (self.web, self.worker):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in (self.web, self.worker):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _tree_cpu(pid: int) -> float:
+    total = 0
+    pids = [pid]
     try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    except (OSError, http.client.HTTPException):
-        conn.close()
-        _local.conn = None
-        return 0
+        pids += [
+            int(child)
+            for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except FileNotFoundError:
+        return 0.0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / CLOCK_TICKS
+
+
+# ---- open-loop load ---------------------------------------------------------------
+
+
+async def _request(port: int, payload: bytes) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(payload)
+        status_line = await reader.readline()
+        length = 0
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await reader.readexactly(length) if length else b""
+        return int(status_line.split()[1]), body
+    finally:
+        writer.close()
+
+
+def heartbeat_request(session: str, body: bytes) -> bytes:
+    return (
+        b"POST /school/progress/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Cookie: sessionid=" + session.encode() + b"; csrftoken=" + CSRF.encode() +
+        b"\r\nX-CSRFToken: " + CSRF.encode() +
+        b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )  # fmt: skip
+
+
+async def open_loop(
+    watchers: list[tuple[int, int, str]], rate: float, seconds: float, base: int,
+    warmup: float, admin: str | None,
+) -> dict:  # fmt: skip
+    """Member i beats at i/rate + k x (members/rate) seconds; each beat claims the next
+    10 s of its lesson from `base` on."""
+    period = len(watchers) / rate
+    schedule = []
+    for index, (_member, lesson, key, _data) in enumerate(watchers):
+        beat = 0
+        while (at := index / rate + beat * period) < seconds:
+            schedule.append((at, lesson, key, beat))
+            beat += 1
+    schedule.sort()
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 1.0
+    latencies: list[float] = []
+    warm: list[float] = []
+    statuses: dict[int, int] = {}
+    counts = {"deferred": 0, "dropped": 0, "accepted": 0, "accepted_measured": 0}
+    limit = asyncio.Semaphore(512)
+
+    async def fire(at: float, lesson: int, key: str, beat: int) -> None:
+        due = start + at
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        async with limit:
+            if loop.time() - due > GIVE_UP_SECONDS:
+                counts["dropped"] += 1
+                return
+            offset = base + beat * 10
+            body = (
+                f'{{"lesson": {lesson}, "position": {offset + 10}, "playing": true, '
+                f'"intervals": [[{offset}, {offset + 10}]]}}'
+            ).encode()
+            try:
+                status, answer = await asyncio.wait_for(
+                    _request(PORT, heartbeat_request(key, body)), 60
+                )
+            except (TimeoutError, OSError, ValueError, IndexError):
+                status, answer = 0, b""
+        took = loop.time() - due
+        (warm if at < warmup else latencies).append(took)
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == 200:
+            if b'"deferred": true' in answer:
+                counts["deferred"] += 1
+            else:
+                counts["accepted"] += 1
+                counts["accepted_measured"] += at >= warmup
+
+    report_times: list[float] = []
+    stop = asyncio.Event()
+
+    async def report_loop() -> None:
+        await asyncio.sleep(warmup + 1.0)
+        request = (
+            b"GET /admin/school/stats/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Cookie: sessionid=" + admin.encode() + b"\r\nConnection: close\r\n\r\n"
+        )
+        while not stop.is_set():
+            began = loop.time()
+            status, _ = await _request(PORT, request)
+            if status == 200:
+                report_times.append(loop.time() - began)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 2)
+
+    reporter = asyncio.create_task(report_loop()) if admin else None
+    await asyncio.gather(*(fire(*item) for item in schedule))
+    elapsed = loop.time() - start
+    stop.set()
+    if reporter:
+        await reporter
+    measured = [at for at, *_ in schedule if at >= warmup]
+    return {
+        "latencies": latencies,
+        "warm": warm,
+        "statuses": statuses,
+        "elapsed": elapsed,
+        "measured_seconds": seconds - warmup,
+        "measured_beats": len(measured),
+        "report_times": report_times,
+        **counts,
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -259,65 +535,94 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
 
 
-def run_load(
-    keys: list[str], lessons: list[int], rate: int, seconds: int, admin: str,
-    warmup: int,
-):  # fmt: skip
-    """Open loop: member i beats at i/rate + 10k seconds; latency counts from then.
+def describe(label: str, result: dict, cpu: tuple[float, float]) -> None:
+    latencies = result["latencies"]
+    rate = result["accepted_measured"] / result["measured_seconds"]
+    print(f"\n{label}")
+    print(f"  statuses {result['statuses']}, accepted {result['accepted']}, "
+          f"deferred {result['deferred']}, dropped (not sent within "
+          f"{GIVE_UP_SECONDS:.0f} s of due) {result['dropped']}")  # fmt: skip
+    if latencies:
+        print(
+            f"  accepted {rate:.0f} beats/s over {result['measured_seconds']:.0f} s "
+            f"(after warm-up); latency from due time: "
+            f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+            f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms"
+        )
+    if result["warm"]:
+        print(f"  warm-up: p99 {percentile(result['warm'], 0.99) * 1000:.0f} ms")
+    beats = max(1, sum(result["statuses"].values()))
+    print(f"  CPU: gunicorn {cpu[0] * 1000 / beats:.2f} ms/beat, task worker "
+          f"(folds) {cpu[1] * 1000 / beats:.2f} ms/beat, this load generator "
+          f"{result['client_cpu'] * 1000 / beats:.2f} ms/beat")  # fmt: skip
 
-    Beats due in the first `warmup` seconds (fresh gunicorn workers, every member's
-    first beat) are sent but reported apart; the report loads start after them.
-    """
-    period = len(keys) / rate
-    schedule = []
-    for i, key in enumerate(keys):
-        beat = 0
-        while (at := i / rate + beat * period) < seconds:
-            schedule.append((at, key, lessons[i % len(lessons)], beat))
-            beat += 1
-    schedule.sort()
-    latencies: list[float] = []
-    warm: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    start = time.perf_counter() + 0.5
 
-    def fire(item):
-        at, key, lesson, beat = item
-        delay = start + at - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        offset = 300 + beat * 10
-        body = (
-            f'{{"lesson": {lesson}, "position": {offset + 10}, "playing": true, '
-            f'"intervals": [[{offset}, {offset + 10}]]}}'
-        ).encode()
-        status = request("POST", "/school/progress/", key, body)
-        took = time.perf_counter() - (start + at)
-        with lock:
-            (warm if at < warmup else latencies).append(took)
-            statuses[status] = statuses.get(status, 0) + 1
+# ---- the run ----------------------------------------------------------------------
 
-    report_times: list[float] = []
-    stop = threading.Event()
 
-    def report_loop():
-        time.sleep(warmup + 0.5)
-        while not stop.is_set():
-            began = time.perf_counter()
-            status = request("GET", "/admin/school/stats/", admin)
-            if status == 200:
-                report_times.append(time.perf_counter() - began)
-            stop.wait(2)
+def run_path(
+    label: str, env: dict, watchers, rate: float, seconds: float, warmup: float,
+    base: int, workers: int, admin: str | None = None, buffered: bool = False,
+) -> dict:  # fmt: skip
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "FLUSHDB"], check=True,
+                   capture_output=True)  # fmt: skip
+    from django.test.utils import override_settings
 
-    reporter = threading.Thread(target=report_loop)
-    reporter.start()
-    with ThreadPoolExecutor(max_workers=96) as pool:
-        list(pool.map(fire, schedule))
-    elapsed = time.perf_counter() - start
-    stop.set()
-    reporter.join()
-    return latencies, warm, statuses, elapsed, report_times
+    with override_settings(
+        PORTAL_SCHOOL_HEARTBEAT_REDIS_URL=REDIS_URL if buffered else ""
+    ):
+        members_watching(watchers, buffered=buffered)
+    before = credited_seconds()
+    processes = Processes(env, workers)
+    try:
+        processes.wait_until_up()
+        cpu_before = processes.cpu_seconds()
+        own_before = time.process_time()
+        result = asyncio.run(
+            open_loop(watchers, rate, seconds + warmup, base, warmup, admin)
+        )
+        drained_after = 0.0
+        if buffered:
+            drained_after = wait_for_folds()
+        cpu_after = processes.cpu_seconds()
+        result["client_cpu"] = time.process_time() - own_before
+    finally:
+        processes.stop()
+    describe(
+        label, result, (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
+    )
+    credited = credited_seconds() - before
+    expected = result["accepted"] * 10
+    verdict = "exact" if abs(credited - expected) < 0.01 else "MISMATCH"
+    if buffered:
+        print(f"  folds caught up {drained_after:.1f} s after the last beat")
+    print(f"  credited {credited:.0f} s for {result['accepted']} accepted beats of "
+          f"10 s: {verdict}")  # fmt: skip
+    if result["report_times"]:
+        times = result["report_times"]
+        print(f"  admin stats report under load: {len(times)} loads, median "
+              f"{statistics.median(times) * 1000:.0f} ms, "
+              f"max {max(times) * 1000:.0f} ms")  # fmt: skip
+    return result
+
+
+def wait_for_folds(timeout: float = 90) -> float:
+    """Seconds until every buffered beat is in the database (the worker folds)."""
+    from django.test.utils import override_settings
+
+    from school import heartbeat_buffer
+
+    began = time.monotonic()
+    with override_settings(PORTAL_SCHOOL_HEARTBEAT_REDIS_URL=REDIS_URL):
+        while time.monotonic() - began < timeout:
+            if heartbeat_buffer.pending_count() == 0:
+                return time.monotonic() - began
+            time.sleep(0.2)
+        print("  folds did not catch up: folding the rest here")
+        heartbeat_buffer.fold_heartbeats(max_seconds=600)
+    return time.monotonic() - began
 
 
 def stats_in_process() -> None:
@@ -328,9 +633,9 @@ def stats_in_process() -> None:
     all_orgs = Organization.objects.filter(code__startswith="BENCH")
     branch = Organization.objects.get(code="BENCH-3")
     for label, call in (
-        ("organisation report, whole 党委 (111 orgs, 100k members)",
+        ("organisation report, whole 党委 (111 orgs)",
          lambda: stats.organization_report(all_orgs, year)),
-        ("organisation report, one 党总支 (11 orgs, 10k members)",
+        ("organisation report, one 党总支 (11 orgs)",
          lambda: stats.organization_report(Organization.objects.within(branch), year)),
         ("course report, whole 党委", lambda: stats.course_report(all_orgs, year)),
         ("member ranking, first page of 50", lambda: list(stats.member_ranking(all_orgs, year)[:50])),
@@ -345,60 +650,57 @@ def stats_in_process() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--courses", type=int, default=10)
     parser.add_argument("--lessons", type=int, default=10, help="lessons per course")
-    parser.add_argument("--watchers", type=int, default=2000)
-    parser.add_argument("--rate", type=int, default=200)
-    parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=10, help="seconds reported apart")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=1000, help="Redis path beats/s")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--db-rate", type=float, default=200)
+    parser.add_argument("--db-seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=0, help="default 2 x CPUs + 1")
+    parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
+    workers = args.workers or 2 * len(os.sched_getaffinity(0)) + 1
+    Path(ENV["PORTAL_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     ensure_database()
     manage("migrate", "--noinput", "-v0")
+    if args.report:
+        manage("collectstatic", "--noinput", "-v0", "--ignore", "vendor")
     import django
 
     django.setup()
     from django.db import connection
 
-    data = seed(args.members, args.lessons, args.courses)
-    print(f"data: {data['member_count']} members, {data['members']} progress rows, "
-          f"{len(data['lessons'])} lessons")  # fmt: skip
-    print("stats queries, idle server:")
-    stats_in_process()
-    keys, admin = sessions(args.watchers)
+    seed(args.members, args.lessons, args.courses)
+    watchers = members_and_lessons(int(args.rate * 10))
+    if len(watchers) < int(args.rate * 10):
+        raise SystemExit(f"--members must be at least {int(args.rate * 10)}")
+    db_watchers = watchers[: int(args.db_rate * 10)]
+    admin = admin_session() if args.report else None
+    if args.report:
+        print("stats queries, idle server:")
+        stats_in_process()
     with connection.cursor() as cursor:
-        # Seeding and migrating leave GBs of dirty pages; measure steady state.
         cursor.execute("CHECKPOINT")
-    random.seed(1)
-    server = start_server(args.workers)
-    try:
-        latencies, warm, statuses, elapsed, report_times = run_load(
-            keys, data["lessons"], args.rate, args.seconds + args.warmup, admin,
-            args.warmup,
-        )  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait()
-    done = len(latencies) + len(warm)
-    ok = statuses.get(200, 0)
-    print(f"heartbeats: {done} in {elapsed:.1f} s = {done / elapsed:.0f}/s "
-          f"(target {args.rate}/s from {len(keys)} members); status counts {statuses}")  # fmt: skip
-    for label, values in ((f"first {args.warmup} s (warm-up)", warm),
-                          (f"next {args.seconds} s", latencies)):  # fmt: skip
-        if values:
-            print(f"latency from due time, {label}: "
-                  f"p50 {percentile(values, 0.5) * 1000:.0f} ms, "
-                  f"p95 {percentile(values, 0.95) * 1000:.0f} ms, "
-                  f"p99 {percentile(values, 0.99) * 1000:.0f} ms, "
-                  f"max {max(values) * 1000:.0f} ms")  # fmt: skip
-    print(f"ok {ok / done * 100:.1f} %")
-    if report_times:
-        print(f"admin stats report under load: {len(report_times)} loads, median "
-              f"{statistics.median(report_times) * 1000:.0f} ms, "
-              f"p90 {percentile(report_times, 0.9) * 1000:.0f} ms, "
-              f"max {max(report_times) * 1000:.0f} ms (target: under 500 ms)")  # fmt: skip
-    print(f"gunicorn: {args.workers} workers x 4 threads on {os.cpu_count()} cpus")
+    connection.close()
+    env = dict(os.environ)
+    print(f"gunicorn: {workers} sync workers (deploy/gunicorn.conf.py), production "
+          f"settings, PostgreSQL, sessions and cache in Redis; {os.cpu_count()} CPUs "
+          f"shared with this load generator and the task worker")  # fmt: skip
+    run_path(
+        f"1. database path: {args.db_rate:.0f} beats/s from {len(db_watchers)} members",
+        {**env, "PORTAL_SCHOOL_HEARTBEAT_REDIS_URL": ""},
+        db_watchers, args.db_rate, args.db_seconds, min(args.warmup, 3), 400,
+        workers,
+    )  # fmt: skip
+    run_path(
+        f"2. Redis buffer: {args.rate:.0f} beats/s from {len(watchers)} members "
+        f"(target: >= 1,000/s, p99 <= 100 ms)",
+        {**env, "PORTAL_SCHOOL_HEARTBEAT_REDIS_URL": REDIS_URL},
+        watchers, args.rate, args.seconds, args.warmup, 400, workers,
+        admin=admin, buffered=True,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -34,7 +34,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import HeartbeatFold
-from .services import Beat, LessonTarget, clock_rules, lesson_target, write_beats
+from .progress import clean_intervals, clip_position
+from .services import (
+    Beat,
+    HeartbeatOutcome,
+    LessonTarget,
+    clock_rules,
+    lesson_target,
+    write_beats,
+)
 
 FOLD_BATCH = 2000
 FOLD_SECONDS = 20
@@ -141,7 +149,8 @@ def stream_key() -> str:
 
 @dataclass(frozen=True)
 class Buffered:
-    """What the Lua script decided; `seen` is what the last fold recorded."""
+    """What the Lua script decided, and what the last fold (or the lesson page)
+    recorded for the member and lesson: `watched_seconds` None if nothing yet."""
 
     budget: float
     accrues: bool
@@ -150,6 +159,18 @@ class Buffered:
     watched_seconds: float | None
     completed: bool
     course_completed: bool
+
+    def outcome(self, lesson: LessonTarget, position: float) -> HeartbeatOutcome:
+        """What the player is told: progress as of the last fold."""
+        return HeartbeatOutcome(
+            watched_seconds=self.watched_seconds,
+            duration=lesson.duration,
+            last_position=clip_position(position, lesson.duration),
+            completed=self.completed,
+            accruing=self.accrues,
+            course_completed=self.course_completed,
+            deferred=self.deferred,
+        )
 
 
 def auth_value(session_hash: str, member_id: int) -> str:
@@ -182,8 +203,6 @@ def buffer_heartbeat(
     """Admit a heartbeat and append it to the buffer; None if the session's user is
     not the one cached (the caller checks in full and calls `remember_auth`)."""
     rules = clock_rules()
-    from .progress import clean_intervals
-
     claims = bool(clean_intervals(intervals, lesson.duration)) and lesson.duration > 0
     script = _script()
     reply = script(
@@ -297,7 +316,7 @@ def fold_batch(*, batch: int = FOLD_BATCH) -> tuple[int, str]:
         HeartbeatFold.objects.filter(stream=stream).update(
             last_id=last_id, folded=mark.folded + len(entries)
         )
-        transaction.on_commit(lambda: _remember_seen(results))
+    _remember_seen(results)
     return len(entries), last_id
 
 
@@ -349,6 +368,23 @@ def _beats(entries) -> list[Beat]:
     return beats
 
 
+def _seen_value(watched: float, completed: bool, course_completed: bool) -> str:
+    return f"{watched}|{int(completed)}|{int(course_completed)}"
+
+
+def remember_seen(
+    member_id: int, lesson_id: int, watched: float, completed: bool
+) -> None:
+    """The lesson page tells the coming heartbeats the member's progress as stored,
+    unless a fold already told them something newer."""
+    client().set(
+        key(f"seen:{member_id}:{lesson_id}"),
+        _seen_value(watched, completed, False),
+        ex=SEEN_SECONDS,
+        nx=True,
+    )
+
+
 def _remember_seen(results) -> None:
     """Tell the next heartbeat of each member and lesson what the fold recorded."""
     if not results:
@@ -357,8 +393,9 @@ def _remember_seen(results) -> None:
     for (member_id, lesson_id), outcome in results.items():
         pipe.set(
             key(f"seen:{member_id}:{lesson_id}"),
-            f"{outcome.watched_seconds}|{int(outcome.completed)}|"
-            f"{int(outcome.course_completed)}",
+            _seen_value(
+                outcome.watched_seconds, outcome.completed, outcome.course_completed
+            ),
             ex=SEEN_SECONDS,
         )
     pipe.execute()

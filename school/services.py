@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import logging
 import os
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from . import progress, stats, transcoding
@@ -323,9 +324,11 @@ class HeartbeatOutcome:
 
     `deferred`: the heartbeat came too soon after the member's previous credited one;
     it earned nothing and the player sends its intervals again with the next one.
+    `watched_seconds` is None when the Redis path does not know it yet (no fold and
+    no lesson page since the member's last heartbeats).
     """
 
-    watched_seconds: float
+    watched_seconds: float | None
     duration: float
     last_position: float
     completed: bool
@@ -570,26 +573,16 @@ def write_beats(beats: list[Beat]) -> dict[tuple[int, int], HeartbeatOutcome]:
     }
 
 
-PAIRS_PER_QUERY = 200
+PAIRS_PER_QUERY = 500
 
 
 def _locked_progress(beats: dict[tuple[int, int], Beat]) -> dict[tuple[int, int], dict]:
     """The progress rows of these members and lessons, created if missing, locked."""
-    fields = ("pk", "member_id", "lesson_id", "course_id", "completed_at")
     rows: dict[tuple[int, int], dict] = {}
 
     def fetch(pairs):
         for start in range(0, len(pairs), PAIRS_PER_QUERY):
-            chunk = pairs[start : start + PAIRS_PER_QUERY]
-            condition = Q()
-            for member_id, lesson_id in chunk:
-                condition |= Q(member_id=member_id, lesson_id=lesson_id)
-            for row in (
-                LessonProgress.objects.select_for_update()
-                .filter(condition)
-                .order_by("pk")
-                .values(*fields, *PROGRESS_FIELDS)
-            ):
+            for row in _progress_rows(pairs[start : start + PAIRS_PER_QUERY]):
                 rows[(row["member_id"], row["lesson_id"])] = row
 
     fetch(sorted(beats))
@@ -611,6 +604,31 @@ def _locked_progress(beats: dict[tuple[int, int], Beat]) -> dict[tuple[int, int]
     return rows
 
 
+def _progress_rows(pairs: list[tuple[int, int]]) -> list[dict]:
+    """Rows of these (member, lesson) pairs, locked for update where the database can."""
+    fields = ("member_id", "lesson_id", "course_id", "completed_at", *PROGRESS_FIELDS)
+    if len(pairs) == 1:
+        (member_id, lesson_id), *_ = pairs
+        return list(
+            LessonProgress.objects.select_for_update()
+            .filter(member_id=member_id, lesson_id=lesson_id)
+            .values("pk", *fields)
+        )
+    # One statement for a batch: (member, lesson) IN (VALUES ...), which PostgreSQL and
+    # SQLite both read; the ORM would build one OR branch per pair.
+    table = connection.ops.quote_name(LessonProgress._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    found = LessonProgress.objects.raw(
+        f"SELECT * FROM {table} WHERE (member_id, lesson_id) IN (VALUES {values}) "  # noqa: S608
+        f"ORDER BY id{lock}",
+        [value for pair in pairs for value in pair],
+    )
+    return [
+        {"pk": row.pk, **{name: getattr(row, name) for name in fields}} for row in found
+    ]
+
+
 def _save_progress(rows) -> None:
     rows = list(rows)
     if len(rows) == 1:
@@ -620,17 +638,41 @@ def _save_progress(rows) -> None:
             updates["completed_at"] = row["completed_at"]
         LessonProgress.objects.filter(pk=row["pk"]).update(**updates)
         return
-    objects = [
-        LessonProgress(
-            pk=row["pk"],
-            completed_at=row["completed_at"],
-            **{name: row[name] for name in PROGRESS_FIELDS},
+    ops = connection.ops
+    table = ops.quote_name(LessonProgress._meta.db_table)
+    params = [
+        (
+            row["pk"],
+            json.dumps(row["intervals"], separators=(",", ":")),
+            row["watched_seconds"],
+            row["last_position"],
+            ops.adapt_datetimefield_value(row["last_beat_at"]),
+            ops.adapt_datetimefield_value(row["completed_at"]),
         )
         for row in rows
     ]
-    LessonProgress.objects.bulk_update(
-        objects, [*PROGRESS_FIELDS, "completed_at"], batch_size=500
-    )
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                f"UPDATE {table} SET intervals = %s, watched_seconds = %s, "  # noqa: S608
+                "last_position = %s, last_beat_at = %s, completed_at = %s WHERE id = %s",
+                [(*values[1:], values[0]) for values in params],
+            )
+            return
+        for start in range(0, len(params), PAIRS_PER_QUERY):
+            chunk = params[start : start + PAIRS_PER_QUERY]
+            values = ", ".join(
+                ["(%s::bigint, %s::jsonb, %s::float8, %s::float8, %s::timestamptz, "
+                 "%s::timestamptz)"] * len(chunk)
+            )  # fmt: skip
+            cursor.execute(
+                f"UPDATE {table} AS p SET intervals = v.intervals, "  # noqa: S608
+                "watched_seconds = v.watched, last_position = v.position, "
+                "last_beat_at = v.beat_at, completed_at = v.completed_at "
+                f"FROM (VALUES {values}) AS v(id, intervals, watched, position, "
+                "beat_at, completed_at) WHERE p.id = v.id",
+                [value for row in chunk for value in row],
+            )
 
 
 DAYS_PER_QUERY = 300

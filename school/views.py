@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
@@ -40,8 +41,8 @@ from .models import (
     Video,
     video_root,
 )
-from .progress import clean_intervals, clip_position
-from .services import HeartbeatOutcome, lesson_target, record_heartbeat
+from .progress import clean_intervals
+from .services import lesson_target, record_heartbeat
 from .stats import member_year_summary
 
 MAX_INTERVALS_PER_BEAT = 200
@@ -184,6 +185,13 @@ def lesson_context(lesson: LessonPage, request) -> dict:
             .first()
         )
     video = lesson.video
+    if member and heartbeat_buffer.enabled():
+        heartbeat_buffer.remember_seen(
+            member.pk,
+            lesson.pk,
+            row.watched_seconds if row else 0.0,
+            bool(row and row.completed_at),
+        )
     return {
         "course": course,
         "member": member,
@@ -226,6 +234,10 @@ class BeatPayload:
     intervals: list
     playing: bool
 
+    def clean_intervals(self, duration: float) -> list[list[float]]:
+        """The claimed intervals as numbers within the video (what is buffered)."""
+        return [list(pair) for pair in clean_intervals(self.intervals, duration)]
+
 
 def parse_beat(request) -> BeatPayload:
     """The player's heartbeat: JSON (fetch) or form-encoded `data` (sendBeacon)."""
@@ -263,7 +275,7 @@ def _lesson_for(request, lesson_id: int):
     return lesson, None
 
 
-def _outcome_response(outcome) -> JsonResponse:
+def outcome_response(outcome) -> JsonResponse:
     return JsonResponse(
         {
             "watched_seconds": outcome.watched_seconds,
@@ -311,7 +323,7 @@ def heartbeat(request):
         position=beat.position,
         playing=beat.playing,
     )
-    return _outcome_response(outcome)
+    return outcome_response(outcome)
 
 
 def _buffered_heartbeat(request):
@@ -329,9 +341,7 @@ def _buffered_heartbeat(request):
     lesson, error = _lesson_for(request, beat.lesson_id)
     if error:
         return error
-    intervals = [
-        list(pair) for pair in clean_intervals(beat.intervals, lesson.duration)
-    ]
+    intervals = beat.clean_intervals(lesson.duration)
     member_id = session.get(MEMBER_SESSION_KEY)
     buffered = None
     for _attempt in range(2):
@@ -362,25 +372,19 @@ def _buffered_heartbeat(request):
         return _error("学习进度暂未记录，请稍后重试。", 409)
     if buffered.fold_due:
         heartbeat_buffer.schedule_fold()
-    watched, completed = buffered.watched_seconds, buffered.completed
-    if watched is None:
+    outcome = buffered.outcome(lesson, beat.position)
+    if outcome.watched_seconds is None:
+        # Not yet told by a fold or the lesson page: the database's figure.
         row = (
             LessonProgress.objects.filter(member_id=member_id, lesson_id=lesson.pk)
             .values_list("watched_seconds", "completed_at")
             .first()
         )
         watched, completed = (row[0], row[1] is not None) if row else (0.0, False)
-    return _outcome_response(
-        HeartbeatOutcome(
-            watched_seconds=watched,
-            duration=lesson.duration,
-            last_position=clip_position(beat.position, lesson.duration),
-            completed=completed,
-            accruing=buffered.accrues,
-            course_completed=buffered.course_completed,
-            deferred=buffered.deferred,
+        outcome = dataclasses.replace(
+            outcome, watched_seconds=watched, completed=completed
         )
-    )
+    return outcome_response(outcome)
 
 
 # ---- 我的学习 ---------------------------------------------------------------------

@@ -65,6 +65,9 @@ MIDDLEWARE = [
     # Anonymous pages are answered from the cache before any middleware below works;
     # a stored page carries the headers they gave it (home/page_cache.py).
     "home.page_cache.AnonymousPageCacheMiddleware",
+    # Study heartbeats buffered in Redis are answered here, with the session and
+    # Django's CSRF check, before the rest does any work (school/middleware.py).
+    "school.middleware.HeartbeatMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -7,6 +7,7 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -294,3 +295,91 @@ def test_two_folds_at_once_fold_each_beat_once(buffer, home_page):
     for member in members:
         assert credited(member) == (100, 100)
     assert HeartbeatFold.objects.get().folded == 300
+
+
+# ---- the fast path (school.middleware) ----------------------------------------------
+
+
+def test_routine_heartbeat_reads_no_database(
+    buffer, member, course_with_lessons, django_assert_num_queries, settings
+):
+    """Once the member's session is known to the script, a heartbeat costs the
+    session read (from the cache, as in production) and one script: no database
+    query at all."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    _, (lesson, _) = course_with_lessons
+    client = Client()
+    client.force_login(member.user)
+    assert post_beat(client, lesson, [[0, 8]]).status_code == 200
+    # Ten seconds later on the member's clock (the beat is not deferred).
+    clock = buffer.client()
+    last = int(clock.hget(buffer.key(f"clock:{member.pk}"), "last"))
+    clock.hset(buffer.key(f"clock:{member.pk}"), "last", last - 10_000)
+    # A fold is already scheduled (tests run tasks at once; it would query).
+    clock.set(buffer.key("fold-due"), 1, px=30_000)
+    with django_assert_num_queries(0):
+        response = post_beat(client, lesson, [[8, 16]])
+    assert response.status_code == 200
+    assert response.json()["deferred"] is False
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_fast_path_still_needs_the_csrf_token(buffer, member, course_with_lessons):
+    _, (lesson, _) = course_with_lessons
+    client = Client()
+    client.force_login(member.user)
+    assert post_beat(client, lesson, [[0, 8]]).status_code == 200
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client.cookies
+    response = post_beat(strict, lesson, [[8, 16]])
+    assert response.status_code == 403
+    assert buffer.pending_count() == 0  # the first beat was folded, nothing added
+
+
+def test_fast_path_refuses_a_session_of_another_password(
+    buffer, member, course_with_lessons
+):
+    """A session whose hash no longer matches (password changed elsewhere, cache not
+    yet told) is not answered by the script: the full stack logs it out."""
+    _, (lesson, _) = course_with_lessons
+    client = Client()
+    client.force_login(member.user)
+    assert post_beat(client, lesson, [[0, 8]]).status_code == 200
+    type(member.user).objects.filter(pk=member.user_id).update(password="md5$x$y")
+    heartbeat_buffer.forget_auth(member.user_id)
+    assert post_beat(client, lesson, [[8, 16]]).status_code == 401
+
+
+def test_fast_path_keeps_the_idle_timeout(
+    buffer, member, course_with_lessons, settings
+):
+    """A heartbeat is activity: it moves the session's last-seen time as the idle
+    timeout (members.middleware) would; a session idle too long is not answered
+    here but logged out by it."""
+    from members import middleware
+
+    idle = getattr(middleware, "IdleTimeoutMiddleware", None)
+    if idle is None or not hasattr(settings, "PORTAL_SESSION_IDLE_TIMEOUT"):
+        pytest.skip("no idle timeout for public sessions on this site")
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    _, (lesson, _) = course_with_lessons
+    client = Client()
+    client.force_login(member.user)
+    session = client.session
+    session[idle.session_key] = int(time.time())
+    session.save()
+    assert post_beat(client, lesson, [[0, 8]]).status_code == 200
+
+    session = client.session
+    session[idle.session_key] = int(time.time()) - idle.resolution - 5
+    session.save()
+    assert post_beat(client, lesson, [[8, 9]]).status_code == 200
+    assert time.time() - client.session[idle.session_key] < 5
+
+    session = client.session
+    session[idle.session_key] = (
+        int(time.time()) - settings.PORTAL_SESSION_IDLE_TIMEOUT - 5
+    )
+    session.save()
+    assert post_beat(client, lesson, [[9, 10]]).status_code == 401

@@ -175,7 +175,7 @@
   }
 
   function showState(data) {
-    if (!data || !data.duration) return;
+    if (!data || !data.duration || data.watched_seconds === null) return;
     var percent = Math.min(100, Math.floor((data.watched_seconds * 100) / data.duration));
     var text = "已学 " + percent + "%";
     if (data.completed) text += " · 已完成";
