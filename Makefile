@@ -21,6 +21,7 @@ run: install assets
 	@echo ""
 	@echo "  网站:   http://$(HOST):$(PORT)/"
 	@echo "  后台:   http://$(HOST):$(PORT)/admin/"
+	@echo "  邮件:   $(if $(EMAIL_HOST),经 SMTP 服务器 $(EMAIL_HOST) 发出,不真正发出，每封写成 $(or $(EMAIL_FILE_PATH),$(or $(PORTAL_VAR_DIR),$(CURDIR)/var)/mail)/ 下的一个 .log 文件)"
 	@echo "  演示账号见上方（也写在 README.md 中）。按 Ctrl+C 停止。"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \

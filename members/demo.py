@@ -3,6 +3,9 @@
 from datetime import date
 
 DEMO_PASSWORD = "Dangjian@2026"  # noqa: S105 - published demo password, see README
+# Demo accounts and members get addresses on a reserved domain (RFC 2606): mail to
+# them lands in var/mail/ under `make run`, never in a real mailbox.
+DEMO_EMAIL_DOMAIN = "hongxing.example"
 
 # username, role (group name), real name
 ACCOUNTS = [
@@ -148,6 +151,7 @@ def load() -> str:
             new_members += 1
         for scope_code in scopes:
             AdminScope.objects.get_or_create(user=user, organization=orgs[scope_code])
+    _give_demo_addresses(User)
     return f"党组织新建 {new_orgs} 个，党员新建 {new_members} 人，账号新建 {new_accounts} 个"
 
 
@@ -169,3 +173,11 @@ def _load_organizations(Organization) -> tuple[dict, int]:
             orgs[code] = parent.add_child(code=code, name=name, kind=kind)
         created += 1
     return orgs, created
+
+
+def _give_demo_addresses(User) -> None:
+    """username@hongxing.example for the role accounts, 党员编号@… for the members."""
+    usernames = [username for username, *_ in ACCOUNTS] + [no for no, *_ in MEMBERS]
+    for user in User.objects.filter(username__in=usernames, email=""):
+        user.email = f"{user.username.lower()}@{DEMO_EMAIL_DOMAIN}"
+        user.save(update_fields=["email"])

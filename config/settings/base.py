@@ -303,11 +303,16 @@ STORAGES = {
     },
 }
 
-# Mail: console unless an SMTP host is configured.
+# Mail: SMTP when EMAIL_HOST names a server; otherwise (development, `make run`)
+# every message is written as a file under var/mail/ (production.py always uses SMTP).
+EMAIL_HOST = env("EMAIL_HOST", default="")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_BACKEND = env(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
-EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")

@@ -25,6 +25,11 @@ _require("DATABASE_URL")
 # its format is checked by home.E002 (home/checks.py).
 PORTAL_BASE_URL = _require("PORTAL_BASE_URL").strip().rstrip("/")
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=PORTAL_BASE_URL)
+# Mail goes out by SMTP (EMAIL_HOST, the local MTA by default), never into files.
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
+)
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
