@@ -1,10 +1,11 @@
 """Admin views of the organisation tree and member profiles, limited to the user's scope."""
 
 from collections import Counter
+from urllib.parse import urlencode
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,7 +15,7 @@ from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
 from wagtail.admin.views.generic import (
     CreateView,
     DeleteView,
@@ -47,7 +48,7 @@ from .importers import (
     import_members,
     record_export,
 )
-from .models import Member, Organization
+from .models import ActivationCode, Member, Organization
 from .permissions import member_policy, organization_policy
 from .phones import normalise_phone
 from .scopes import (
@@ -277,6 +278,14 @@ class OrganizationIndexView(IndexView):
                 priority=15,
             )
         )
+        buttons.append(
+            MenuItem(
+                "签发激活码",
+                url=reverse("members_activation_organization", args=[instance.pk]),
+                icon_name="key",
+                priority=17,
+            )
+        )
         if can_restructure_organization(user, instance):
             buttons.append(
                 MenuItem(
@@ -447,7 +456,14 @@ class MemberFilterSet(WagtailFilterSet):
         fields = []
 
 
+def _account_state(member: Member) -> str:
+    if member.user.has_usable_password():
+        return "已激活"
+    return "待激活（激活码有效）" if member.has_live_code else "未激活"
+
+
 class MemberIndexView(IndexView):
+    template_name = "members/admin/member_index.html"
     filterset_class = MemberFilterSet
     list_export = EXPORT_HEADERS
     export_filename = "党员名单"
@@ -455,9 +471,17 @@ class MemberIndexView(IndexView):
     default_ordering = "organization__path"
 
     def get_base_queryset(self):
-        return member_policy.instances_user_has_any_permission_for(
-            self.request.user, ["view", "change"]
-        ).for_listing()
+        return (
+            member_policy.instances_user_has_any_permission_for(
+                self.request.user, ["view", "change"]
+            )
+            .for_listing()
+            .annotate(
+                has_live_code=Exists(
+                    ActivationCode.objects.live().filter(member=OuterRef("pk"))
+                )
+            )
+        )
 
     def get_valid_orderings(self):
         return [
@@ -486,15 +510,42 @@ class MemberIndexView(IndexView):
             label="姓名",
             get_url=lambda m: self.get_edit_url(m) or self.get_inspect_url(m),
             sort_key="real_name",
+            get_title_id=lambda m: f"member_{m.pk}_title",
         )
         return [
+            BulkActionsCheckboxColumn("bulk_actions", obj_type="member"),
             title,
             Column("member_no", label="党员编号"),
             Column("organization", label="所在党组织", sort_key="organization__path"),
             Column("party_post", label="党内职务"),
             Column("joined_party_on", label="入党日期", sort_key="joined_party_on"),
             Column("masked_phone", label="手机号"),
+            Column("account_state", label="账号", accessor=_account_state),
         ]
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if member_policy.user_has_permission_for_instance(
+            self.request.user, "change", instance
+        ):
+            buttons.append(
+                MenuItem(
+                    "签发激活码"
+                    if not instance.user.has_usable_password()
+                    else "重置密码",
+                    url=reverse(
+                        "wagtail_bulk_action",
+                        args=["members", "member", "issue_activation"],
+                    )
+                    + "?"
+                    + urlencode(
+                        {"id": instance.pk, "next": self.request.get_full_path()}
+                    ),
+                    icon_name="key",
+                    priority=40,
+                )
+            )
+        return buttons
 
     @cached_property
     def show_export_buttons(self):

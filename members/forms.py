@@ -104,6 +104,11 @@ class MemberForm(WagtailAdminModelForm):
         label="所在党组织", queryset=Organization.objects.none()
     )
     phone = forms.CharField(label="手机号", required=False, max_length=20)
+    email = forms.EmailField(
+        label="电子邮箱",
+        required=False,
+        help_text="可选：用于接收激活邮件和自助找回密码",
+    )
 
     class Meta:
         model = Member
@@ -128,6 +133,8 @@ class MemberForm(WagtailAdminModelForm):
         self.fields["organization"].queryset = organizations_for(
             self.for_user
         ).order_by("path")
+        if self.instance.pk and not self.is_bound:
+            self.initial["email"] = self.instance.user.email
 
     def clean_phone(self):
         try:
@@ -162,6 +169,7 @@ class MemberForm(WagtailAdminModelForm):
         """Cleaned values in the shape create_member/update_member take."""
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["member_no"] = values["member_no"] or ""
+        values["email"] = self.cleaned_data.get("email") or ""
         return values
 
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
+from django.utils import timezone
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 from wagtail.models import ModelLogEntry
 
@@ -179,6 +180,13 @@ class SecurityEvent(models.Model):
         IDLE_TIMEOUT = "idle_timeout", "超时退出"
         GROUP_CHANGE = "group_change", "角色变更"
         EXPORT = "export", "数据导出"
+        ACTIVATION_ISSUED = "activation_issue", "签发激活码"
+        ACTIVATED = "activation", "激活账号"
+        ACTIVATION_FAILED = "activation_failed", "激活失败"
+        ACTIVATION_EXPIRED = "activation_expired", "激活码过期"
+        RESET_REQUESTED = "reset_requested", "申请重置密码"
+        PASSWORD_RESET = "password_reset", "邮件重置密码"
+        PASSWORD_CHANGE = "password_change", "修改密码"
 
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     action = models.CharField("事件", max_length=20, choices=Action.choices)
@@ -233,3 +241,85 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count}"
+
+
+class ActivationCodeQuerySet(models.QuerySet):
+    def live(self):
+        """Codes that may still be used: neither used, revoked nor past their expiry."""
+        return self.filter(
+            status=ActivationCode.Status.ACTIVE, expires_at__gt=timezone.now()
+        )
+
+
+class ActivationCode(models.Model):
+    """A one-time code with which a member sets their password (members.accounts).
+
+    Only a keyed digest of the code is stored; the code itself is shown once, on the
+    sheet its 组织管理员 prints, or sent once by e-mail. A member has at most one
+    active code: issuing a new one revokes the old.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "有效"
+        USED = "used", "已使用"
+        REVOKED = "revoked", "已作废"
+        EXPIRED = "expired", "已过期"
+
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.CASCADE,
+        related_name="activation_codes",
+        verbose_name="党员",
+    )
+    digest = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至", db_index=True)
+    closed_at = models.DateTimeField("使用或作废时间", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="签发人",
+    )
+    by_email = models.BooleanField("以邮件发送", default=False)
+
+    objects = ActivationCodeQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = "激活码"
+        verbose_name_plural = "激活码"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["member", "status"])]
+
+    def __str__(self):
+        return f"{self.member} {self.get_status_display()}"
+
+
+class PasswordStatus(models.Model):
+    """Whether an account must choose a new password before doing anything else.
+
+    Set when someone other than the account's owner gave it a password (a site admin
+    in the user admin); cleared when the owner sets one (members.accounts)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="password_status",
+        verbose_name="账号",
+    )
+    must_change = models.BooleanField("须修改密码", default=False)
+    changed_at = models.DateTimeField("最近修改密码", null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = "密码状态"
+        verbose_name_plural = "密码状态"
+
+    def __str__(self):
+        return str(self.user)

@@ -60,14 +60,16 @@ def create_member(
     phone: str = "",
     party_post: str = "",
     joined_party_on: date | None = None,
+    email: str = "",
     by=None,
 ) -> Member:
-    """Create the profile and its login account (group 党员, no usable password yet)."""
+    """Create the profile and its login account (group 党员, no usable password yet:
+    the member sets one with an activation code, see members.accounts)."""
     _require_scope(by, organization)
     problems = identity_conflicts(member_no=member_no, phone=phone)
     if problems:
         raise MemberDataError(";".join(problems))
-    user = get_user_model()(username=username_for(member_no, phone))
+    user = get_user_model()(username=username_for(member_no, phone), email=email)
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get_or_create(name=MEMBER)[0])
@@ -97,6 +99,10 @@ def update_member(member: Member, *, by=None, **changes) -> Member:
     )
     if problems:
         raise MemberDataError(";".join(problems))
+    email = changes.pop("email", None)
+    if email is not None and email != member.user.email:
+        member.user.email = email
+        member.user.save(update_fields=["email"])
     for field, value in changes.items():
         if field == "member_no":
             value = value or None

@@ -9,6 +9,7 @@ from wagtail.models import ModelLogEntry
 from wagtail.permissions import register_permission_policy
 
 from . import admin_views
+from .accounts import admin_hooks  # noqa: F401  (activation codes, password flags)
 from .forms import AdminScopeForm, MemberForm, OrganizationEditForm, OrganizationForm
 from .models import AdminScope, Member, Organization, ScopedModelLogEntry
 from .permissions import member_policy, organization_policy

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "members.middleware.PortalCSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Accounts whose password an administrator set change it before anything else.
+    "members.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -419,6 +421,7 @@ PORTAL_SCHEDULE = [
     ("prune_db_task_results", 24 * 3600, ["--min-age-days", "7", "--queue-name", "*"]),
     ("rebuild_study_summary", 24 * 3600, []),
     ("repair_search_index", 300, []),
+    ("expire_activation_codes", 3600, []),
     ("purge_rate_limits", 3600, []),
 ]
 
@@ -519,3 +522,18 @@ PORTAL_LIBRARY_EXTRACTION = {
     "max_pages": env.int("PORTAL_LIBRARY_EXTRACT_MAX_PAGES", default=500),
     "timeout_seconds": env.float("PORTAL_LIBRARY_EXTRACT_TIMEOUT", default=60.0),
 }
+
+# members.accounts: activation codes, password reset and change.
+PORTAL_ACTIVATION_CODE_DAYS = env.int("PORTAL_ACTIVATION_CODE_DAYS", default=14)
+# (tries, seconds): per client address and account, per address, per account.
+PORTAL_ACTIVATION_ATTEMPTS = (5, 15 * 60)
+PORTAL_ACTIVATION_ATTEMPTS_PER_IP = (20, 15 * 60)
+PORTAL_ACTIVATION_ATTEMPTS_PER_ACCOUNT = (30, 24 * 3600)
+# Reset e-mails asked for per client address and per e-mail address.
+PORTAL_PASSWORD_RESET_PER_IP = (5, 3600)
+PORTAL_PASSWORD_RESET_PER_EMAIL = (3, 3600)
+# Wrong current passwords on the change form, per account.
+PORTAL_PASSWORD_CHANGE_ATTEMPTS = (5, 15 * 60)
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
+# Where a member lands after activating: the first URL name that exists.
+PORTAL_ACCOUNT_HOME_URL_NAMES = ["me", "members:me", "me:index", "school:me"]
