@@ -110,7 +110,8 @@ def test_import_in_the_admin_reports_bad_rows(new_page, branches, screenshot, tm
     problems = page.locator("tr.import-problem").all_inner_texts()
     assert len(problems) == 3
     assert "第 3 行" in problems[0] and "手机号" in problems[0]
-    assert "无权" in problems[1]
+    # Another branch reads as one that does not exist (issue 12 point 2).
+    assert "在您管理的范围内找不到党组织" in problems[1]
     assert "晚于今天" in problems[2]
     screenshot(page, "report")
 
