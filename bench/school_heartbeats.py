@@ -251,8 +251,9 @@ def members_and_lessons(count: int, skip: int = 0) -> list[tuple[int, int, str]]
             SESSION_KEY: str(member.user_id),
             BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
             HASH_SESSION_KEY: member.user.get_session_auth_hash(),
-            # The idle timeout's last-seen time (members.middleware), if it is there.
-            "portal_last_seen": int(time.time()),
+            # The idle timeout's last-seen time (members.middleware): members in
+            # the middle of watching, each written within the last minute.
+            "portal_last_seen": int(time.time()) - index % 60,
             "school_member_id": member.pk,
         }
         rows.append(
@@ -293,6 +294,10 @@ def members_watching(watchers, *, buffered: bool) -> None:
             [[w[0] for w in watchers]],
         )
     engine = import_module(settings.SESSION_ENGINE)
+    now = int(time.time())
+    for index, (_member, _lesson, _key, data) in enumerate(watchers):
+        # Watching: each session's last-seen time written within the last minute.
+        data["portal_last_seen"] = now - index % 60
     cache.set_many(
         {
             engine.SessionStore(session_key=key).cache_key: data

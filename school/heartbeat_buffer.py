@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import time
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from .models import HeartbeatFold
@@ -43,6 +44,8 @@ from .services import (
     lesson_target,
     write_beats,
 )
+
+logger = logging.getLogger(__name__)
 
 FOLD_BATCH = 2000
 FOLD_SECONDS = 20
@@ -265,14 +268,29 @@ def _script():
 
 
 def schedule_fold() -> None:
-    """Queue a fold a little later, so that it takes a batch (see FOLD_DELAY)."""
+    """Queue a fold a little later, so that it takes a batch (see FOLD_DELAY).
+
+    The beat is already safe in Redis: if the queue cannot be reached, the schedule's
+    fold (PORTAL_SCHEDULE) or the next beat after FOLD_DUE_SECONDS folds it."""
     from .tasks import fold_study_heartbeats
 
     task = fold_study_heartbeats
     delay = settings.PORTAL_SCHOOL_FOLD_DELAY_SECONDS
     if task.get_backend().supports_defer and delay:
         task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
-    task.enqueue()
+    try:
+        task.enqueue()
+    except DatabaseError:
+        logger.warning("could not queue the heartbeat fold", exc_info=True)
+
+
+def forget_auth_quietly(user_id: int) -> None:
+    """`forget_auth` for signal handlers: Redis down must not fail a user's save (the
+    cached hash then expires within AUTH_SECONDS)."""
+    try:
+        forget_auth(user_id)
+    except redis.RedisError:
+        logger.warning("could not drop user %s's cached heartbeat check", user_id)
 
 
 # ---- folding ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ import contextlib
 import time
 from importlib import import_module
 
+import redis
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.base import UpdateError
@@ -77,22 +78,25 @@ class HeartbeatMiddleware:
         except BadBeat:
             return None
         idle_write = _keep_idle_clock(session)
-        if idle_write is None:
+        if idle_write is None or _must_change_password(session):
             return None
         from .services import lesson_target
 
         lesson = lesson_target(beat.lesson_id)
         if lesson is None or not lesson.ready or lesson.restricted:
             return None
-        buffered = heartbeat_buffer.buffer_heartbeat(
-            user_id=int(user_id),
-            session_hash=session_hash,
-            member_id=member_id,
-            lesson=lesson,
-            intervals=beat.clean_intervals(lesson.duration),
-            position=beat.position,
-            playing=beat.playing,
-        )
+        try:
+            buffered = heartbeat_buffer.buffer_heartbeat(
+                user_id=int(user_id),
+                session_hash=session_hash,
+                member_id=member_id,
+                lesson=lesson,
+                intervals=beat.clean_intervals(lesson.duration),
+                position=beat.position,
+                playing=beat.playing,
+            )
+        except redis.RedisError:
+            return None  # the view answers 503
         if buffered is None:
             return None
         if idle_write:
@@ -104,6 +108,17 @@ class HeartbeatMiddleware:
         response = outcome_response(buffered.outcome(lesson, beat.position))
         add_never_cache_headers(response)
         return self.security.process_response(request, response)
+
+
+def _must_change_password(session) -> bool:
+    """The session's copy of members.accounts' flag: such an account is sent to the
+    password change page by the full stack, heartbeats included."""
+    try:
+        from members.accounts.middleware import SESSION_KEY as FLAG
+    except ImportError:
+        return False
+    flag = session.get(FLAG)
+    return bool(isinstance(flag, list) and len(flag) == 2 and flag[1])
 
 
 def _keep_idle_clock(session) -> bool | None:

@@ -46,7 +46,7 @@ def user_saved(sender, instance, **kwargs) -> None:
 
     if heartbeat_buffer.enabled() and not kwargs.get("raw"):
         user_id = instance.pk
-        transaction.on_commit(lambda: heartbeat_buffer.forget_auth(user_id))
+        transaction.on_commit(lambda: heartbeat_buffer.forget_auth_quietly(user_id))
 
 
 def register_signal_handlers() -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import redis
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.decorators import login_required
@@ -343,6 +344,16 @@ def _buffered_heartbeat(request):
         return error
     intervals = beat.clean_intervals(lesson.duration)
     member_id = session.get(MEMBER_SESSION_KEY)
+    try:
+        return _buffer(
+            request, lesson, beat, intervals, member_id, user_id, session_hash
+        )
+    except redis.RedisError:
+        return _error("学习进度暂时无法记录，请稍后重试。", 503)
+
+
+def _buffer(request, lesson, beat, intervals, member_id, user_id, session_hash):
+    session = request.session
     buffered = None
     for _attempt in range(2):
         if member_id is not None:

@@ -383,3 +383,20 @@ def test_fast_path_keeps_the_idle_timeout(
     )
     session.save()
     assert post_beat(client, lesson, [[9, 10]]).status_code == 401
+
+
+def test_redis_down_is_a_503_the_player_retries(
+    settings, member, course_with_lessons, django_capture_on_commit_callbacks
+):
+    """The player keeps intervals it could not deliver; nothing is credited twice."""
+    settings.PORTAL_SCHOOL_HEARTBEAT_REDIS_URL = "redis://127.0.0.1:9/0"
+    _, (lesson, _) = course_with_lessons
+    client = Client()
+    client.force_login(member.user)
+    response = post_beat(client, lesson, [[0, 8]])
+    assert response.status_code == 503
+    assert "稍后" in response.json()["error"]
+    # Saving the user (a login, a password change) still works.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        member.user.save()
+    assert callbacks
