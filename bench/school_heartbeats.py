@@ -237,7 +237,11 @@ def members_and_lessons(count: int, skip: int = 0) -> list[tuple[int, int, str]]
     from school.models import LessonPage
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
-    lessons = list(LessonPage.objects.order_by("pk").values_list("pk", flat=True))
+    lessons = list(
+        LessonPage.objects.filter(video__duration=LESSON_SECONDS)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     chosen = list(
         Member.objects.filter(member_no__startswith="B")
         .select_related("user")
@@ -251,9 +255,8 @@ def members_and_lessons(count: int, skip: int = 0) -> list[tuple[int, int, str]]
             SESSION_KEY: str(member.user_id),
             BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
             HASH_SESSION_KEY: member.user.get_session_auth_hash(),
-            # The idle timeout's last-seen time (members.middleware): members in
-            # the middle of watching, each written within the last minute.
-            "portal_last_seen": int(time.time()) - index % 60,
+            # The idle timeout's last-seen time (members.middleware).
+            "portal_last_seen": int(time.time()),
             "school_member_id": member.pk,
         }
         rows.append(
@@ -296,8 +299,9 @@ def members_watching(watchers, *, buffered: bool) -> None:
     engine = import_module(settings.SESSION_ENGINE)
     now = int(time.time())
     for index, (_member, _lesson, _key, data) in enumerate(watchers):
-        # Watching: each session's last-seen time written within the last minute.
-        data["portal_last_seen"] = now - index % 60
+        # Watching: heartbeats write each session's last-seen time every 5 minutes
+        # (school.middleware), so these were written over the last 5.
+        data["portal_last_seen"] = now - index % 300
     cache.set_many(
         {
             engine.SessionStore(session_key=key).cache_key: data
@@ -420,23 +424,34 @@ def _tree_cpu(pid: int) -> float:
 # ---- open-loop load ---------------------------------------------------------------
 
 
+class _Exchange(asyncio.Protocol):
+    """One request on its own connection (as nginx sends them to gunicorn): write it,
+    read the whole answer (the server closes the connection), parse the status."""
+
+    def __init__(self, payload: bytes, answer: asyncio.Future):
+        self.payload, self.answer, self.data = payload, answer, bytearray()
+
+    def connection_made(self, transport) -> None:
+        transport.write(self.payload)
+
+    def data_received(self, data: bytes) -> None:
+        self.data += data
+
+    def connection_lost(self, exc) -> None:
+        if self.answer.done():
+            return
+        head, _, body = bytes(self.data).partition(b"\r\n\r\n")
+        try:
+            self.answer.set_result((int(head.split(b" ", 2)[1]), body))
+        except (IndexError, ValueError):
+            self.answer.set_result((0, b""))
+
+
 async def _request(port: int, payload: bytes) -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(payload)
-        status_line = await reader.readline()
-        length = 0
-        while True:
-            line = await reader.readline()
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        body = await reader.readexactly(length) if length else b""
-        return int(status_line.split()[1]), body
-    finally:
-        writer.close()
+    loop = asyncio.get_running_loop()
+    answer = loop.create_future()
+    await loop.create_connection(lambda: _Exchange(payload, answer), "127.0.0.1", port)
+    return await answer
 
 
 def heartbeat_request(session: str, body: bytes) -> bytes:

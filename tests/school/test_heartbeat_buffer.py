@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from school import heartbeat_buffer, progress, services
+from school.middleware import IDLE_WRITES_PER_TIMEOUT
 from school.models import (
     CourseCompletion,
     HeartbeatFold,
@@ -371,10 +372,21 @@ def test_fast_path_keeps_the_idle_timeout(
     session.save()
     assert post_beat(client, lesson, [[0, 8]]).status_code == 200
 
+    every = max(
+        idle.resolution,
+        settings.PORTAL_SESSION_IDLE_TIMEOUT // IDLE_WRITES_PER_TIMEOUT,
+    )
     session = client.session
-    session[idle.session_key] = int(time.time()) - idle.resolution - 5
+    recent = int(time.time()) - every + 30
+    session[idle.session_key] = recent
     session.save()
     assert post_beat(client, lesson, [[8, 9]]).status_code == 200
+    assert client.session[idle.session_key] == recent  # no session write
+
+    session = client.session
+    session[idle.session_key] = int(time.time()) - every - 5
+    session.save()
+    assert post_beat(client, lesson, [[9, 9.5]]).status_code == 200
     assert time.time() - client.session[idle.session_key] < 5
 
     session = client.session
@@ -382,7 +394,7 @@ def test_fast_path_keeps_the_idle_timeout(
         int(time.time()) - settings.PORTAL_SESSION_IDLE_TIMEOUT - 5
     )
     session.save()
-    assert post_beat(client, lesson, [[9, 10]]).status_code == 401
+    assert post_beat(client, lesson, [[9.5, 10]]).status_code == 401
 
 
 def test_redis_down_is_a_503_the_player_retries(
