@@ -37,6 +37,7 @@ from tests.school.conftest import make_clip
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PASSWORD = "Xin-zhan-2026!"
+OWN_PASSWORD = "Zi-ji-de-2026!"  # what each role sets at first login
 BASE = "https://dj.example.org"
 # username: (role, family name, given name)
 ROLES = {
@@ -86,10 +87,25 @@ class Browser:
         return self.post(url, data, **kwargs)
 
     def login(self, username: str) -> "Browser":
+        """Log in; a password the 站点管理员 typed is changed first, as it must be."""
+        user = get_user_model().objects.get(username=username)
+        password = OWN_PASSWORD if user.check_password(OWN_PASSWORD) else PASSWORD
         response = self.submit(
-            "/admin/login/", {"username": username, "password": PASSWORD}
+            "/admin/login/", {"username": username, "password": password}
         )
         assert response.status_code == 302, response.content.decode()[:1500]
+        change = reverse("members:password_change")
+        response = self.client.get("/admin/")
+        if response.status_code == 302 and response["Location"] == change:
+            response = self.submit(
+                change,
+                {
+                    "old_password": PASSWORD,
+                    "new_password1": OWN_PASSWORD,
+                    "new_password2": OWN_PASSWORD,
+                },
+            )
+            assert response.status_code == 302, errors_in(response)
         self.get("/admin/")
         return self
 
@@ -184,6 +200,12 @@ def test_publicist_writes_reviewer_publishes(staff, browser, client, mailoutbox)
     column = NewsColumn.objects.get(slug="jiceng")
 
     publicist = browser("xuanchuan")
+    # The password the 站点管理员 typed had to be replaced at first login.
+    assert (
+        staff["xuanchuan"]
+        .__class__.objects.get(pk=staff["xuanchuan"].pk)
+        .check_password(OWN_PASSWORD)
+    )
     response = publicist.submit(
         reverse("wagtailimages:add"),
         {

@@ -40,7 +40,8 @@ def _public_pages(client, message) -> list[str]:
     ]
 
 
-def test_posting_needs_login(client):
+def test_posting_needs_login(client, db):
+    """The page cache looks the site up (kept until the next purge): it needs the db."""
     response = client.get(reverse("mailbox:board_post"))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
