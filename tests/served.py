@@ -110,7 +110,7 @@ class ServedSite:
         self.env = env
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90) -> ServedSite:
+    def start(self, timeout: float = 240) -> ServedSite:
         self.log = open(Path(self._tmp.name) / "gunicorn.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -178,7 +178,7 @@ class ServedSite:
 
     def form_token(self, session: requests.Session, path: str) -> str:
         """Open a form page; the CSRF token its form carries (the cookie is set)."""
-        page = session.get(self.base_url + path, timeout=30)
+        page = session.get(self.base_url + path, timeout=120)
         assert page.status_code == 200, page.text[:2000]
         return CSRF_INPUT.search(page.text).group(1)
 
@@ -193,7 +193,7 @@ class ServedSite:
                 "password": password,
             },
             allow_redirects=False,
-            timeout=30,
+            timeout=120,
         )
         assert response.status_code == 302, response.text[:2000]
         return session
@@ -215,7 +215,7 @@ class ServedSite:
                         "POST", self.base_url + path, data=data, cookies=cookies
                     )
                 )
-                start.wait(timeout=60)  # every thread ready: all go at once
+                start.wait(timeout=180)  # every thread ready: all go at once
                 return own.send(request, allow_redirects=False, timeout=120)
 
         with ThreadPoolExecutor(max_workers=len(posts)) as pool:
