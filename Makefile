@@ -42,14 +42,18 @@ check:
 
 # Tests that flush the database (browser tests among them) run in their own pass:
 # a flush empties the data-migration rows other tests rely on (tests/conftest.py).
+# The browser tests share a pass; the other flushing modules (gunicorn, threads on the
+# test database) each get a process of their own (.ci/pytest-isolated).
 pytest:
 	$(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
-	$(BIN)/pytest -n 2 --dist loadfile -m transactional
+	$(BIN)/pytest -n 2 --dist loadfile -m transactional tests/e2e
+	./.ci/pytest-isolated -m transactional --ignore tests/e2e
 
 ## The same suite against PostgreSQL (CI runs it after `make test`).
 pytest-postgres: install-dev assets system-packages-test services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m transactional
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m transactional tests/e2e
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} JOBS=1 ./.ci/pytest-isolated -m transactional --ignore tests/e2e
 
 ## The search tests against real Elasticsearch nodes (`make elasticsearch
 ## elasticsearch-secure` first): the whole of tests/search against the plain node on

@@ -104,7 +104,11 @@ def test_member_watches_lesson_progress_is_saved_and_reload_resumes(
     log_in(page, member)
     page.goto(lesson.url)
     press_play(page)
-    assert page.get_attribute("#player", "data-engine") == "hls.js"
+    # hls.js is loaded on the press: the engine attaches a moment later.
+    wait_for(
+        lambda: page.get_attribute("#player", "data-engine") == "hls.js",
+        what="hls.js to attach to the player",
+    )
     wait_for(lambda: current_time(page) > 5, what="playback to pass 5 s")
     wait_for(lambda: beats(page) >= 1, what="a periodic heartbeat")
     before_pause = beats(page)
