@@ -41,3 +41,14 @@ class PortalDocumentForm(BaseDocumentForm):
         )
         if too_large:
             self._errors["file"] = self.error_class(too_large, renderer=self.renderer)
+
+    def _update_errors(self, errors):
+        # Document.clean checks the file's extension even in Wagtail's form for a
+        # file uploaded earlier (multiple upload, "create from uploaded document"),
+        # which has no file field: Django then raises ValueError (a 500). That file
+        # was checked when it was uploaded; its error has no field to go to here.
+        if "file" not in self.fields and hasattr(errors, "error_dict"):
+            errors.error_dict.pop("file", None)
+            if not errors.error_dict:
+                return
+        super()._update_errors(errors)

@@ -21,6 +21,15 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def client_username(request, credentials=None) -> str | None:
+    """The username axes records for an attempt, cut to the 150 characters a
+    username can have: a longer one names no account, and would overflow axes'
+    column on PostgreSQL (a 500 instead of "wrong username or password")."""
+    source = credentials or getattr(request, "data", request.POST)
+    username = source.get("username")
+    return None if username is None else str(username)[:150]
+
+
 def record_event(request, action: str, *, user=None, username: str = "", **fields):
     """Write one SecurityEvent; never stores passwords or codes."""
     if user is not None and not username:

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Accounts whose password an administrator set change it before anything else.
     "members.accounts.middleware.PasswordChangeRequiredMiddleware",
+    # Bad parameters reaching code we do not own (Wagtail's admin) get 400/404.
+    "home.middleware.MalformedInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -216,6 +218,7 @@ PORTAL_TRUSTED_PROXIES = env.list(
     "PORTAL_TRUSTED_PROXIES", default=["127.0.0.1", "::1"]
 )
 AXES_CLIENT_IP_CALLABLE = "members.security.client_ip"
+AXES_USERNAME_CALLABLE = "members.security.client_username"
 AXES_VERBOSE = False
 
 # A signed-in session ends after this many seconds without a request, on the public
