@@ -258,10 +258,13 @@ class PolicyDocumentPage(Page):
         from django.utils.safestring import mark_safe
         from wagtail.rich_text import expand_db_html
 
+        from home.params import text_param
         from library.highlighting import highlight_html, terms_for
 
         context = super().get_context(request, *args, **kwargs)
-        query = request.GET.get("q") or request.GET.get("highlight") or ""
+        query = text_param(request.GET, "q", max_length=50) or text_param(
+            request.GET, "highlight", max_length=50
+        )
         terms = terms_for(query)
         body, count = highlight_html(expand_db_html(self.body or ""), terms)
         title, _ = highlight_html(escape(self.title), terms)

@@ -13,6 +13,7 @@ from django.db.models import Count, DateField, Q
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.html import escape
 
+from home.params import BadParameter, year_param
 from library.models import PolicyDocumentPage, Validity
 from library.search_sources import FACET_LABELS
 from search.backends import SearchUnavailable
@@ -20,6 +21,15 @@ from search.documents import FacetValue, SearchResults
 from search.views import SearchView, facet_groups, page_links, read_form
 
 logger = logging.getLogger(__name__)
+
+
+def _year(value: str) -> int | None:
+    """A year facet value; anything else is ignored, as search ignores bad filters."""
+    try:
+        return year_param({"year": value}, "year", minimum=1900, maximum=2100)
+    except BadParameter:
+        return None
+
 
 FACETS = list(FACET_LABELS)
 
@@ -148,7 +158,7 @@ def browse(library, form) -> tuple[SearchResults, list[PolicyDocumentPage]]:
         if name in filters:
             queryset = queryset.filter(**{f"{column}__in": filters[name]})
     if "year" in filters:
-        years = [int(y) for y in filters["year"] if y.isdigit()]
+        years = [year for year in map(_year, filters["year"]) if year]
         queryset = queryset.filter(pub_year__in=years)
     for value in filters.get("category", []):
         top, _, sub = value.partition("/")

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from home.params import choice_param, id_param, text_param, year_param
+
 from . import services
 from .exports import table_response
 from .models import (
@@ -79,13 +81,13 @@ def _visible_letter(request, pk: int) -> Letter:
 
 def _filtered_letters(request):
     letters = Letter.objects.visible_to(request.user).select_related("mailbox")
-    status = request.GET.get("status", "")
-    if status in LetterStatus.values:
+    status = choice_param(request.GET, "status", LetterStatus.values)
+    if status:
         letters = letters.filter(status=status)
-    mailbox = request.GET.get("mailbox", "")
-    if mailbox.isdigit():
+    mailbox = id_param(request.GET, "mailbox")
+    if mailbox:
         letters = letters.filter(mailbox_id=mailbox)
-    flag = request.GET.get("flag", "")
+    flag = choice_param(request.GET, "flag", ("overdue", "open", "sign_off"))
     today = timezone.localdate()
     if flag == "overdue":
         letters = letters.overdue(today)
@@ -93,7 +95,7 @@ def _filtered_letters(request):
         letters = letters.open()
     elif flag == "sign_off":
         letters = letters.filter(replies__status=LetterReply.Status.AWAITING).distinct()
-    query = request.GET.get("q", "").strip()
+    query = text_param(request.GET, "q", max_length=100)
     if query:
         letters = letters.filter(
             Q(tracking_number__icontains=query) | Q(subject__icontains=query)
@@ -177,10 +179,13 @@ def letter_contact(request, pk: int):
 
 
 def _reply_for(letter: Letter, request) -> LetterReply:
-    reply_id = request.POST.get("reply", "")
-    return get_object_or_404(
-        LetterReply, pk=reply_id if reply_id.isdigit() else 0, letter=letter
-    )
+    reply_id = id_param(request.POST, "reply")
+    return get_object_or_404(LetterReply, pk=reply_id or 0, letter=letter)
+
+
+def _text(post, name: str) -> str:
+    """A posted text field (the services check its length); NUL is refused (400)."""
+    return text_param(post, name, max_length=20_000)
 
 
 def _run_step(request, steps: dict, action: str) -> None:
@@ -202,33 +207,30 @@ def letter_action(request, pk: int, action: str):
     steps = {
         "accept": lambda: services.accept_letter(letter, by=user),
         "reject": lambda: services.reject_letter(
-            letter, by=user, reason=post.get("reason", ""), note=post.get("note", "")
+            letter, by=user, reason=_text(post, "reason"), note=_text(post, "note")
         ),
         "transfer": lambda: services.transfer_letter(
             letter,
             by=user,
-            to=get_object_or_404(
-                Mailbox,
-                pk=post.get("mailbox") if post.get("mailbox", "").isdigit() else 0,
-            ),
-            note=post.get("note", ""),
+            to=get_object_or_404(Mailbox, pk=id_param(post, "mailbox") or 0),
+            note=_text(post, "note"),
         ),
-        "note": lambda: services.add_note(letter, by=user, text=post.get("text", "")),
+        "note": lambda: services.add_note(letter, by=user, text=_text(post, "text")),
         "draft": lambda: services.draft_reply(
-            letter, by=user, body=post.get("body", "")
+            letter, by=user, body=_text(post, "body")
         ),
         "sign_off": lambda: services.sign_off_reply(
-            _reply_for(letter, request), by=user, comment=post.get("comment", "")
+            _reply_for(letter, request), by=user, comment=_text(post, "comment")
         ),
         "return": lambda: services.return_reply(
-            _reply_for(letter, request), by=user, comment=post.get("comment", "")
+            _reply_for(letter, request), by=user, comment=_text(post, "comment")
         ),
         "close": lambda: services.close_letter(letter, by=user),
         "publish": lambda: services.publish_letter(
             letter,
             by=user,
-            subject=post.get("public_subject", ""),
-            content=post.get("public_content", ""),
+            subject=_text(post, "public_subject"),
+            content=_text(post, "public_content"),
         ),
         "unpublish": lambda: services.unpublish_letter(letter, by=user),
     }
@@ -286,19 +288,21 @@ def letter_export(request):
             ]
         )
     services.log_export(request.user, "来信列表", len(rows) - 1)
-    return table_response(
-        rows, filename="letters", fmt=request.GET.get("format", "csv")
-    )
+    return table_response(rows, filename="letters", fmt=_export_format(request))
 
 
 def _statistics_letters(request):
     if not can_view_statistics(request.user):
         raise PermissionDenied
     letters = Letter.objects.visible_to(request.user)
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        letters = letters.filter(submitted_at__year=int(year))
+    year = year_param(request.GET, "year")
+    if year:
+        letters = letters.filter(submitted_at__year=year)
     return letters
+
+
+def _export_format(request) -> str:
+    return choice_param(request.GET, "format", ("csv", "xlsx"), default="csv")
 
 
 def statistics(request):
@@ -309,7 +313,7 @@ def statistics(request):
         "mailbox/admin/statistics.html",
         {
             "stats": stats,
-            "year": request.GET.get("year", ""),
+            "year": year_param(request.GET, "year") or "",
             "types": LetterType.choices,
         },
     )
@@ -320,7 +324,7 @@ def statistics_export(request):
     table = statistics_table(letter_statistics(letters))
     services.log_export(request.user, "信箱统计", len(table) - 1)
     return table_response(
-        table, filename="mailbox-statistics", fmt=request.GET.get("format", "csv")
+        table, filename="mailbox-statistics", fmt=_export_format(request)
     )
 
 
@@ -338,7 +342,7 @@ BOARD_TABS = [
 def board_queue(request):
     if not can_moderate_board(request.user):
         raise PermissionDenied
-    tab = request.GET.get("tab", "pending")
+    tab = choice_param(request.GET, "tab", dict(BOARD_TABS), default="pending")
     qs = BoardMessage.objects.with_related()
     if tab == "pending":
         qs = qs.filter(status=BoardMessage.Status.PENDING)
@@ -367,19 +371,19 @@ def board_action(request, pk: int, action: str):
     steps = {
         "approve": lambda: services.approve_message(message, by=user),
         "reject": lambda: services.reject_message(
-            message, by=user, reason=post.get("reason", "")
+            message, by=user, reason=_text(post, "reason")
         ),
         "hide": lambda: services.hide_message(
-            message, by=user, reason=post.get("reason", "")
+            message, by=user, reason=_text(post, "reason")
         ),
         "reply": lambda: services.reply_to_message(
-            message, by=user, text=post.get("text", "")
+            message, by=user, text=_text(post, "text")
         ),
         "dismiss": lambda: services.dismiss_reports(message, by=user),
         "grant": lambda: services.decide_appeal(message, by=user, grant=True),
         "deny": lambda: services.decide_appeal(message, by=user, grant=False),
     }
     _run_step(request, steps, action)
-    tab = post.get("next_tab", "")
+    tab = _text(post, "next_tab")
     url = reverse("mailbox_admin:board")
     return redirect(f"{url}?tab={tab}" if tab in dict(BOARD_TABS) else url)

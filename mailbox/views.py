@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from home.params import id_param
 from members.security import client_ip
 
 from . import services
@@ -51,8 +52,8 @@ def _declared_length(request) -> int:
 
 def _form_defaults(request) -> dict:
     initial = {"submission_token": services.new_submission_token()}
-    mailbox_id = request.GET.get("mailbox", "")
-    if mailbox_id.isdigit():
+    mailbox_id = id_param(request.GET, "mailbox")
+    if mailbox_id:
         initial["mailbox"] = mailbox_id
     member = (
         getattr(request.user, "member", None) if request.user.is_authenticated else None
@@ -284,8 +285,8 @@ def board(request):
     """Approved public messages with replies, newest first, paginated."""
     messages_qs = BoardMessage.objects.public().with_related()
     category = None
-    category_id = request.GET.get("category", "")
-    if category_id.isdigit():
+    category_id = id_param(request.GET, "category")
+    if category_id:
         category = BoardCategory.objects.filter(pk=category_id).first()
         if category:
             messages_qs = messages_qs.filter(category=category)

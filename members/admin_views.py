@@ -33,6 +33,8 @@ from wagtail.admin.views.reports.audit_logging import (
 )
 from wagtail.admin.widgets.button import HeaderButton
 
+from home.params import id_param
+
 from .audit import may_view_site_history
 from .fields import lookup_digest
 from .forms import (
@@ -310,8 +312,8 @@ class OrganizationIndexView(IndexView):
 class OrganizationCreateView(ServiceErrorMixin, ChineseCreateMixin, CreateView):
     def get_initial(self):
         initial = super().get_initial()
-        parent_id = self.request.GET.get("parent")
-        if parent_id and parent_id.isdigit():
+        parent_id = id_param(self.request.GET, "parent")
+        if parent_id:
             parent = organizations_for(self.request.user).filter(pk=parent_id).first()
             if parent:
                 initial["parent"] = parent

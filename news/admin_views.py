@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from home.params import year_param
+
 from . import stats
 
 
@@ -20,11 +22,9 @@ class PublishingStatsView(
 
     def get_year(self) -> int:
         current = timezone.localdate().year
-        try:
-            year = int(self.request.GET.get("year", current))
-        except ValueError:
-            return current
-        return year if 2000 <= year <= current + 1 else current
+        return year_param(
+            self.request.GET, "year", default=current, maximum=current + 1
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -26,6 +26,7 @@ from home.page_cache import (
     cached_until_purge,
     restricted_page_paths,
 )
+from home.params import BadParameter, int_param
 from members.models import Organization
 from members.scopes import filing_organizations
 
@@ -189,14 +190,15 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
         return detached
 
     def _paginate(self, request, queryset, subpath):
-        number = request.GET.get("page") or "1"
-        if getattr(request, "is_preview", False) or not (
-            number.isdigit() and int(number) <= MAX_KEPT_PAGE
-        ):
+        try:
+            number = int_param(request.GET, "page", default=1, minimum=1)
+        except BadParameter:
+            raise Http404("没有这一页") from None
+        if getattr(request, "is_preview", False) or number > MAX_KEPT_PAGE:
             listing = self._page_of(queryset, number)
         else:
             listing = cached_until_purge(
-                f"news:listing:{self.pk}:{subpath}:{int(number)}",
+                f"news:listing:{self.pk}:{subpath}:{number}",
                 lambda: self._page_of(queryset, number),
             )
         if listing is None:

@@ -12,6 +12,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from home.params import choice_param, id_param, year_param
 from members.models import Organization
 
 from . import stats
@@ -71,21 +72,20 @@ def study_report(request):
     if not can_view_report(request.user):
         raise PermissionDenied
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
+    year = year_param(request.GET, "year", default=today.year)
     scope = report_organizations(request.user)
-    chosen = request.GET.get("org", "")
+    chosen = id_param(request.GET, "org")
     organizations = scope
     root = None
-    if chosen.isdigit():
-        root = scope.filter(pk=int(chosen)).first()
+    if chosen:
+        root = scope.filter(pk=chosen).first()
         if root is not None:
             organizations = scope.filter(path__startswith=root.path)
-    export = request.GET.get("export", "")
-    table = request.GET.get("table", "branches")
-    if export in ("csv", "xlsx"):
+    export = choice_param(request.GET, "export", ("csv", "xlsx"))
+    table = choice_param(
+        request.GET, "table", ("branches", "members"), default="branches"
+    )
+    if export:
         _log_export(request, f"学习统计 {year} {table}.{export}")
         header, rows = (
             _member_table(organizations, year)

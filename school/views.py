@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
-import math
 import mimetypes
 import re
 from dataclasses import dataclass
@@ -30,6 +28,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from home.params import (
+    MAX_ID,
+    BadParameter,
+    choice_param,
+    id_param,
+    json_body,
+    json_int,
+    json_number,
+    parse_json,
+    text_param,
+)
+
 from . import heartbeat_buffer
 from .models import (
     CourseCategory,
@@ -47,7 +57,7 @@ from .services import lesson_target, record_heartbeat
 from .stats import member_year_summary
 
 MAX_INTERVALS_PER_BEAT = 200
-MAX_ID = 2**63 - 1
+MAX_BEAT_BYTES = 16 * 1024
 MEMBER_SESSION_KEY = "school_member_id"
 
 
@@ -79,13 +89,13 @@ def catalogue_context(index: SchoolIndexPage, request) -> dict:
         .prefetch_related("audience_organizations")
         .order_by("-first_published_at", "-pk")
     )
-    category = request.GET.get("category", "")
-    kind = request.GET.get("kind", "")
-    text = request.GET.get("q", "").strip()[:50]
+    category = id_param(request.GET, "category")
+    kind = choice_param(request.GET, "kind", CoursePage.Kind.values)
+    text = text_param(request.GET, "q", max_length=50)
     mine = request.GET.get("mine") == "1"
-    if category.isdigit():
-        courses = courses.filter(category_id=int(category))
-    if kind in CoursePage.Kind.values:
+    if category:
+        courses = courses.filter(category_id=category)
+    if kind:
         courses = courses.filter(kind=kind)
     if text:
         courses = courses.filter(title__icontains=text)
@@ -125,7 +135,12 @@ def catalogue_context(index: SchoolIndexPage, request) -> dict:
         "courses": page_obj,
         "categories": CourseCategory.objects.all(),
         "kinds": CoursePage.Kind.choices,
-        "filters": {"category": category, "kind": kind, "q": text, "mine": mine},
+        "filters": {
+            "category": str(category or ""),
+            "kind": kind,
+            "q": text,
+            "mine": mine,
+        },
         "member": member,
         "my_study_url": reverse("school:me"),
     }
@@ -244,22 +259,23 @@ def parse_beat(request) -> BeatPayload:
     """The player's heartbeat: JSON (fetch) or form-encoded `data` (sendBeacon)."""
     try:
         if request.content_type == "application/json":
-            payload = json.loads(request.body or b"{}")
+            payload = json_body(request, max_bytes=MAX_BEAT_BYTES, max_depth=3)
         else:
-            payload = json.loads(request.POST.get("data") or "{}")
+            payload = parse_json(
+                request.POST.get("data") or "{}", max_bytes=MAX_BEAT_BYTES, max_depth=3
+            )
         if not isinstance(payload, dict):
-            raise BadBeat
-        lesson_id = int(payload["lesson"])
-        position = float(payload.get("position") or 0)
-        intervals = payload.get("intervals") or []
-        playing = bool(payload.get("playing"))
-    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
-        raise BadBeat from exc
-    if not 0 < lesson_id <= MAX_ID or not math.isfinite(position):
-        raise BadBeat
+            raise BadParameter("应为 JSON 对象。")
+        lesson_id = json_int(payload, "lesson", minimum=1, maximum=MAX_ID)
+        if lesson_id is None:
+            raise BadParameter("缺少参数 lesson。")
+        position = json_number(payload, "position", default=0.0)
+    except BadParameter as exc:
+        raise BadBeat(str(exc)) from exc
+    intervals = payload.get("intervals") or []
     if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_BEAT:
-        raise BadBeat
-    return BeatPayload(lesson_id, position, intervals, playing)
+        raise BadBeat("参数 intervals 应为不超过 200 段的列表。")
+    return BeatPayload(lesson_id, position, intervals, bool(payload.get("playing")))
 
 
 def _lesson_for(request, lesson_id: int):
@@ -312,8 +328,8 @@ def heartbeat(request):
         member_id = request.session[MEMBER_SESSION_KEY] = member.pk
     try:
         beat = parse_beat(request)
-    except BadBeat:
-        return _error("进度数据格式不正确。", 400)
+    except BadBeat as exc:
+        return _error(f"进度数据格式不正确：{exc}", 400)
     lesson, error = _lesson_for(request, beat.lesson_id)
     if error:
         return error
@@ -337,8 +353,8 @@ def _buffered_heartbeat(request):
         return _error("请先登录。", 401)
     try:
         beat = parse_beat(request)
-    except BadBeat:
-        return _error("进度数据格式不正确。", 400)
+    except BadBeat as exc:
+        return _error(f"进度数据格式不正确：{exc}", 400)
     lesson, error = _lesson_for(request, beat.lesson_id)
     if error:
         return error

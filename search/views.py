@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from home.params import BadParameter, date_param, int_param
 from search import registry
 from search.backends import SearchUnavailable
 from search.documents import (
@@ -66,19 +67,23 @@ class SearchForm:
         )
 
 
-def _int(value: str | None, default: int) -> int:
+# Pages beyond this are never linked (nor kept by Elasticsearch's result window).
+MAX_PAGE = 1000
+
+
+def _int(params, name: str, default: int, maximum: int) -> int:
+    """Searching is lenient: a number above maximum counts as maximum, anything else
+    that is not a positive number as the default."""
     try:
-        return int(value) if value else default
-    except ValueError:
+        return min(int_param(params, name, default=default, minimum=1), maximum)
+    except BadParameter:
         return default
 
 
-def _date(value: str | None, label: str, errors: list[str]) -> datetime.date | None:
-    if not value:
-        return None
+def _date(params, name: str, label: str, errors: list[str]) -> datetime.date | None:
     try:
-        return datetime.date.fromisoformat(value.strip())
-    except ValueError:
+        return date_param(params, name)
+    except BadParameter:
         errors.append(
             f"{label}格式不正确，应为“年-月-日”，例如 2024-01-31；已忽略此条件。"
         )
@@ -93,10 +98,8 @@ def read_form(params, *, facet_names: list[str], page_size: int = 10) -> SearchF
         mode=params.get("mode") if params.get("mode") in MODES else MODE_ALL,
         scope=params.get("scope") if params.get("scope") in SCOPES else SCOPE_ALL,
         sort=params.get("sort") if params.get("sort") in SORTS else SORT_RELEVANCE,
-        page=max(1, _int(params.get("page"), 1)),
-        page_size=min(
-            max(1, _int(params.get("page_size"), page_size)), max_page_size()
-        ),
+        page=_int(params, "page", 1, MAX_PAGE),
+        page_size=_int(params, "page_size", page_size, max_page_size()),
     )
     if len(" ".join(raw_q.split())) > max_query_chars():
         form.truncated = True
@@ -109,8 +112,8 @@ def read_form(params, *, facet_names: list[str], page_size: int = 10) -> SearchF
         values = [v[:200] for v in params.getlist(name) if v.strip()][:20]
         if values:
             form.filters[name] = values
-    form.date_from = _date(params.get("from"), "起始日期", form.errors)
-    form.date_to = _date(params.get("to"), "截止日期", form.errors)
+    form.date_from = _date(params, "from", "起始日期", form.errors)
+    form.date_to = _date(params, "to", "截止日期", form.errors)
     if form.date_from and form.date_to and form.date_from > form.date_to:
         form.errors.append("起始日期晚于截止日期，已互换。")
         form.date_from, form.date_to = form.date_to, form.date_from
@@ -400,7 +403,7 @@ def api_search(request):
 def suggest(request):
     """GET /search/suggest?q=… → {"query", "suggestions": [text, …]} for type-ahead."""
     q = clean_text(request.GET.get("q"))[:40]
-    limit = min(max(1, _int(request.GET.get("limit"), 8)), 15)
+    limit = _int(request.GET, "limit", 8, 15)
     try:
         items = suggestions(q, limit=limit) if q else []
     except SearchUnavailable:

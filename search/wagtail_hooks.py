@@ -14,6 +14,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from home.params import choice_param
 from search.models import PendingIndexUpdate, QueryStat, Synonym
 
 REPORT_PERMISSION = "search.view_querystat"
@@ -50,11 +51,9 @@ class QueryReportView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            days = int(self.request.GET.get("days", 30))
-        except ValueError:
-            days = 30
-        days = days if days in PERIODS else 30
+        days = int(
+            choice_param(self.request.GET, "days", map(str, PERIODS), default="30")
+        )
         since = timezone.localdate() - datetime.timedelta(days=days - 1)
         stats = QueryStat.objects.since(since)
         searches = sum(row["searches"] for row in stats.popular())
