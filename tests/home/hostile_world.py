@@ -1,0 +1,271 @@
+"""One site with an object of every kind a URL can point at, and a user per role.
+
+Built for the malformed-input walker (test_malformed_input.py): every URL pattern
+is reversed with an object that exists here, so the views get past their lookups
+and read their parameters. Everything goes through the apps' own installers and
+services where they exist (setup_site's sections, submit_letter, post_message).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image as PILImage
+from wagtail.admin.models import EditingSession
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    PageViewRestriction,
+    Site,
+    Task,
+    UploadedFile,
+    Workflow,
+)
+
+from members.roles import (
+    LEADER,
+    MAILBOX_HANDLER,
+    MEMBER,
+    PUBLICIST,
+    REVIEWER,
+    SCHOOL_ADMIN,
+    SITE_ADMIN,
+)
+from tests.members.factories import (
+    MemberFactory,
+    OrganizationFactory,
+    UserFactory,
+    make_staff_user,
+)
+
+from .pdf_samples import plain_pdf
+
+# Who walks the site: anonymous, a Django superuser, each role group, and a
+# 组织管理员 (a user whose only right is an AdminScope on one branch).
+IDENTITIES = {
+    "匿名访客": "anonymous",
+    "超级管理员": "superuser",
+    SITE_ADMIN: "site_admin",
+    PUBLICIST: "publicist",
+    REVIEWER: "reviewer",
+    SCHOOL_ADMIN: "school_admin",
+    MAILBOX_HANDLER: "mailbox_handler",
+    LEADER: "leader",
+    MEMBER: "member",
+    "组织管理员": "branch_admin",
+}
+
+
+@dataclass
+class World:
+    users: dict[str, object | None] = field(default_factory=dict)
+    objects: dict[str, object] = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def build_world() -> World:
+    """Every kind of object, related the way the site relates them."""
+    from home.management.commands.setup_site import install_sections
+    from home.models import HomePage
+    from library.models import (
+        AttachmentText,
+        PolicyAttachment,
+        PolicyCategory,
+        PolicyDocumentPage,
+        PolicyLibraryPage,
+    )
+    from mailbox import services as mailbox_services
+    from mailbox.models import BoardCategory, CalendarDay, Mailbox, SensitiveWord
+    from news.models import NewsColumn, NewsIndexPage
+    from school.models import CourseCategory, CoursePage, LessonPage, SchoolIndexPage
+    from search.models import Synonym
+    from tests.mailbox.conftest import letter_data
+    from tests.news.factories import make_article
+    from tests.school.conftest import ready_video
+
+    world = World()
+    o = world.objects
+    install_sections()
+    o["home"] = HomePage.objects.get()
+    o["site"] = Site.objects.get(is_default_site=True)
+    o["collection"] = Collection.get_first_root_node().add_child(name="资料")
+
+    committee = OrganizationFactory(name="集团党委")
+    branch = OrganizationFactory(parent=committee, name="第一党支部", kind="branch")
+    o["organization"] = branch
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    users = {
+        "匿名访客": None,
+        "超级管理员": superuser,
+        SITE_ADMIN: make_staff_user(SITE_ADMIN, username="siteadmin"),
+        PUBLICIST: make_staff_user(PUBLICIST, username="xuanchuan", scope=branch),
+        REVIEWER: make_staff_user(REVIEWER, username="shenhe"),
+        SCHOOL_ADMIN: make_staff_user(SCHOOL_ADMIN, username="dangxiao"),
+        MAILBOX_HANDLER: make_staff_user(MAILBOX_HANDLER, username="xinxiang"),
+        LEADER: make_staff_user(LEADER, username="lingdao"),
+        "组织管理员": make_staff_user(PUBLICIST, username="zuzhi", scope=branch),
+    }
+    member = MemberFactory(organization=branch, real_name="孙明")
+    member.user.groups.add(Group.objects.get(name=MEMBER))
+    users[MEMBER] = member.user
+    world.users = users
+    o["member"] = member
+    o["user"] = member.user
+    o["group"] = Group.objects.get(name=PUBLICIST)
+    from members.models import AdminScope, SecurityEvent
+
+    o["admin_scope"] = AdminScope.objects.first()
+    o["security_event"] = SecurityEvent.objects.create(
+        action=SecurityEvent.Action.LOGIN_FAILED, user=member.user
+    )
+
+    # Files.
+    o["image"] = get_image_model().objects.create(
+        title="封面", file=ContentFile(_png(), name="cover.png")
+    )
+    o["document"] = get_document_model().objects.create(
+        title="制度汇编", file=ContentFile(plain_pdf(), name="zhidu.pdf")
+    )
+    o["uploaded_image"] = UploadedFile.objects.create(
+        for_content_type=ContentType.objects.get_for_model(get_image_model()),
+        file=SimpleUploadedFile("up.png", _png()),
+        uploaded_by_user=superuser,
+    )
+    o["uploaded_document"] = UploadedFile.objects.create(
+        for_content_type=ContentType.objects.get_for_model(get_document_model()),
+        file=SimpleUploadedFile("up.pdf", plain_pdf()),
+        uploaded_by_user=superuser,
+    )
+
+    # News: a published article, and a draft waiting in the review workflow.
+    news_index = NewsIndexPage.objects.get()
+    o["news_index"] = news_index
+    o["news_column"] = NewsColumn.objects.first()
+    o["article"] = make_article(news_index, "党建要闻", tags=["党建"], cover=o["image"])
+    draft = make_article(news_index, "待审稿件", publish=False, user=users[PUBLICIST])
+    workflow = draft.get_workflow()
+    o["workflow_state"] = workflow.start(draft, users[PUBLICIST])
+    o["task_state"] = o["workflow_state"].current_task_state
+    o["draft"] = draft
+    o["workflow"] = workflow
+    o["task"] = Task.objects.get(pk=o["task_state"].task_id)
+    o["revision"] = draft.latest_revision
+
+    # Library.
+    library = PolicyLibraryPage.objects.get()
+    category = PolicyCategory.objects.first() or PolicyCategory.objects.create(
+        name="党内法规"
+    )
+    o["policy_category"] = category
+    policy = PolicyDocumentPage(
+        title="中国共产党支部工作条例",
+        issuer="中共中央",
+        publish_date=datetime.date(2026, 1, 5),
+        category=category,
+    )
+    library.add_child(instance=policy)
+    policy.save_revision().publish()
+    PolicyAttachment.objects.create(page=policy, document=o["document"])
+    o["policy"] = policy
+    o["attachment_text"], _ = AttachmentText.objects.get_or_create(
+        document=o["document"], defaults={"status": "failed", "error": "测试"}
+    )
+
+    # School.
+    school = SchoolIndexPage.objects.get()
+    o["course_category"] = CourseCategory.objects.create(name="理论学习")
+    course = CoursePage(
+        title="党章学习",
+        slug="dangzhang",
+        summary="学习党章",
+        category=o["course_category"],
+    )
+    school.add_child(instance=course)
+    course.save_revision().publish()
+    o["video"] = ready_video(100, "第一讲视频")
+    storage = o["video"].source.storage
+    storage.save(o["video"].source.name, ContentFile(b"\x00\x00\x00\x18ftypmp42"))
+    lesson = LessonPage(title="第一讲", slug="l1", video=o["video"])
+    course.add_child(instance=lesson)
+    lesson.save_revision().publish()
+    o["course"], o["lesson"] = course, lesson
+
+    # Mailbox and board.
+    for name in ("党建工作", "意见建议"):
+        BoardCategory.objects.get_or_create(name=name)
+    o["board_category"] = BoardCategory.objects.first()
+    mailbox = Mailbox.objects.create(name="党委书记信箱", reply_days=5)
+    mailbox.handlers.add(users[MAILBOX_HANDLER])
+    mailbox.leaders.add(users[LEADER])
+    o["mailbox"] = mailbox
+    letter, o["query_code"] = mailbox_services.submit_letter(
+        letter_data(mailbox),
+        files=[SimpleUploadedFile("a.png", _png())],
+        ip="192.0.2.10",
+        user=member.user,
+    )
+    mailbox_services.accept_letter(letter, by=users[MAILBOX_HANDLER])
+    o["reply"] = mailbox_services.draft_reply(
+        letter, by=users[MAILBOX_HANDLER], body="已转相关部门办理。"
+    )
+    letter.is_published = True
+    letter.save(update_fields=["is_published"])
+    o["letter"] = letter
+    o["letter_attachment"] = letter.attachments.first()
+    o["board_message"] = mailbox_services.post_message(
+        author=member.user,
+        category=o["board_category"],
+        title="食堂建议",
+        body="建议延长午餐时间。",
+        anonymous=False,
+    )
+    o["calendar_day"] = CalendarDay.objects.create(
+        date=datetime.date(2030, 1, 1), is_working_day=False, name="元旦"
+    )
+    o["sensitive_word"] = SensitiveWord.objects.create(word="赌博")
+
+    # Search and the rest of Wagtail's admin.
+    o["synonym"] = Synonym.objects.create(term="党建", alternatives="党的建设")
+    query = Query.get("党章")
+    o["search_promotion"] = SearchPromotion.objects.create(
+        query=query, page=policy, sort_order=0
+    )
+    o["query"] = query
+    o["redirect"] = Redirect.objects.create(old_path="/old", redirect_page=policy)
+    o["editing_session"] = EditingSession.objects.create(
+        user=superuser,
+        content_type=ContentType.objects.get_for_model(draft.specific_class),
+        object_id=str(draft.pk),
+        last_seen_at=timezone.now(),
+    )
+    o["page_view_restriction"] = PageViewRestriction.objects.create(
+        page=draft, restriction_type="password", password="secret"
+    )
+    o["group_approval_task"] = GroupApprovalTask.objects.first()
+    o["workflow_any"] = Workflow.objects.first()
+    user_model = get_user_model()
+    o["any_user"] = user_model.objects.get(username="xuanchuan")
+    return world
