@@ -19,6 +19,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from wagtail import hooks
 
 from . import progress, stats, transcoding
 from .models import (
@@ -558,7 +559,7 @@ def write_beats(beats: list[Beat]) -> dict[tuple[int, int], HeartbeatOutcome]:
     _add_study_times(day_seconds)
     course_done = set()
     for member_id, course_id, at, key in completed:
-        if _complete_course_if_done(member_id, course_id, at):
+        if complete_course_if_done(member_id, course_id, at):
             course_done.add(key)
     return {
         key: HeartbeatOutcome(
@@ -706,8 +707,12 @@ def _add_study_times(day_seconds: dict[tuple[int, datetime.date], float]) -> Non
                 stats.count_study_day(member_id, int(str(day)[:4]))
 
 
-def _complete_course_if_done(member_id: int, course_id: int | None, now) -> bool:
-    """Record the course completion (and its 学时) once every live lesson is complete."""
+def complete_course_if_done(member_id: int, course_id: int | None, now) -> bool:
+    """Record the course completion (and its 学时) once every live lesson is complete
+    and every requirement other apps register is met (the hook
+    ``school_completion_requirements``: functions of (member_id, course) returning
+    whether the member met theirs, e.g. passed the course's 结业考试). Apps whose
+    requirement becomes met later call this again; it records a completion once."""
     if course_id is None:
         return False
     course = CoursePage.objects.get(pk=course_id).specific
@@ -717,6 +722,9 @@ def _complete_course_if_done(member_id: int, course_id: int | None, now) -> bool
     ).count()
     if not lesson_ids or done < len(lesson_ids):
         return False
+    for requirement in hooks.get_hooks("school_completion_requirements"):
+        if not requirement(member_id, course):
+            return False
     year = timezone.localdate(now).year
     with transaction.atomic():
         completion, created = CourseCompletion.objects.get_or_create(

@@ -27,6 +27,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from wagtail import hooks
 
 from home.params import (
     MAX_ID,
@@ -183,6 +184,7 @@ def course_context(course: CoursePage, request) -> dict:
         "course_percent": int(done * 100 / len(lessons)) if lessons else 0,
         "login_url": login_url_for(request),
         "is_for_member": course.is_for(member) if member else None,
+        "extra_panels": extra_panels("school_course_panels", course, request, member),
     }
 
 
@@ -229,7 +231,19 @@ def lesson_context(lesson: LessonPage, request) -> dict:
         "watched_percent": int(min(100, row.watched_seconds * 100 / video.duration))
         if row and video and video.duration
         else 0,
+        "extra_panels": extra_panels("school_lesson_panels", lesson, request, member),
     }
+
+
+def extra_panels(hook_name: str, page, request, member) -> list[str]:
+    """HTML that other apps add to a course or lesson page (the hooks
+    ``school_course_panels`` and ``school_lesson_panels``: functions of
+    (page, request, member) returning safe HTML or an empty string)."""
+    return [
+        html
+        for panel in hooks.get_hooks(hook_name)
+        if (html := panel(page, request, member))
+    ]
 
 
 # ---- heartbeat --------------------------------------------------------------------
