@@ -24,6 +24,7 @@ urlpatterns = [
     path("library/", include("library.urls")),
     path("school/", include("school.urls")),
     path("mailbox/", include("mailbox.urls")),
+    path("me/notifications/", include("notifications.urls")),
     path(
         "sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"
     ),

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "school",
     "mailbox",
     "search",
+    "notifications",
     "backups",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -426,6 +427,7 @@ PORTAL_SCHEDULE = [
     ("repair_search_index", 300, []),
     ("expire_activation_codes", 3600, []),
     ("purge_rate_limits", 3600, []),
+    ("send_notification_emails", 60, []),
 ]
 
 # Sections that `manage.py setup_site` (and load_demo) install: each returns its page,
@@ -540,3 +542,7 @@ PORTAL_PASSWORD_CHANGE_ATTEMPTS = (5, 15 * 60)
 PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
 # Where a member lands after activating: the first URL name that exists.
 PORTAL_ACCOUNT_HOME_URL_NAMES = ["me", "members:me", "me:index", "school:me"]
+
+# notifications: seconds to wait after each failed e-mail try before the next one;
+# after the last wait one more try, then the send is marked failed and logged.
+PORTAL_NOTIFICATION_EMAIL_RETRY_SECONDS = [60, 5 * 60, 30 * 60, 2 * 3600]

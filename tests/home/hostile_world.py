@@ -100,6 +100,7 @@ def build_world() -> World:
     from mailbox import services as mailbox_services
     from mailbox.models import BoardCategory, CalendarDay, Mailbox, SensitiveWord
     from news.models import NewsColumn, NewsIndexPage
+    from notifications.models import Notification
     from school.models import CourseCategory, CoursePage, LessonPage, SchoolIndexPage
     from search.models import Synonym
     from tests.mailbox.conftest import letter_data
@@ -246,6 +247,10 @@ def build_world() -> World:
         date=datetime.date(2030, 1, 1), is_working_day=False, name="元旦"
     )
     o["sensitive_word"] = SensitiveWord.objects.create(word="赌博")
+    # The member's own notification (others get 404 for it).
+    o["notification"] = Notification.objects.create(
+        recipient=member.user, kind="letter_replied", title="您的来信已答复"
+    )
 
     # Search and the rest of Wagtail's admin.
     o["synonym"] = Synonym.objects.create(term="党建", alternatives="党的建设")

@@ -108,7 +108,16 @@ HOSTILE_JSON = [
 ]
 # Our apps: their views must answer bad input themselves, never through
 # home.middleware.MalformedInputMiddleware (which is for Wagtail's views).
-PROJECT_APPS = {"home", "news", "library", "school", "mailbox", "search", "members"}
+PROJECT_APPS = {
+    "home",
+    "news",
+    "library",
+    "school",
+    "mailbox",
+    "search",
+    "members",
+    "notifications",
+}
 
 
 # --- Recording which parameters a view reads ------------------------------------
@@ -364,6 +373,8 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["letter"].pk
     if url_name.startswith("mailbox:board"):
         return o["board_message"].pk
+    if url_name.startswith("notifications:"):
+        return o["notification"].pk
     if url_name.startswith("wagtailadmin_api:pages"):
         return o["article"].pk
     if url_name.startswith("wagtailadmin_api:documents"):
