@@ -125,8 +125,19 @@ class ImportReport:
 # Reading files
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list]]]:
-    """Header cells and (row number, cells) of the first sheet of a CSV or XLSX file."""
+def read_table(
+    data: bytes,
+    filename: str,
+    *,
+    is_header: Callable[[list[str]], bool] | None = None,
+    columns_hint: str = "姓名、党员编号、手机号……",
+) -> tuple[list[str], list[tuple[int, list]]]:
+    """Header cells and (row number, cells) of the first sheet of a CSV or XLSX file.
+
+    is_header tells the header row from title lines above it (the member columns by
+    default); columns_hint names the expected columns when the file is empty.
+    """
+    is_header = is_header or _is_header
     name = filename.lower()
     if name.endswith(".xlsx"):
         rows = _read_xlsx(data)
@@ -145,7 +156,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
             # A title line such as 「红星集团党员名单」 may sit above the header row.
             if any(texts):
                 candidates.append(texts)
-                if _is_header(texts) or len(candidates) > HEADER_SEARCH_ROWS:
+                if is_header(texts) or len(candidates) > HEADER_SEARCH_ROWS:
                     header = texts
             continue
         if any(texts):
@@ -154,9 +165,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
                 raise ImportFileError(f"文件超过 {MAX_ROWS} 行，请分批导入")
     if header is None:
         if not candidates:
-            raise ImportFileError(
-                "文件是空的：第一行应为表头（姓名、党员编号、手机号……）"
-            )
+            raise ImportFileError(f"文件是空的：第一行应为表头（{columns_hint}）")
         header = candidates[0]
     return header, body
 
@@ -475,13 +484,19 @@ def export_rows(members: QuerySet[Member]) -> Iterator[list]:
         ]
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
+    """Text a spreadsheet program shows as text, never runs as a formula."""
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def cell_text(value) -> str:
+    """A cell read back as text (numbers without .0, the formula guard removed)."""
+    return _text(value)
 
 
 def export_members(members: QuerySet[Member], fmt: str) -> bytes:
     """The members as a CSV (UTF-8 with BOM, opens in Excel) or XLSX file."""
-    rows = [[_safe_cell(str(v)) for v in row] for row in export_rows(members)]
+    rows = [[safe_cell(str(v)) for v in row] for row in export_rows(members)]
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerows(rows)
