@@ -1,22 +1,46 @@
-"""Admin views: retrying a transcode and the study statistics report with exports."""
+"""Admin views: retrying a transcode, the study statistics report with exports, and
+the required-course assignments (必修课指派)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 
-from home.params import choice_param, id_param, year_param
+from home.params import MAX_ID, choice_param, id_param, year_param
+from members.admin_views import (
+    ChineseCreateMixin,
+    ScopedHistoryView,
+    ScopedObjectMixin,
+    out_of_scope_response,
+)
+from members.forms import OrganizationChoiceField
 from members.models import Organization
+from members.scopes import organizations_for
 
 from . import stats
-from .models import Video
+from .models import CourseAssignment, CoursePage, Video
+from .permissions import assignment_policy
+from .required import ancestor_paths
+from .services import (
+    AssignmentError,
+    assign_course,
+    change_assignment,
+    delete_assignment,
+)
 from .services import retry_video as retry_video_service
 
 REPORT_PERMISSION = "school.view_study_report"
@@ -223,3 +247,193 @@ def _log_export(request, detail: str) -> None:
         ip_address=client_ip(request),
         detail=detail[:255],
     )
+
+
+# ---- required courses (必修课指派) ----------------------------------------------------
+
+
+def _requested_organization_ids(request) -> list[int]:
+    """Organisation ids the request asks to assign to: ``organization`` in the query
+    string (the 指派必修课 link) and the form's ticks."""
+    ids = []
+    chosen = id_param(request.GET, "organization")
+    if chosen:
+        ids.append(chosen)
+    if request.method == "POST":
+        for value in request.POST.getlist("organizations"):
+            if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
+                ids.append(int(value))
+    return ids
+
+
+class AssignmentAccessMixin:
+    """A 403 page for anyone without the right to assign within some scope (Wagtail
+    would redirect to the dashboard)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not assignment_policy.user_has_any_permission(
+            request.user, ["add", "change", "delete", "view"]
+        ):
+            return TemplateResponse(
+                request,
+                "school/admin/assignment_forbidden.html",
+                {"page_title": "无权访问"},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AssignmentScopeMixin:
+    """A 403 page when the request names organisations outside the user's scope (the
+    form would only say the choice is invalid) or the service refuses the save."""
+
+    def dispatch(self, request, *args, **kwargs):
+        ids = _requested_organization_ids(request)
+        if ids:
+            outside = Organization.objects.filter(pk__in=ids).exclude(
+                pk__in=organizations_for(request.user)
+            )
+            if outside.exists():
+                return out_of_scope_response(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except PermissionDenied:
+            return out_of_scope_response(self.request)
+        except AssignmentError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class AssignmentCreateView(
+    AssignmentAccessMixin, AssignmentScopeMixin, ChineseCreateMixin, CreateView
+):
+    def get_initial(self):
+        initial = super().get_initial()
+        organization = id_param(self.request.GET, "organization")
+        course = id_param(self.request.GET, "course")
+        if organization:
+            initial["organizations"] = [organization]
+        if course:
+            initial["course"] = course
+        return initial
+
+    def save_instance(self):
+        return assign_course(**self.form.service_values(), by=self.request.user)
+
+
+class AssignmentEditView(
+    AssignmentAccessMixin, AssignmentScopeMixin, ScopedObjectMixin, EditView
+):
+    def save_instance(self):
+        return change_assignment(
+            self.object, **self.form.service_values(), by=self.request.user
+        )
+
+
+class AssignmentDeleteView(AssignmentAccessMixin, ScopedObjectMixin, DeleteView):
+    scope_action = "delete"
+
+    def delete_action(self):
+        delete_assignment(self.object, by=self.request.user)
+
+
+class ReachingOrganizationFilter(django_filters.ModelChoiceFilter):
+    """Assignments that reach the organisation or something below it."""
+
+    field_class = OrganizationChoiceField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(
+            Q(organizations__path__startswith=value.path)
+            | Q(organizations__path__in=ancestor_paths(value.path))
+        ).distinct()
+
+
+class DeadlineStateFilter(django_filters.ChoiceFilter):
+    def filter(self, qs, value):
+        today = timezone.localdate()
+        if value == "open":
+            return qs.filter(deadline__gte=today)
+        if value == "closed":
+            return qs.filter(deadline__lt=today)
+        return qs
+
+
+def _scope_for_filter(request):
+    if request is None:
+        return Organization.objects.none()
+    return organizations_for(request.user).order_by("path")
+
+
+def _courses_for_filter(request):
+    return (
+        CoursePage.objects.filter(assignments__isnull=False)
+        .distinct()
+        .order_by("title")
+    )
+
+
+class AssignmentFilterSet(WagtailFilterSet):
+    course = django_filters.ModelChoiceFilter(
+        label="课程", queryset=_courses_for_filter
+    )
+    organization = ReachingOrganizationFilter(
+        label="党组织（含上下级）", queryset=_scope_for_filter
+    )
+    state = DeadlineStateFilter(
+        label="状态", choices=[("open", "未截止"), ("closed", "已截止")]
+    )
+
+    class Meta:
+        model = CourseAssignment
+        fields = []
+
+
+def _organization_names(assignment) -> str:
+    return "、".join(org.name for org in assignment.organizations.all())
+
+
+def _deadline_state(assignment) -> str:
+    return "已截止" if assignment.is_past_deadline else "未截止"
+
+
+class AssignmentHistoryView(AssignmentAccessMixin, ScopedHistoryView):
+    pass
+
+
+class AssignmentIndexView(AssignmentAccessMixin, IndexView):
+    filterset_class = AssignmentFilterSet
+    default_ordering = "-deadline"
+
+    def get_base_queryset(self):
+        return (
+            assignment_policy.instances_user_has_any_permission_for(
+                self.request.user, ["view", "change", "delete"]
+            )
+            .select_related("course", "assigned_by")
+            .prefetch_related("organizations")
+        )
+
+    def get_valid_orderings(self):
+        return ["deadline", "-deadline", "created_at", "-created_at"]
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "course",
+                label="课程",
+                accessor=lambda a: a.course.title,
+                get_url=lambda a: self.get_edit_url(a),
+            ),
+            Column("organizations", label="指派给", accessor=_organization_names),
+            Column("deadline", label="截止日期", sort_key="deadline"),
+            Column("state", label="状态", accessor=_deadline_state),
+            Column("assigned_by", label="指派人"),
+            Column("created_at", label="指派时间", sort_key="created_at"),
+        ]

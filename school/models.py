@@ -625,3 +625,67 @@ class StudyReport(models.Model):
 
     def __str__(self):
         return "学习统计"
+
+
+class CourseAssignmentQuerySet(models.QuerySet):
+    def for_organization(self, organization: Organization):
+        """Assignments that reach the organisation: made to it or to one above it."""
+        step = Organization.steplen
+        paths = [
+            organization.path[:depth]
+            for depth in range(step, len(organization.path) + 1, step)
+        ]
+        return self.filter(organizations__path__in=paths).distinct()
+
+    def within(self, organizations):
+        """Assignments whose every organisation lies in the given queryset."""
+        return self.exclude(
+            organizations__in=Organization.objects.exclude(
+                pk__in=organizations.values("pk")
+            )
+        )
+
+
+class CourseAssignment(models.Model):
+    """必修: a course members of some organisations (and all below them) must finish
+    by a deadline. Made by a 党校管理员 within their organisation scope."""
+
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name="课程",
+    )
+    organizations = models.ManyToManyField(
+        Organization,
+        related_name="+",
+        verbose_name="指派给",
+        help_text="所选组织及其全部下级组织的党员都须学习",
+    )
+    deadline = models.DateField("截止日期")
+    note = models.CharField("学习要求", max_length=200, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="指派人",
+        editable=False,
+    )
+    created_at = models.DateTimeField("指派时间", auto_now_add=True)
+
+    objects = CourseAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "必修课指派"
+        verbose_name_plural = "必修课指派"
+        ordering = ["-deadline", "-pk"]
+        indexes = [models.Index(fields=["deadline"])]
+
+    def __str__(self):
+        return f"{self.course.title}（{self.deadline:%Y-%m-%d} 截止）"
+
+    @property
+    def is_past_deadline(self) -> bool:
+        return self.deadline < timezone.localdate()

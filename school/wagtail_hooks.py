@@ -1,17 +1,23 @@
-"""Admin: the Video snippet (upload, status, retry) and the study statistics report."""
+"""Admin: the Video snippet (upload, status, retry), required-course assignments and
+the study statistics report."""
 
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import ListingButton
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet
 
+from members.admin_views import ScopedUsageView
+
 from . import admin_views
-from .forms import VideoForm
-from .models import CourseCategory, Video
+from .forms import CourseAssignmentForm, VideoForm
+from .models import CourseAssignment, CourseCategory, Video
+from .permissions import assignment_policy, register_assignment_log_scope
 from .services import queue_transcode
 
 
@@ -90,6 +96,37 @@ class CourseCategoryViewSet(SnippetViewSet):
 
 register_snippet(VideoViewSet)
 register_snippet(CourseCategoryViewSet)
+
+register_permission_policy(CourseAssignment, assignment_policy, exact_class=True)
+register_assignment_log_scope()
+
+
+class CourseAssignmentViewSet(ModelViewSet):
+    """必修课指派: list with filters, assign, change, withdraw; within the user's scope."""
+
+    model = CourseAssignment
+    icon = "date"
+    menu_label = "必修课指派"
+    menu_order = 315
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    index_view_class = admin_views.AssignmentIndexView
+    add_view_class = admin_views.AssignmentCreateView
+    edit_view_class = admin_views.AssignmentEditView
+    delete_view_class = admin_views.AssignmentDeleteView
+    history_view_class = admin_views.AssignmentHistoryView
+    usage_view_class = ScopedUsageView
+    permission_policy = assignment_policy
+
+    def get_form_class(self, for_update=False):
+        return CourseAssignmentForm
+
+
+@hooks.register("register_admin_viewset")
+def register_course_assignment_viewset():
+    return CourseAssignmentViewSet(
+        "school_assignments", url_prefix="school/assignments"
+    )
 
 
 @hooks.register("register_admin_urls")

@@ -102,6 +102,7 @@ def build_world() -> World:
     from news.models import NewsColumn, NewsIndexPage
     from notifications.models import Notification
     from school.models import CourseCategory, CoursePage, LessonPage, SchoolIndexPage
+    from school.services import assign_course
     from search.models import Synonym
     from tests.mailbox.conftest import letter_data
     from tests.news.factories import make_article
@@ -124,7 +125,7 @@ def build_world() -> World:
         SITE_ADMIN: make_staff_user(SITE_ADMIN, username="siteadmin"),
         PUBLICIST: make_staff_user(PUBLICIST, username="xuanchuan", scope=branch),
         REVIEWER: make_staff_user(REVIEWER, username="shenhe"),
-        SCHOOL_ADMIN: make_staff_user(SCHOOL_ADMIN, username="dangxiao"),
+        SCHOOL_ADMIN: make_staff_user(SCHOOL_ADMIN, username="dangxiao", scope=branch),
         MAILBOX_HANDLER: make_staff_user(MAILBOX_HANDLER, username="xinxiang"),
         LEADER: make_staff_user(LEADER, username="lingdao"),
         "组织管理员": make_staff_user(PUBLICIST, username="zuzhi", scope=branch),
@@ -213,6 +214,11 @@ def build_world() -> World:
     course.add_child(instance=lesson)
     lesson.save_revision().publish()
     o["course"], o["lesson"] = course, lesson
+    o["course_assignment"] = assign_course(
+        course=course,
+        organizations=[branch],
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+    )
 
     # Mailbox and board.
     for name in ("党建工作", "意见建议"):

@@ -395,6 +395,8 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return _first_pk(_setting_model()) or _setting_model().load().pk
     if url_name == "library_retry_extraction":
         return o["attachment_text"].pk
+    if url_name.startswith("school_assignments"):
+        return o["course_assignment"].pk
     if url_name.startswith("school"):
         return o["video"].pk
     if url_name.startswith("news:"):
