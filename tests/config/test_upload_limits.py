@@ -185,3 +185,11 @@ def test_the_shipped_proxy_lets_through_what_the_app_accepts():
     assert nginx["/admin/images/"] >= images + overhead
     assert nginx["/admin/snippets/school/video/"] >= videos + overhead
     assert nginx["^/mailbox/(write/)?$"] >= letter
+
+
+def test_the_default_document_limit_refuses_the_attack_tests_60_mb_upload():
+    """The attack test's 宣传员 stored a 60 MB document: the default stops below that,
+    and the shipped proxy stops it too (with room for the form overhead only)."""
+    documents, *_ = production_limits()
+    assert documents < 60 * 1024 * 1024
+    assert nginx_body_limits()["/admin/documents/"] < 60 * 1024 * 1024
