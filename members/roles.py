@@ -93,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ADMIN_ACCESS,
         *_crud("school", "video"),
         *_crud("school", "coursecategory"),
+        *_crud("school", "courseassignment"),
         "school.view_study_report",
         *_crud("exams", "question"),
         *_crud("exams", "questioncategory"),
