@@ -88,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ADMIN_ACCESS,
         *_crud("school", "video"),
         *_crud("school", "coursecategory"),
+        *_crud("school", "courseassignment"),
         "school.view_study_report",
     ],
     MAILBOX_HANDLER: [*_ADMIN_ACCESS, "mailbox.publish_letters"],
