@@ -9,6 +9,10 @@ class SchoolConfig(AppConfig):
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+
+        from .notices import register_kinds
+
+        register_kinds()
         try:
             from search import registry
         except ImportError:

@@ -920,4 +920,11 @@ def delete_assignment(assignment, *, by=None) -> None:
 
 
 def _after_assignment_saved(assignment) -> None:
-    """Follow-up work once the assignment is committed (notifications, see below)."""
+    """Once committed, tell the members it reaches (a background task: a committee's
+    assignment may reach thousands)."""
+    from .tasks import announce_course_assignment
+
+    assignment_id = assignment.pk
+    transaction.on_commit(
+        lambda: announce_course_assignment.enqueue(assignment_id), robust=True
+    )

@@ -23,3 +23,11 @@ def fold_study_heartbeats() -> int:
     from .heartbeat_buffer import enabled, fold_heartbeats
 
     return fold_heartbeats() if enabled() else 0
+
+
+@task()
+def announce_course_assignment(assignment_id: int) -> int:
+    """Notify the members an assignment reaches; safe to run twice (deduplicated)."""
+    from .notices import announce_assignment
+
+    return announce_assignment(assignment_id)

@@ -421,6 +421,7 @@ PORTAL_SCHEDULE = [
     # Backstop of the fold the heartbeats schedule themselves (worker busy or down).
     ("fold_study_heartbeats", 5, []),
     ("send_mailbox_reminders", 3600, []),
+    ("send_course_reminders", 3600, []),
     ("purge_mailbox_personal_data", 24 * 3600, []),
     ("prune_db_task_results", 24 * 3600, ["--min-age-days", "7", "--queue-name", "*"]),
     ("rebuild_study_summary", 24 * 3600, []),
