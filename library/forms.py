@@ -31,16 +31,17 @@ class PortalDocumentForm(BaseDocumentForm):
 
     def _post_clean(self):
         super()._post_clean()
-        # A file refused for its size never reaches the model, whose extension check
-        # (Document.clean) then reports an empty extension: keep only the size message.
+        # A file refused for its size or its content never reaches the model, whose
+        # extension check (Document.clean) then reports an empty extension: keep only
+        # the message that says why it was refused.
         errors = self._errors.get("file") if self._errors else None
-        too_large = (
-            [e for e in errors.as_data() if e.code == "file_too_large"]
+        refusals = (
+            [e for e in errors.as_data() if e.code in ("file_too_large", "pdf")]
             if errors
             else []
         )
-        if too_large:
-            self._errors["file"] = self.error_class(too_large, renderer=self.renderer)
+        if refusals:
+            self._errors["file"] = self.error_class(refusals, renderer=self.renderer)
 
     def _update_errors(self, errors):
         # Document.clean checks the file's extension even in Wagtail's form for a

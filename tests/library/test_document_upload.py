@@ -52,6 +52,7 @@ def test_pdf_with_active_content_is_refused_and_the_form_kept(
     assert response.status_code == 200
     assert "“kejian.pdf”含有不允许的内容" in html and found in html
     assert 'value="第一讲课件"' in html  # the title is still filled in
+    assert "文件扩展" not in html  # no bogus extension error beside the reason
     assert not get_document_model().objects.exists()
 
 
