@@ -55,6 +55,10 @@ class Requirement:
         return (self.deadline - timezone.localdate()).days
 
     @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
     def due_soon(self) -> bool:
         return not self.done and 0 <= self.days_left <= DUE_SOON_DAYS
 
@@ -282,4 +286,48 @@ def overdue_members(
         if member_id in members
     ]
     rows.sort(key=lambda row: (row.deadline, row.organization_name, row.real_name))
+    return rows
+
+
+@dataclass(frozen=True)
+class RequiredCourseRow:
+    """A line of 必修课程 on 我的学习: the course, its deadline, lessons done."""
+
+    course: CoursePage
+    requirement: Requirement
+    lessons_done: int
+    lessons_total: int
+
+    @property
+    def percent(self) -> int:
+        if self.requirement.done:
+            return 100
+        if not self.lessons_total:
+            return 0
+        return int(self.lessons_done * 100 / self.lessons_total)
+
+
+def required_rows(member: Member | None) -> list[RequiredCourseRow]:
+    """The member's required courses, unfinished first (earliest deadline first)."""
+    from .models import LessonPage, LessonProgress
+
+    requirements = requirements_for(member)
+    if not requirements:
+        return []
+    courses = CoursePage.objects.live().filter(pk__in=list(requirements))
+    done: dict[int, int] = defaultdict(int)
+    for course_id in LessonProgress.objects.filter(
+        member=member, course_id__in=list(requirements), completed_at__isnull=False
+    ).values_list("course_id", flat=True):
+        done[course_id] += 1
+    rows = [
+        RequiredCourseRow(
+            course=course,
+            requirement=requirements[course.pk],
+            lessons_done=done[course.pk],
+            lessons_total=LessonPage.objects.child_of(course).live().count(),
+        )
+        for course in courses
+    ]
+    rows.sort(key=lambda row: (row.requirement.done, row.requirement.deadline))
     return rows

@@ -54,6 +54,7 @@ from .models import (
     video_root,
 )
 from .progress import clean_intervals
+from .required import required_rows, requirements_for
 from .services import lesson_target, record_heartbeat
 from .stats import member_year_summary
 
@@ -101,8 +102,13 @@ def catalogue_context(index: SchoolIndexPage, request) -> dict:
     if text:
         courses = courses.filter(title__icontains=text)
     courses = list(courses)
+    requirements = requirements_for(member)
     if mine and member:
-        courses = [course for course in courses if course.is_for(member)]
+        courses = [
+            course
+            for course in courses
+            if course.is_for(member) or course.pk in requirements
+        ]
     lesson_counts: dict[str, int] = {}
     for path in (
         LessonPage.objects.live().descendant_of(index).values_list("path", flat=True)
@@ -124,6 +130,7 @@ def catalogue_context(index: SchoolIndexPage, request) -> dict:
         )
     for course in courses:
         course.lesson_count = lesson_counts.get(course.path, 0)
+        course.requirement = requirements.get(course.pk)
         if course.pk in completed_ids:
             course.member_state = "已完成"
         elif course.pk in started_ids:
@@ -184,6 +191,7 @@ def course_context(course: CoursePage, request) -> dict:
         "course_percent": int(done * 100 / len(lessons)) if lessons else 0,
         "login_url": login_url_for(request),
         "is_for_member": course.is_for(member) if member else None,
+        "requirement": requirements_for(member).get(course.pk),
         "extra_panels": extra_panels("school_course_panels", course, request, member),
     }
 
@@ -485,6 +493,7 @@ def my_study(request):
             "in_progress": in_progress,
             "weeks": weeks,
             "catalogue": SchoolIndexPage.objects.live().first(),
+            "required": required_rows(member),
         },
     )
 
