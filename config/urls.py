@@ -23,6 +23,7 @@ urlpatterns = [
     path("news/", include("news.urls")),
     path("library/", include("library.urls")),
     path("school/", include("school.urls")),
+    path("exams/", include("exams.urls")),
     path("mailbox/", include("mailbox.urls")),
     path("me/notifications/", include("notifications.urls")),
     path(

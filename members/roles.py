@@ -68,6 +68,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("search", "synonym"),
         "search.view_querystat",
         *_crud("wagtailsearchpromotions", "searchpromotion"),
+        # exams
+        *_crud("exams", "question"),
+        *_crud("exams", "questioncategory"),
+        *_crud("exams", "exam"),
+        "exams.view_exam_report",
     ],
     PUBLICIST: [
         *_ADMIN_ACCESS,
@@ -90,12 +95,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("school", "coursecategory"),
         *_crud("school", "courseassignment"),
         "school.view_study_report",
+        *_crud("exams", "question"),
+        *_crud("exams", "questioncategory"),
+        *_crud("exams", "exam"),
+        "exams.view_exam_report",
     ],
     MAILBOX_HANDLER: [*_ADMIN_ACCESS, "mailbox.publish_letters"],
     LEADER: [
         *_ADMIN_ACCESS,
         "mailbox.view_letter_statistics",
         "school.view_study_report",
+        "exams.view_exam_report",
     ],
     MEMBER: [],
 }

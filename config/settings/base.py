@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "news",
     "library",
     "school",
+    "exams",
     "mailbox",
     "search",
     "notifications",
@@ -484,6 +485,9 @@ PORTAL_SCHOOL_COMPLETION_RATIO = 0.9
 PORTAL_SCHOOL_CREDIT_RULES = [(30 * 60, "1"), (15 * 60, "0.5"), (0, "0.25")]
 PORTAL_SCHOOL_YEARLY_TARGET = 32
 PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET = 56
+# exams: an answer or a hand-in arriving this many seconds after an attempt's
+# deadline still counts (a request already on its way when the time ran out).
+PORTAL_EXAMS_GRACE_SECONDS = 2
 # Annual appraisal: members by share of their 学时 target reached; branches by the
 # share of their members who reached it.
 PORTAL_SCHOOL_APPRAISAL = {

@@ -1,0 +1,223 @@
+"""Members' pages: an exam's page with their history, taking an attempt (answers saved
+one at a time as JSON), submitting, and the result; the panels on lesson and course
+pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from home.params import BadParameter, json_body, json_int
+from school.views import member_of
+
+from . import rules, services
+from .models import Attempt, Exam
+
+MAX_ANSWER_BYTES = 8 * 1024
+
+
+def _visible(page, request) -> bool:
+    if page is None or not page.live:
+        return False
+    return all(r.accept_request(request) for r in page.get_view_restrictions())
+
+
+def _exam(request, pk: int) -> Exam:
+    exam = get_object_or_404(
+        Exam.objects.select_related("lesson", "course"), pk=pk, is_active=True
+    )
+    if not _visible(exam.target_page, request):
+        raise Http404("找不到这个考试。")
+    return exam
+
+
+def _member(request):
+    member = member_of(request)
+    if member is None:
+        raise PermissionDenied("只有党员账号可以参加测验和考试。")
+    return member
+
+
+def _history(exam: Exam, member) -> dict:
+    attempts = list(Attempt.objects.filter(exam=exam, member=member))
+    submitted = [a for a in attempts if not a.is_open]
+    return {
+        "attempts": submitted,
+        "open_attempt": next((a for a in attempts if a.is_open), None),
+        "best": max((a.score or 0 for a in submitted), default=None),
+        "passed": any(a.passed for a in submitted),
+        "attempts_left": None
+        if not exam.max_attempts
+        else max(0, exam.max_attempts - len(attempts)),
+    }
+
+
+def exam_panel(page, request, member) -> str:
+    """The card on a lesson (随堂测验) or course (结业考试) page; '' if it has none."""
+    exam = services.exams_for_pages([page.pk]).get(page.pk)
+    if exam is None:
+        return ""
+    history = _history(exam, member) if member else {}
+    return render_to_string(
+        "exams/panel.html",
+        {"exam": exam, "member": member, **history},
+        request=request,
+    )
+
+
+def _login_or_member(request):
+    if not request.user.is_authenticated:
+        return None
+    return _member(request)
+
+
+@never_cache
+def exam_detail(request, pk: int):
+    """What the exam is, the member's attempts, and the button to start or resume."""
+    exam = _exam(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    member = _member(request)
+    history = _history(exam, member)
+    if history["open_attempt"] and services.finish_if_overdue(history["open_attempt"]):
+        history = _history(exam, member)
+    return render(
+        request,
+        "exams/exam_detail.html",
+        {"exam": exam, "page_back": exam.target_page, **history},
+    )
+
+
+@require_POST
+def start(request, pk: int):
+    exam = _exam(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("exams:exam", args=[pk]))
+    member = _member(request)
+    try:
+        attempt = services.start_attempt(exam, member)
+    except services.ExamError as exc:
+        messages.error(request, exc.message)
+        return redirect("exams:exam", pk=exam.pk)
+    return redirect("exams:attempt", attempt_id=attempt.public_id)
+
+
+def _attempt(request, attempt_id) -> Attempt:
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("exam", "exam__lesson", "exam__course"),
+        public_id=attempt_id,
+    )
+    if attempt.member_id != getattr(member_of(request), "pk", None):
+        raise PermissionDenied("这份答卷不属于您。")
+    return attempt
+
+
+@never_cache
+def attempt_page(request, attempt_id):
+    """An open attempt to take (it resumes where the member left it), or its result."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    attempt = _attempt(request, attempt_id)
+    services.finish_if_overdue(attempt)
+    answers = list(attempt.answers.all())
+    exam = attempt.exam
+    context = {"attempt": attempt, "exam": exam, "answers": answers}
+    if attempt.is_open:
+        for answer in answers:
+            answer.chosen = set(answer.response or [])
+            answer.blank_values = list(answer.response or [""] * answer.blanks)
+            answer.display = [
+                (chr(ord("A") + index), letter, text)
+                for index, (letter, text) in enumerate(answer.options)
+            ]
+        context["seconds_left"] = attempt.seconds_left()
+        return render(request, "exams/attempt.html", context)
+    for answer in answers:
+        labels = {
+            letter: chr(ord("A") + index)
+            for index, (letter, _text) in enumerate(answer.options)
+        }
+        answer.display = [
+            (
+                labels[letter],
+                letter in answer.key,
+                letter in (answer.response or []),
+                text,
+            )
+            for letter, text in answer.options
+        ]
+        if answer.kind == rules.JUDGE or answer.kind == rules.FILL:
+            answer.key_text = answer.key_display
+        else:
+            answer.key_text = "".join(sorted(labels[letter] for letter in answer.key))
+    context.update(_history(exam, attempt.member))
+    return render(request, "exams/result.html", context)
+
+
+@require_POST
+def save_answer(request, attempt_id):
+    """One answer as JSON {"position": n, "answer": [...]}; answers in JSON."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "登录已失效，请重新登录。"}, status=403)
+    try:
+        attempt = _attempt(request, attempt_id)
+    except PermissionDenied:
+        return JsonResponse({"error": "这份答卷不属于您。"}, status=403)
+    try:
+        data = json_body(request, max_bytes=MAX_ANSWER_BYTES, max_depth=3)
+        if not isinstance(data, dict):
+            raise BadParameter("提交的数据格式不正确。")
+        position = json_int(data, "position", minimum=1, maximum=services.MAX_QUESTIONS)
+        if position is None:
+            raise BadParameter("缺少参数 position。")
+    except BadParameter as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    try:
+        answer = services.save_answer(
+            attempt,
+            member=member_of(request),
+            position=position,
+            response=data.get("answer"),
+        )
+    except services.ExamError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    return JsonResponse(
+        {"saved": True, "position": answer.position, "saved_at": answer.saved_at}
+    )
+
+
+def _form_responses(post, answers) -> dict:
+    responses = {}
+    for answer in answers:
+        name = f"q{answer.position}"
+        if answer.kind == rules.FILL:
+            values = [post.get(f"{name}_{i}") for i in range(answer.blanks)]
+            if any(v is not None for v in values):
+                responses[answer.position] = [v or "" for v in values]
+        elif name in post:
+            responses[answer.position] = post.getlist(name)[:6]
+    return responses
+
+
+@require_POST
+def submit(request, attempt_id):
+    """Hand in: saves the form's answers if the time is not up, grades once."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("exams:attempt", args=[attempt_id]))
+    attempt = _attempt(request, attempt_id)
+    responses = _form_responses(request.POST, attempt.answers.all())
+    result = services.submit_attempt(
+        attempt, member=member_of(request), responses=responses
+    )
+    if result.already:
+        messages.info(request, "这份答卷已经交过，成绩不会改变。")
+    elif result.attempt.timed_out:
+        messages.warning(request, "答题时间已到，按时间截止前保存的答案评分。")
+    return redirect("exams:attempt", attempt_id=attempt.public_id)

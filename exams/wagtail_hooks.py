@@ -1,0 +1,176 @@
+"""Admin menu 考试测评 (question bank, categories, exams, statistics) and the hooks
+through which exams join the school's pages and course completion."""
+
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    PageChooserPanel,
+)
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import HeaderButton
+
+from . import admin_views, services, views
+from .models import Exam, Question, QuestionCategory
+
+
+class QuestionIndexView(IndexView):
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        user = self.request.user
+        if user.has_perm("exams.add_question"):
+            buttons.append(
+                HeaderButton("导入", url=reverse("exams_import"), icon_name="upload")
+            )
+        if user.has_perm("exams.view_question"):
+            buttons.append(
+                HeaderButton(
+                    "导出 Excel",
+                    url=reverse("exams_export") + "?format=xlsx",
+                    icon_name="download",
+                )
+            )
+        return buttons
+
+
+class QuestionViewSet(ModelViewSet):
+    model = Question
+    icon = "help"
+    menu_label = "题库"
+    menu_order = 100
+    index_view_class = QuestionIndexView
+    copy_view_enabled = True
+    inspect_view_enabled = True
+    list_display = ["__str__", "category", "difficulty", "retired", "updated_at"]
+    list_filter = ["kind", "category", "difficulty", "retired"]
+    search_fields = ["stem"]
+    list_per_page = 50
+    panels = [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("difficulty")]),
+        FieldPanel("stem"),
+        MultiFieldPanel(
+            [FieldPanel(f"option_{letter}") for letter in "abcdef"],
+            heading="选项（单选、多选题填写；判断、填空题不用填）",
+        ),
+        FieldPanel("answer"),
+        FieldPanel("explanation"),
+        FieldRowPanel([FieldPanel("category"), FieldPanel("tags")]),
+        PageChooserPanel(
+            "source_page", ["school.LessonPage", "library.PolicyDocumentPage"]
+        ),
+        FieldPanel("retired"),
+    ]
+
+
+class QuestionCategoryViewSet(ModelViewSet):
+    model = QuestionCategory
+    icon = "folder-open-inverse"
+    menu_label = "试题分类"
+    menu_order = 110
+    list_display = ["name", "sort_order"]
+    form_fields = ["name", "sort_order"]
+
+
+class ExamViewSet(ModelViewSet):
+    model = Exam
+    icon = "tasks"
+    menu_label = "测验与考试"
+    menu_order = 120
+    list_display = ["title", "kind", "mode", "pass_score", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["title"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("title"), FieldPanel("kind")]),
+            FieldRowPanel(
+                [
+                    PageChooserPanel("lesson", ["school.LessonPage"]),
+                    PageChooserPanel("course", ["school.CoursePage"]),
+                ]
+            ),
+            FieldPanel("intro"),
+            FieldRowPanel(
+                [
+                    FieldPanel("time_limit_minutes"),
+                    FieldPanel("max_attempts"),
+                    FieldPanel("pass_score"),
+                ]
+            ),
+            FieldRowPanel([FieldPanel("show_explanations"), FieldPanel("is_active")]),
+            FieldPanel("mode"),
+            InlinePanel(
+                "draw_rules", heading="抽题规则（按规则抽题时使用）", label="规则"
+            ),
+            InlinePanel(
+                "fixed_questions", heading="固定试题（固定试题时使用）", label="试题"
+            ),
+        ]
+    )
+
+
+class ExamsViewSetGroup(ModelViewSetGroup):
+    menu_label = "考试测评"
+    menu_icon = "tasks"
+    menu_order = 330
+    items = [
+        QuestionViewSet("exams_questions", url_prefix="exams/questions"),
+        QuestionCategoryViewSet("exams_categories", url_prefix="exams/categories"),
+        ExamViewSet("exams_exams", url_prefix="exams/exams"),
+    ]
+
+
+@hooks.register("register_admin_viewset")
+def register_exams_viewsets():
+    return ExamsViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_exams_admin_urls():
+    return [
+        path(
+            "exams/import/",
+            admin_views.QuestionImportView.as_view(),
+            name="exams_import",
+        ),
+        path("exams/template.xlsx", admin_views.template, name="exams_template"),
+        path("exams/export/", admin_views.export, name="exams_export"),
+        path("exams/stats/", admin_views.exam_list, name="exams_stats"),
+        path(
+            "exams/stats/<int:pk>/", admin_views.exam_stats, name="exams_stats_detail"
+        ),
+    ]
+
+
+class ExamStatsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_view_stats(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_exam_stats_menu_item():
+    return ExamStatsMenuItem(
+        "考试统计", reverse("exams_stats"), icon_name="table", order=331
+    )
+
+
+@hooks.register("school_completion_requirements")
+def passed_final_exam(member_id, course):
+    return services.has_passed_final(member_id, course)
+
+
+@hooks.register("school_course_panels")
+def course_exam_panel(course, request, member):
+    return views.exam_panel(course, request, member)
+
+
+@hooks.register("school_lesson_panels")
+def lesson_quiz_panel(lesson, request, member):
+    return views.exam_panel(lesson, request, member)
