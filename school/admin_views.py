@@ -28,10 +28,11 @@ from members.admin_views import (
     out_of_scope_response,
 )
 from members.forms import OrganizationChoiceField
+from members.importers import safe_cell
 from members.models import Organization
 from members.scopes import organizations_for
 
-from . import stats
+from . import required, stats
 from .models import CourseAssignment, CoursePage, Video
 from .permissions import assignment_policy
 from .required import ancestor_paths
@@ -61,6 +62,16 @@ def retry_video(request, pk: int):
             )
         return redirect("wagtailsnippets_school_video:list")
     return render(request, "school/admin/retry_video.html", {"video": video})
+
+
+def forbidden_response(request, message: str, hint: str) -> TemplateResponse:
+    """A 403 page inside the admin saying what is missing (Wagtail would redirect)."""
+    return TemplateResponse(
+        request,
+        "school/admin/forbidden.html",
+        {"page_title": "无权访问", "message": message, "hint": hint},
+        status=403,
+    )
 
 
 def can_view_report(user) -> bool:
@@ -94,7 +105,11 @@ def _percent(value: float) -> str:
 def study_report(request):
     """Per 党组织 and per course statistics of one year, with CSV/XLSX export."""
     if not can_view_report(request.user):
-        raise PermissionDenied
+        return forbidden_response(
+            request,
+            "您没有查看学习统计的权限。",
+            "学习统计对「党校管理员」和「领导」开放，且只含您管理范围内的党组织。",
+        )
     today = timezone.localdate()
     year = year_param(request.GET, "year", default=today.year)
     scope = report_organizations(request.user)
@@ -106,16 +121,10 @@ def study_report(request):
         if root is not None:
             organizations = scope.filter(path__startswith=root.path)
     export = choice_param(request.GET, "export", ("csv", "xlsx"))
-    table = choice_param(
-        request.GET, "table", ("branches", "members"), default="branches"
-    )
+    table = choice_param(request.GET, "table", EXPORT_TABLES, default="branches")
     if export:
         _log_export(request, f"学习统计 {year} {table}.{export}")
-        header, rows = (
-            _member_table(organizations, year)
-            if table == "members"
-            else _branch_table(organizations, year)
-        )
+        header, rows = EXPORT_TABLES[table](organizations, year)
         filename = f"study-{table}-{year}.{export}"
         if export == "csv":
             return _csv_response(filename, header, rows)
@@ -125,12 +134,19 @@ def study_report(request):
     ranking = Paginator(stats.member_ranking(organizations, year), 50).get_page(
         request.GET.get("page")
     )
+    required_rows = [
+        row for row in required.required_report(organizations, year) if row.assigned
+    ]
+    overdue = Paginator(required.overdue_members(organizations, year), 50).get_page(
+        request.GET.get("opage")
+    )
     peak = max((row["completions"] for row in course_rows), default=0) or 1
     for row in course_rows:
         row["width"] = round(row["completions"] * 100 / peak)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
+    query.pop("opage", None)
     return render(
         request,
         "school/admin/study_report.html",
@@ -142,6 +158,8 @@ def study_report(request):
             "org_rows": org_rows,
             "course_rows": course_rows,
             "ranking": ranking,
+            "required_rows": required_rows,
+            "overdue": overdue,
             "query": query.urlencode(),
             "summary": org_rows[0] if org_rows else None,
         },
@@ -187,6 +205,47 @@ def _member_table(organizations, year: int):
     return header, rows
 
 
+def _required_table(organizations, year: int):
+    header = ["党组织", "应学人次", "已完成", "按期完成", "逾期未完成", "完成率"]
+    rows = (
+        [
+            row.organization.indented_name,
+            row.assigned,
+            row.completed,
+            row.on_time,
+            row.overdue,
+            _percent(row.completion_rate),
+        ]
+        for row in required.required_report(organizations, year)
+        if row.assigned
+    )
+    return header, rows
+
+
+def _overdue_table(organizations, year: int):
+    header = ["姓名", "党员编号", "所在党组织", "课程", "截止日期", "逾期天数"]
+    rows = (
+        [
+            row.real_name,
+            row.member_no,
+            row.organization_name,
+            row.course_title,
+            row.deadline.isoformat(),
+            row.days_overdue,
+        ]
+        for row in required.overdue_members(organizations, year)
+    )
+    return header, rows
+
+
+EXPORT_TABLES = {
+    "branches": _branch_table,
+    "members": _member_table,
+    "required": _required_table,
+    "overdue": _overdue_table,
+}
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -208,12 +267,7 @@ def _csv_response(filename: str, header, rows) -> StreamingHttpResponse:
 
 def _safe_cells(row):
     """Keep spreadsheet programs from running cell text as a formula."""
-    return [
-        "'" + cell
-        if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@")
-        else cell
-        for cell in row
-    ]
+    return [safe_cell(cell) if isinstance(cell, str) else cell for cell in row]
 
 
 def _xlsx_response(filename: str, header, rows) -> HttpResponse:
@@ -274,11 +328,11 @@ class AssignmentAccessMixin:
         if not assignment_policy.user_has_any_permission(
             request.user, ["add", "change", "delete", "view"]
         ):
-            return TemplateResponse(
+            return forbidden_response(
                 request,
-                "school/admin/assignment_forbidden.html",
-                {"page_title": "无权访问"},
-                status=403,
+                "您没有指派必修课的权限。",
+                "指派必修课需要「党校管理员」角色，并且只能指派给您担任组织管理员的"
+                "党组织及其下级。如需开通，请联系站点管理员。",
             )
         return super().dispatch(request, *args, **kwargs)
 
