@@ -18,3 +18,11 @@ class MembersConfig(AppConfig):
         from .permissions import register_log_scopes
 
         register_log_scopes()
+
+        from .accounts.notices import register_kinds
+
+        register_kinds()
+
+        from .me_views import register_sections
+
+        register_sections()

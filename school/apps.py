@@ -13,6 +13,18 @@ class SchoolConfig(AppConfig):
         from .notices import register_kinds
 
         register_kinds()
+
+        from members.personal import register_section
+
+        from .views import me_section_context
+
+        register_section(
+            "study",
+            "我的学习",
+            template="school/me_section.html",
+            context=me_section_context,
+            order=30,
+        )
         try:
             from search import registry
         except ImportError:

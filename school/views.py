@@ -445,6 +445,11 @@ def my_study(request):
     member = member_of(request)
     if member is None:
         return render(request, "school/my_study.html", {"no_member": True}, status=403)
+    return render(request, "school/my_study.html", study_context(member))
+
+
+def study_context(member) -> dict:
+    """What 我的学习 shows (also the 我的学习 section of /me/)."""
     today = timezone.localdate()
     summary = member_year_summary(member, today.year)
     completions = list(
@@ -483,19 +488,21 @@ def my_study(request):
     peak = max((week["minutes"] for week in weeks), default=0) or 1
     for week in weeks:
         week["height"] = round(week["minutes"] * 100 / peak)
-    return render(
-        request,
-        "school/my_study.html",
-        {
-            "member": member,
-            "summary": summary,
-            "completions": completions,
-            "in_progress": in_progress,
-            "weeks": weeks,
-            "catalogue": SchoolIndexPage.objects.live().first(),
-            "required": required_rows(member),
-        },
-    )
+    return {
+        "member": member,
+        "summary": summary,
+        "completions": completions,
+        "in_progress": in_progress,
+        "weeks": weeks,
+        "catalogue": SchoolIndexPage.objects.live().first(),
+        "required": required_rows(member),
+    }
+
+
+def me_section_context(request) -> dict | None:
+    """The 我的学习 section of /me/: for accounts with a member profile only."""
+    member = member_of(request)
+    return None if member is None else study_context(member)
 
 
 def weekly_minutes(member, today: datetime.date, weeks: int = 12) -> list[dict]:

@@ -298,7 +298,7 @@ def test_member_activates_with_member_no_and_code_and_is_logged_in(
     code = issue(imported[0], publicist_a)
     response = activate(client, "A001", code.lower().replace("-", ""))
     assert response.status_code == 302
-    assert response["Location"] == reverse("school:me")
+    assert response["Location"] == reverse("me")  # the personal centre
     assert client.session[SESSION_KEY] == str(imported[0].user.pk)
     user = get_user_model().objects.get(pk=imported[0].user.pk)
     assert user.check_password(NEW_PASSWORD)
@@ -581,7 +581,8 @@ def test_every_signed_in_user_can_change_their_password(client, tree):
     member = MemberFactory(organization=tree["a"])
     client.force_login(member.user)
     home = client.get("/").content.decode()
-    assert 'href="/accounts/password/change/"' in home
+    assert 'href="/me/"' in home  # the name in the header opens /me/
+    assert 'href="/accounts/password/change/"' in client.get("/me/").content.decode()
     response = client.post(
         "/accounts/password/change/",
         {
