@@ -13,6 +13,14 @@ class MailboxConfig(AppConfig):
         from .permissions import register_log_scopes
 
         register_log_scopes()
+
+        from .notices import register_kinds
+
+        register_kinds()
+
+        from .me import register_sections
+
+        register_sections()
         try:
             from search import registry
         except ImportError:

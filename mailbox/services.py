@@ -21,7 +21,7 @@ from members import ratelimit
 from members.fields import lookup_digest
 from members.ratelimit import Limit
 
-from . import tracking
+from . import notices, tracking
 from .models import (
     OPEN_STATUSES,
     BoardCategory,
@@ -235,8 +235,8 @@ def submit_letter(
                 )
                 written.append(attachment.file.name)
                 attachment.save()
-            _event(letter, "submit", "来信已提交", by=user, public=True)
-            _notify(letter, "new_letter")
+            submitted = _event(letter, "submit", "来信已提交", by=user, public=True)
+            notices.letter_new(letter, event_id=submitted.pk)
     except IntegrityError:
         _delete_files(written)
         ratelimit.release(*limits)
@@ -465,6 +465,7 @@ def reject_letter(letter: Letter, *, by, reason: str, note: str = "") -> Letter:
             public=True,
         )
         _notify(letter, "rejected")
+        notices.letter_finished(letter)
     return letter
 
 
@@ -481,7 +482,7 @@ def transfer_letter(letter: Letter, *, by, to: Mailbox, note: str = "") -> Lette
         letter.mailbox = to
         letter.status = LetterStatus.PENDING
         letter.save(update_fields=["mailbox", "status"])
-        _event(
+        transferred = _event(
             letter,
             "transfer",
             f"由“{source.name}”转至“{to.name}”办理",
@@ -489,7 +490,7 @@ def transfer_letter(letter: Letter, *, by, to: Mailbox, note: str = "") -> Lette
             note=note.strip(),
             public=True,
         )
-        _notify(letter, "new_letter")
+        notices.letter_new(letter, event_id=transferred.pk)
     return letter
 
 
@@ -557,6 +558,7 @@ def sign_off_reply(reply: LetterReply, *, by, comment: str = "") -> LetterReply:
         letter.save(update_fields=["status", "first_replied_at"])
         _event(letter, "sign_off", "已答复（领导已签发）", by=by, public=True)
         _notify(letter, "replied")
+        notices.letter_replied(letter, reply.pk)
     return reply
 
 
@@ -592,6 +594,7 @@ def close_letter(letter: Letter, *, by) -> Letter:
         letter.finished_at = timezone.now()
         letter.save(update_fields=["status", "finished_at"])
         _event(letter, "close", "已办结", by=by, public=True)
+        notices.letter_finished(letter)
     return letter
 
 
@@ -673,7 +676,7 @@ def send_deadline_reminders(today: date | None = None) -> tuple[int, int]:
             if claimed:
                 with transaction.atomic():
                     _event(letter, "escalate", "超期督办", public=False)
-                    _notify(letter, "escalation")
+                    notices.letter_overdue(letter)
                 escalated += 1
         elif deadline_flag(letter, today, calendar) == "due_soon":
             claimed = Letter.objects.filter(
@@ -682,7 +685,7 @@ def send_deadline_reminders(today: date | None = None) -> tuple[int, int]:
             if claimed:
                 with transaction.atomic():
                     _event(letter, "remind", "即将到期提醒", public=False)
-                    _notify(letter, "reminder")
+                    notices.letter_due_soon(letter)
                 reminded += 1
     return reminded, escalated
 
@@ -788,6 +791,7 @@ def post_message(
                 flagged_words="、".join(found)[:300],
             )
             log(message, "mailbox.board.post", user=author)
+            notices.board_pending(message)
     except BaseException:
         ratelimit.release(posts)
         raise
@@ -809,6 +813,9 @@ def approve_message(message: BoardMessage, *, by) -> BoardMessage:
         message.reject_reason = ""
         message.save()
         log(message, "mailbox.board.approve", user=by)
+        notices.board_to_author(
+            message, "board_approved", key=f"approved:{_stamp(message.moderated_at)}"
+        )
     _board_changed(message)
     return message
 
@@ -825,6 +832,9 @@ def reject_message(message: BoardMessage, *, by, reason: str) -> BoardMessage:
         message.reject_reason = reason.strip()[:200]
         message.save()
         log(message, "mailbox.board.reject", user=by, data={"reason": reason})
+        notices.board_to_author(
+            message, "board_rejected", key=f"rejected:{_stamp(message.moderated_at)}"
+        )
     _board_changed(message)
     return message
 
@@ -840,6 +850,11 @@ def hide_message(message: BoardMessage, *, by, reason: str) -> BoardMessage:
         message.save()
         message.reports.update(resolved=True)
         log(message, "mailbox.board.hide", user=by)
+        notices.board_to_author(
+            message,
+            "board_report_outcome",
+            key=f"hidden:{_stamp(message.moderated_at)}",
+        )
     _board_changed(message)
     return message
 
@@ -865,6 +880,9 @@ def reply_to_message(message: BoardMessage, *, by, text: str) -> BoardMessage:
         message.replied_by = by
         message.save()
         log(message, "mailbox.board.reply", user=by)
+        notices.board_to_author(
+            message, "board_replied", key=f"replied:{_stamp(message.replied_at)}"
+        )
     _board_changed(message)
     return message
 
@@ -946,8 +964,17 @@ def decide_appeal(message: BoardMessage, *, by, grant: bool) -> BoardMessage:
             "mailbox.board.appeal_granted" if grant else "mailbox.board.appeal_denied",
             user=by,
         )
+        notices.board_to_author(
+            message,
+            "board_approved" if grant else "board_rejected",
+            key=f"appeal:{_stamp(message.moderated_at)}",
+        )
     _board_changed(message)
     return message
+
+
+def _stamp(when) -> int:
+    return int(when.timestamp() * 1000)
 
 
 def _board_changed(message: BoardMessage) -> None:

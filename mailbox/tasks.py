@@ -25,13 +25,6 @@ def _staff_mail(letter: Letter, kind: str, extra: dict) -> tuple[list[str], str,
     number = letter.tracking_number
     due = f"{letter.due_date:%Y年%m月%d日}"
     link = _admin_url(letter)
-    if kind == "new_letter":
-        return (
-            _addresses(box.handlers.all()),
-            f"【{box.name}】新来信 {number}",
-            f"“{box.name}”收到来信 {number}（{letter.get_letter_type_display()}），"
-            f"请在 {due} 前答复。\n办理：{link}\n",
-        )
     if kind == "awaiting_sign_off":
         return (
             _addresses(box.leaders.all()),
@@ -53,18 +46,6 @@ def _staff_mail(letter: Letter, kind: str, extra: dict) -> tuple[list[str], str,
             f"【{box.name}】来信人追问 {number}",
             f"来信 {number} 的来信人提出追问，请在 {due} 前答复。\n{link}\n",
         )
-    if kind == "reminder":
-        return (
-            _addresses(box.handlers.all()),
-            f"【{box.name}】即将到期 {number}",
-            f"来信 {number} 的答复期限为 {due}，目前尚未答复，请抓紧办理。\n{link}\n",
-        )
-    if kind == "escalation":
-        return (
-            _addresses([*box.leaders.all(), *box.handlers.all()]),
-            f"【{box.name}】超期督办 {number}",
-            f"来信 {number} 已超过答复期限（{due}）仍未答复，请督促办理。\n{link}\n",
-        )
     return [], "", ""
 
 
@@ -78,14 +59,27 @@ _WRITER_MAIL = {
 }
 
 
+def _writer_notified(letter: Letter) -> bool:
+    """The writer's account has the contact address: its notification mails them."""
+    writer = letter.writer
+    return bool(
+        writer is not None
+        and writer.is_active
+        and writer.email
+        and writer.email.strip().lower() == letter.email.strip().lower()
+    )
+
+
 @task()
 def send_letter_notification(letter_id: int, kind: str, **extra) -> int:
     """Mail the people a letter's step concerns; returns the number of mails sent."""
-    letter = Letter.objects.select_related("mailbox").filter(pk=letter_id).first()
+    letter = (
+        Letter.objects.select_related("mailbox", "writer").filter(pk=letter_id).first()
+    )
     if letter is None:
         return 0
     if kind in _WRITER_MAIL:
-        if not letter.email:
+        if not letter.email or _writer_notified(letter):
             return 0
         subject, text = _WRITER_MAIL[kind]
         body = text.format(

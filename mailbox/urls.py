@@ -9,6 +9,7 @@ urlpatterns = [
     path("write/", views.write, name="write"),
     path("sent/", views.sent, name="sent"),
     path("track/", views.track, name="track"),
+    path("mine/<str:number>/", views.my_letter, name="my_letter"),
     path("track/rate/", views.rate, name="rate"),
     path("track/follow-up/", views.follow_up, name="follow_up"),
     path("letters/", views.published_letters, name="published"),

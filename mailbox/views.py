@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from home.params import id_param
 from members.security import client_ip
 
-from . import services
+from . import services, tracking
 from .forms import (
     AppealForm,
     BoardMessageForm,
@@ -207,6 +207,23 @@ def track(request):
     response = render(request, "mailbox/track.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def my_letter(request, number: str):
+    """A letter the signed-in account wrote, opened without its query code: the
+    tracking page, as if number and code had been typed."""
+    normalized = tracking.normalize_tracking_number(number[:40])
+    if normalized is None:
+        raise Http404("信件不存在。")
+    letter = get_object_or_404(
+        Letter.objects.filter(writer=request.user), tracking_number=normalized
+    )
+    request.session[SESSION_TRACKED] = {
+        "id": letter.pk,
+        "until": timezone.now().timestamp() + TRACK_SESSION_SECONDS,
+    }
+    return redirect("mailbox:track")
 
 
 @require_POST

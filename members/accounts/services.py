@@ -41,7 +41,7 @@ from ..ratelimit import Limit
 from ..roles import MEMBER, SITE_ADMIN
 from ..scopes import can_manage_member
 from ..security import client_ip, record_event
-from . import codes
+from . import codes, notices
 
 # The one answer to every failed activation, whatever went wrong.
 ACTIVATION_FAILED_MESSAGE = (
@@ -386,6 +386,7 @@ def activate_account(activation: ActivationCode, password: str, *, request):
             user=user,
             detail="使用激活码设置密码",
         )
+        notices.account_activated(user)
     return user
 
 
@@ -466,6 +467,7 @@ def password_set_by_owner(user, *, request, action: str, detail: str = "") -> No
     with transaction.atomic():
         _mark_password_set(user)
         record_event(request, action, user=user, detail=detail)
+        notices.password_set(user, reset=action == SecurityEvent.Action.PASSWORD_RESET)
 
 
 def password_set_by_admin(user, *, by, request) -> None:

@@ -337,11 +337,12 @@ def test_reminders_and_escalations_are_sent_once(
     subjects = sorted(m.subject for m in mailoutbox)
     assert any("即将到期" in s for s in subjects)
     assert any("超期督办" in s for s in subjects)
-    escalation = next(m for m in mailoutbox if "超期督办" in m.subject)
-    assert "leader1@example.org" in escalation.to
+    # One notification (and mail) per person: the escalation to leader and handler.
+    escalated_to = sorted(m.to[0] for m in mailoutbox if "超期督办" in m.subject)
+    assert escalated_to == ["handler1@example.org", "leader1@example.org"]
     with django_capture_on_commit_callbacks(execute=True):
         assert services.send_deadline_reminders(today) == (0, 0)
-    assert len(mailoutbox) == 2
+    assert len(mailoutbox) == 3
 
 
 def test_reminder_command_runs(submit, capsys):
