@@ -9,6 +9,11 @@ A 组织管理员's import sees only their scope: organisations are looked up wi
 a row whose 党员编号, phone or login account belongs to anyone outside it gets one
 neutral message (OUT_OF_SCOPE_CONFLICT) that names no one and does not say whether
 another branch holds the record.
+
+The optional 电子邮箱 column gives the member's account an address (for activation
+e-mails and password reset). An address is used by one account only: a second row
+with it in the file is refused, and so is an address another account already has
+(named when that member is in the importer's scope, neutral EMAIL_CONFLICT otherwise).
 """
 
 import csv
@@ -19,7 +24,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -44,6 +51,7 @@ EXPORT_HEADERS = [
     "组织编码",
     "党内职务",
     "入党日期",
+    "电子邮箱",
 ]
 
 COLUMN_ALIASES = {
@@ -63,6 +71,13 @@ COLUMN_ALIASES = {
     "职务": "party_post",
     "入党日期": "joined_party_on",
     "入党时间": "joined_party_on",
+    "电子邮箱": "email",
+    "邮箱": "email",
+    "电子邮件": "email",
+    "Email": "email",
+    "email": "email",
+    "E-mail": "email",
+    "e-mail": "email",
 }
 UPDATABLE_FIELDS = [
     "real_name",
@@ -71,6 +86,7 @@ UPDATABLE_FIELDS = [
     "organization",
     "party_post",
     "joined_party_on",
+    "email",
 ]
 MAX_ROWS = 20_000
 MAX_COLUMNS = 50
@@ -84,6 +100,12 @@ OUT_OF_SCOPE_CONFLICT = (
     "该党员编号或手机号无法在您管理的组织内使用，请核对；如确属本组织党员，"
     "请联系上级组织管理员"
 )
+
+EMAIL_CONFLICT = (
+    "该电子邮箱已被其他账号使用，无法用于本行党员，请核对；如确属本人，"
+    "请联系上级组织管理员"
+)
+EMAIL_MAX_LENGTH = 254
 
 Progress = Callable[[Iterable, int], Iterable]
 
@@ -321,6 +343,22 @@ class _Organizations:
         raise ValueError(f"{self.where}找不到党组织「{name}」")
 
 
+def parse_email(value) -> str:
+    """An e-mail address cell ('' when empty); ValueError in Chinese when malformed."""
+    text = _text(value)
+    if not text:
+        return ""
+    if len(text) > EMAIL_MAX_LENGTH:
+        raise ValueError(f"电子邮箱超过 {EMAIL_MAX_LENGTH} 个字符")
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValueError(
+            f"电子邮箱「{text[:60]}」格式不正确，应写成 name@example.com 这样的形式"
+        ) from None
+    return text
+
+
 def _limit(value: str, length: int, label: str) -> str:
     if len(value) > length:
         raise ValueError(f"{label}超过 {length} 个字")
@@ -342,6 +380,7 @@ def _parse_row(cells: list, columns: dict[str, int], orgs: _Organizations) -> di
     for key, parse in [
         ("phone", normalise_phone),
         ("joined_party_on", parse_join_date),
+        ("email", parse_email),
     ]:
         try:
             values[key] = parse(cell(key))
@@ -402,6 +441,8 @@ def _check_duplicates_in_file(values: dict, number: int, seen: dict) -> None:
         keys.append(("党员编号", values["member_no"]))
     if values["phone"]:
         keys.append(("手机号", values["phone"]))
+    if values.get("email"):
+        keys.append(("电子邮箱", values["email"].casefold()))
     for label, value in keys:
         if (label, value) in seen:
             raise ValueError(f"与第 {seen[(label, value)]} 行重复（{label}相同）")
@@ -435,12 +476,30 @@ def _find_existing(values: dict, *, by) -> Member | None:
     return by_no or by_phone
 
 
+def _check_email_free(email: str, existing: Member | None, *, by) -> None:
+    """Refuse an address another account has; name its member only within scope."""
+    if not email:
+        return
+    others = get_user_model().objects.filter(email__iexact=email)
+    if existing is not None:
+        others = others.exclude(pk=existing.user_id)
+    other = others.select_related("member", "member__organization").first()
+    if other is None:
+        return
+    member = getattr(other, "member", None)
+    visible = member is not None and (by is None or can_manage_member(by, member))
+    if visible and not (other.is_staff or other.is_superuser):
+        raise MemberDataError(f"电子邮箱已被党员「{member.real_name}」使用")
+    raise MemberDataError(EMAIL_CONFLICT)
+
+
 def _write_row(values: dict, *, by) -> str:
     scoped = by is not None and not is_site_admin(by)
     with transaction.atomic():
         if by is not None and not can_manage_organization(by, values["organization"]):
             raise PermissionDenied(f"无权向「{values['organization'].name}」导入党员")
         existing = _find_existing(values, by=by)
+        _check_email_free(values.get("email", ""), existing, by=by)
         if existing is None:
             try:
                 create_member(**values, by=by)
@@ -462,7 +521,7 @@ def _write_row(values: dict, *, by) -> str:
 
 
 def _current(member: Member, key: str):
-    value = getattr(member, key)
+    value = member.user.email if key == "email" else getattr(member, key)
     return value if value is not None else ""
 
 
@@ -481,6 +540,7 @@ def export_rows(members: QuerySet[Member]) -> Iterator[list]:
             member.organization.code,
             member.party_post,
             member.joined_party_on.isoformat() if member.joined_party_on else "",
+            member.user.email,
         ]
 
 
@@ -509,7 +569,8 @@ def export_members(members: QuerySet[Member], fmt: str) -> bytes:
         sheet.title = "党员"
         for row in rows:
             sheet.append(row)
-        for letter, width in zip("ABCDEFG", [10, 14, 14, 24, 14, 12, 12], strict=True):
+        widths = [10, 14, 14, 24, 14, 12, 12, 26]
+        for letter, width in zip("ABCDEFGH", widths, strict=True):
             sheet.column_dimensions[letter].width = width
         buffer = io.BytesIO()
         workbook.save(buffer)

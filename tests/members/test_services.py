@@ -335,6 +335,7 @@ def test_export_round_trip_csv_and_xlsx(tree, member_a, member_b):
             "T-A",
             "党员",
             "2010-07-01",
+            "",
         ] in rows
         report = import_members(data, f"export.{fmt}")
         assert (report.unchanged, report.failed) == (2, 0)
