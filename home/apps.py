@@ -10,3 +10,7 @@ class HomeConfig(AppConfig):
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+
+        from .review_notices import register
+
+        register()
