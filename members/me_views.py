@@ -30,7 +30,13 @@ def personal_centre(request):
 
 def profile_context(request) -> dict:
     member = getattr(request.user, "member", None)
-    return {"member": member, "account": request.user}
+    from django.urls import reverse
+
+    return {
+        "member": member,
+        "account": request.user,
+        "email_url": reverse("members:email_change"),
+    }
 
 
 def password_context(request) -> dict:

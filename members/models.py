@@ -187,6 +187,7 @@ class SecurityEvent(models.Model):
         RESET_REQUESTED = "reset_requested", "申请重置密码"
         PASSWORD_RESET = "password_reset", "邮件重置密码"
         PASSWORD_CHANGE = "password_change", "修改密码"
+        EMAIL_CHANGE = "email_change", "修改邮箱"
 
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     action = models.CharField("事件", max_length=20, choices=Action.choices)

@@ -544,6 +544,9 @@ PORTAL_PASSWORD_RESET_PER_IP = (5, 3600)
 PORTAL_PASSWORD_RESET_PER_EMAIL = (3, 3600)
 # Wrong current passwords on the change form, per account.
 PORTAL_PASSWORD_CHANGE_ATTEMPTS = (5, 15 * 60)
+# Confirmation mails for a new e-mail address, per account: (count, seconds).
+PORTAL_EMAIL_CHANGE_REQUESTS = (3, 3600)
+PORTAL_EMAIL_CHANGE_LINK_SECONDS = 2 * 24 * 3600
 PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
 # Where a member lands after activating: the first URL name that exists.
 PORTAL_ACCOUNT_HOME_URL_NAMES = ["me", "members:me", "me:index", "school:me"]

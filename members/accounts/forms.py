@@ -85,3 +85,35 @@ class ResetRequestForm(PasswordResetForm):
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
         send_account_mail.enqueue(to_email, subject, encrypt_text(body))
+
+
+class EmailChangeForm(forms.Form):
+    """A new address, and the current password to show it is the owner asking."""
+
+    new_email = forms.EmailField(
+        label="新的电子邮箱",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_new_email(self):
+        email = self.cleaned_data["new_email"].strip()
+        if email.lower() == (self.user.email or "").lower():
+            raise forms.ValidationError("新邮箱与当前邮箱相同。")
+        return email
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("当前密码不正确。")
+        return password

@@ -23,6 +23,12 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("password/change/", views.ChangeView.as_view(), name="password_change"),
+    path("email/", views.EmailChangeView.as_view(), name="email_change"),
+    path(
+        "email/confirm/<str:token>/",
+        views.EmailConfirmView.as_view(),
+        name="email_confirm",
+    ),
     path(
         "password/change/done/",
         views.ChangeDoneView.as_view(),

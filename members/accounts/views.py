@@ -4,20 +4,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from home.addresses import absolute_url
 
 from ..models import SecurityEvent
 from ..security import record_event
-from . import services
-from .forms import ActivationForm, ResetRequestForm
+from . import email_change, services
+from .forms import ActivationForm, EmailChangeForm, ResetRequestForm
 from .middleware import forget_password_flag
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -175,3 +176,60 @@ class ChangeView(BadInputStatusMixin, auth_views.PasswordChangeView):
 
 class ChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "members/accounts/password_change_done.html"
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class EmailChangeView(LoginRequiredMixin, FormView):
+    """Ask for a new address; a signed link goes to it (members.accounts.email_change)."""
+
+    form_class = EmailChangeForm
+    template_name = "members/accounts/email_change.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def post(self, request, *args, **kwargs):
+        self.limits = services.password_change_limits(request, request.user)
+        if not services.acquire(self.limits):
+            form = self.get_form_class()(request.user)
+            form.cleaned_data = {}
+            form.add_error(None, services.rate_limited_message(self.limits))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if "password" not in form.errors:
+            services.release(self.limits)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        services.succeeded(self.limits)
+        mails = email_change.request_limits(self.request.user)
+        if not services.acquire(mails):
+            form.add_error(None, services.rate_limited_message(mails))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        new_email = form.cleaned_data["new_email"]
+        email_change.request_change(self.request.user, new_email, request=self.request)
+        return self.render_to_response(self.get_context_data(sent_to=new_email))
+
+
+@method_decorator(never_cache, name="dispatch")
+class EmailConfirmView(LoginRequiredMixin, TemplateView):
+    """The link from the mail: shows the new address, changes it on POST."""
+
+    template_name = "members/accounts/email_confirm.html"
+
+    def get(self, request, token: str):
+        try:
+            new_email = email_change.read_token(token, request.user)
+        except email_change.EmailChangeFailed as exc:
+            return self.render_to_response({"error": str(exc)}, status=400)
+        return self.render_to_response({"new_email": new_email})
+
+    def post(self, request, token: str):
+        try:
+            email_change.confirm_change(token, request.user, request=request)
+        except email_change.EmailChangeFailed as exc:
+            return self.render_to_response({"error": str(exc)}, status=400)
+        messages.success(request, "电子邮箱已修改。")
+        return redirect("me")
