@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from . import stats
 from .models import (
+    CourseAssignment,
     CourseCategory,
     CourseCompletion,
     CoursePage,
@@ -20,7 +21,7 @@ from .models import (
     StudyDay,
     Video,
 )
-from .services import import_video_file, install_school_section
+from .services import assign_course, import_video_file, install_school_section
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
@@ -200,14 +201,54 @@ def _study_records(courses: list[CoursePage]) -> int:
     return len(members)
 
 
+# course slug, organisation code, days from today to the deadline, note: one still
+# open and one already overdue, both for 孙明 (dangyuan) of 研发第一党支部.
+ASSIGNMENTS = [
+    (
+        "zhibu-gongzuo-shiwu",
+        "HX-YF",
+        21,
+        "结合本季度主题党日，由支部书记组织集中学习，其余党员自学。",
+    ),
+    ("lianjie-congye", "HX-YF-01", -5, "年度廉洁从业教育，全体党员必学。"),
+]
+
+
+def _assignments() -> int:
+    """Required courses with deadlines, made once (the overdue one moved past)."""
+    from members.models import Organization
+
+    made = 0
+    for slug, code, days, note in ASSIGNMENTS:
+        course = CoursePage.objects.filter(slug=slug).first()
+        organization = Organization.objects.filter(code=code).first()
+        if course is None or organization is None:
+            continue
+        if CourseAssignment.objects.filter(course=course).exists():
+            continue
+        deadline = timezone.localdate() + datetime.timedelta(days=days)
+        assignment = assign_course(
+            course=course,
+            organizations=[organization],
+            deadline=max(deadline, timezone.localdate()),
+            note=note,
+        )
+        if deadline < timezone.localdate():
+            CourseAssignment.objects.filter(pk=assignment.pk).update(deadline=deadline)
+        made += 1
+    return made
+
+
 def load() -> str:
     """Create the demo school once; later runs change nothing."""
     index = install_school_section()
     videos = _videos()
     courses = _courses(index, videos)
     learners = _study_records(courses)
+    assigned = _assignments()
     pending = sum(1 for video in videos if not Video.objects.get(pk=video.pk).is_ready)
     return (
         f"网上党校：{len(courses)} 门课程，{len(videos)} 个演示视频"
-        f"（{pending} 个正在排队转码，由任务进程处理），{learners} 名党员的学习记录"
+        f"（{pending} 个正在排队转码，由任务进程处理），{learners} 名党员的学习记录，"
+        f"新指派必修课 {assigned} 项"
     )
