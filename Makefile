@@ -12,7 +12,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
 
 .PHONY: run test install install-dev system-packages system-packages-test assets \
 	lint check pytest pytest-postgres pytest-elasticsearch services elasticsearch \
-	elasticsearch-secure elasticsearch-stop deploy-check worker audit clean
+	elasticsearch-secure elasticsearch-stop deploy-check replay-attacks worker audit clean
 
 ## make run: install, migrate, load demo content, start the web server and the task worker.
 run: install assets
@@ -69,8 +69,17 @@ pytest-elasticsearch: install-dev
 ## with deploy/gunicorn.conf.py and the task worker on loopback ports, production
 ## settings on a throwaway SQLite database, smoke-tested through nginx
 ## (tests/deploy). Installs nginx from Debian if missing; leaves nothing running.
+## REPLAY_ATTACKS=1 (CI sets it) then replays issue 12's attack findings through nginx.
 deploy-check: install-dev assets
 	./deploy/check/run
+
+## Issue 12's attack findings replayed over HTTP against a running site (by default
+## `make run` on $(HOST):$(PORT); REPLAY_BASE_URL for another), printing each answer.
+## Creates throwaway fixtures in the site's database and removes them; exits 1 if any
+## finding still holds. Run it with the site's own environment.
+replay-attacks:
+	REPLAY_BASE_URL=$${REPLAY_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py shell \
+	  --no-imports -c "import runpy; runpy.run_path('deploy/check/replay_attacks.py')"
 
 ## Known vulnerabilities in the pinned Python packages (pip-audit in var/audit-venv).
 ## Fails only on a finding; says "could not audit" where no vulnerability database is
