@@ -132,7 +132,7 @@ def _anonymised(content: str) -> str:
 def demo_query_code(tracking_number: str) -> str:
     """A demo letter's own query code, derived from the secret key and its number,
     so that load_demo can print it again on every run without storing it."""
-    from .tracking import ALPHABET, QUERY_CODE_CHARS
+    from members.tracking import ALPHABET, QUERY_CODE_CHARS
 
     key = hashlib.sha256(("mailbox-demo-code:" + settings.SECRET_KEY).encode()).digest()
     digest = hmac.new(key, tracking_number.encode(), hashlib.sha256).digest()
@@ -142,7 +142,9 @@ def demo_query_code(tracking_number: str) -> str:
 
 def _give_own_code(letter) -> None:
     """Replace the shared code of a letter made by an older load_demo."""
-    from . import services, tracking
+    from members import tracking
+
+    from . import services
 
     shared = tracking.hash_query_code(
         SHARED_CODE_OF_OLD_DEMOS, key=services._code_key()
@@ -159,7 +161,9 @@ def _user(username: str):
 
 def load() -> str:
     """Create what is missing; returns a short Chinese summary."""
-    from . import services, tracking
+    from members import tracking
+
+    from . import services
     from .models import BoardCategory, BoardMessage, Letter, Mailbox
 
     handler, leader = _user("xinxiang"), _user("lingdao")

@@ -17,11 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from members import ratelimit
+from members import ratelimit, tracked, tracking
 from members.fields import lookup_digest
-from members.ratelimit import Limit
+from members.ratelimit import Limit, RateLimited
 
-from . import notices, tracking
+from . import notices
 from .models import (
     OPEN_STATUSES,
     BoardCategory,
@@ -52,10 +52,6 @@ from .uploads import CheckedFile, UploadRejected, check_upload, size_text
 from .workdays import add_working_days, working_days_between
 
 MAX_ATTACHMENTS = 3
-
-
-class RateLimited(Exception):
-    """Too many attempts; the message is Chinese and shown as it is."""
 
 
 class LetterStateError(ValidationError):
@@ -93,10 +89,11 @@ def deadline_flag(letter: Letter, today: date, calendar: dict | None = None) -> 
 # Writing and tracking -----------------------------------------------------------
 
 
+CODE_PURPOSE = "mailbox-query-code"
+
+
 def _code_key() -> bytes:
-    return hashlib.sha256(
-        ("mailbox-query-code:" + settings.SECRET_KEY).encode()
-    ).digest()
+    return tracked.code_key(CODE_PURPOSE)
 
 
 def _token_hash(token: str) -> str:
@@ -322,36 +319,11 @@ def _delete_files(names: list[str]) -> None:
 
 
 def find_tracked_letter(number: str, code: str, *, ip: str | None) -> Letter | None:
-    """The letter for this number and code, or None; wrong tries are rate-limited.
-
-    Each try takes its slot before the code is checked; a right code gives it back.
-    Tries count per address and number, and per address across numbers, so a
-    stranger who burns a number's tries locks out only themselves, not its writer
-    (the 80-bit query code, not a lock on the number, stops guessing from many
-    addresses). Raises RateLimited once a limit is used up; the answer for a wrong
-    number and for a wrong code is the same.
-    """
-    lockout = settings.PORTAL_MAILBOX_TRACK_LOCKOUT
-    normalized = tracking.normalize_tracking_number(number) or number.strip().upper()
-    per_number = settings.PORTAL_MAILBOX_TRACK_ATTEMPTS
-    if ip:
-        limits = [
-            Limit("track-ip-number", f"{ip}|{normalized}", per_number, lockout),
-            Limit(
-                "track-ip", ip, settings.PORTAL_MAILBOX_TRACK_ATTEMPTS_PER_IP, lockout
-            ),
-        ]
-    else:
-        limits = [Limit("track-number", normalized, per_number, lockout)]
-    if not ratelimit.acquire(*limits):
-        raise RateLimited(f"查询错误次数过多，请 {max(1, lockout // 60)} 分钟后再试。")
-    letter = Letter.objects.filter(tracking_number=normalized).first()
-    code_hash = letter.query_code_hash if letter else "0" * 64
-    matches = tracking.query_code_matches(code, code_hash, key=_code_key())
-    if letter is None or not matches:
-        return None
-    ratelimit.release(*limits)
-    return letter
+    """The letter for this number and code, or None; wrong tries are rate-limited
+    (members.tracked.find_tracked)."""
+    return tracked.find_tracked(
+        Letter.objects.all(), number, code, ip=ip, purpose=CODE_PURPOSE, scope="track"
+    )
 
 
 def rate_letter(letter: Letter, *, satisfaction: str, comment: str = "") -> Letter:

@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from home.params import id_param
+from members import tracking
 from members.security import client_ip
 
-from . import services, tracking
+from . import services
 from .forms import (
     AppealForm,
     BoardMessageForm,

@@ -29,6 +29,10 @@ from django.utils import timezone
 from .fields import lookup_digest
 
 
+class RateLimited(Exception):
+    """Too many attempts; the message is Chinese and shown as it is."""
+
+
 @dataclass(frozen=True)
 class Limit:
     """At most `limit` attempts per `window` seconds for `ident` within `scope`."""

@@ -4,7 +4,7 @@ import re
 
 from mailbox import demo, services
 from mailbox.models import Letter
-from mailbox.tracking import hash_query_code
+from members.tracking import hash_query_code
 
 
 def test_every_demo_letter_has_its_own_query_code(db):

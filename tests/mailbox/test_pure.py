@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 
-from mailbox import sensitive, tracking
+from mailbox import sensitive
 from mailbox.calendar_data import calendar_rows
 from mailbox.workdays import add_working_days, is_working_day, working_days_between
+from members import tracking
 
 CAL = {
     "holidays": {d for d, work, _n, _p in calendar_rows() if not work},

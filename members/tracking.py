@@ -1,4 +1,8 @@
-"""Tracking numbers and query codes: readable, random, checkable (no Django here)."""
+"""Tracking numbers and query codes: readable, random, checkable (no Django here).
+
+Shared by everything followed with a number and a code (letters, notice feedback);
+members.tracked looks such objects up under rate limits.
+"""
 
 import hashlib
 import hmac
