@@ -191,7 +191,7 @@ def _stats_xlsx(context) -> bytes:
         "各题正确率": (
             ["题型", "题干", "作答次数", "答对次数", "正确率", "选得最多的错误选项"],
             [
-                [row.kind, row.stem, row.answered, row.correct,
+                [Question.Kind(row.kind).label, row.stem, row.answered, row.correct,
                  _percent(row.correct_rate), row.top_wrong]
                 for row in context["questions"]
             ],

@@ -13,7 +13,6 @@ from modelcluster.models import ClusterableModel
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 from wagtail.models import Orderable
-from wagtail.search import index
 
 from members.models import Member
 from school.models import CoursePage, LessonPage
@@ -58,7 +57,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(retired=False)
 
 
-class Question(index.Indexed, models.Model):
+class Question(models.Model):
     """One question of the bank. Retired questions are no longer drawn; attempts keep
     their own copy of what they asked, so editing or retiring changes no result."""
 
@@ -118,15 +117,6 @@ class Question(index.Indexed, models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = QuestionQuerySet.as_manager()
-
-    search_fields = [
-        index.SearchField("stem"),
-        index.AutocompleteField("stem"),
-        index.FilterField("kind"),
-        index.FilterField("retired"),
-        index.FilterField("difficulty"),
-        index.FilterField("category"),
-    ]
 
     class Meta:
         verbose_name = "试题"

@@ -62,11 +62,14 @@ def draw_questions(exam: Exam, rng: random.Random | None = None) -> list[Questio
     return chosen
 
 
-def _snapshot(question: Question, position: int, rng: random.Random) -> AttemptAnswer:
+def _snapshot(
+    attempt: Attempt, question: Question, position: int, rng: random.Random
+) -> AttemptAnswer:
     options = [list(pair) for pair in question.options]
     if question.kind != rules.JUDGE:
         rng.shuffle(options)
     return AttemptAnswer(
+        attempt=attempt,
         position=position,
         question=question,
         kind=question.kind,
@@ -121,7 +124,7 @@ def start_attempt(exam: Exam, member: Member, *, now=None) -> Attempt:
             )
             AttemptAnswer.objects.bulk_create(
                 [
-                    _snapshot(question, position, rng)
+                    _snapshot(attempt, question, position, rng)
                     for position, question in enumerate(questions, start=1)
                 ]
             )

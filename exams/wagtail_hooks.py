@@ -51,7 +51,8 @@ class QuestionViewSet(ModelViewSet):
     inspect_view_enabled = True
     list_display = ["__str__", "category", "difficulty", "retired", "updated_at"]
     list_filter = ["kind", "category", "difficulty", "retired"]
-    search_fields = ["stem"]
+    search_fields = ["stem", "explanation"]
+    search_backend_name = None  # plain database lookups (icontains), no index
     list_per_page = 50
     panels = [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("difficulty")]),
@@ -87,6 +88,7 @@ class ExamViewSet(ModelViewSet):
     list_display = ["title", "kind", "mode", "pass_score", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["title"]
+    search_backend_name = None
     edit_handler = ObjectList(
         [
             FieldRowPanel([FieldPanel("title"), FieldPanel("kind")]),

@@ -85,6 +85,8 @@ def test_filters_narrow_the_list(tree, category):
     assert "单选题甲" in text and "判断题乙" not in text
     text = client.get(INDEX, {"difficulty": 3}).content.decode()
     assert "判断题乙" in text and "单选题甲" not in text
+    text = client.get(INDEX, {"q": "停用"}).content.decode()
+    assert "停用题丙" in text and "判断题乙" not in text
 
 
 def test_admin_form_refuses_a_bad_key_in_chinese(tree):
