@@ -124,6 +124,40 @@ BOARD = [
 ]
 
 
+# Written by the demo member 孙明 (dangyuan) while signed in: listed in his /me/,
+# the replied one with its notification. Same fields as LETTERS.
+MEMBER_LETTERS = [
+    (
+        "党委书记信箱",
+        "consult",
+        "流动党员如何参加支部组织生活",
+        "我长期在外地项目部驻场，很难按时回厂参加支部的三会一课，"
+        "请问能否在项目所在地参加组织生活，学习记录怎么认定？",
+        "孙明",
+        "13905319007",
+        False,
+        "replied",
+        "您好！长期驻外的党员可由所在项目部临时党支部接收参加组织生活，"
+        "原支部每季度与临时党支部核对一次学习记录；网上党校的学习时长可直接计入。"
+        "具体手续请与支部组织委员联系。",
+        6,
+    ),
+    (
+        "党委书记信箱",
+        "suggest",
+        "建议主题党日活动提前一周发布通知",
+        "近几次主题党日活动都是前一两天才通知，倒班的同志很难调整班次，"
+        "建议至少提前一周在网站和支部群里发布。",
+        "孙明",
+        "13905319007",
+        False,
+        "pending",
+        "",
+        1,
+    ),
+]
+
+
 def _anonymised(content: str) -> str:
     """The demo letters carry no names in their text; drop any first-person intro."""
     return content.replace("我明年三月退休，", "本人即将退休，")
@@ -185,6 +219,10 @@ def load() -> str:
 
     created_letters = 0
     demo_number = ""
+    member_user = _user("dangyuan")
+    rows = [(*row, None) for row in LETTERS]
+    if member_user is not None:
+        rows += [(*row, member_user) for row in MEMBER_LETTERS]
     for (
         box_name,
         letter_type,
@@ -196,7 +234,8 @@ def load() -> str:
         state,
         reply,
         days_ago,
-    ) in LETTERS:
+        writer,
+    ) in rows:
         existing = Letter.objects.filter(subject=subject).first()
         if existing:
             _give_own_code(existing)
@@ -215,7 +254,7 @@ def load() -> str:
             ),
             files=[],
             ip=None,
-            user=None,
+            user=writer,
         )
         created_letters += 1
         submitted = timezone.now() - timedelta(days=days_ago, hours=3)

@@ -32,3 +32,22 @@ def test_letters_of_an_older_demo_lose_the_shared_code(db):
     letter = Letter.objects.first()
     code = demo.demo_query_code(letter.tracking_number)
     assert services.find_tracked_letter(letter.tracking_number, code, ip=None)
+
+
+def test_demo_member_finds_his_letters_and_the_reply_notification(db):
+    from django.contrib.auth.models import Group
+
+    from notifications.models import Notification
+    from tests.members.factories import MemberFactory, UserFactory
+
+    for username, group in (("xinxiang", "信箱办理人"), ("lingdao", "领导")):
+        UserFactory(username=username).groups.add(Group.objects.get(name=group))
+    member = MemberFactory(real_name="孙明", user__username="dangyuan")
+    demo.load()
+    mine = Letter.objects.filter(writer=member.user)
+    assert mine.count() == len(demo.MEMBER_LETTERS)
+    assert set(mine.values_list("status", flat=True)) == {"replied", "pending"}
+    (note,) = Notification.objects.filter(recipient=member.user)
+    assert note.kind == "letter_replied"
+    demo.load()  # idempotent
+    assert Notification.objects.filter(recipient=member.user).count() == 1
