@@ -133,6 +133,10 @@ def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistic
     assert f"截止 {deadline:%Y-%m-%d}" in section.inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "my-study-390")
+    phone.goto(reverse("me"))
+    assert course.title in phone.locator(".required-courses").inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "me-390")
     desktop = new_page(viewport=DESKTOP)
     member_login(desktop, member)
     desktop.goto(reverse("school:me"))

@@ -124,3 +124,18 @@ def test_my_study_lists_required_courses_with_progress_and_deadline(
     assert f"截止 {deadline_in(5):%Y-%m-%d}" in html
     other = login(MemberFactory(organization=tree["b"]))
     assert "必修课程" not in other.get(reverse("school:me")).content.decode()
+
+
+def test_personal_centre_shows_the_required_courses(
+    tree, school_index, course_with_lessons
+):
+    course, _lessons = course_with_lessons
+    course.save_revision().publish()
+    assign_course(course=course, organizations=[tree["a"]], deadline=deadline_in(5))
+    html = login(MemberFactory(organization=tree["a1"])).get(reverse("me"))
+    text = html.content.decode()
+    assert html.status_code == 200
+    assert '<h2 id="required-title">必修课程</h2>' in text and course.title in text
+    assert f"截止 {deadline_in(5):%Y-%m-%d}" in text
+    other = login(MemberFactory(organization=tree["b"])).get(reverse("me"))
+    assert 'id="required-title"' not in other.content.decode()
