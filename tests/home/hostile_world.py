@@ -214,6 +214,23 @@ def build_world() -> World:
     course.add_child(instance=lesson)
     lesson.save_revision().publish()
     o["course"], o["lesson"] = course, lesson
+
+    # Exams: a question, a quiz after the lesson, the member's open attempt.
+    from exams.models import Exam, ExamRule, Question, QuestionCategory
+    from exams.services import start_attempt
+
+    o["question_category"] = QuestionCategory.objects.create(name="党章")
+    o["question"] = Question.objects.create(
+        kind="single",
+        stem="党的最高领导机关是（ ）。",
+        option_a="党的全国代表大会和它所产生的中央委员会",
+        option_b="中央政治局",
+        answer="A",
+        category=o["question_category"],
+    )
+    o["exam"] = Exam.objects.create(title="随堂测验", kind="quiz", lesson=lesson)
+    ExamRule.objects.create(exam=o["exam"], count=1)
+    o["attempt"] = start_attempt(o["exam"], member)
     o["course_assignment"] = assign_course(
         course=course,
         organizations=[branch],

@@ -117,6 +117,7 @@ PROJECT_APPS = {
     "search",
     "members",
     "notifications",
+    "exams",
 }
 
 
@@ -321,6 +322,7 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
         "name": "master.m3u8",
         "slug": o["news_column"].slug,
         "number": o["letter"].tracking_number,
+        "attempt_id": o["attempt"].public_id,
     }
     if name == "uploaded_file_id":
         return o["uploaded_image" if "image" in url_name else "uploaded_document"].pk
@@ -397,6 +399,10 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["attachment_text"].pk
     if url_name.startswith("school_assignments"):
         return o["course_assignment"].pk
+    if url_name.startswith(("exams:", "exams_stats", "exams_exams")):
+        return o["exam"].pk
+    if url_name.startswith("exams_questions"):
+        return o["question"].pk
     if url_name.startswith("school"):
         return o["video"].pk
     if url_name.startswith("news:"):
