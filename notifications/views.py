@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -39,11 +40,15 @@ def notification_list(request):
 
 
 def _back(request):
+    """Back to the page the form was on (a path on this site), else the list."""
     target = request.POST.get("next", "")
-    if isinstance(target, str) and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and "\x00" not in target
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect("notifications:list")
 
 
@@ -53,10 +58,10 @@ def open_notification(request, pk: int):
     """Mark one of the user's notifications read and go where it points."""
     notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
     service.mark_read(request.user, [notification.pk])
-    if notification.url and url_has_allowed_host_and_scheme(
+    if notification.url.startswith("/") and url_has_allowed_host_and_scheme(
         notification.url, allowed_hosts=None
     ):
-        return redirect(notification.url)
+        return HttpResponseRedirect(notification.url)
     return _back(request)
 
 

@@ -141,6 +141,14 @@ def test_read_redirects_only_to_this_site(client, member):
         f"/me/notifications/{note.pk}/read/", {"next": "https://evil.example/"}
     )
     assert response["Location"] == "/me/notifications/"
+    # Not a path: never looked up as a view name or followed.
+    for target in ("1", "me", "//evil.example/", "/a\x00b", "长" * 10000):
+        (note,) = notify([member.user], "letter_replied", title="t")
+        response = client.post(f"/me/notifications/{note.pk}/read/", {"next": target})
+        assert response.status_code == 302, target[:20]
+        assert response["Location"] in ("/me/notifications/", target)
+        response = client.post("/me/notifications/read-all/", {"next": target})
+        assert response.status_code == 302
 
 
 def test_preferences_are_saved_per_kind(client, member):
