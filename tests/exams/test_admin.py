@@ -225,3 +225,30 @@ def test_template_has_the_header_and_imports_cleanly(tree):
     upload.name = "template.xlsx"
     response = client.post("/admin/exams/import/", {"file": upload})
     assert "新增 4，更新 0，无变化 0，失败 0" in response.content.decode()
+
+
+def test_school_admin_creates_a_quiz_with_draw_rules(tree, course, bank, category):
+    lesson = course.lessons[0]
+    client = client_for(make_staff_user(SCHOOL_ADMIN))
+    form = {
+        "title": "第一讲随堂测验", "kind": "quiz", "lesson": lesson.pk, "course": "",
+        "intro": "", "time_limit_minutes": 10, "max_attempts": 3, "pass_score": 60,
+        "show_explanations": "on", "is_active": "on", "mode": "rules",
+        "draw_rules-TOTAL_FORMS": 1, "draw_rules-INITIAL_FORMS": 0,
+        "draw_rules-MIN_NUM_FORMS": 0, "draw_rules-MAX_NUM_FORMS": 1000,
+        "draw_rules-0-kind": "judge", "draw_rules-0-category": category.pk,
+        "draw_rules-0-difficulty": "", "draw_rules-0-count": 2,
+        "draw_rules-0-ORDER": 1,
+        "fixed_questions-TOTAL_FORMS": 0, "fixed_questions-INITIAL_FORMS": 0,
+        "fixed_questions-MIN_NUM_FORMS": 0, "fixed_questions-MAX_NUM_FORMS": 1000,
+    }  # fmt: skip
+    response = client.post("/admin/exams/exams/new/", form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    from exams.models import Exam
+
+    exam = Exam.objects.get()
+    assert exam.lesson_id == lesson.pk and exam.question_count == 2
+    # A 结业考试 without a course is refused in Chinese.
+    form.update({"title": "结业考试", "kind": "final", "lesson": "", "course": ""})
+    response = client.post("/admin/exams/exams/new/", form)
+    assert "结业考试要选择课程" in response.content.decode()
