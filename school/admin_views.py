@@ -27,12 +27,12 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
-from members.forms import OrganizationChoiceField
 from members.importers import safe_cell
 from members.models import Organization
 from members.scopes import organizations_for
 
 from . import required, stats
+from .forms import CourseChoiceField, OrganizationFilterField
 from .models import CourseAssignment, CoursePage, Video
 from .permissions import assignment_policy
 from .required import ancestor_paths
@@ -397,7 +397,7 @@ class AssignmentDeleteView(AssignmentAccessMixin, ScopedObjectMixin, DeleteView)
 class ReachingOrganizationFilter(django_filters.ModelChoiceFilter):
     """Assignments that reach the organisation or something below it."""
 
-    field_class = OrganizationChoiceField
+    field_class = OrganizationFilterField
 
     def filter(self, qs, value):
         if not value:
@@ -432,10 +432,12 @@ def _courses_for_filter(request):
     )
 
 
+class CourseFilter(django_filters.ModelChoiceFilter):
+    field_class = CourseChoiceField
+
+
 class AssignmentFilterSet(WagtailFilterSet):
-    course = django_filters.ModelChoiceFilter(
-        label="课程", queryset=_courses_for_filter
-    )
+    course = CourseFilter(label="课程", queryset=_courses_for_filter)
     organization = ReachingOrganizationFilter(
         label="党组织（含上下级）", queryset=_scope_for_filter
     )

@@ -69,14 +69,23 @@ class OrganizationsChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class CourseChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.title}（{obj.get_kind_display()}）"
+class IdChoiceMixin:
+    """A model choice whose value must look like a row id before it reaches the
+    database (Django passes '²' or 10**25 on and the database fails)."""
 
     def to_python(self, value):
         if value not in self.empty_values and not _is_id(value):
-            raise forms.ValidationError("请选择列出的课程")
+            raise forms.ValidationError("请选择列出的选项")
         return super().to_python(value)
+
+
+class CourseChoiceField(IdChoiceMixin, forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title}（{obj.get_kind_display()}）"
+
+
+class OrganizationFilterField(IdChoiceMixin, OrganizationChoiceField):
+    """An organisation of the user's scope, for listing filters."""
 
 
 class CourseAssignmentForm(WagtailAdminModelForm):

@@ -214,13 +214,21 @@ def _pairs(
             yield member_id, org_id, path, course_id, deadline
 
 
-def _completions(organizations, course_ids) -> dict[tuple[int, int], datetime.date]:
+def _completions(organizations, course_ids) -> dict[tuple[int, int], datetime.datetime]:
     return {
-        (member_id, course_id): timezone.localdate(completed_at)
+        (member_id, course_id): completed_at
         for member_id, course_id, completed_at in CourseCompletion.objects.filter(
             member__organization__in=organizations, course_id__in=course_ids
         ).values_list("member_id", "course_id", "completed_at")
     }
+
+
+def _day_after(deadline: datetime.date) -> datetime.datetime:
+    """The first moment after the deadline day, in the site's time zone."""
+    return timezone.make_aware(
+        datetime.datetime.combine(deadline, datetime.time.min)
+        + datetime.timedelta(days=1)
+    )
 
 
 def required_report(
@@ -235,18 +243,19 @@ def required_report(
         return [rows[org.path] for org in orgs]
     done = _completions(organizations, {pair[3] for pair in pairs})
     today = timezone.localdate()
+    cutoffs = {deadline: _day_after(deadline) for deadline in {p[4] for p in pairs}}
     for member_id, _org_id, path, course_id, deadline in pairs:
-        completed_on = done.get((member_id, course_id))
+        completed_at = done.get((member_id, course_id))
+        on_time = completed_at is not None and completed_at < cutoffs[deadline]
+        overdue = completed_at is None and deadline < today
         for ancestor in ancestor_paths(path):
             row = rows.get(ancestor)
             if row is None:
                 continue
             row.assigned += 1
-            if completed_on is not None:
-                row.completed += 1
-                row.on_time += completed_on <= deadline
-            elif deadline < today:
-                row.overdue += 1
+            row.completed += completed_at is not None
+            row.on_time += on_time
+            row.overdue += overdue
     return [rows[org.path] for org in orgs]
 
 

@@ -279,3 +279,17 @@ def test_assignment_reaches_members_below_and_not_beside(tree, course):
     assert list(members_reached(assignment)) == [below]
     assert beside not in members_reached(assignment)
     assert list(members_pending(assignment)) == [below]
+
+
+def test_hostile_filter_values_are_answered_without_a_server_error(
+    client, tree, course, school_admin_a
+):
+    client.force_login(school_admin_a)
+    for value in ("9" * 25, "²", "1e400", "-1"):
+        for name in ("course", "organization", "state"):
+            for url in (
+                reverse("school_assignments:index"),
+                reverse("school_assignments:index_results"),
+            ):
+                response = client.get(url, {name: value})
+                assert response.status_code == 200, (url, name, value)
