@@ -190,3 +190,30 @@ def test_a_user_without_profile_gets_a_page_too(client, db):
     client.force_login(user)
     page = client.get("/me/").content.decode()
     assert "plain" in page and "我的来信" in page
+
+
+def test_page_cache_never_serves_one_accounts_count_to_another(
+    client, member, tree, settings
+):
+    from django.core.cache import cache
+    from django.test import Client
+
+    from home.models import SiteSettings
+
+    settings.PORTAL_PAGE_CACHE_SECONDS = 600
+    SiteSettings.objects.get_or_create()
+    cache.clear()
+    notify([member.user], "letter_replied", title="一")
+    notify([member.user], "letter_replied", title="二")
+    anonymous = Client()
+    assert anonymous.get("/")["X-Page-Cache"] == "miss"
+    assert anonymous.get("/")["X-Page-Cache"] == "hit"
+    client.force_login(member.user)
+    mine = client.get("/")
+    assert mine.get("X-Page-Cache") != "hit"
+    assert "2 条未读通知" in mine.content.decode()
+    other = Client()
+    other.force_login(MemberFactory(organization=tree["b"]).user)
+    theirs = other.get("/").content.decode()
+    assert "unread-count" not in theirs and "甲支部党员" not in theirs
+    assert "unread-count" not in anonymous.get("/").content.decode()
