@@ -25,6 +25,7 @@ urlpatterns = [
     path("school/", include("school.urls")),
     path("exams/", include("exams.urls")),
     path("mailbox/", include("mailbox.urls")),
+    path("notices/", include("notices.urls")),
     path("me/", include("members.me_urls")),
     path("me/notifications/", include("notifications.urls")),
     path(

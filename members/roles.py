@@ -40,6 +40,13 @@ def _crud(app_label: str, model: str) -> list[str]:
     ]
 
 
+# Feedback on notices: seen and answered within the 组织管理员 scope (notices.permissions).
+_NOTICE_FEEDBACK = [
+    "notices.view_noticefeedback",
+    "notices.change_noticefeedback",
+    "notices.reply_noticefeedback",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SITE_ADMIN: [
         *_ADMIN_ACCESS,
@@ -73,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("exams", "questioncategory"),
         *_crud("exams", "exam"),
         "exams.view_exam_report",
+        # notices
+        *_NOTICE_FEEDBACK,
     ],
     PUBLICIST: [
         *_ADMIN_ACCESS,
@@ -81,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "library.view_attachmenttext",
         "search.view_querystat",
         *_crud("wagtailsearchpromotions", "searchpromotion"),
+        *_NOTICE_FEEDBACK,
     ],
     REVIEWER: [
         *_ADMIN_ACCESS,
@@ -88,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "news.view_newscolumn",
         "mailbox.moderate_boardmessage",
         *_crud("mailbox", "sensitiveword"),
+        *_NOTICE_FEEDBACK,
     ],
     SCHOOL_ADMIN: [
         *_ADMIN_ACCESS,

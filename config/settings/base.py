@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "school",
     "exams",
     "mailbox",
+    "notices",
     "search",
     "notifications",
     "backups",
@@ -438,6 +439,7 @@ PORTAL_SITE_SECTIONS = [
     "news.services.install_news_section",
     "library.services.install_library_section",
     "school.services.install_school_section",
+    "notices.services.install_notice_section",
 ]
 
 # Site navigation after the home page's menu pages: (title, URL name); names that
@@ -517,6 +519,12 @@ PORTAL_MAILBOX_LETTERS_PER_MEMBER = (5, 3600)
 PORTAL_MAILBOX_TRACK_ATTEMPTS = 5  # wrong tries per client IP and tracking number
 PORTAL_MAILBOX_TRACK_ATTEMPTS_PER_IP = 20  # wrong tries per client IP, any numbers
 PORTAL_MAILBOX_TRACK_LOCKOUT = 15 * 60  # seconds
+# notices: feedback on a public notice per client IP (and per account), per window;
+# tracking it uses the mailbox's limits above, counted apart.
+PORTAL_NOTICES_FEEDBACK_PER_IP = (
+    env.int("PORTAL_NOTICES_FEEDBACK_PER_IP", default=10),
+    3600,
+)
 PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
 PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)
 

@@ -275,6 +275,28 @@ def build_world() -> World:
         recipient=member.user, kind="letter_replied", title="您的来信已答复"
     )
 
+    # Notices: an open notice of the branch with one piece of feedback.
+    from notices.models import NoticeIndexPage, NoticePage
+    from notices.services import FeedbackData, submit_feedback
+
+    notice = NoticePage(
+        title="拟发展党员公示",
+        notice_type="development",
+        organization=branch,
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate() + datetime.timedelta(days=4),
+        body="<p>拟接收张三同志为预备党员。</p>",
+    )
+    NoticeIndexPage.objects.get().add_child(instance=notice)
+    notice.save_revision().publish()
+    o["notice"] = notice
+    o["notice_feedback"], _ = submit_feedback(
+        notice,
+        FeedbackData("李四", "13800138000", "情况属实。"),
+        ip="192.0.2.11",
+        user=member.user,
+    )
+
     # Search and the rest of Wagtail's admin.
     o["synonym"] = Synonym.objects.create(term="党建", alternatives="党的建设")
     query = Query.get("党章")

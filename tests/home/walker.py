@@ -117,6 +117,7 @@ PROJECT_APPS = {
     "search",
     "members",
     "notifications",
+    "notices",
     "exams",
 }
 
@@ -377,6 +378,10 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["board_message"].pk
     if url_name.startswith("notifications:"):
         return o["notification"].pk
+    if url_name.startswith("notices:"):
+        return o["notice"].pk
+    if url_name.startswith("notices_feedback"):
+        return o["notice_feedback"].pk
     if url_name.startswith("wagtailadmin_api:pages"):
         return o["article"].pk
     if url_name.startswith("wagtailadmin_api:documents"):

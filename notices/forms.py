@@ -1,0 +1,36 @@
+"""Public forms: sending feedback on a notice and tracking it."""
+
+from django import forms
+
+
+class FeedbackForm(forms.Form):
+    real_name = forms.CharField(label="真实姓名", max_length=30)
+    contact = forms.CharField(
+        label="联系电话或电子邮箱",
+        max_length=100,
+        help_text="仅供答复和核实使用，不会公开。",
+    )
+    content = forms.CharField(
+        label="意见内容",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    # A field people never see; bots fill it in.
+    website = forms.CharField(label="网址（请勿填写）", required=False)
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(
+        label="反馈编号",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    code = forms.CharField(
+        label="查询码",
+        max_length=40,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )

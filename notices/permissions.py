@@ -1,0 +1,79 @@
+"""Who sees and answers feedback on notices.
+
+Staff with the model permissions of NoticeFeedback (站点管理员, 宣传员, 审核员) act
+within their organisation scope (members.scopes): they see and answer feedback on
+notices published by organisations in it. Site admins act on the whole tree; without
+a scope there is nothing to see. Nobody adds or deletes feedback in the admin.
+"""
+
+from wagtail.permission_policies.base import ModelPermissionPolicy
+
+from members.audit import register_log_scope
+from members.scopes import can_manage_organization, has_scope, organizations_for
+
+from .models import NoticeFeedback
+
+REPLY_PERMISSION = "notices.reply_noticefeedback"
+
+
+class NoticeFeedbackPermissionPolicy(ModelPermissionPolicy):
+    """View and change (answer) within the scope; never add or delete."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "delete"):
+            return False
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if action == "reply":
+            allowed = user.has_perm(REPLY_PERMISSION)
+        else:
+            allowed = super().user_has_permission(user, action)
+        return allowed and has_scope(user)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and can_manage_organization(
+            user, instance.notice.organization
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return NoticeFeedback.objects.none()
+        return NoticeFeedback.objects.within(organizations_for(user))
+
+
+feedback_policy = NoticeFeedbackPermissionPolicy(NoticeFeedback)
+_VIEW_ACTIONS = ["view", "change", "reply"]
+
+
+def can_view_feedback(user, feedback: NoticeFeedback) -> bool:
+    return feedback_policy.user_has_any_permission_for_instance(
+        user, _VIEW_ACTIONS, feedback
+    )
+
+
+def can_reply(user, feedback: NoticeFeedback) -> bool:
+    return feedback_policy.user_has_permission_for_instance(user, "reply", feedback)
+
+
+def visible_feedback(user):
+    return feedback_policy.instances_user_has_any_permission_for(user, _VIEW_ACTIONS)
+
+
+def may_see_feedback(user) -> bool:
+    return feedback_policy.user_has_any_permission(user, _VIEW_ACTIONS)
+
+
+def register_feedback_log_scope() -> None:
+    """History of feedback follows the same scope as the feedback."""
+    register_log_scope(
+        NoticeFeedback, visible_objects=visible_feedback, audience=may_see_feedback
+    )

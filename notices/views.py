@@ -1,0 +1,157 @@
+"""Public pages: send feedback on an open notice, see the receipt once, track it."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from members import tracking
+from members.ratelimit import RateLimited
+from members.security import client_ip
+
+from . import services
+from .forms import FeedbackForm, TrackForm
+from .models import NoticeFeedback, NoticePage
+
+SESSION_RECEIPT = "notices_receipt"
+SESSION_TRACKED = "notices_tracked"
+TRACK_SESSION_SECONDS = 30 * 60
+
+
+def _notice(pk: int) -> NoticePage:
+    return get_object_or_404(NoticePage.objects.live().public(), pk=pk)
+
+
+@never_cache
+def feedback(request, pk: int):
+    """The feedback form of one notice; closed outside its 公示期."""
+    notice = _notice(pk)
+    status = 200
+    if request.method == "POST":
+        form = FeedbackForm(request.POST)
+        if form.is_valid():
+            if form.is_bot:
+                return redirect(notice.url or "/")
+            data = form.cleaned_data
+            try:
+                item, code = services.submit_feedback(
+                    notice,
+                    services.FeedbackData(
+                        real_name=data["real_name"],
+                        contact=data["contact"],
+                        content=data["content"],
+                    ),
+                    ip=client_ip(request),
+                    user=request.user,
+                )
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+                status = 429
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+                status = 400
+            else:
+                request.session[SESSION_RECEIPT] = {
+                    "number": item.tracking_number,
+                    "code": code,
+                    "notice": notice.title,
+                }
+                return redirect("notices:sent")
+        else:
+            status = 400
+    else:
+        initial = {}
+        member = getattr(request.user, "member", None)
+        if request.user.is_authenticated and member is not None:
+            initial["real_name"] = member.real_name
+        form = FeedbackForm(initial=initial)
+    return render(
+        request,
+        "notices/feedback_form.html",
+        {"notice": notice, "form": form, "open": notice.accepts_feedback()},
+        status=status,
+    )
+
+
+@never_cache
+def sent(request):
+    """Shows the number and the query code exactly once."""
+    receipt = request.session.pop(SESSION_RECEIPT, None)
+    if receipt is None:
+        return render(request, "notices/sent_expired.html", status=410)
+    response = render(request, "notices/sent.html", {"receipt": receipt})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _tracked(request) -> NoticeFeedback | None:
+    tracked = request.session.get(SESSION_TRACKED)
+    if not tracked or tracked.get("until", 0) < timezone.now().timestamp():
+        return None
+    return (
+        NoticeFeedback.objects.select_related("notice")
+        .filter(pk=tracked.get("id"))
+        .first()
+    )
+
+
+def _remember(request, item: NoticeFeedback) -> None:
+    request.session[SESSION_TRACKED] = {
+        "id": item.pk,
+        "until": timezone.now().timestamp() + TRACK_SESSION_SECONDS,
+    }
+
+
+@never_cache
+def track(request):
+    """Number + code → the feedback, its status and the reply."""
+    item = None
+    form = TrackForm()
+    status = 200
+    if request.method == "POST":
+        form = TrackForm(request.POST)
+        if form.is_valid():
+            try:
+                item = services.find_tracked_feedback(
+                    form.cleaned_data["number"],
+                    form.cleaned_data["code"],
+                    ip=client_ip(request),
+                )
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+                status = 429
+            else:
+                if item is None:
+                    form.add_error(None, "反馈编号或查询码不正确，请核对后再试。")
+                    status = 404
+                else:
+                    request.session.cycle_key()
+                    _remember(request, item)
+                    return redirect("notices:track")
+        else:
+            status = 400
+    elif "leave" in request.GET:
+        request.session.pop(SESSION_TRACKED, None)
+    else:
+        item = _tracked(request)
+    response = render(
+        request, "notices/track.html", {"form": form, "item": item}, status=status
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def mine(request, number: str):
+    """Feedback the signed-in account sent, opened without its query code."""
+    normalized = tracking.normalize_tracking_number(number[:40])
+    if normalized is None:
+        raise Http404("反馈不存在。")
+    item = get_object_or_404(
+        NoticeFeedback.objects.filter(writer=request.user), tracking_number=normalized
+    )
+    _remember(request, item)
+    return redirect("notices:track")

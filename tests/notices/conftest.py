@@ -1,0 +1,78 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from members.roles import PUBLICIST, REVIEWER
+from tests.members.factories import OrganizationFactory, make_staff_user
+
+
+@pytest.fixture
+def tree(db):
+    committee = OrganizationFactory(name="测试党委", code="T")
+    branch_a = OrganizationFactory(parent=committee, name="甲党支部", code="T-A")
+    branch_b = OrganizationFactory(parent=committee, name="乙党支部", code="T-B")
+    return {"committee": committee, "a": branch_a, "b": branch_b}
+
+
+@pytest.fixture
+def index(home_page):
+    from notices.services import install_notice_section
+
+    return install_notice_section()
+
+
+def make_notice(index, organization, *, title="拟发展党员公示", starts=-1, days=5):
+    from notices.models import NoticePage
+
+    start = timezone.localdate() + datetime.timedelta(days=starts)
+    notice = NoticePage(
+        title=title,
+        notice_type="development",
+        organization=organization,
+        period_start=start,
+        period_end=start + datetime.timedelta(days=days - 1),
+        body="<p>拟接收张三同志为预备党员。</p>",
+    )
+    index.add_child(instance=notice)
+    notice.save_revision().publish()
+    return notice
+
+
+@pytest.fixture
+def notice_a(index, tree):
+    return make_notice(index, tree["a"], title="甲支部发展党员公示")
+
+
+@pytest.fixture
+def notice_b(index, tree):
+    return make_notice(index, tree["b"], title="乙支部发展党员公示")
+
+
+@pytest.fixture
+def archived_a(index, tree):
+    return make_notice(index, tree["a"], title="甲支部已结束公示", starts=-20)
+
+
+@pytest.fixture
+def staff_a(tree):
+    """A 宣传员 administering branch A."""
+    return make_staff_user(PUBLICIST, scope=tree["a"], username="xc_a")
+
+
+@pytest.fixture
+def staff_b(tree):
+    return make_staff_user(REVIEWER, scope=tree["b"], username="sh_b")
+
+
+def send(
+    notice, *, name="李四", contact="13800138000", content="情况属实。", user=None
+):
+    from notices import services
+
+    return services.submit_feedback(
+        notice,
+        services.FeedbackData(real_name=name, contact=contact, content=content),
+        ip="192.0.2.7",
+        user=user,
+    )
