@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "exams",
     "mailbox",
     "notices",
+    "surveys",
     "search",
     "notifications",
     "backups",
@@ -524,6 +525,11 @@ PORTAL_MAILBOX_TRACK_LOCKOUT = 15 * 60  # seconds
 PORTAL_NOTICES_FEEDBACK_PER_IP = (
     env.int("PORTAL_NOTICES_FEEDBACK_PER_IP", default=10),
     3600,
+)
+# surveys: public responses to one survey per client IP, per window (with a cookie).
+PORTAL_SURVEYS_PUBLIC_PER_IP = (
+    env.int("PORTAL_SURVEYS_PUBLIC_PER_IP", default=20),
+    24 * 3600,
 )
 PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
 PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)
