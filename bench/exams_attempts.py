@@ -1,8 +1,8 @@
 """Exam attempts through the whole Django stack; prints figures.
 
 Usage: .venv/bin/python bench/exams_attempts.py [--members N] [--database-url URL]
-Builds a fresh database (SQLite in a temporary folder, or the PostgreSQL database given,
-which it empties with migrate+flush) with the demo question bank and a course whose
+Builds a fresh database (SQLite in a temporary folder, or the empty PostgreSQL database
+given, e.g. after `createdb bench_exams`) with the demo question bank and a course whose
 结业考试 draws 20 questions, then, one member after another through Django's test
 client (sessions, CSRF middleware, JSON parsing, the views): starts an attempt, saves
 each of the 20 answers as the member page does, and hands in. Prints the median and
@@ -56,9 +56,6 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
-    if args.database_url:
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
 
     from exams import demo as exams_demo
