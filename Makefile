@@ -12,7 +12,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
 
 .PHONY: run test install install-dev system-packages system-packages-test assets \
 	lint check pytest pytest-postgres pytest-elasticsearch services elasticsearch \
-	elasticsearch-secure elasticsearch-stop deploy-check replay-attacks worker audit clean
+	elasticsearch-secure elasticsearch-stop deploy-check replay-attacks bench-nginx worker audit clean
 
 ## make run: install, migrate, load demo content, start the web server and the task worker.
 run: install assets
@@ -72,6 +72,10 @@ pytest-elasticsearch: install-dev
 ## REPLAY_ATTACKS=1 (CI sets it) then replays issue 12's attack findings through nginx.
 deploy-check: install-dev assets
 	./deploy/check/run
+
+## Cached anonymous pages through the shipped nginx against a static file (bench/nginx_front.py).
+bench-nginx: install-dev assets
+	BENCH_NGINX=1 ./deploy/check/run
 
 ## Issue 12's attack findings replayed over HTTP against a running site (by default
 ## `make run` on $(HOST):$(PORT); REPLAY_BASE_URL for another), printing each answer.

@@ -21,6 +21,8 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 
+from .compression import accepts_gzip
+
 T = TypeVar("T")
 
 GENERATION_KEY = "pagecache:generation"
@@ -108,8 +110,9 @@ def is_anonymous_request(request) -> bool:
 
 
 def cache_key(request) -> str:
-    """Host, path and the query parameters pages use; tracking parameters are ignored
-    (WeChat appends ?from=...&isappinstalled=0 to shared links).
+    """Host, path, the query parameters pages use and whether the client takes gzip;
+    tracking parameters are ignored (WeChat appends ?from=...&isappinstalled=0 to
+    shared links).
 
     The host is the raw Host header: a page is stored only after a whole render, which
     refused a host outside ALLOWED_HOSTS, so other hosts never find anything."""
@@ -121,8 +124,12 @@ def cache_key(request) -> str:
             if name in request.GET
         )
     host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+    # Compressed and plain copies apart (home/compression.py compresses for clients
+    # that ask for gzip, as nginx always does).
+    encoding = "gzip" if accepts_gzip(request) else "identity"
     return (
-        f"pagecache:v2:{_generation()}:{request.scheme}://{host}{request.path}?{kept}"
+        f"pagecache:v3:{_generation()}:{encoding}:{request.scheme}://{host}"
+        f"{request.path}?{kept}"
     )
 
 

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     # Anonymous pages are answered from the cache before any middleware below works;
     # a stored page carries the headers they gave it (home/page_cache.py).
     "home.page_cache.AnonymousPageCacheMiddleware",
+    # Rendered pages compressed once, inside the page cache, which keeps the compressed
+    # copy (as nginx's micro-cache does: it asks for gzip). home/compression.py.
+    "home.compression.PageGZipMiddleware",
     # Study heartbeats buffered in Redis are answered here, with the session and
     # Django's CSRF check, before the rest does any work (school/middleware.py).
     "school.middleware.HeartbeatMiddleware",

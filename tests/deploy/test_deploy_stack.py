@@ -82,6 +82,25 @@ def test_anonymous_pages_are_answered_from_the_micro_cache(stack):
     assert stack.seed["article_title"] in again.text
 
 
+def test_the_micro_cache_keeps_the_apps_compressed_copy(stack):
+    """nginx asks the app for gzip and keeps that copy: readers who take gzip get it as
+    it is (home/compression.py), the others get it unpacked by nginx."""
+    path = stack.seed["article_url"]
+    for _ in range(5):
+        packed = stack.get(path, headers={"Accept-Encoding": "gzip"})
+        if packed.headers["X-Cache-Status"] == "HIT":
+            break
+    else:
+        pytest.fail("no HIT for the compressed copy")
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert stack.seed["article_title"] in packed.text
+    plain = stack.get(path, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200
+    assert "Content-Encoding" not in plain.headers
+    assert stack.seed["article_title"] in plain.text
+
+
 def test_signed_in_members_never_get_cached_pages(stack, member_session):
     path = stack.seed["article_url"]
     stack.get(path)  # an anonymous reader fills the cache

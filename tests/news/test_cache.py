@@ -191,3 +191,43 @@ def test_a_preview_shows_the_draft_not_the_kept_parts_of_the_live_page(
     preview = draft.make_preview_request()
     assert "草稿里的摘要" in preview.content.decode()
     assert "已发布的摘要" in client.get(article.url).content.decode()
+
+
+def test_pages_are_compressed_once_and_cached_apart_from_plain_copies(
+    client, news_index, django_assert_num_queries
+):
+    import gzip
+
+    article = make_article(news_index, "压缩一次")
+    packed = client.get(article.url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    text = gzip.decompress(packed.content).decode()
+    assert "压缩一次" in text
+    # The compressed copy is what the cache hands out again: no render, no gzip.
+    with django_assert_num_queries(0):
+        again = client.get(article.url, HTTP_ACCEPT_ENCODING="gzip")
+    assert again["X-Page-Cache"] == "hit"
+    assert again["Content-Encoding"] == "gzip"
+    assert gzip.decompress(again.content).decode() == text
+    # A client that does not take gzip never gets the compressed copy.
+    plain = client.get(article.url)
+    assert plain["X-Page-Cache"] == "miss"
+    assert "Content-Encoding" not in plain
+    assert plain.content.decode() == text
+    assert client.get(article.url)["X-Page-Cache"] == "hit"
+
+
+def test_files_and_small_answers_are_not_compressed(client, news_index):
+    feed = client.get("/healthz", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in feed  # a few bytes: not worth it
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    document = get_document_model().objects.create(
+        title="附件", file=ContentFile(b"%PDF-1.4\n" + b"x" * 5000, name="fj.txt")
+    )
+    response = client.get(document.url, HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response  # neither gzip nor Wagtail's "None"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
