@@ -27,7 +27,7 @@ run: install assets
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py run_schedule & \
 	  $(BIN)/python manage.py db_worker --queue-name '*' & \
-	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	  $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
 
 ## make test: lint, Django checks, migrations check, pytest (unit, integration, browser).
 test: install-dev assets system-packages-test lint check pytest

@@ -1,8 +1,8 @@
 """Root URLconf: app routes first, Wagtail's page serving last."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.urls import include, path, re_path
+from django.views.static import serve as serve_media
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -34,12 +34,19 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
-if settings.DEBUG:
-    # Video files go through school's access-checked view, never the media folder.
-    urlpatterns.append(
-        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}school/", page_not_found)
-    )
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+serve_local_media = settings.DEBUG or getattr(settings, "PORTAL_SERVE_MEDIA", False)
+if serve_local_media and settings.MEDIA_URL.startswith("/"):
+    # Development only (nginx serves media in production). Video files go through
+    # school's access-checked view, never the media folder.
+    media = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [
+        re_path(rf"^{media}school/", page_not_found),
+        re_path(
+            rf"^{media}(?P<path>.*)$",
+            serve_media,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    ]
 
 urlpatterns.append(path("", include(wagtail_urls)))
 

@@ -1,0 +1,52 @@
+"""`make run` (config.settings.dev) shows the site's own error pages unless DEBUG=1."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import django; django.setup(); from django.conf import settings;"
+    "from django.test import Client;"
+    "r = Client().get('/no-such-page/', HTTP_HOST='127.0.0.1');"
+    "print(settings.DEBUG, settings.PORTAL_SERVE_MEDIA, r.status_code,"
+    " 'Page not found' in r.content.decode(), '页面未找到' in r.content.decode())"
+)
+
+
+def probe(tmp_path, **extra) -> list[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        PORTAL_VAR_DIR=str(tmp_path),
+        **extra,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out.split()
+
+
+def test_make_run_shows_the_chinese_404_page_not_djangos_debug_page(tmp_path):
+    assert probe(tmp_path) == ["False", "True", "404", "False", "True"]
+
+
+def test_debug_1_brings_back_djangos_debug_pages(tmp_path):
+    assert probe(tmp_path, DEBUG="1")[:4] == ["True", "True", "404", "True"]
