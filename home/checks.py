@@ -75,3 +75,29 @@ def check_site_record_agrees(
             id="home.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.urls)
+def check_navigation_urls(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """home.E003 for a URL name in PORTAL_NAV_LINKS or the home page's sections that
+    does not reverse: the link would be missing from every page."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .models import SECTION_LINKS
+
+    names = [name for _title, name in getattr(settings, "PORTAL_NAV_LINKS", [])]
+    names += [target for target, *_rest in SECTION_LINKS if ":" in target]
+    errors = []
+    for name in names:
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            errors.append(
+                checks.Error(
+                    f"导航链接的网址名称 {name!r} 不存在。",
+                    hint="检查 PORTAL_NAV_LINKS 或 home.models.SECTION_LINKS。",
+                    obj=name,
+                    id="home.E003",
+                )
+            )
+    return errors

@@ -1,7 +1,7 @@
 """The home page and site-wide settings."""
 
 from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -11,14 +11,36 @@ from wagtail.models import Orderable, Page
 
 from .page_cache import CachedPageMixin, CachedRoutesMixin, cached_until_purge
 
-# Sections other apps provide, shown on the home page once their URL exists.
+# The home page's 网站导航 besides 新闻中心: a section page (app_label.Model, linked
+# when the site has a live one: a site may be set up without the library) or a URL
+# name (always linked; a wrong name is an error, never dropped in silence).
 SECTION_LINKS = [
-    ("政策文件库", "library:index", "查阅党内法规与政策文件"),
-    ("网上党校", "school:index", "在线课程与学习记录"),
-    ("领导信箱", "mailbox:write", "写信反映情况、提出建议"),
-    ("留言板", "mailbox:board", "党员群众交流互动"),
-    ("站内搜索", "search:index", "搜索新闻、文件与课程"),
+    ("library.PolicyLibraryPage", "查阅党内法规与政策文件"),
+    ("school.SchoolIndexPage", "在线课程、考试与学习记录"),
+    ("notices.NoticeIndexPage", "发展党员、干部任前等公示"),
+    ("mailbox:write", "写信反映情况、提出建议", "领导信箱"),
+    ("mailbox:board", "党员群众交流互动", "留言板"),
+    ("search:search", "搜索新闻、文件与课程", "站内搜索"),
 ]
+
+
+def section_links() -> list[dict]:
+    from django.apps import apps
+
+    links = []
+    for target, description, *title in SECTION_LINKS:
+        if ":" in target:
+            links.append(
+                {"title": title[0], "url": reverse(target), "description": description}
+            )
+            continue
+        model = apps.get_model(target)
+        page = model.objects.live().order_by("path").first()
+        if page is not None:
+            links.append(
+                {"title": page.title, "url": page.url, "description": description}
+            )
+    return links
 
 
 class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
@@ -100,16 +122,6 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
             sections[column.home_display].append((column, articles))
         return sections
 
-    def section_links(self) -> list[dict]:
-        links = []
-        for title, url_name, description in SECTION_LINKS:
-            try:
-                url = reverse(url_name)
-            except NoReverseMatch:
-                continue
-            links.append({"title": title, "url": url, "description": description})
-        return links
-
     def sections(self) -> dict:
         """Everything the page lists: headlines, columns, notices, the news index."""
         from news.models import NewsIndexPage
@@ -120,6 +132,7 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
             "column_sections": sections["list"],
             "notice_sections": sections["notices"],
             "news_index": NewsIndexPage.objects.live().first(),
+            "section_links": section_links(),
         }
 
     def get_context(self, request, *args, **kwargs):
@@ -128,7 +141,6 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
             context.update(self.sections())
         else:
             context.update(cached_until_purge(f"home:{self.pk}", self.sections))
-        context["section_links"] = self.section_links()
         return context
 
 

@@ -446,8 +446,8 @@ PORTAL_SITE_SECTIONS = [
     "notices.services.install_notice_section",
 ]
 
-# Site navigation after the home page's menu pages: (title, URL name); names that
-# do not resolve (a section not installed yet) are skipped.
+# Site navigation after the home page's menu pages: (title, URL name); a name that
+# does not reverse is an error (system check home.E003), never dropped.
 PORTAL_NAV_LINKS = [
     ("领导信箱", "mailbox:write"),
     ("留言板", "mailbox:board"),
