@@ -8,84 +8,253 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0007_security_event_email_change'),
+        ("members", "0007_security_event_email_change"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=80, verbose_name='标题')),
-                ('intro', models.TextField(blank=True, max_length=1000, verbose_name='说明')),
-                ('audience', models.CharField(choices=[('public', '公开（任何人）'), ('members', '全体党员（需登录）'), ('organization', '指定党组织及其下级的党员')], default='members', max_length=20, verbose_name='调查对象')),
-                ('anonymous', models.BooleanField(default=True, help_text='匿名调查不记录答卷人；实名调查记录党员姓名。', verbose_name='匿名调查')),
-                ('opens_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='开始时间')),
-                ('closes_at', models.DateTimeField(verbose_name='截止时间')),
-                ('is_published', models.BooleanField(default=False, verbose_name='发布')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
-                ('audience_organization', models.ForeignKey(blank=True, help_text='调查对象为“指定党组织”时填写，含其下级组织的党员。', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.organization', verbose_name='面向党组织')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('owner', models.ForeignKey(help_text='该党组织（及上级）的组织管理员可管理本调查、查看结果。', on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='members.organization', verbose_name='发起党组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=80, verbose_name="标题")),
+                (
+                    "intro",
+                    models.TextField(blank=True, max_length=1000, verbose_name="说明"),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("public", "公开（任何人）"),
+                            ("members", "全体党员（需登录）"),
+                            ("organization", "指定党组织及其下级的党员"),
+                        ],
+                        default="members",
+                        max_length=20,
+                        verbose_name="调查对象",
+                    ),
+                ),
+                (
+                    "anonymous",
+                    models.BooleanField(
+                        default=True,
+                        help_text="匿名调查不记录答卷人；实名调查记录党员姓名。",
+                        verbose_name="匿名调查",
+                    ),
+                ),
+                (
+                    "opens_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="开始时间"
+                    ),
+                ),
+                ("closes_at", models.DateTimeField(verbose_name="截止时间")),
+                (
+                    "is_published",
+                    models.BooleanField(default=False, verbose_name="发布"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="创建时间"
+                    ),
+                ),
+                (
+                    "audience_organization",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="调查对象为“指定党组织”时填写，含其下级组织的党员。",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.organization",
+                        verbose_name="面向党组织",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        help_text="该党组织（及上级）的组织管理员可管理本调查、查看结果。",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys",
+                        to="members.organization",
+                        verbose_name="发起党组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '网上调查',
-                'verbose_name_plural': '网上调查',
-                'ordering': ['-opens_at', '-pk'],
+                "verbose_name": "网上调查",
+                "verbose_name_plural": "网上调查",
+                "ordering": ["-opens_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('respondent_key', models.CharField(editable=False, max_length=64)),
-                ('submitted_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='提交日期')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.member', verbose_name='答卷党员')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("respondent_key", models.CharField(editable=False, max_length=64)),
+                (
+                    "submitted_on",
+                    models.DateField(
+                        default=django.utils.timezone.localdate, verbose_name="提交日期"
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="members.member",
+                        verbose_name="答卷党员",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '答卷',
-                'verbose_name_plural': '答卷',
+                "verbose_name": "答卷",
+                "verbose_name_plural": "答卷",
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('kind', models.CharField(choices=[('single', '单选'), ('multiple', '多选'), ('rating', '评分（1—5 分）'), ('text', '文字填答')], default='single', max_length=10, verbose_name='题型')),
-                ('text', models.CharField(max_length=200, verbose_name='题目')),
-                ('options', models.TextField(blank=True, help_text='单选、多选题每行一个选项，2—12 个；评分和文字题不填。', verbose_name='选项')),
-                ('required', models.BooleanField(default=True, verbose_name='必答')),
-                ('survey', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "sort_order",
+                    models.IntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single", "单选"),
+                            ("multiple", "多选"),
+                            ("rating", "评分（1—5 分）"),
+                            ("text", "文字填答"),
+                        ],
+                        default="single",
+                        max_length=10,
+                        verbose_name="题型",
+                    ),
+                ),
+                ("text", models.CharField(max_length=200, verbose_name="题目")),
+                (
+                    "options",
+                    models.TextField(
+                        blank=True,
+                        help_text="单选、多选题每行一个选项，2—12 个；评分和文字题不填。",
+                        verbose_name="选项",
+                    ),
+                ),
+                ("required", models.BooleanField(default=True, verbose_name="必答")),
+                (
+                    "survey",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '题目',
-                'verbose_name_plural': '题目',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "题目",
+                "verbose_name_plural": "题目",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('option', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('text', models.TextField(blank=True, max_length=1000)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.question')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("option", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("text", models.TextField(blank=True, max_length=1000)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="surveys.question",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="surveys.response",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['question', 'option'], name='surveys_ans_questio_3cafa7_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["question", "option"],
+                        name="surveys_ans_questio_3cafa7_idx",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(fields=('survey', 'respondent_key'), name='one_response_per_person'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "respondent_key"), name="one_response_per_person"
+            ),
         ),
     ]
