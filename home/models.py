@@ -122,12 +122,40 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
             sections[column.home_display].append((column, articles))
         return sections
 
+    def library_and_school(self) -> dict:
+        """The newest public policy documents and the school's courses for everyone,
+        each with its section page for 更多 (none when the section is not installed)."""
+        from library.models import PolicyDocumentPage, PolicyLibraryPage
+        from school.models import CoursePage, SchoolIndexPage
+
+        documents = list(
+            PolicyDocumentPage.objects.live()
+            .public()
+            .order_by("-publish_date", "-pk")
+            .only("title", "url_path", "publish_date")[: self.column_size]
+        )
+        courses = list(
+            CoursePage.objects.live()
+            .public()
+            .filter(audience_all=True)
+            .order_by("-first_published_at", "-pk")
+            .only("title", "url_path", "lecturer", "credit_hours")[:4]
+        )
+        return {
+            "library_page": PolicyLibraryPage.objects.live().order_by("path").first(),
+            "library_documents": documents,
+            "school_page": SchoolIndexPage.objects.live().order_by("path").first(),
+            "school_courses": courses,
+        }
+
     def sections(self) -> dict:
-        """Everything the page lists: headlines, columns, notices, the news index."""
+        """Everything the page lists: headlines, columns, notices, the news index,
+        the library's newest documents and the school's courses, the section links."""
         from news.models import NewsIndexPage
 
         sections = self.column_sections()
         return {
+            **self.library_and_school(),
             "headlines": self.headlines(),
             "column_sections": sections["list"],
             "notice_sections": sections["notices"],

@@ -62,3 +62,37 @@ def test_a_navigation_link_to_a_missing_url_name_is_an_error(settings):
     settings.PORTAL_NAV_LINKS = [("不存在", "nowhere:index")]
     errors = [e for e in checks.run_checks() if e.id == "home.E003"]
     assert [e.obj for e in errors] == ["nowhere:index"]
+
+
+def test_home_page_lists_the_newest_documents_and_courses_for_everyone(
+    client, home_page, settings
+):
+    """A portal's home shows the library's newest documents and the school's courses
+    (issue 14, point 1); a course for some branches only and a draft stay off it."""
+    import datetime
+
+    from django.core.cache import cache
+
+    from library.models import PolicyDocumentPage
+    from library.services import install_library_section
+    from school.models import CoursePage
+    from school.services import install_school_section
+
+    library, school = install_library_section(), install_school_section()
+    for day in (1, 2, 3):
+        library.add_child(
+            instance=PolicyDocumentPage(
+                title=f"第{day}号文件", publish_date=datetime.date(2026, 11, day)
+            )
+        )
+    school.add_child(instance=CoursePage(title="党章学习", lecturer="王老师"))
+    school.add_child(instance=CoursePage(title="支部专题", audience_all=False))
+    school.add_child(instance=CoursePage(title="未发布课程", live=False))
+    cache.clear()
+    html = client.get("/").content.decode()
+    documents = html.index("最新政策文件")
+    assert html.index("第3号文件") < html.index("第2号文件") < html.index("第1号文件")
+    assert documents < html.index("第3号文件")
+    assert library.url in html and school.url in html
+    assert "党章学习" in html and "王老师" in html
+    assert "支部专题" not in html and "未发布课程" not in html
