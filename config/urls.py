@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from home.health import healthz
 from home.sitemaps import PortalSitemap
-from home.views import page_not_found
+from home.views import favicon, page_not_found
 
 urlpatterns = [
     # Wagtail admin views we replace (the scoped site history) answer first.
@@ -32,6 +32,7 @@ urlpatterns = [
         "sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"
     ),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 serve_local_media = settings.DEBUG or getattr(settings, "PORTAL_SERVE_MEDIA", False)

@@ -96,3 +96,35 @@ def test_home_page_lists_the_newest_documents_and_courses_for_everyone(
     assert library.url in html and school.url in html
     assert "党章学习" in html and "王老师" in html
     assert "支部专题" not in html and "未发布课程" not in html
+
+
+@pytest.mark.django_db
+def test_favicon_ico_is_the_emblem_not_a_404(client):
+    import io
+
+    from PIL import Image
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert "max-age=604800" in response["Cache-Control"]
+    icon = Image.open(io.BytesIO(response.content))
+    assert icon.format == "ICO"
+    assert (32, 32) in icon.info["sizes"]
+    red, green, _blue, _alpha = icon.convert("RGBA").getpixel((2, icon.height // 2))
+    assert red > 150 and green < 60  # the red disc at its edge
+
+
+def test_times_in_pages_are_valid_html_datetimes():
+    """<time datetime> to the second in the site's zone (vnu refused microseconds)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from home.templatetags.portal_tags import iso
+
+    moment = datetime.datetime(2026, 3, 1, 1, 2, 3, 456789, tzinfo=datetime.UTC)
+    assert iso(moment) == "2026-03-01T09:02:03+08:00"
+    assert iso(datetime.date(2026, 3, 1)) == "2026-03-01"
+    assert iso(None) == ""
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
