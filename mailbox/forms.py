@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.core.validators import validate_email
 
+from home.honeypot import HoneypotMixin
+
 from .models import BoardCategory, LetterType, Mailbox, Satisfaction
 from .services import MAX_ATTACHMENTS, attachment_limit
 from .uploads import UploadRejected, check_upload, size_text
@@ -51,7 +53,7 @@ class AttachmentsField(forms.FileField):
         return checked
 
 
-class LetterForm(forms.Form):
+class LetterForm(HoneypotMixin, forms.Form):
     mailbox = forms.ModelChoiceField(
         label="信箱", queryset=Mailbox.objects.filter(is_active=True), empty_label=None
     )
@@ -74,8 +76,6 @@ class LetterForm(forms.Form):
         label="我已阅读并同意上述个人信息保护说明",
         error_messages={"required": "请阅读并同意个人信息保护说明。"},
     )
-    # A field people never see; bots fill it in.
-    website = forms.CharField(label="网址（请勿填写）", required=False)
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, **kwargs):
@@ -108,10 +108,6 @@ class LetterForm(forms.Form):
             if not (data.get("phone") or data.get("email")):
                 self.add_error("phone", "请填写电话或电子邮箱（建议类来信可不填）。")
         return data
-
-    @property
-    def is_bot(self) -> bool:
-        return bool(self.data.get("website"))
 
 
 class TrackForm(forms.Form):
@@ -147,7 +143,7 @@ class FollowUpForm(forms.Form):
     )
 
 
-class BoardMessageForm(forms.Form):
+class BoardMessageForm(HoneypotMixin, forms.Form):
     category = forms.ModelChoiceField(
         label="分类", queryset=BoardCategory.objects.all(), empty_label=None
     )
@@ -161,7 +157,6 @@ class BoardMessageForm(forms.Form):
     anonymous = forms.BooleanField(
         label="匿名显示（前台不显示姓名，后台仍按实名登记）", required=False
     )
-    website = forms.CharField(label="网址（请勿填写）", required=False)
 
 
 class ReportForm(forms.Form):

@@ -81,9 +81,6 @@ def write(request):
     if request.method == "POST":
         form = LetterForm(request.POST, request.FILES)
         if form.is_valid():
-            if form.is_bot:
-                # Look like success to a bot, store nothing.
-                return redirect("mailbox:write")
             data = form.cleaned_data
             try:
                 letter, code = services.submit_letter(
@@ -334,7 +331,7 @@ def board_message(request, pk: int):
 def board_post(request):
     if request.method == "POST":
         form = BoardMessageForm(request.POST)
-        if form.is_valid() and not form.cleaned_data["website"]:
+        if form.is_valid():
             data = form.cleaned_data
             try:
                 services.post_message(

@@ -2,8 +2,10 @@
 
 from django import forms
 
+from home.honeypot import HoneypotMixin
 
-class FeedbackForm(forms.Form):
+
+class FeedbackForm(HoneypotMixin, forms.Form):
     real_name = forms.CharField(label="真实姓名", max_length=30)
     contact = forms.CharField(
         label="联系电话或电子邮箱",
@@ -15,12 +17,6 @@ class FeedbackForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
-    # A field people never see; bots fill it in.
-    website = forms.CharField(label="网址（请勿填写）", required=False)
-
-    @property
-    def is_bot(self) -> bool:
-        return bool(self.data.get("website"))
 
 
 class TrackForm(forms.Form):

@@ -32,8 +32,6 @@ def feedback(request, pk: int):
     if request.method == "POST":
         form = FeedbackForm(request.POST)
         if form.is_valid():
-            if form.is_bot:
-                return redirect(notice.url or "/")
             data = form.cleaned_data
             try:
                 item, code = services.submit_feedback(

@@ -211,6 +211,20 @@ def test_member_posts_through_the_form(client, member, category):
     assert message.status == BoardMessage.Status.PENDING
 
 
+def test_board_post_with_the_anti_spam_field_filled_comes_back_whole(
+    client, member, category
+):
+    client.force_login(member.user)
+    form = {"category": category.pk, "title": "食堂建议", "body": "希望增加素食窗口。"}
+    response = client.post(reverse("mailbox:board_post"), {**form, "website": "x"})
+    assert response.status_code == 200
+    assert "表单里有一栏应当留空" in response.content.decode()
+    assert "希望增加素食窗口。" in response.content.decode()
+    assert BoardMessage.objects.count() == 0
+    assert client.post(reverse("mailbox:board_post"), form).status_code == 302
+    assert BoardMessage.objects.count() == 1
+
+
 def test_board_form_enforces_length_limits(client, member, category):
     client.force_login(member.user)
     client.post(

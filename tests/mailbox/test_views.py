@@ -123,10 +123,21 @@ def test_more_than_three_attachments_are_refused(client, mailbox):
     assert Letter.objects.count() == 0
 
 
-def test_honeypot_stores_nothing(client, mailbox):
+def test_honeypot_stores_nothing_and_loses_nothing(client, mailbox):
+    """Filled in (a bot, or a browser's autofill), the anti-spam field stores nothing,
+    and the form comes back with the letter, the field emptied and a message, so
+    sending it again goes through (issue 14, point 6)."""
     response = _post_letter(client, mailbox, website="http://spam.example")
-    assert response.status_code == 302
+    html = response.content.decode()
+    assert response.status_code == 200
     assert Letter.objects.count() == 0
+    assert "表单里有一栏应当留空" in html
+    assert 'value="食堂就餐时间咨询"' in html and "能否延长午餐供应时间" in html
+    trap = re.search(r'<div class="form-trap" inert aria-hidden="true">.*?</div>', html)
+    assert trap and 'tabindex="-1"' in trap.group(0)
+    assert "spam.example" not in trap.group(0)
+    _post_letter(client, mailbox)
+    assert Letter.objects.count() == 1
 
 
 def test_oversized_body_is_refused_before_parsing(client, mailbox):

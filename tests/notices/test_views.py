@@ -93,11 +93,14 @@ def test_missing_fields_are_400_and_nothing_stored(client, notice_a):
     assert not NoticeFeedback.objects.exists()
 
 
-def test_honeypot_stores_nothing(client, notice_a):
-    client.post(
-        reverse("notices:feedback", args=[notice_a.pk]), {**FORM, "website": "x"}
-    )
+def test_honeypot_stores_nothing_and_loses_nothing(client, notice_a):
+    url = reverse("notices:feedback", args=[notice_a.pk])
+    response = client.post(url, {**FORM, "website": "x"})
     assert not NoticeFeedback.objects.exists()
+    assert "表单里有一栏应当留空" in response.content.decode()
+    assert FORM["content"] in response.content.decode()
+    client.post(url, FORM)
+    assert NoticeFeedback.objects.count() == 1
 
 
 def test_unknown_or_draft_notice_is_404(client, notice_a):
