@@ -26,6 +26,7 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("mailbox/", include("mailbox.urls")),
     path("notices/", include("notices.urls")),
+    path("surveys/", include("surveys.urls")),
     path("me/", include("members.me_urls")),
     path("me/notifications/", include("notifications.urls")),
     path(

@@ -40,6 +40,9 @@ def _crud(app_label: str, model: str) -> list[str]:
     ]
 
 
+# Surveys: managed within the 组织管理员 scope (surveys.permissions).
+_SURVEYS = _crud("surveys", "survey")
+
 # Feedback on notices: seen and answered within the 组织管理员 scope (notices.permissions).
 _NOTICE_FEEDBACK = [
     "notices.view_noticefeedback",
@@ -82,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exams.view_exam_report",
         # notices
         *_NOTICE_FEEDBACK,
+        # surveys
+        *_SURVEYS,
     ],
     PUBLICIST: [
         *_ADMIN_ACCESS,
@@ -91,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "search.view_querystat",
         *_crud("wagtailsearchpromotions", "searchpromotion"),
         *_NOTICE_FEEDBACK,
+        *_SURVEYS,
     ],
     REVIEWER: [
         *_ADMIN_ACCESS,

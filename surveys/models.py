@@ -22,6 +22,12 @@ class Audience(models.TextChoices):
     ORGANIZATION = "organization", "指定党组织及其下级的党员"
 
 
+class ResultsVisibility(models.TextChoices):
+    STAFF = "staff", "仅管理人员"
+    RESPONDENTS = "respondents", "答卷人提交后可见"
+    PUBLIC = "public", "调查结束后公开"
+
+
 class QuestionKind(models.TextChoices):
     SINGLE = "single", "单选"
     MULTIPLE = "multiple", "多选"
@@ -69,6 +75,14 @@ class Survey(ClusterableModel):
         default=True,
         help_text="匿名调查不记录答卷人；实名调查记录党员姓名。",
     )
+    results_visibility = models.CharField(
+        "结果公开范围",
+        max_length=20,
+        choices=ResultsVisibility.choices,
+        default=ResultsVisibility.STAFF,
+        help_text="发起组织的管理人员始终可看结果；也可让答卷人在提交后查看，"
+        "或在调查结束后向所有能打开本调查的人公开。",
+    )
     opens_at = models.DateTimeField("开始时间", default=timezone.now)
     closes_at = models.DateTimeField("截止时间")
     is_published = models.BooleanField("发布", default=False)
@@ -94,7 +108,9 @@ class Survey(ClusterableModel):
                     [FieldPanel("audience_organization"), FieldPanel("anonymous")]
                 ),
                 FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
-                FieldPanel("is_published"),
+                FieldRowPanel(
+                    [FieldPanel("results_visibility"), FieldPanel("is_published")]
+                ),
             ],
             heading="对象与时间",
         ),

@@ -176,6 +176,53 @@ def log_change(survey: Survey, action: str, *, by) -> None:
     log(survey, action, user=by, data={"title": survey.title})
 
 
+def open_survey(survey: Survey, *, by) -> Survey:
+    """Publish the survey: it takes responses from its opening time on."""
+    if survey.is_published:
+        raise ValidationError("该调查已经发布。")
+    if survey.closes_at <= timezone.now():
+        raise ValidationError("截止时间已过，请先修改截止时间再发布。")
+    if not survey.questions.exists():
+        raise ValidationError("调查还没有题目，不能发布。")
+    with transaction.atomic():
+        survey.is_published = True
+        survey.save(update_fields=["is_published"])
+        log_change(survey, "surveys.open", by=by)
+    return survey
+
+
+def close_survey(survey: Survey, *, by) -> Survey:
+    """End a running (or not yet started) survey now; its responses stay."""
+    now = timezone.now()
+    if not survey.is_published or survey.closes_at <= now:
+        raise ValidationError("只有已发布且未结束的调查才能结束。")
+    with transaction.atomic():
+        survey.closes_at = now
+        if survey.opens_at > now:
+            survey.opens_at = now
+        survey.save(update_fields=["closes_at", "opens_at"])
+        log_change(survey, "surveys.close", by=by)
+    return survey
+
+
+def record_export(request, survey: Survey) -> None:
+    """Audit an XLSX export: the survey's history and the security log."""
+    from members.security import record_event
+
+    log(
+        survey,
+        "surveys.export",
+        user=request.user,
+        data={"title": survey.title, "responses": survey.responses.count()},
+    )
+    record_event(
+        request,
+        "export",
+        user=request.user,
+        detail=f"导出调查答卷：{survey.title}（{survey.responses.count()} 份）"[:255],
+    )
+
+
 # Results ---------------------------------------------------------------------------
 
 

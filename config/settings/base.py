@@ -451,6 +451,7 @@ PORTAL_SITE_SECTIONS = [
 PORTAL_NAV_LINKS = [
     ("领导信箱", "mailbox:write"),
     ("留言板", "mailbox:board"),
+    ("网上调查", "surveys:index"),
 ]
 
 # school: online party school (video pipeline, study time, appraisal).

@@ -216,7 +216,7 @@ def build_world() -> World:
     o["course"], o["lesson"] = course, lesson
 
     # Exams: a question, a quiz after the lesson, the member's open attempt.
-    from exams.models import Exam, ExamRule, Question, QuestionCategory
+    from exams.models import Certificate, Exam, ExamRule, Question, QuestionCategory
     from exams.services import start_attempt
 
     o["question_category"] = QuestionCategory.objects.create(name="党章")
@@ -231,6 +231,13 @@ def build_world() -> World:
     o["exam"] = Exam.objects.create(title="随堂测验", kind="quiz", lesson=lesson)
     ExamRule.objects.create(exam=o["exam"], count=1)
     o["attempt"] = start_attempt(o["exam"], member)
+    # The member completed the course: the completion issues a 结业证书.
+    from school.models import CourseCompletion
+
+    CourseCompletion.objects.create(
+        member=member, course=course, year=timezone.localdate().year, credit_hours=1
+    )
+    o["certificate"] = Certificate.objects.get(member=member)
     o["course_assignment"] = assign_course(
         course=course,
         organizations=[branch],
@@ -296,6 +303,32 @@ def build_world() -> World:
         ip="192.0.2.11",
         user=member.user,
     )
+
+    # Surveys: an open members' survey of the branch, answered by the member.
+    from django.http import QueryDict
+
+    from surveys.models import Question
+    from surveys.models import Survey as SurveyModel
+    from surveys.services import submit_response
+
+    survey = SurveyModel.objects.create(
+        title="主题党日满意度调查",
+        owner=branch,
+        audience="members",
+        results_visibility="respondents",
+        closes_at=timezone.now() + datetime.timedelta(days=3),
+        is_published=True,
+    )
+    choice = Question.objects.create(
+        survey=survey, sort_order=0, kind="single", text="形式", options="好\n一般"
+    )
+    text = Question.objects.create(
+        survey=survey, sort_order=1, kind="text", text="建议"
+    )
+    answers = QueryDict(mutable=True)
+    answers.update({f"q{choice.pk}": "0", f"q{text.pk}": "很好"})
+    submit_response(survey, answers, user=member.user)
+    o["survey"] = survey
 
     # Search and the rest of Wagtail's admin.
     o["synonym"] = Synonym.objects.create(term="党建", alternatives="党的建设")

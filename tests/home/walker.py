@@ -119,6 +119,7 @@ PROJECT_APPS = {
     "notifications",
     "notices",
     "exams",
+    "surveys",
 }
 
 
@@ -324,6 +325,7 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
         "slug": o["news_column"].slug,
         "number": o["letter"].tracking_number,
         "attempt_id": o["attempt"].public_id,
+        "code": o["certificate"].token,
     }
     if name == "uploaded_file_id":
         return o["uploaded_image" if "image" in url_name else "uploaded_document"].pk
@@ -382,6 +384,8 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["notice"].pk
     if url_name.startswith("notices_feedback"):
         return o["notice_feedback"].pk
+    if url_name.startswith(("surveys:", "surveys_")):
+        return o["survey"].pk
     if url_name.startswith("wagtailadmin_api:pages"):
         return o["article"].pk
     if url_name.startswith("wagtailadmin_api:documents"):
@@ -404,6 +408,8 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["attachment_text"].pk
     if url_name.startswith("school_assignments"):
         return o["course_assignment"].pk
+    if url_name.startswith("exams_certificates"):
+        return o["certificate"].pk
     if url_name.startswith(("exams:", "exams_stats", "exams_exams")):
         return o["exam"].pk
     if url_name.startswith("exams_questions"):
