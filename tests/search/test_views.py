@@ -92,6 +92,16 @@ def test_no_results_page_offers_suggestions_and_tips(client, indexed):
     assert "第一党支部开展三会一课" in response.context["did_you_mean"]
 
 
+def test_results_keep_the_full_width_when_there_is_no_facet_column(client, indexed):
+    """Without facets (no hits) the results are not squeezed into the facet column's
+    240 px (issue 14, point 5); with facets the two columns stay."""
+    html = client.get("/search/", {"q": "shyk"}).content.decode()
+    assert "没有找到" in html
+    assert 'class="search-body"' in html and "search-body--facets" not in html
+    html = client.get("/search/", {"q": "党费"}).content.decode()
+    assert 'class="search-body search-body--facets"' in html
+
+
 def test_pagination_links_and_page_two(client, indexed):
     response = client.get("/search/", {"q": "党建", "sort": "date"})
     assert response.context["results"].num_pages == 3
