@@ -5,23 +5,35 @@ from __future__ import annotations
 import io
 from urllib.parse import quote
 
+import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.generic import FormView
 from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from home.params import choice_param, id_param
+from members.admin_views import (
+    ScopedHistoryView,
+    ScopedObjectMixin,
+    out_of_scope_response,
+)
 from members.forms import MAX_IMPORT_BYTES
 from members.importers import ImportFileError, safe_cell
 from members.security import record_event
 from school.admin_views import report_organizations
 
-from . import importers, stats
-from .models import Exam, Question
+from . import certificates, importers, stats
+from .models import Certificate, Exam, Question
+from .permissions import can_revoke, certificates_for, may_see_certificates
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATS_PERMISSION = "exams.view_exam_report"
@@ -206,3 +218,143 @@ def _stats_xlsx(context) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# ---- 结业证书 ------------------------------------------------------------------------
+
+
+def certificates_forbidden(request):
+    return TemplateResponse(
+        request,
+        "members/admin/forbidden.html",
+        {
+            "page_title": "无权访问",
+            "message": "您没有查看结业证书的权限。",
+            "hint": "结业证书由党校管理员管理，只能看到您所管党组织及其下级党员的证书。"
+            "如需开通，请联系站点管理员。",
+        },
+        status=403,
+    )
+
+
+class CertificateAccessMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not may_see_certificates(request.user):
+            return certificates_forbidden(request)
+        id_param(request.GET, "user")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CertificateFilterSet(WagtailFilterSet):
+    state = django_filters.ChoiceFilter(
+        label="状态",
+        choices=[("valid", "有效"), ("revoked", "已撤销")],
+        method="filter_state",
+    )
+
+    class Meta:
+        model = Certificate
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(revoked_at__isnull=(value == "valid"))
+
+
+class CertificateIndexView(CertificateAccessMixin, IndexView):
+    filterset_class = CertificateFilterSet
+    default_ordering = "-issued_at"
+    search_fields = ["serial", "member_name", "course_title"]
+    search_backend_name = None
+
+    def get_base_queryset(self):
+        return certificates_for(self.request.user).select_related("organization")
+
+    def get_valid_orderings(self):
+        return ["issued_at", "-issued_at"]
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "serial", label="证书编号", get_url=lambda c: self.get_inspect_url(c)
+            ),
+            Column("member_name", label="姓名"),
+            Column("course_title", label="课程"),
+            Column(
+                "organization",
+                label="所在党组织",
+                accessor=lambda c: c.organization.name if c.organization else "",
+            ),
+            Column("credit_hours", label="学时"),
+            Column("issued_at", label="发证时间", sort_key="issued_at"),
+            Column(
+                "state",
+                label="状态",
+                accessor=lambda c: "已撤销" if c.is_revoked else "有效",
+            ),
+        ]
+
+
+class CertificateInspectView(CertificateAccessMixin, ScopedObjectMixin, InspectView):
+    scope_action = "view"
+    template_name = "exams/admin/certificate_inspect.html"
+
+    def get_fields(self):
+        return [
+            "serial", "member_name", "organization", "course_title", "credit_hours",
+            "completed_on", "with_exam", "issuer", "issued_at", "revoked_at",
+            "revoked_by", "revoke_reason",
+        ]  # fmt: skip
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_revoke"] = can_revoke(self.request.user, self.object)
+        context["verify_url"] = reverse(
+            "exams:certificate_verify", args=[self.object.token]
+        )
+        return context
+
+
+class CertificateHistoryView(CertificateAccessMixin, ScopedHistoryView):
+    pass
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label="撤销原因",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "请填写撤销原因。",
+            "max_length": "撤销原因不能超过 200 字。",
+        },
+    )
+
+
+def revoke_certificate(request, pk: int):
+    """Revoke a certificate of the user's part of the tree, with a reason; audited."""
+    if not may_see_certificates(request.user):
+        return certificates_forbidden(request)
+    certificate = get_object_or_404(Certificate, pk=pk)
+    if not can_revoke(request.user, certificate):
+        return out_of_scope_response(request)
+    form = RevokeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                certificates.revoke_certificate(
+                    certificate, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except certificates.CertificateError as exc:
+                form.add_error("reason", str(exc))
+            else:
+                messages.success(request, f"已撤销证书 {certificate.serial}。")
+                return redirect("exams_certificates:inspect", certificate.pk)
+        status = 400
+    return render(
+        request,
+        "exams/admin/certificate_revoke.html",
+        {"certificate": certificate, "form": form, "page_title": "撤销结业证书"},
+        status=status,
+    )

@@ -4,3 +4,32 @@ from django.apps import AppConfig
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = "考试测评"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from members.personal import register_section
+        from school.models import CourseCompletion
+
+        from . import me
+
+        post_save.connect(
+            _issue_on_completion,
+            sender=CourseCompletion,
+            dispatch_uid="exams.issue_certificate",
+        )
+        register_section(
+            "certificates",
+            "我的结业证书",
+            template="exams/me/certificates.html",
+            context=me.certificates_context,
+            order=35,
+        )
+
+
+def _issue_on_completion(sender, instance, created, raw=False, **kwargs):
+    """A completed course earns its certificate at once (loaddata excepted)."""
+    if created and not raw:
+        from .certificates import issue_certificate
+
+        issue_certificate(instance)

@@ -180,7 +180,38 @@ def load() -> str:
     if report.problems:
         raise RuntimeError("; ".join(map(str, report.problems)))
     exams = _exams()
-    return f"题库 {len(QUESTIONS)} 题（{report.summary()}）；{exams}"
+    issued = _certificates()
+    return f"题库 {len(QUESTIONS)} 题（{report.summary()}）；{exams}；{issued}"
+
+
+def _certificates() -> str:
+    """Certificates of the demo completions (issued on completion; this covers a
+    database whose completions came first), one of them revoked."""
+    from school.models import CourseCompletion
+
+    from .certificates import issue_certificate, revoke_certificate
+    from .models import Certificate
+
+    have = set(Certificate.objects.values_list("member_id", "course_id"))
+    for completion in CourseCompletion.objects.select_related(
+        "member__organization", "course"
+    ):
+        if (completion.member_id, completion.course_id) not in have:
+            issue_certificate(completion)
+    revoked = Certificate.objects.filter(revoked_at__isnull=False).count()
+    if not revoked:
+        victim = (
+            Certificate.objects.exclude(member__user__username="dangyuan")
+            .order_by("pk")
+            .last()
+        )
+        if victim is not None:
+            revoke_certificate(
+                victim, by=None, reason="学习记录核查中发现代学情况，证书撤销。"
+            )
+            revoked = 1
+    total = Certificate.objects.count()
+    return f"结业证书 {total} 张（已撤销 {revoked} 张）"
 
 
 def _exams() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -459,3 +460,78 @@ class ExamReport(models.Model):
 
     def __str__(self):
         return "考试统计"
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def within(self, organizations):
+        return self.filter(organization__in=organizations)
+
+
+class Certificate(models.Model):
+    """结业证书: issued once per member and completed course, with the facts as they
+    stood at issue. The serial (printed) and the token (in the QR code) are random, so
+    neither can be guessed from another certificate's; revoking keeps the record."""
+
+    serial = models.CharField("证书编号", max_length=24, unique=True, editable=False)
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name="党员"
+    )
+    course = models.ForeignKey(
+        CoursePage,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="课程",
+    )
+    organization = models.ForeignKey(
+        "members.Organization",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="所在党组织",
+    )
+    member_name = models.CharField("姓名", max_length=50)
+    course_title = models.CharField("课程名称", max_length=255)
+    credit_hours = models.DecimalField("学时", max_digits=5, decimal_places=2)
+    completed_on = models.DateField("结业日期")
+    with_exam = models.BooleanField("通过结业考试", default=False)
+    issuer = models.CharField("发证单位", max_length=100)
+    issued_at = models.DateTimeField("发证时间", default=timezone.now)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="撤销人",
+    )
+    revoke_reason = models.CharField("撤销原因", max_length=200, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "结业证书"
+        verbose_name_plural = "结业证书"
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "course"], name="exams_certificate_once"
+            )
+        ]
+        permissions = [("revoke_certificate", "撤销结业证书")]
+
+    def __str__(self):
+        return f"{self.serial} {self.course_title}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def masked_name(self) -> str:
+        return rules.mask_name(self.member_name)

@@ -140,3 +140,13 @@ def key_display(kind: str, key: str) -> str:
 def key_for_sheet(kind: str, key: str) -> str:
     """The key as written back to a spreadsheet (re-importable)."""
     return dict(JUDGE_OPTIONS).get(key, key) if kind == JUDGE else key
+
+
+def mask_name(name: str) -> str:
+    """A name as the public verification page shows it: 张*明, 李*, 欧**明."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

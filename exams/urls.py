@@ -10,4 +10,11 @@ urlpatterns = [
     path("attempts/<uuid:attempt_id>/", views.attempt_page, name="attempt"),
     path("attempts/<uuid:attempt_id>/answer/", views.save_answer, name="answer"),
     path("attempts/<uuid:attempt_id>/submit/", views.submit, name="submit"),
+    path("certificates/", views.certificate_search, name="certificate_search"),
+    path(
+        "certificates/<str:code>/",
+        views.certificate_verify,
+        name="certificate_verify",
+    ),
+    path("certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
 ]

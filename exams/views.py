@@ -4,10 +4,12 @@ pages."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,10 +17,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from home.params import BadParameter, json_body, json_int
+from members.security import client_ip
 from school.views import member_of
 
-from . import rules, services
-from .models import Attempt, Exam
+from . import certificates, rules, services
+from .models import Attempt, Certificate, Exam
 
 MAX_ANSWER_BYTES = 8 * 1024
 
@@ -221,3 +224,103 @@ def submit(request, attempt_id):
     elif result.attempt.timed_out:
         messages.warning(request, "答题时间已到，按时间截止前保存的答案评分。")
     return redirect("exams:attempt", attempt_id=attempt.public_id)
+
+
+# ---- 结业证书 ------------------------------------------------------------------------
+
+
+def certificate_search(request):
+    """The public page to type a serial printed on a certificate."""
+    code = request.GET.get("code")
+    if code is not None:
+        code = code.strip()
+        if not code:
+            return render(
+                request,
+                "exams/certificate_search.html",
+                {"error": "请输入证书编号。"},
+                status=400,
+            )
+        if len(code) > certificates.MAX_CODE_LENGTH:
+            return render(
+                request,
+                "exams/certificate_search.html",
+                {"error": "证书编号格式不正确。", "code": code[:40]},
+                status=400,
+            )
+        return redirect("exams:certificate_verify", code=code)
+    return render(request, "exams/certificate_search.html", {})
+
+
+@never_cache
+def certificate_verify(request, code: str):
+    """The certificate's facts with the name partly masked, and whether it is valid."""
+    try:
+        certificate = certificates.find_certificate(code, ip=client_ip(request))
+    except certificates.RateLimited as exc:
+        return render(
+            request,
+            "exams/certificate_search.html",
+            {"error": str(exc)},
+            status=429,
+        )
+    if certificate is None:
+        return render(
+            request,
+            "exams/certificate_search.html",
+            {
+                "error": "没有找到这个编号的结业证书，请核对后重新输入。",
+                "code": code[:40],
+            },
+            status=404,
+        )
+    return render(
+        request,
+        "exams/certificate_verify.html",
+        {"certificate": certificate},
+    )
+
+
+def may_download(request, certificate) -> bool:
+    """The member it was issued to, or staff of its organisation's part of the tree."""
+    member = member_of(request)
+    if member is not None and member.pk == certificate.member_id:
+        return True
+    from .permissions import certificates_for
+
+    return certificates_for(request.user).filter(pk=certificate.pk).exists()
+
+
+@never_cache
+def certificate_pdf(request, code: str):
+    """The PDF, for its member (and scoped staff); refused to everyone else."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    certificate = Certificate.objects.filter(token=code).first()
+    if certificate is None:
+        raise Http404("找不到这张证书。")
+    if not may_download(request, certificate):
+        raise PermissionDenied("这张证书不属于您。")
+    if certificate.is_revoked:
+        raise PermissionDenied("这张证书已被撤销，不能下载。")
+    try:
+        data = certificates.render_pdf(certificate, request)
+    except certificates.CertificateError as exc:
+        return render(request, "exams/certificate_search.html", {"error": str(exc)},
+                      status=503)  # fmt: skip
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = f"结业证书-{certificate.course_title}-{certificate.serial}.pdf"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def certificate_panel(course, request, member) -> str:
+    """The 结业证书 card on a completed course's page ('' before completion)."""
+    if member is None:
+        return ""
+    certificate = certificates.certificate_for(member, course)
+    if certificate is None:
+        return ""
+    return render_to_string(
+        "exams/certificate_panel.html", {"certificate": certificate}, request=request
+    )

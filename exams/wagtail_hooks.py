@@ -16,9 +16,11 @@ from wagtail.admin.panels import (
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
+from wagtail.permissions import register_permission_policy
 
 from . import admin_views, services, views
-from .models import Exam, Question, QuestionCategory
+from .models import Certificate, Exam, Question, QuestionCategory
+from .permissions import certificate_policy, register_certificate_log_scope
 
 
 class QuestionIndexView(IndexView):
@@ -118,6 +120,39 @@ class ExamViewSet(ModelViewSet):
     )
 
 
+register_permission_policy(Certificate, certificate_policy, exact_class=True)
+register_certificate_log_scope()
+
+
+@hooks.register("register_log_actions")
+def register_exams_log_actions(actions):
+    actions.register_action(
+        "exams.certificate_revoke", "撤销结业证书", "撤销了结业证书"
+    )
+
+
+class CertificateViewSet(ModelViewSet):
+    """结业证书: list, inspect, history and revoke, within the user's part of the tree."""
+
+    model = Certificate
+    icon = "doc-full"
+    menu_label = "结业证书"
+    menu_order = 130
+    permission_policy = certificate_policy
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    index_view_class = admin_views.CertificateIndexView
+    inspect_view_class = admin_views.CertificateInspectView
+    history_view_class = admin_views.CertificateHistoryView
+    form_fields = ["revoke_reason"]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/revoke/", admin_views.revoke_certificate, name="revoke"),
+        ]
+
+
 class ExamsViewSetGroup(ModelViewSetGroup):
     menu_label = "考试测评"
     menu_icon = "tasks"
@@ -126,6 +161,7 @@ class ExamsViewSetGroup(ModelViewSetGroup):
         QuestionViewSet("exams_questions", url_prefix="exams/questions"),
         QuestionCategoryViewSet("exams_categories", url_prefix="exams/categories"),
         ExamViewSet("exams_exams", url_prefix="exams/exams"),
+        CertificateViewSet("exams_certificates", url_prefix="exams/certificates"),
     ]
 
 
@@ -171,6 +207,11 @@ def passed_final_exam(member_id, course):
 @hooks.register("school_course_panels")
 def course_exam_panel(course, request, member):
     return views.exam_panel(course, request, member)
+
+
+@hooks.register("school_course_panels")
+def course_certificate_panel(course, request, member):
+    return views.certificate_panel(course, request, member)
 
 
 @hooks.register("school_lesson_panels")

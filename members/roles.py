@@ -83,6 +83,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("exams", "questioncategory"),
         *_crud("exams", "exam"),
         "exams.view_exam_report",
+        "exams.view_certificate",
+        "exams.revoke_certificate",
         # notices
         *_NOTICE_FEEDBACK,
         # surveys
@@ -116,6 +118,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("exams", "questioncategory"),
         *_crud("exams", "exam"),
         "exams.view_exam_report",
+        "exams.view_certificate",
+        "exams.revoke_certificate",
     ],
     MAILBOX_HANDLER: [*_ADMIN_ACCESS, "mailbox.publish_letters"],
     LEADER: [

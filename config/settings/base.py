@@ -495,6 +495,10 @@ PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET = 56
 # exams: an answer or a hand-in arriving this many seconds after an attempt's
 # deadline still counts (a request already on its way when the time ran out).
 PORTAL_EXAMS_GRACE_SECONDS = 2
+# 结业证书: the issuing organisation printed on certificates (default: the top
+# organisation of the member's tree); wrong serial/token look-ups per client IP.
+PORTAL_EXAMS_CERTIFICATE_ISSUER = env("PORTAL_EXAMS_CERTIFICATE_ISSUER", default="")
+PORTAL_EXAMS_CERTIFICATE_LOOKUPS_PER_IP = (30, 3600)
 # Annual appraisal: members by share of their 学时 target reached; branches by the
 # share of their members who reached it.
 PORTAL_SCHOOL_APPRAISAL = {

@@ -4,13 +4,15 @@ the course exam and sees the course completed; staff import the bank from XLSX w
 one bad row reported and read the statistics."""
 
 import io
+import re
 
+import pypdf
 import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
 from exams.importers import HEADERS
-from exams.models import Attempt, Exam, ExamQuestion, Question
+from exams.models import Attempt, Certificate, Exam, ExamQuestion, Question
 from members.roles import SCHOOL_ADMIN
 from school.models import (
     CourseCompletion,
@@ -202,6 +204,30 @@ def test_member_takes_quiz_offline_resumes_fails_passes_and_completes_course(
     screenshot(page, "course-completed-390")
     assert CourseCompletion.objects.get(member=member, course=course).credit_hours == 2
 
+    # The certificate: downloaded from the course page, checked at its public URL.
+    certificate = Certificate.objects.get(member=member, course=course)
+    card = page.locator("[data-testid=certificate-panel]")
+    assert certificate.serial in card.inner_text()
+    with page.expect_download() as download:
+        card.get_by_role("link", name="下载结业证书（PDF）").click()
+    pdf = download.value
+    assert pdf.suggested_filename.endswith(f"{certificate.serial}.pdf")
+    text = pypdf.PdfReader(pdf.path()).pages[0].extract_text()
+    text = re.sub(r"[\s\x00]", "", text)
+    assert "孙明同志" in text and certificate.token in text
+    path = re.search(r"/exams/certificates/[\w-]+/", text)[0]
+    assert path == f"/exams/certificates/{certificate.token}/"
+    page.goto(path)
+    verdict = page.locator("[data-testid=certificate-verdict]")
+    assert "证书有效" in verdict.inner_text()
+    assert page.locator("[data-testid=certificate-name]").inner_text() == "孙*"
+    screenshot(page, "certificate-verify-390")
+    page.goto("/me/")
+    assert (
+        certificate.serial in page.locator("[data-testid=my-certificates]").inner_text()
+    )
+    screenshot(page, "me-certificates-390")
+
     # The same pages at desktop width.
     desktop = new_page(viewport=DESKTOP)
     log_in(desktop, member.user.username)
@@ -209,6 +235,13 @@ def test_member_takes_quiz_offline_resumes_fails_passes_and_completes_course(
     screenshot(desktop, "final-result-1366")
     desktop.goto(f"/exams/{quiz.pk}/")
     screenshot(desktop, "quiz-history-1366")
+    desktop.goto(course.url)
+    screenshot(desktop, "course-certificate-1366")
+    desktop.goto(f"/exams/certificates/{certificate.serial}/")
+    screenshot(desktop, "certificate-verify-1366")
+    desktop.goto("/exams/certificates/?code=DX2026-0000-0000-0000")
+    assert "没有找到" in desktop.content()
+    screenshot(desktop, "certificate-unknown-1366")
 
 
 def _bank_xlsx() -> bytes:
@@ -315,3 +348,36 @@ def test_staff_import_bank_with_one_bad_row_and_read_statistics(
     page.goto(f"/admin/exams/stats/{quiz.pk}/")
     assert "答卷 0 份" in page.locator(".exam-summary").inner_text()
     screenshot(page, "stats-1366")
+
+
+def test_staff_revokes_a_certificate_and_the_check_page_says_so(
+    new_page, school, screenshot
+):
+    course, _, _, _ = school
+    member = MemberFactory(real_name="孙晓明")
+    CourseCompletion.objects.create(
+        member=member, course=course, year=2026, credit_hours=2
+    )
+    certificate = Certificate.objects.get(member=member)
+    make_staff_user(SCHOOL_ADMIN, username="dangxiao")
+    page = new_page(viewport=DESKTOP)
+    page.goto("/admin/login/")
+    page.locator("input[name=username]").fill("dangxiao")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/exams/certificates/")
+    screenshot(page, "certificates-1366")
+    page.get_by_role("link", name=certificate.serial).click()
+    page.get_by_role("link", name="撤销证书").click()
+    page.locator("textarea[name=reason]").fill("学习记录核查中发现代学情况")
+    screenshot(page, "certificate-revoke-1366")
+    page.get_by_role("button", name="确认撤销").click()
+    page.locator(".help-warning").wait_for()
+    certificate.refresh_from_db()
+    assert certificate.is_revoked
+    phone = new_page(viewport=PHONE)
+    phone.goto(f"/exams/certificates/{certificate.token}/")
+    verdict = phone.locator("[data-testid=certificate-verdict]").inner_text()
+    assert "证书已撤销" in verdict and "孙*明" in verdict
+    screenshot(phone, "certificate-revoked-390")

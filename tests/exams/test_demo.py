@@ -26,3 +26,30 @@ def test_demo_bank_loads_once_and_attaches_exams(course):
     for exam in (quiz, final):
         for rule in exam.draw_rules.all():
             assert rule.candidates().count() >= rule.count, rule
+
+
+def test_demo_issues_missing_certificates_and_revokes_one(course, member, other_member):
+    from django.db.models.signals import post_save
+
+    from exams.apps import _issue_on_completion
+    from exams.models import Certificate
+    from school.models import CourseCompletion
+
+    course.slug = demo.COURSE_SLUG
+    course.save()
+    # Completions recorded before certificates existed (no signal then).
+    post_save.disconnect(_issue_on_completion, sender=CourseCompletion,
+                         dispatch_uid="exams.issue_certificate")  # fmt: skip
+    try:
+        for someone in (member, other_member):
+            CourseCompletion.objects.create(
+                member=someone, course=course, year=2026, credit_hours=2
+            )
+    finally:
+        post_save.connect(_issue_on_completion, sender=CourseCompletion,
+                          dispatch_uid="exams.issue_certificate")  # fmt: skip
+    assert not Certificate.objects.exists()
+    demo.load()
+    demo.load()
+    assert Certificate.objects.count() == 2
+    assert Certificate.objects.filter(revoked_at__isnull=False).count() == 1

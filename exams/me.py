@@ -1,0 +1,17 @@
+"""The exams' sections of /me/."""
+
+from school.views import member_of
+
+from .models import Certificate
+
+
+def certificates_context(request) -> dict | None:
+    """The member's certificates, newest first; hidden for accounts without a member
+    profile and for members without a certificate."""
+    member = member_of(request)
+    if member is None:
+        return None
+    items = list(Certificate.objects.filter(member=member))
+    if not items:
+        return None
+    return {"items": items}

@@ -1,0 +1,77 @@
+"""Who sees and revokes 结业证书 in the admin.
+
+党校管理员 and 站点管理员 hold the model permissions (members/roles.py); they act on the
+certificates of members in their part of the tree, the same part the exam statistics
+count (school.admin_views.report_organizations). Nobody adds, edits or deletes a
+certificate by hand: the school's completions issue them.
+"""
+
+from wagtail.permission_policies.base import ModelPermissionPolicy
+
+from members.audit import register_log_scope
+from school.admin_views import report_organizations
+
+from .models import Certificate
+
+REVOKE_PERMISSION = "exams.revoke_certificate"
+
+
+class CertificatePermissionPolicy(ModelPermissionPolicy):
+    def user_has_permission(self, user, action):
+        if action in ("add", "change", "delete"):
+            return False
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if action == "revoke":
+            return user.has_perm(REVOKE_PERMISSION)
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if user.is_superuser:
+            return True
+        return report_organizations(user).filter(pk=instance.organization_id).exists()
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return Certificate.objects.none()
+        if user.is_superuser:
+            return Certificate.objects.all()
+        return Certificate.objects.within(report_organizations(user))
+
+
+certificate_policy = CertificatePermissionPolicy(Certificate)
+_VIEW_ACTIONS = ["view", "revoke"]
+
+
+def certificates_for(user):
+    """The certificates this user may see in the admin (none for members)."""
+    if not user.is_authenticated:
+        return Certificate.objects.none()
+    return certificate_policy.instances_user_has_any_permission_for(user, _VIEW_ACTIONS)
+
+
+def may_see_certificates(user) -> bool:
+    return certificate_policy.user_has_any_permission(user, _VIEW_ACTIONS)
+
+
+def can_revoke(user, certificate) -> bool:
+    return certificate_policy.user_has_permission_for_instance(
+        user, "revoke", certificate
+    )
+
+
+def register_certificate_log_scope() -> None:
+    register_log_scope(
+        Certificate, visible_objects=certificates_for, audience=may_see_certificates
+    )
