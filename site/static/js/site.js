@@ -1,4 +1,4 @@
-/* Site frame behaviour: 关怀版 toggle and the phone navigation menu. */
+/* Site frame behaviour: 关怀版 toggle, form error summary focus, the phone navigation menu. */
 (function () {
   var root = document.documentElement;
   var careButton = document.querySelector("[data-care-toggle]");
@@ -18,6 +18,12 @@
     });
   }
   showCare();
+
+  // After a failed submit, start at the list of what to fix (includes/error_summary.html).
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
 
   var navButton = document.querySelector("[data-nav-toggle]");
   var navList = document.getElementById("mainnav-list");
