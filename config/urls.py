@@ -27,6 +27,7 @@ urlpatterns = [
     path("mailbox/", include("mailbox.urls")),
     path("notices/", include("notices.urls")),
     path("surveys/", include("surveys.urls")),
+    path("elections/", include("elections.urls")),
     path("me/", include("members.me_urls")),
     path("me/notifications/", include("notifications.urls")),
     path(

@@ -42,6 +42,8 @@ def _crud(app_label: str, model: str) -> list[str]:
 
 # Surveys: managed within the 组织管理员 scope (surveys.permissions).
 _SURVEYS = _crud("surveys", "survey")
+# Votes (投票计票): run within the 组织管理员 scope (elections.permissions).
+_ELECTIONS = _crud("elections", "election")
 
 # Feedback on notices: seen and answered within the 组织管理员 scope (notices.permissions).
 _NOTICE_FEEDBACK = [
@@ -89,6 +91,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_NOTICE_FEEDBACK,
         # surveys
         *_SURVEYS,
+        # elections
+        *_ELECTIONS,
     ],
     PUBLICIST: [
         *_ADMIN_ACCESS,
@@ -99,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("wagtailsearchpromotions", "searchpromotion"),
         *_NOTICE_FEEDBACK,
         *_SURVEYS,
+        *_ELECTIONS,
     ],
     REVIEWER: [
         *_ADMIN_ACCESS,

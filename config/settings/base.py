@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "mailbox",
     "notices",
     "surveys",
+    "elections",
     "search",
     "notifications",
     "backups",
@@ -452,6 +453,7 @@ PORTAL_NAV_LINKS = [
     ("领导信箱", "mailbox:write"),
     ("留言板", "mailbox:board"),
     ("网上调查", "surveys:index"),
+    ("投票", "elections:index"),
 ]
 
 # school: online party school (video pipeline, study time, appraisal).

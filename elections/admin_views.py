@@ -1,0 +1,203 @@
+"""Admin views of votes: list, create, edit and delete while being prepared, history,
+and the control page (turnout, open, close, tally, sign off, result 公示), all within
+the user's organisation scope."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
+from wagtail.admin.widgets.button import HeaderButton
+
+from home.params import id_param
+from members.admin_views import (
+    ChineseCreateMixin,
+    ScopedHistoryView,
+    ScopedObjectMixin,
+    out_of_scope_response,
+)
+from members.models import Organization
+from members.scopes import organizations_for
+
+from . import services
+from .models import Election, Status
+from .permissions import election_policy, may_run_elections
+
+
+def forbidden_response(request) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "members/admin/forbidden.html",
+        {
+            "page_title": "无权访问",
+            "message": "您没有主持投票的权限。",
+            "hint": "投票计票由站点管理员和宣传员主持，只能主持您担任组织管理员的"
+            "党组织及其下级的投票。如需开通，请联系站点管理员。",
+        },
+        status=403,
+    )
+
+
+class ElectionAccessMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not may_run_elections(request.user):
+            return forbidden_response(request)
+        if request.method == "POST":
+            org = id_param(request.POST, "organization")
+            if org and (
+                Organization.objects.filter(pk=org)
+                .exclude(pk__in=organizations_for(request.user))
+                .exists()
+            ):
+                return out_of_scope_response(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ElectionIndexView(ElectionAccessMixin, IndexView):
+    default_ordering = "-opens_at"
+
+    def get_base_queryset(self):
+        return election_policy.instances_user_has_any_permission_for(
+            self.request.user, ["view", "change", "delete"]
+        ).select_related("organization")
+
+    def get_valid_orderings(self):
+        return ["opens_at", "-opens_at"]
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label="名称",
+                get_url=lambda e: reverse("elections_manage", args=[e.pk]),
+            ),
+            Column("organization", label="党组织"),
+            Column("phase", label="状态", accessor=lambda e: e.phase_label()),
+            Column("seats", label="应选"),
+            Column("opens_at", label="开始时间", sort_key="opens_at"),
+            Column("closes_at", label="截止时间"),
+        ]
+
+
+class ElectionCreateView(ElectionAccessMixin, ChineseCreateMixin, CreateView):
+    def save_instance(self):
+        self.form.instance.created_by = self.request.user
+        return super().save_instance()
+
+    def get_success_url(self):
+        return reverse("elections_manage", args=[self.object.pk])
+
+
+class ElectionEditView(ElectionAccessMixin, ScopedObjectMixin, EditView):
+    @cached_property
+    def header_buttons(self):
+        return [
+            *super().header_buttons,
+            HeaderButton(
+                "主持投票",
+                url=reverse("elections_manage", args=[self.object.pk]),
+                icon_name="tasks",
+            ),
+        ]
+
+
+class ElectionDeleteView(ElectionAccessMixin, ScopedObjectMixin, DeleteView):
+    scope_action = "delete"
+
+
+class ElectionHistoryView(ElectionAccessMixin, ScopedHistoryView):
+    pass
+
+
+def _election(request, pk: int, action: str = "view") -> Election | HttpResponse:
+    if not may_run_elections(request.user):
+        return forbidden_response(request)
+    election = get_object_or_404(
+        Election.objects.select_related("organization", "signed_off_by", "notice"),
+        pk=pk,
+    )
+    if not election_policy.user_has_permission_for_instance(
+        request.user, action, election
+    ):
+        return out_of_scope_response(request)
+    return election
+
+
+def manage(request, pk: int):
+    """Turnout at any time; the tally once closed; the actions of each state."""
+    election = _election(request, pk)
+    if isinstance(election, HttpResponse):
+        return election
+    voted, eligible = services.turnout(election)
+    tally = None
+    if election.status == Status.SIGNED:
+        tally = election.result
+    elif election.status == Status.CLOSED:
+        tally = services.count_ballots(election).as_dict()
+    return TemplateResponse(
+        request,
+        "elections/admin/manage.html",
+        {
+            "election": election,
+            "phase": election.phase(),
+            "voted": voted,
+            "eligible": eligible,
+            "tally": tally,
+            "candidates": list(election.candidates.all()),
+            "can_change": election_policy.user_has_permission_for_instance(
+                request.user, "change", election
+            ),
+        },
+    )
+
+
+ACTIONS = {
+    "open": (services.open_election, "已启动投票，选举人名单已确定。"),
+    "close": (services.close_election, "已结束投票，可以计票。"),
+    "sign": (services.sign_off, "已确认计票结果。"),
+    "publish": (
+        services.publish_notice,
+        "已生成结果公示草稿，请在网上公示栏目提交审核。",
+    ),
+}
+
+
+def _act(request, pk: int, name: str):
+    election = _election(request, pk, "change")
+    if isinstance(election, HttpResponse):
+        return election
+    action, message = ACTIONS[name]
+    try:
+        action(election, by=request.user)
+    except services.ElectionError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, message)
+    return redirect("elections_manage", pk=election.pk)
+
+
+@require_POST
+def open_election(request, pk: int):
+    return _act(request, pk, "open")
+
+
+@require_POST
+def close_election(request, pk: int):
+    return _act(request, pk, "close")
+
+
+@require_POST
+def sign_off(request, pk: int):
+    return _act(request, pk, "sign")
+
+
+@require_POST
+def publish(request, pk: int):
+    return _act(request, pk, "publish")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ElectionsConfig(AppConfig):
+    name = "elections"
+    verbose_name = "投票计票"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,71 @@
+"""Admin menu 投票计票 (scoped ViewSet with candidates inline), the control page and
+its actions, and the log actions they write."""
+
+from django.urls import path
+from wagtail import hooks
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
+
+from . import admin_views
+from .forms import ElectionForm
+from .models import Election
+from .permissions import election_policy, register_election_log_scope
+
+LOG_ACTIONS = {
+    "elections.open": ("启动投票", "启动了投票，确定了选举人名单"),
+    "elections.close": ("结束投票", "结束了投票"),
+    "elections.sign_off": ("确认计票结果", "确认了计票结果"),
+    "elections.publish": ("生成结果公示", "生成了选举结果公示"),
+}
+
+
+@hooks.register("register_log_actions")
+def register_election_log_actions(actions):
+    for action, (label, message) in LOG_ACTIONS.items():
+        actions.register_action(action, label, message)
+
+
+register_permission_policy(Election, election_policy, exact_class=True)
+register_election_log_scope()
+
+
+class ElectionViewSet(ModelViewSet):
+    model = Election
+    icon = "tick-inverse"
+    menu_label = "投票计票"
+    menu_order = 345
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    index_view_class = admin_views.ElectionIndexView
+    add_view_class = admin_views.ElectionCreateView
+    edit_view_class = admin_views.ElectionEditView
+    delete_view_class = admin_views.ElectionDeleteView
+    history_view_class = admin_views.ElectionHistoryView
+    permission_policy = election_policy
+    edit_handler = ObjectList(Election.panels, base_form_class=ElectionForm)
+
+
+@hooks.register("register_admin_viewset")
+def register_election_viewset():
+    return ElectionViewSet("elections_admin", url_prefix="elections")
+
+
+@hooks.register("register_admin_urls")
+def register_election_admin_urls():
+    return [
+        path("elections/<int:pk>/manage/", admin_views.manage, name="elections_manage"),
+        path(
+            "elections/<int:pk>/open/", admin_views.open_election, name="elections_open"
+        ),
+        path(
+            "elections/<int:pk>/close/",
+            admin_views.close_election,
+            name="elections_close",
+        ),
+        path("elections/<int:pk>/sign/", admin_views.sign_off, name="elections_sign"),
+        path(
+            "elections/<int:pk>/publish/", admin_views.publish, name="elections_publish"
+        ),
+    ]

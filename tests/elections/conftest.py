@@ -1,0 +1,64 @@
+"""A branch with members, a vote of the branch with three candidates, its staff."""
+
+import datetime
+
+import pytest
+from django.http import QueryDict
+from django.utils import timezone
+
+from elections import services
+from elections.models import Candidate, Election
+from members.roles import PUBLICIST
+from tests.members.factories import MemberFactory, OrganizationFactory, make_staff_user
+
+
+@pytest.fixture
+def tree(db):
+    committee = OrganizationFactory(name="测试党委", code="E")
+    a = OrganizationFactory(parent=committee, name="甲党支部", code="E-A")
+    b = OrganizationFactory(parent=committee, name="乙党支部", code="E-B")
+    return {"committee": committee, "a": a, "b": b}
+
+
+@pytest.fixture
+def voters(tree):
+    group = OrganizationFactory(parent=tree["a"], name="甲一党小组", code="E-A-1")
+    return [MemberFactory(organization=tree["a"]) for _ in range(3)] + [
+        MemberFactory(organization=group) for _ in range(2)
+    ]
+
+
+@pytest.fixture
+def staff_a(tree):
+    return make_staff_user(PUBLICIST, scope=tree["a"], username="zz_a")
+
+
+def make_election(organization, *, seats=2, names=("王磊", "赵雪", "李强"), **fields):
+    now = timezone.now()
+    values = {
+        "title": "甲党支部委员会换届选举",
+        "organization": organization,
+        "seats": seats,
+        "opens_at": now - datetime.timedelta(hours=1),
+        "closes_at": now + datetime.timedelta(hours=3),
+    }
+    values.update(fields)
+    election = Election.objects.create(**values)
+    for order, name in enumerate(names):
+        Candidate.objects.create(election=election, sort_order=order, name=name)
+    return election
+
+
+@pytest.fixture
+def election(tree, voters, staff_a):
+    return services.open_election(make_election(tree["a"]), by=staff_a)
+
+
+def ballot(election, *names, write_ins=(), blank=False):
+    ids = {c.name: c.pk for c in election.candidates.all()}
+    data = QueryDict(mutable=True)
+    data.setlist("candidate", [str(ids[n]) for n in names])
+    data.setlist("write_in", list(write_ins))
+    if blank:
+        data["blank"] = "1"
+    return data
