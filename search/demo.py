@@ -18,10 +18,12 @@ def _promote(query_text: str) -> bool:
 
     results = get_backend().search(parse(query_text, page_size=5))
     for hit in results.hits:
-        _type, _sep, pk = hit.key.partition(":")
-        page = (
-            Page.objects.live().public().filter(pk=pk).first() if pk.isdigit() else None
-        )
+        # Only a page can be a pick: board message 3 is not page 3 (the home page).
+        type_, _sep, pk = hit.key.partition(":")
+        source = registry.source_for_type(type_)
+        if source is None or not issubclass(source.model, Page) or not pk.isdigit():
+            continue
+        page = source.model.objects.live().public().filter(pk=pk).first()
         if page is None:
             continue
         query = Query.get(query_text)

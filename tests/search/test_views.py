@@ -4,6 +4,7 @@ import pytest
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
 from search.models import QueryStat, Synonym
+from search.query import parse
 from search.registry import SearchSource, register
 
 from .conftest import doc
@@ -183,3 +184,38 @@ def test_editors_picks_show_above_results(client, indexed, home_page):
     )
     html = client.get("/search/", {"q": "党费"}).content.decode()
     assert "推荐" in html and "党费交纳标准与方式" in html
+
+
+def test_demo_picks_only_pages_never_another_type_with_the_same_number(
+    default_backend, db, restore_sources, home_page
+):
+    """The demo's editor's pick for 党费 had been the home page: a board message's
+    hit (board:3) was looked up as Page 3 (issue 14, point 7)."""
+    from wagtail.models import Page
+
+    from mailbox.models import BoardMessage
+    from search.demo import _promote
+
+    class BoardStub(SearchSource):
+        type = "board"
+        label = "留言"
+        model = BoardMessage
+
+    class PageStub(SearchSource):
+        type = "news"
+        label = "新闻"
+        model = Page
+
+    register(BoardStub)
+    register(PageStub)
+    article = home_page.add_child(instance=Page(title="党费交纳标准", slug="dangfei"))
+    default_backend.upsert(
+        [
+            doc(f"board:{home_page.pk}", "党费党费党费", "党费怎么交？党费标准？"),
+            doc(f"news:{article.pk}", "党费交纳标准", "按月交纳党费。"),
+        ]
+    )
+    assert default_backend.search(parse("党费")).hits[0].key.startswith("board:")
+    assert _promote("党费")
+    promotion = SearchPromotion.objects.get(query__query_string="党费")
+    assert promotion.page_id == article.pk
