@@ -48,6 +48,7 @@ class ElectionAccessMixin:
     def dispatch(self, request, *args, **kwargs):
         if not may_run_elections(request.user):
             return forbidden_response(request)
+        id_param(request.GET, "user")  # the history's user filter: ids a table can hold
         if request.method == "POST":
             org = id_param(request.POST, "organization")
             if org and (

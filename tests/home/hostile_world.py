@@ -323,6 +323,24 @@ def build_world() -> World:
     submit_response(survey, answers, user=member.user)
     o["survey"] = survey
 
+    # Elections: an open vote of the branch in which the member has voted.
+    from elections.models import Candidate, Election
+    from elections.services import cast_ballot, open_election
+
+    election = Election.objects.create(
+        title="支部委员会选举",
+        organization=branch,
+        seats=1,
+        opens_at=timezone.now() - datetime.timedelta(hours=1),
+        closes_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    candidate = Candidate.objects.create(election=election, name="王磊")
+    open_election(election, by=superuser)
+    vote = QueryDict(mutable=True)
+    vote["candidate"] = str(candidate.pk)
+    cast_ballot(election, vote, user=member.user)
+    o["election"] = election
+
     # Search and the rest of Wagtail's admin.
     o["synonym"] = Synonym.objects.create(term="党建", alternatives="党的建设")
     query = Query.get("党章")

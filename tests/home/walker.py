@@ -120,6 +120,7 @@ PROJECT_APPS = {
     "notices",
     "exams",
     "surveys",
+    "elections",
 }
 
 
@@ -385,6 +386,8 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["notice_feedback"].pk
     if url_name.startswith(("surveys:", "surveys_")):
         return o["survey"].pk
+    if url_name.startswith(("elections:", "elections_")):
+        return o["election"].pk
     if url_name.startswith("wagtailadmin_api:pages"):
         return o["article"].pk
     if url_name.startswith("wagtailadmin_api:documents"):
