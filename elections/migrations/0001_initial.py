@@ -9,99 +9,321 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0007_security_event_email_change'),
-        ('notices', '0001_initial'),
+        ("members", "0007_security_event_email_change"),
+        ("notices", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Election',
+            name="Election",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=80, verbose_name='名称')),
-                ('intro', models.TextField(blank=True, max_length=2000, verbose_name='说明')),
-                ('mode', models.CharField(choices=[('online', '网上投票'), ('in_person', '现场投票（到会党员用手机投票）')], default='online', max_length=20, verbose_name='投票方式')),
-                ('seats', models.PositiveSmallIntegerField(default=1, help_text='每张选票最多可选的人数。', verbose_name='应选人数')),
-                ('allow_write_ins', models.BooleanField(default=False, help_text='选票上可填写候选人以外的党员姓名。', verbose_name='允许另选他人')),
-                ('opens_at', models.DateTimeField(verbose_name='开始时间')),
-                ('closes_at', models.DateTimeField(verbose_name='截止时间')),
-                ('quorum_percent', models.PositiveSmallIntegerField(default=50, help_text='默认 50：投票人数超过有选举权党员的半数，选举有效。', verbose_name='到会（投票）人数须超过应到人数的百分比')),
-                ('elect_percent', models.PositiveSmallIntegerField(default=50, help_text='默认 50：得票超过实到（投票）人数的半数始得当选。', verbose_name='当选票数须超过投票数的百分比')),
-                ('status', models.CharField(choices=[('draft', '筹备中'), ('open', '已启动'), ('closed', '已结束'), ('signed', '结果已确认')], default='draft', editable=False, max_length=10, verbose_name='状态')),
-                ('electorate_date', models.DateField(editable=False, null=True, verbose_name='选举人名单日期')),
-                ('eligible_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='有选举权人数')),
-                ('result', models.JSONField(blank=True, editable=False, null=True, verbose_name='计票结果')),
-                ('signed_off_at', models.DateTimeField(editable=False, null=True, verbose_name='确认时间')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('notice', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notices.noticepage', verbose_name='结果公示')),
-                ('organization', models.ForeignKey(help_text='该党组织及其下级组织的党员有选举权（启动投票时确定名单）；该党组织（及上级）的组织管理员主持投票。', on_delete=django.db.models.deletion.PROTECT, related_name='elections', to='members.organization', verbose_name='党组织')),
-                ('signed_off_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='确认人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=80, verbose_name="名称")),
+                (
+                    "intro",
+                    models.TextField(blank=True, max_length=2000, verbose_name="说明"),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("online", "网上投票"),
+                            ("in_person", "现场投票（到会党员用手机投票）"),
+                        ],
+                        default="online",
+                        max_length=20,
+                        verbose_name="投票方式",
+                    ),
+                ),
+                (
+                    "seats",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="每张选票最多可选的人数。",
+                        verbose_name="应选人数",
+                    ),
+                ),
+                (
+                    "allow_write_ins",
+                    models.BooleanField(
+                        default=False,
+                        help_text="选票上可填写候选人以外的党员姓名。",
+                        verbose_name="允许另选他人",
+                    ),
+                ),
+                ("opens_at", models.DateTimeField(verbose_name="开始时间")),
+                ("closes_at", models.DateTimeField(verbose_name="截止时间")),
+                (
+                    "quorum_percent",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        help_text="默认 50：投票人数超过有选举权党员的半数，选举有效。",
+                        verbose_name="到会（投票）人数须超过应到人数的百分比",
+                    ),
+                ),
+                (
+                    "elect_percent",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        help_text="默认 50：得票超过实到（投票）人数的半数始得当选。",
+                        verbose_name="当选票数须超过投票数的百分比",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "筹备中"),
+                            ("open", "已启动"),
+                            ("closed", "已结束"),
+                            ("signed", "结果已确认"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "electorate_date",
+                    models.DateField(
+                        editable=False, null=True, verbose_name="选举人名单日期"
+                    ),
+                ),
+                (
+                    "eligible_count",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="有选举权人数"
+                    ),
+                ),
+                (
+                    "result",
+                    models.JSONField(
+                        blank=True, editable=False, null=True, verbose_name="计票结果"
+                    ),
+                ),
+                (
+                    "signed_off_at",
+                    models.DateTimeField(
+                        editable=False, null=True, verbose_name="确认时间"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notices.noticepage",
+                        verbose_name="结果公示",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        help_text="该党组织及其下级组织的党员有选举权（启动投票时确定名单）；该党组织（及上级）的组织管理员主持投票。",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="elections",
+                        to="members.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
+                (
+                    "signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="确认人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '投票',
-                'verbose_name_plural': '投票计票',
-                'ordering': ['-opens_at', '-pk'],
+                "verbose_name": "投票",
+                "verbose_name_plural": "投票计票",
+                "ordering": ["-opens_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='简介')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.member', verbose_name='对应党员')),
-                ('election', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='elections.election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "sort_order",
+                    models.IntegerField(blank=True, editable=False, null=True),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=200, verbose_name="简介"),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="members.member",
+                        verbose_name="对应党员",
+                    ),
+                ),
+                (
+                    "election",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candidates",
+                        to="elections.election",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '候选人',
-                'verbose_name_plural': '候选人',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "候选人",
+                "verbose_name_plural": "候选人",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Ballot',
+            name="Ballot",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('candidates', models.JSONField(default=list)),
-                ('write_ins', models.JSONField(default=list)),
-                ('blank', models.BooleanField(default=False)),
-                ('invalid', models.BooleanField(default=False)),
-                ('cast_on', models.DateField()),
-                ('receipt_hash', models.CharField(max_length=64, unique=True)),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ballots', to='elections.election')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("candidates", models.JSONField(default=list)),
+                ("write_ins", models.JSONField(default=list)),
+                ("blank", models.BooleanField(default=False)),
+                ("invalid", models.BooleanField(default=False)),
+                ("cast_on", models.DateField()),
+                ("receipt_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ballots",
+                        to="elections.election",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Elector',
+            name="Elector",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='electors', to='elections.election')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.member')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="electors",
+                        to="elections.election",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="members.member",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('election', 'member'), name='one_register_entry')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("election", "member"), name="one_register_entry"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Participation',
+            name="Participation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('voted_on', models.DateField()),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='elections.election')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.member')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("voted_on", models.DateField()),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="elections.election",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="members.member",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('election', 'member'), name='one_ballot_each')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("election", "member"), name="one_ballot_each"
+                    )
+                ],
             },
         ),
     ]
