@@ -25,6 +25,13 @@ class ExamsConfig(AppConfig):
             context=me.certificates_context,
             order=35,
         )
+        register_section(
+            "contests",
+            "知识竞赛",
+            template="exams/me/contests.html",
+            context=me.contests_context,
+            order=32,
+        )
 
 
 def _issue_on_completion(sender, instance, created, raw=False, **kwargs):

@@ -181,7 +181,96 @@ def load() -> str:
         raise RuntimeError("; ".join(map(str, report.problems)))
     exams = _exams()
     issued = _certificates()
-    return f"题库 {len(QUESTIONS)} 题（{report.summary()}）；{exams}；{issued}"
+    contests = _contests()
+    return (
+        f"题库 {len(QUESTIONS)} 题（{report.summary()}）；{exams}；{issued}；{contests}"
+    )
+
+
+# title, days from today to the start, days of the window, share who take part.
+CONTESTS = [
+    ("“学党章 守党规”知识竞赛", -2, 9, 0.6),
+    ("庆“七一”党史知识竞赛", -40, 7, 0.8),
+]
+
+
+def _contests() -> str:
+    """A running contest of the whole tree and a closed one with its final ranking;
+    demo members' attempts go through the services, as a member's would."""
+    import datetime
+    import random
+
+    from django.utils import timezone
+
+    from members.models import Member, Organization
+
+    from . import services
+
+    root = Organization.objects.filter(depth=1).order_by("path").first()
+    if root is None:
+        return "未找到党组织，未建知识竞赛"
+    made = []
+    for title, start_day, days, share in CONTESTS:
+        now = timezone.now()
+        starts = now.replace(hour=8, minute=0, second=0, microsecond=0)
+        starts += datetime.timedelta(days=start_day)
+        exam, created = Exam.objects.get_or_create(
+            title=title,
+            kind=Exam.Kind.CONTEST,
+            defaults={
+                "organization": root,
+                "starts_at": starts,
+                "ends_at": starts + datetime.timedelta(days=days),
+                "intro": "每次 10 题，限时 10 分钟，可答 2 次取最好成绩；"
+                "党组织按人均得分排名，人多不占优。",
+                "time_limit_minutes": 10,
+                "max_attempts": 2,
+                "pass_score": 60,
+            },
+        )
+        made.append(exam.title)
+        if not created:
+            continue
+        exam.audience.set([root])
+        ExamRule.objects.create(exam=exam, count=10)
+        rng = random.Random(title)  # noqa: S311 - repeatable demo data, no secret
+        members = Member.objects.exclude(user__username="dangyuan").order_by("pk")
+        for member in members:
+            if rng.random() > share:
+                continue
+            at = max(exam.starts_at, min(now, exam.ends_at)) - datetime.timedelta(
+                hours=rng.randint(1, 40)
+            )
+            at = max(at, exam.starts_at + datetime.timedelta(minutes=5))
+            attempt = services.start_attempt(exam, member, now=at)
+            skill = rng.uniform(0.5, 1.0)
+            responses = {
+                answer.position: (
+                    _right(answer) if rng.random() < skill else _wrong(answer)
+                )
+                for answer in attempt.answers.all()
+            }
+            services.submit_attempt(
+                attempt,
+                member=member,
+                responses=responses,
+                now=at + datetime.timedelta(seconds=rng.randint(150, 560)),
+            )
+    return "知识竞赛「" + "」「".join(made) + "」"
+
+
+def _right(answer):
+    if answer.kind == "fill":
+        return [part.split("/")[0] for part in answer.key.split("|")]
+    return list(answer.key)
+
+
+def _wrong(answer):
+    if answer.kind == "fill":
+        return ["不知道"] * len(answer.key.split("|"))
+    others = [letter for letter in answer.letters if letter not in answer.key]
+    # A 多选 whose key is every option: choosing one of them is wrong too.
+    return others[:1] or list(answer.key)[:1]
 
 
 def _certificates() -> str:

@@ -15,3 +15,21 @@ def certificates_context(request) -> dict | None:
     if not items:
         return None
     return {"items": items}
+
+
+def contests_context(request) -> dict | None:
+    """Contests open to the member that are running or coming; hidden when none."""
+    from django.utils import timezone
+
+    from .contests import contests_for_member
+
+    member = member_of(request)
+    now = timezone.now()
+    items = [
+        exam
+        for exam in contests_for_member(member, now=now)
+        if exam.contest_phase(now) != "closed"
+    ]
+    if not items:
+        return None
+    return {"items": items, "now": now}

@@ -170,6 +170,7 @@ class Exam(ClusterableModel):
     class Kind(models.TextChoices):
         QUIZ = "quiz", "随堂测验"
         FINAL = "final", "结业考试"
+        CONTEST = "contest", "知识竞赛"
 
     class Mode(models.TextChoices):
         RULES = "rules", "按规则从题库抽题"
@@ -194,6 +195,29 @@ class Exam(ClusterableModel):
         related_name="+",
         verbose_name="课程",
         help_text="结业考试：通过后课程才算完成、计入学时",
+    )
+    organization = models.ForeignKey(
+        "members.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="主办党组织",
+        help_text="知识竞赛：主办的党组织；参赛范围不填时为它及其下级",
+    )
+    audience = models.ManyToManyField(
+        "members.Organization",
+        blank=True,
+        related_name="+",
+        verbose_name="参赛党组织",
+        help_text="知识竞赛：这些党组织及其下级的党员可以参赛",
+    )
+    starts_at = models.DateTimeField("竞赛开始时间", null=True, blank=True)
+    ends_at = models.DateTimeField(
+        "竞赛结束时间",
+        null=True,
+        blank=True,
+        help_text="到点服务器结束竞赛：未交的答卷按之前保存的答案评分，成绩随即公布",
     )
     intro = models.TextField("考试说明", blank=True, max_length=1000)
     mode = models.CharField(
@@ -222,6 +246,14 @@ class Exam(ClusterableModel):
                 condition=(
                     Q(kind="quiz", lesson__isnull=False, course__isnull=True)
                     | Q(kind="final", course__isnull=False, lesson__isnull=True)
+                    | Q(
+                        kind="contest",
+                        lesson__isnull=True,
+                        course__isnull=True,
+                        organization__isnull=False,
+                        starts_at__isnull=False,
+                        ends_at__isnull=False,
+                    )
                 ),
                 name="exams_exam_attached",
             ),
@@ -258,6 +290,16 @@ class Exam(ClusterableModel):
             if not self.course_id:
                 errors["course"] = "结业考试要选择课程"
             self.lesson = None
+        elif self.kind == self.Kind.CONTEST:
+            self.lesson = self.course = None
+            if not self.organization_id:
+                errors["organization"] = "知识竞赛要选择主办党组织"
+            if not self.starts_at:
+                errors["starts_at"] = "请填写竞赛开始时间"
+            if not self.ends_at:
+                errors["ends_at"] = "请填写竞赛结束时间"
+            elif self.starts_at and self.ends_at <= self.starts_at:
+                errors["ends_at"] = "结束时间要晚于开始时间"
         if not 1 <= (self.pass_score or 0) <= 100:
             errors["pass_score"] = "及格分应在 1 到 100 之间"  # noqa: S105
         if not 1 <= (self.time_limit_minutes or 0) <= 300:
@@ -267,13 +309,30 @@ class Exam(ClusterableModel):
 
     @property
     def target_page(self):
-        """The lesson or course page the exam belongs to."""
+        """The lesson or course page the exam belongs to (None for a contest)."""
         return self.lesson if self.kind == self.Kind.QUIZ else self.course
+
+    @property
+    def is_contest(self) -> bool:
+        return self.kind == self.Kind.CONTEST
+
+    def contest_phase(self, now=None) -> str:
+        """'upcoming', 'open' or 'closed' (results published)."""
+        now = now or timezone.now()
+        if now < self.starts_at:
+            return "upcoming"
+        return "open" if now < self.ends_at else "closed"
+
+    def results_published(self, now=None) -> bool:
+        """Keys, explanations and final rankings: a contest's only after it closed."""
+        return not self.is_contest or self.contest_phase(now) == "closed"
 
     @property
     def course_page(self) -> CoursePage | None:
         if self.kind == self.Kind.FINAL:
             return self.course
+        if self.kind == self.Kind.CONTEST:
+            return None
         parent = self.lesson.get_parent() if self.lesson_id else None
         return parent.specific if parent else None
 
@@ -388,6 +447,12 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.member_id}/{self.exam_id} #{self.number}"
+
+    @property
+    def seconds_taken(self) -> float | None:
+        if self.submitted_at is None:
+            return None
+        return (self.submitted_at - self.started_at).total_seconds()
 
     @property
     def is_open(self) -> bool:

@@ -88,6 +88,14 @@ def attempts_left(exam: Exam, member: Member) -> int | None:
     return max(0, exam.max_attempts - used)
 
 
+def deadline_for(exam: Exam, started) -> datetime.datetime:
+    """The time limit from the start; a contest's attempt ends with its window too."""
+    deadline = started + datetime.timedelta(minutes=exam.time_limit_minutes)
+    if exam.is_contest and exam.ends_at:
+        deadline = min(deadline, exam.ends_at)
+    return deadline
+
+
 def start_attempt(exam: Exam, member: Member, *, now=None) -> Attempt:
     """The member's open attempt at the exam, or a new one with its questions drawn.
 
@@ -97,6 +105,10 @@ def start_attempt(exam: Exam, member: Member, *, now=None) -> Attempt:
     now = now or timezone.now()
     if not exam.is_active:
         raise ExamError("该考试暂未开放。", status=403)
+    if exam.is_contest:
+        from .contests import check_entry
+
+        check_entry(exam, member, now=now)
     current = Attempt.objects.open().filter(exam=exam, member=member).first()
     if current is not None:
         if finish_if_overdue(current, now=now):
@@ -119,7 +131,7 @@ def start_attempt(exam: Exam, member: Member, *, now=None) -> Attempt:
                 member=member,
                 number=used + 1,
                 started_at=now,
-                deadline=now + datetime.timedelta(minutes=exam.time_limit_minutes),
+                deadline=deadline_for(exam, now),
                 question_count=len(questions),
             )
             AttemptAnswer.objects.bulk_create(

@@ -18,3 +18,9 @@ urlpatterns = [
     ),
     path("certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
 ]
+
+urlpatterns += [
+    path("contests/", views.contest_list, name="contests"),
+    path("contests/<int:pk>/", views.contest_detail, name="contest"),
+    path("contests/<int:pk>/board/", views.contest_board, name="contest_board"),
+]

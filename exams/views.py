@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,7 @@ from home.params import BadParameter, json_body, json_int
 from members.security import client_ip
 from school.views import member_of
 
-from . import certificates, rules, services
+from . import certificates, contests, rules, services
 from .models import Attempt, Certificate, Exam
 
 MAX_ANSWER_BYTES = 8 * 1024
@@ -36,6 +37,8 @@ def _exam(request, pk: int) -> Exam:
     exam = get_object_or_404(
         Exam.objects.select_related("lesson", "course"), pk=pk, is_active=True
     )
+    if exam.is_contest:
+        return exam  # who may enter is checked by services.start_attempt
     if not _visible(exam.target_page, request):
         raise Http404("找不到这个考试。")
     return exam
@@ -85,6 +88,8 @@ def _login_or_member(request):
 def exam_detail(request, pk: int):
     """What the exam is, the member's attempts, and the button to start or resume."""
     exam = _exam(request, pk)
+    if exam.is_contest:
+        return redirect("exams:contest", pk=exam.pk)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     member = _member(request)
@@ -108,6 +113,8 @@ def start(request, pk: int):
         attempt = services.start_attempt(exam, member)
     except services.ExamError as exc:
         messages.error(request, exc.message)
+        if exam.is_contest:
+            return redirect("exams:contest", pk=exam.pk)
         return redirect("exams:exam", pk=exam.pk)
     return redirect("exams:attempt", attempt_id=attempt.public_id)
 
@@ -161,6 +168,8 @@ def attempt_page(request, attempt_id):
         else:
             answer.key_text = "".join(sorted(labels[letter] for letter in answer.key))
     context.update(_history(exam, attempt.member))
+    context["published"] = exam.results_published()
+    context["reveal"] = exam.show_explanations and context["published"]
     return render(request, "exams/result.html", context)
 
 
@@ -323,4 +332,95 @@ def certificate_panel(course, request, member) -> str:
         return ""
     return render_to_string(
         "exams/certificate_panel.html", {"certificate": certificate}, request=request
+    )
+
+
+# ---- 知识竞赛 ------------------------------------------------------------------------
+
+
+@never_cache
+def contest_list(request):
+    """The contests open to the signed-in member: running, coming and finished."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    member = _member(request)
+    now = timezone.now()
+    found = contests.contests_for_member(member, now=now)
+    groups = {"open": [], "upcoming": [], "closed": []}
+    for exam in found:
+        groups[exam.contest_phase(now)].append(exam)
+    return render(request, "exams/contest_list.html", {"groups": groups})
+
+
+def _contest(pk: int) -> Exam:
+    return get_object_or_404(
+        Exam.objects.select_related("organization"),
+        pk=pk,
+        kind=Exam.Kind.CONTEST,
+        is_active=True,
+    )
+
+
+def _board_scope(request, exam):
+    """None (the whole audience) for a member of it; staff's own part of the tree;
+    PermissionDenied for everyone else."""
+    member = member_of(request)
+    if contests.in_audience(exam, member):
+        return None
+    from .admin_views import STATS_PERMISSION, report_organizations
+
+    if request.user.has_perm(STATS_PERMISSION):
+        return report_organizations(request.user)
+    raise PermissionDenied("您不在本次竞赛的参赛范围内，不能查看。")
+
+
+@never_cache
+def contest_detail(request, pk: int):
+    """The contest's rules and window, the member's attempts, start or resume."""
+    exam = _contest(pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    member = member_of(request)
+    scope = _board_scope(request, exam)
+    context = {
+        "exam": exam,
+        "phase": exam.contest_phase(),
+        "staff_view": scope is not None,
+    }
+    if member is not None and scope is None:
+        history = _history(exam, member)
+        if history["open_attempt"] and services.finish_if_overdue(
+            history["open_attempt"]
+        ):
+            history = _history(exam, member)
+        context.update(history)
+    return render(request, "exams/contest_detail.html", context)
+
+
+@never_cache
+def contest_board(request, pk: int):
+    """Live leaderboards by member and by branch; final once the window closed."""
+    exam = _contest(pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    scope = _board_scope(request, exam)
+    phase = exam.contest_phase()
+    if phase == "closed":
+        contests.close_overdue(exam)
+    result = contests.boards(exam, scope)
+    member = member_of(request)
+    mine = next(
+        (row for row in result.members if member and row.member_id == member.pk), None
+    )
+    return render(
+        request,
+        "exams/contest_board.html",
+        {
+            "exam": exam,
+            "phase": phase,
+            "boards": result,
+            "mine": mine,
+            "staff_view": scope is not None,
+            "refresh": phase == "open",
+        },
     )

@@ -100,6 +100,13 @@ class ExamViewSet(ModelViewSet):
                     PageChooserPanel("course", ["school.CoursePage"]),
                 ]
             ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("organization"), FieldPanel("audience")]),
+                    FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+                ],
+                heading="知识竞赛（类型为知识竞赛时填写；可答次数即取最好成绩的次数）",
+            ),
             FieldPanel("intro"),
             FieldRowPanel(
                 [

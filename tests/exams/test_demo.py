@@ -53,3 +53,21 @@ def test_demo_issues_missing_certificates_and_revokes_one(course, member, other_
     demo.load()
     assert Certificate.objects.count() == 2
     assert Certificate.objects.filter(revoked_at__isnull=False).count() == 1
+
+
+def test_demo_contests_with_attempts_and_boards(course, tree):
+    from exams.contests import boards
+    from tests.members.factories import MemberFactory
+
+    course.slug = demo.COURSE_SLUG
+    course.save()
+    for _ in range(12):
+        MemberFactory(organization=tree[1])
+    demo.load()
+    demo.load()
+    running = Exam.objects.get(title=demo.CONTESTS[0][0])
+    closed = Exam.objects.get(title=demo.CONTESTS[1][0])
+    assert running.contest_phase() == "open" and closed.contest_phase() == "closed"
+    board = boards(closed)
+    assert board.participants >= 5 and board.branches[0].name == "第一党支部"
+    assert Exam.objects.filter(kind="contest").count() == 2

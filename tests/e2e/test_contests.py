@@ -1,0 +1,101 @@
+"""知识竞赛 in real Chromium: a timed contest ends on the server while the member's
+page is open (answers that had not reached the server by then do not count), and the
+leaderboards on a phone and a desktop."""
+
+import datetime
+import time
+
+import pytest
+from django.utils import timezone
+
+from exams.models import Attempt, Exam, ExamQuestion
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.members.factories import MemberFactory, OrganizationFactory
+
+from .test_exams import choose, log_in, question, saved
+from .test_library_reader import ensure_site
+
+WINDOW_SECONDS = 40
+
+
+@pytest.fixture
+def contest():
+    ensure_site()
+    committee = OrganizationFactory(name="集团党委")
+    first = OrganizationFactory(parent=committee, name="研发第一党支部")
+    second = OrganizationFactory(parent=committee, name="总装车间党支部")
+    now = timezone.now()
+    exam = Exam.objects.create(
+        title="党章知识竞赛（限时）", kind="contest", mode="fixed",
+        organization=committee, starts_at=now - datetime.timedelta(minutes=5),
+        ends_at=now + datetime.timedelta(seconds=WINDOW_SECONDS),
+        time_limit_minutes=10, max_attempts=1,
+    )  # fmt: skip
+    bank = [
+        question("single", "党的最高领导机关是（  ）。", "A",
+                 "党的全国代表大会和它所产生的中央委员会", "中央政治局", "中央书记处"),
+        question("single", "预备党员的预备期为（  ）。", "B", "半年", "一年", "两年"),
+        question("judge", "党员领导干部可以不参加所在党支部的组织生活。", "B"),
+        question("multiple", "“三会一课”中的“三会”是指（  ）。", "ABC",
+                 "支部党员大会", "支部委员会会议", "党小组会", "职工代表大会"),
+    ]  # fmt: skip
+    for item in bank:
+        ExamQuestion.objects.create(exam=exam, question=item)
+    return exam, first, second
+
+
+def test_timed_contest_ends_on_the_server_while_the_page_is_open(
+    new_page, contest, screenshot
+):
+    exam, first, second = contest
+    member = MemberFactory(organization=first, real_name="孙明")
+    for name in ("李华", "王芳"):
+        MemberFactory(organization=second, real_name=name)
+    page = new_page(viewport=PHONE)
+    log_in(page, member.user.username)
+    page.goto("/exams/contests/")
+    page.get_by_role("link", name=exam.title).click()
+    screenshot(page, "contest-390")
+    page.get_by_role("button", name="开始竞赛").click()
+    page.locator("#exam-form").wait_for()
+    attempt = Attempt.objects.get(exam=exam, member=member)
+    # The window's end, not the 10-minute limit, is the deadline the page counts to.
+    assert attempt.deadline == exam.ends_at
+    assert page.locator("#exam-timer").inner_text().startswith("剩余 0:")
+
+    choose(page, attempt, 1)
+    saved(page, 1)
+    # From here nothing reaches the server: answers and the hand-in are dropped.
+    page.route("**/answer/", lambda route: route.abort())
+    page.route("**/submit/", lambda route: route.abort())
+    for position in (2, 3, 4):
+        choose(page, attempt, position)
+    screenshot(page, "contest-attempt-390")
+    wait = (exam.ends_at - timezone.now()).total_seconds() + 3
+    time.sleep(max(0, wait))
+
+    # The server ended it: opening the attempt shows it graded from what was saved.
+    page.unroute("**/answer/")
+    page.unroute("**/submit/")
+    page.goto(f"/exams/attempts/{attempt.public_id}/")
+    page.locator("#result-score").wait_for()
+    assert page.locator("#result-score").inner_text() == "25"
+    attempt.refresh_from_db()
+    assert attempt.timed_out and attempt.correct_count == 1
+    assert attempt.answers.filter(saved_at__isnull=False).count() == 1
+    screenshot(page, "contest-result-390")
+
+    page.goto(f"/exams/contests/{exam.pk}/board/")
+    assert "最终排名" in page.locator("[data-testid=board-state]").inner_text()
+    branches = page.locator("[data-testid=branch-board] tbody tr").all_inner_texts()
+    assert branches[0].startswith("1\t研发第一党支部")
+    assert "1/1（100%）" in branches[0] and "0/2（0%）" in branches[1]
+    screenshot(page, "contest-board-390")
+
+    desktop = new_page(viewport=DESKTOP)
+    log_in(desktop, member.user.username)
+    desktop.goto(f"/exams/contests/{exam.pk}/board/")
+    assert "孙明" in desktop.locator("[data-testid=member-board]").inner_text()
+    screenshot(desktop, "contest-board-1366")
+    desktop.goto("/exams/contests/")
+    screenshot(desktop, "contests-1366")
