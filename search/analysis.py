@@ -143,6 +143,8 @@ def _words(normalized: str) -> list[str]:
             if token not in stops:
                 out.append(token)
             continue
+        if len(token) == 1:
+            continue  # one non-alphanumeric character (punctuation, space): no word
         for part in _WORD_PART_RE.findall(token):
             if part not in stops:
                 out.append(part)
