@@ -216,7 +216,7 @@ def build_world() -> World:
     o["course"], o["lesson"] = course, lesson
 
     # Exams: a question, a quiz after the lesson, the member's open attempt.
-    from exams.models import Exam, ExamRule, Question, QuestionCategory
+    from exams.models import Certificate, Exam, ExamRule, Question, QuestionCategory
     from exams.services import start_attempt
 
     o["question_category"] = QuestionCategory.objects.create(name="党章")
@@ -231,6 +231,23 @@ def build_world() -> World:
     o["exam"] = Exam.objects.create(title="随堂测验", kind="quiz", lesson=lesson)
     ExamRule.objects.create(exam=o["exam"], count=1)
     o["attempt"] = start_attempt(o["exam"], member)
+    # The member completed the course: the completion issues a 结业证书.
+    from school.models import CourseCompletion
+
+    CourseCompletion.objects.create(
+        member=member, course=course, year=timezone.localdate().year, credit_hours=1
+    )
+    o["certificate"] = Certificate.objects.get(member=member)
+    # A 知识竞赛 of the member's branch, running, with the member's open attempt.
+    o["contest"] = Exam.objects.create(
+        title="党章知识竞赛",
+        kind="contest",
+        organization=branch,
+        starts_at=timezone.now() - datetime.timedelta(hours=1),
+        ends_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    ExamRule.objects.create(exam=o["contest"], count=1)
+    start_attempt(o["contest"], member)
     o["course_assignment"] = assign_course(
         course=course,
         organizations=[branch],

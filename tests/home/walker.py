@@ -326,6 +326,7 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
         "slug": o["news_column"].slug,
         "number": o["letter"].tracking_number,
         "attempt_id": o["attempt"].public_id,
+        "code": o["certificate"].token,
     }
     if name == "uploaded_file_id":
         return o["uploaded_image" if "image" in url_name else "uploaded_document"].pk
@@ -410,6 +411,10 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["attachment_text"].pk
     if url_name.startswith("school_assignments"):
         return o["course_assignment"].pk
+    if url_name.startswith("exams_certificates"):
+        return o["certificate"].pk
+    if url_name.startswith("exams:contest"):
+        return o["contest"].pk
     if url_name.startswith(("exams:", "exams_stats", "exams_exams")):
         return o["exam"].pk
     if url_name.startswith("exams_questions"):
