@@ -128,3 +128,22 @@ def test_times_in_pages_are_valid_html_datetimes():
     assert iso(datetime.date(2026, 3, 1)) == "2026-03-01"
     assert iso(None) == ""
     assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+
+@pytest.mark.django_db
+def test_footer_gives_address_phone_and_the_icp_number_linked_to_miit(
+    client, home_page
+):
+    """The footer's 备案号 links to the MIIT register, as the rules ask; it no longer
+    tells phone users to use a 1366×768 screen (issue 14, point 12)."""
+    from home import demo
+    from home.models import SiteSettings
+
+    demo.load()
+    demo.load()
+    conf = SiteSettings.load()
+    assert conf.icp == demo.DEMO_FOOTER["icp"]
+    html = client.get("/").content.decode()
+    assert f"地址：{conf.address}" in html and f"电话：{conf.phone}" in html
+    assert f'<a href="https://beian.miit.gov.cn/" rel="noopener">{conf.icp}</a>' in html
+    assert "1366×768" not in html
