@@ -129,3 +129,14 @@ def iso(value) -> str:
             value = timezone.localtime(value)
         return value.replace(microsecond=0).isoformat()
     return value.isoformat()
+
+
+@register.inclusion_tag("includes/breadcrumbs.html")
+def breadcrumbs(page, current: str = ""):
+    """首页 › each ancestor between the home page and this page › this page (or
+    ``current``): the one breadcrumb trail of every page type."""
+    ancestors = page.get_ancestors().filter(depth__gt=2).only("title", "url_path")
+    return {
+        "crumbs": [(ancestor.title, ancestor.url) for ancestor in ancestors],
+        "current": current or page.title,
+    }

@@ -147,3 +147,27 @@ def test_footer_gives_address_phone_and_the_icp_number_linked_to_miit(
     assert f"地址：{conf.address}" in html and f"电话：{conf.phone}" in html
     assert f'<a href="https://beian.miit.gov.cn/" rel="noopener">{conf.icp}</a>' in html
     assert "1366×768" not in html
+
+
+@pytest.mark.django_db
+def test_every_page_type_has_the_same_breadcrumbs_starting_at_home(client, home_page):
+    import re
+
+    from library.models import PolicyDocumentPage
+    from library.services import install_library_section
+    from school.models import CoursePage
+    from school.services import install_school_section
+
+    library, school = install_library_section(), install_school_section()
+    document = library.add_child(instance=PolicyDocumentPage(title="党费办法"))
+    course = school.add_child(instance=CoursePage(title="党章学习"))
+    for page, trail in [
+        (library, ["首页", library.title]),
+        (document, ["首页", library.title, "党费办法"]),
+        (course, ["首页", school.title, "党章学习"]),
+    ]:
+        html = client.get(page.url).content.decode()
+        nav = re.search(r'<nav class="breadcrumbs container".*?</nav>', html, re.S)
+        assert nav, page.url
+        items = re.findall(r"<li>(?:<a [^>]*>|<span [^>]*>)([^<]+)<", nav.group(0))
+        assert items == trail, page.url
