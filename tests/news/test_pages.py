@@ -70,7 +70,7 @@ def test_article_page_shows_what_readers_expect(client, news_index, branch):
     assert "来源:第一党支部" in html and "作者:王宣传" in html
     assert f'href="/news/branch/{branch.pk}/"' in html
     assert f'href="/news/tag/{quote("换届选举")}/"' in html
-    assert "阅读:" in html and "data-read-url" in html
+    assert "阅读：" in html and "data-read-url" in html
     assert (
         '<meta name="description" content="会议选举产生了新一届支部委员会。">' in html
     )

@@ -74,7 +74,7 @@ def test_article_page_shows_the_count(client, news_index):
     flush_pending_reads()
     beacon(client, article, ip="10.0.0.7")
     html = client.get(article.url).content.decode()
-    assert ">2</span>" in html.split("阅读:", 1)[1][:200]
+    assert ">2</span>" in html.split("阅读：", 1)[1][:200]
 
 
 def test_flush_is_scheduled_as_a_background_job(
