@@ -9,7 +9,12 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from .page_cache import CachedPageMixin, CachedRoutesMixin, cached_until_purge
+from .page_cache import (
+    CachedPageMixin,
+    CachedRoutesMixin,
+    cached_until_purge,
+    restricted_page_paths,
+)
 
 # The home page's 网站导航 besides 新闻中心: a section page (app_label.Model, linked
 # when the site has a live one: a site may be set up without the library) or a URL
@@ -24,23 +29,45 @@ SECTION_LINKS = [
 ]
 
 
-def section_links() -> list[dict]:
+def section_pages() -> dict:
+    """The first live page of each section type in SECTION_LINKS ("app.Model" → page or
+    None), found with one query."""
     from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
 
+    models = [apps.get_model(t) for t, *_rest in SECTION_LINKS if ":" not in t]
+    types = ContentType.objects.get_for_models(*models)
+    first: dict[int, Page] = {}
+    pages = (
+        Page.objects.live()
+        .filter(content_type__in=list(types.values()))
+        .order_by("path")
+        .only("title", "url_path", "content_type_id")
+    )
+    for page in pages:
+        first.setdefault(page.content_type_id, page)
+    return {model._meta.label: first.get(types[model].pk) for model in models}
+
+
+def section_links(pages: dict) -> list[dict]:
     links = []
     for target, description, *title in SECTION_LINKS:
         if ":" in target:
             links.append(
                 {"title": title[0], "url": reverse(target), "description": description}
             )
-            continue
-        model = apps.get_model(target)
-        page = model.objects.live().order_by("path").first()
-        if page is not None:
+        elif pages.get(target) is not None:
+            page = pages[target]
             links.append(
                 {"title": page.title, "url": page.url, "description": description}
             )
     return links
+
+
+def _public(pages: list) -> list:
+    """Pages outside the private sections (home.page_cache keeps their paths)."""
+    private = restricted_page_paths()
+    return [p for p in pages if not any(p.path.startswith(r) for r in private)]
 
 
 class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
@@ -122,30 +149,28 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
             sections[column.home_display].append((column, articles))
         return sections
 
-    def library_and_school(self) -> dict:
+    def library_and_school(self, pages: dict) -> dict:
         """The newest public policy documents and the school's courses for everyone,
         each with its section page for 更多 (none when the section is not installed)."""
-        from library.models import PolicyDocumentPage, PolicyLibraryPage
-        from school.models import CoursePage, SchoolIndexPage
+        from library.models import PolicyDocumentPage
+        from school.models import CoursePage
 
-        documents = list(
-            PolicyDocumentPage.objects.live()
-            .public()
-            .order_by("-publish_date", "-pk")
-            .only("title", "url_path", "publish_date")[: self.column_size]
-        )
-        courses = list(
+        size = self.column_size
+        documents = PolicyDocumentPage.objects.live().order_by("-publish_date", "-pk")
+        courses = (
             CoursePage.objects.live()
-            .public()
             .filter(audience_all=True)
             .order_by("-first_published_at", "-pk")
-            .only("title", "url_path", "lecturer", "credit_hours")[:4]
         )
         return {
-            "library_page": PolicyLibraryPage.objects.live().order_by("path").first(),
-            "library_documents": documents,
-            "school_page": SchoolIndexPage.objects.live().order_by("path").first(),
-            "school_courses": courses,
+            "library_page": pages.get("library.PolicyLibraryPage"),
+            "library_documents": _public(
+                documents.only("title", "url_path", "path", "publish_date")[: size * 2]
+            )[:size],
+            "school_page": pages.get("school.SchoolIndexPage"),
+            "school_courses": _public(
+                courses.only("title", "url_path", "path", "lecturer")[:8]
+            )[:4],
         }
 
     def sections(self) -> dict:
@@ -154,13 +179,14 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
         from news.models import NewsIndexPage
 
         sections = self.column_sections()
+        pages = section_pages()
         return {
-            **self.library_and_school(),
+            **self.library_and_school(pages),
             "headlines": self.headlines(),
             "column_sections": sections["list"],
             "notice_sections": sections["notices"],
             "news_index": NewsIndexPage.objects.live().first(),
-            "section_links": section_links(),
+            "section_links": section_links(pages),
         }
 
     def get_context(self, request, *args, **kwargs):

@@ -180,7 +180,9 @@ def _fill(news_index, columns, branch, n=12):
 
 # Upper bounds of SQL queries per page type (renditions already generated); an N+1
 # regression adds queries per listed article and fails these.
-QUERY_LIMITS = {"home": 18, "column": 18, "tag": 18, "branch": 18, "article": 25}
+# The home page also finds the section pages, the newest documents and the courses
+# (3 queries, whatever the number of articles).
+QUERY_LIMITS = {"home": 20, "column": 18, "tag": 18, "branch": 18, "article": 25}
 
 
 def test_pages_use_a_bounded_number_of_queries(
