@@ -171,3 +171,14 @@ def test_every_page_type_has_the_same_breadcrumbs_starting_at_home(client, home_
         assert nav, page.url
         items = re.findall(r"<li>(?:<a [^>]*>|<span [^>]*>)([^<]+)<", nav.group(0))
         assert items == trail, page.url
+
+
+@pytest.mark.django_db
+def test_wagtails_default_workflow_is_in_chinese_and_reviewers_approve_it():
+    """「提交给Moderators approval」 in the admin (issue 14, point 11)."""
+    from wagtail.models import GroupApprovalTask, Workflow
+
+    assert not Workflow.objects.filter(name__icontains="approval").exists()
+    task = GroupApprovalTask.objects.get(name="默认审核（审核员）")
+    assert "审核员" in {group.name for group in task.groups.all()}
+    assert Workflow.objects.filter(name="默认审核流程").exists()
