@@ -40,7 +40,12 @@ def test_member_logs_in_and_out(new_page, member, screenshot):
 def test_six_wrong_passwords_lock_the_account(page, member, screenshot):
     for _ in range(4):
         _login(page, "sunming", "Wrong#pass1")
-        assert page.get_by_role("alert").inner_text().startswith("请输入一个正确的")
+        summary = page.get_by_role("alert")
+        # The error summary, focused after the failed submit (issue 14, point 4).
+        assert "请输入一个正确的用户名和密码" in summary.inner_text()
+        assert page.evaluate(
+            "document.activeElement.hasAttribute('data-error-summary')"
+        )
     for _ in range(2):
         _login(page, "sunming", "Wrong#pass1")
         assert "账号已锁定" in page.get_by_role("alert").inner_text()
