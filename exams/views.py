@@ -238,6 +238,12 @@ def submit(request, attempt_id):
 # ---- 结业证书 ------------------------------------------------------------------------
 
 
+def _code_chars(code: str) -> bool:
+    """Serials and tokens are letters, digits, dashes and underscores; anything else (a NUL byte,
+    markup) is refused before it reaches the database."""
+    return all(c.isascii() and (c.isalnum() or c in "-_") for c in code)
+
+
 def certificate_search(request):
     """The public page to type a serial printed on a certificate."""
     code = request.GET.get("code")
@@ -250,7 +256,7 @@ def certificate_search(request):
                 {"error": "请输入证书编号。"},
                 status=400,
             )
-        if len(code) > certificates.MAX_CODE_LENGTH:
+        if len(code) > certificates.MAX_CODE_LENGTH or not _code_chars(code):
             return render(
                 request,
                 "exams/certificate_search.html",
@@ -264,6 +270,13 @@ def certificate_search(request):
 @never_cache
 def certificate_verify(request, code: str):
     """The certificate's facts with the name partly masked, and whether it is valid."""
+    if len(code) > certificates.MAX_CODE_LENGTH or not _code_chars(code):
+        return render(
+            request,
+            "exams/certificate_search.html",
+            {"error": "证书编号格式不正确。", "code": code[:40]},
+            status=400,
+        )
     try:
         certificate = certificates.find_certificate(code, ip=client_ip(request))
     except certificates.RateLimited as exc:
@@ -305,6 +318,8 @@ def certificate_pdf(request, code: str):
     """The PDF, for its member (and scoped staff); refused to everyone else."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if not _code_chars(code):
+        raise Http404("找不到这张证书。")
     certificate = Certificate.objects.filter(token=code).first()
     if certificate is None:
         raise Http404("找不到这张证书。")

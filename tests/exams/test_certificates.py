@@ -136,6 +136,14 @@ def test_bad_codes_answer_4xx_in_chinese(query):
     assert re.search("证书编号|没有找到", response.content.decode())
 
 
+@pytest.mark.parametrize("code", ["DX2026%00AAAA", "%3Cb%3E", "x" * 200])
+def test_bad_codes_in_the_address_are_refused_before_the_database(client, code):
+    """A NUL byte reached PostgreSQL, which refused it with a DataError (CI)."""
+    response = client.get(f"/exams/certificates/{code}/")
+    assert response.status_code == 400
+    assert "证书编号格式不正确" in response.content.decode()
+
+
 def test_member_downloads_a_pdf_with_the_facts_and_the_qr_url(certificate, member):
     client = client_for(member.user)
     response = client.get(f"/exams/certificates/{certificate.token}/pdf/")
