@@ -266,7 +266,13 @@ def _radical(match: re.Match) -> str:
     return _SUPPLEMENT.get(char) or unicodedata.normalize("NFKC", char)
 
 
+# C0 controls other than tab and newline: some PDF fonts map a glyph to U+0000
+# (PostgreSQL refuses NUL in text), and none of them means anything in a document.
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _tidy(text: str) -> str:
+    text = _CONTROLS_RE.sub("", text)
     # Some PDF fonts map CJK ideographs to look-alike Kangxi radicals (⼀ for 一).
     text = _RADICALS_RE.sub(_radical, text)
     lines = (re.sub(r"[ \t\u3000]+$", "", line) for line in text.split("\n"))

@@ -1,16 +1,10 @@
 """A reader finds policy documents in the library and sees the words highlighted."""
 
-import gzip
-import json
-from pathlib import Path
-
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from tests.library.conftest import corpus_records, write_jsonl
 
-CORPUS = (
-    Path(__file__).resolve().parents[3] / "shared" / "corpus" / "policy-docs.jsonl.gz"
-)
+from .conftest import DESKTOP, PHONE
 
 
 def ensure_site() -> None:
@@ -55,15 +49,9 @@ def library(settings, tmp_path):
     reset_backends()
     ensure_site()
     demo.load()
-    lines = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            lines.append(line)
-            if len(lines) == 30:
-                break
-    (tmp_path / "docs.jsonl").write_text("".join(lines), encoding="utf-8")
-    import_documents(tmp_path / "docs.jsonl")
-    yield json.loads(lines[0])
+    records = corpus_records(30)
+    import_documents(write_jsonl(tmp_path / "docs.jsonl", records))
+    yield records[0]
     reset_backends()
 
 

@@ -1,4 +1,4 @@
-"""Library fixtures: the library page, a private search index, corpus paths."""
+"""Library fixtures: the library page, a private search index, the test documents."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-SAMPLE = CORPUS / "sample"
+from .documents import SAMPLES as SAMPLE  # noqa: F401 (re-exported for the tests)
+from .documents import records as corpus_records  # noqa: F401
 
 
 @pytest.fixture
@@ -33,23 +33,6 @@ def library_page(db, search_index):
     from library.services import ensure_library_page
 
     return ensure_library_page()
-
-
-def corpus_records(count: int, *, with_doc_number: int = 0) -> list[dict]:
-    """The first records of the corpus, including some that carry a 发文字号."""
-    picked: list[dict] = []
-    numbered = 0
-    with gzip.open(CORPUS / "policy-docs.jsonl.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            if record["doc_number"] and numbered < with_doc_number:
-                picked.append(record)
-                numbered += 1
-            elif len(picked) - numbered < count - with_doc_number:
-                picked.append(record)
-            if len(picked) >= count and numbered >= with_doc_number:
-                break
-    return picked
 
 
 def write_jsonl(path: Path, records: list, *, gz: bool = False) -> Path:

@@ -7,8 +7,6 @@ import pytest
 
 from tests.members.factories import MemberFactory
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
-
 
 def make_clip(
     path: Path,

@@ -14,7 +14,7 @@ from school import services, transcoding
 from school.models import Video
 from school.transcoding import VideoRejected
 
-from .conftest import SAMPLES, make_clip
+from .conftest import make_clip
 
 pytestmark = pytest.mark.django_db
 
@@ -287,12 +287,10 @@ def test_a_run_that_lost_its_lease_does_not_publish(
 
 
 @pytest.mark.slow
-def test_big_buck_bunny_sample_is_transcoded(django_capture_on_commit_callbacks):
-    sample = SAMPLES / "bigbuckbunny.mp4"
-    if not sample.exists():
-        pytest.skip(f"{sample} not present")
+def test_a_720p_clip_gets_the_whole_ladder(django_capture_on_commit_callbacks, tmp_path):
+    sample = make_clip(tmp_path / "hd.mp4", seconds=3, size="1280x720")
     with django_capture_on_commit_callbacks(execute=True):
-        video = services.import_video_file(sample, title="Big Buck Bunny")
+        video = services.import_video_file(sample, title="高清课件")
     video.refresh_from_db()
     assert video.status == Video.Status.READY, video.error
     heights = re.findall(
