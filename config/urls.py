@@ -28,6 +28,7 @@ urlpatterns = [
     path("notices/", include("notices.urls")),
     path("surveys/", include("surveys.urls")),
     path("elections/", include("elections.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("me/", include("members.me_urls")),
     path("me/notifications/", include("notifications.urls")),
     path(

@@ -44,6 +44,8 @@ def _crud(app_label: str, model: str) -> list[str]:
 _SURVEYS = _crud("surveys", "survey")
 # Votes (投票计票): run within the 组织管理员 scope (elections.permissions).
 _ELECTIONS = _crud("elections", "election")
+# 民主评议党员: run within the 组织管理员 scope (evaluation.permissions).
+_EVALUATION = _crud("evaluation", "round")
 
 # Feedback on notices: seen and answered within the 组织管理员 scope (notices.permissions).
 _NOTICE_FEEDBACK = [
@@ -93,6 +95,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEYS,
         # elections
         *_ELECTIONS,
+        # evaluation
+        *_EVALUATION,
     ],
     PUBLICIST: [
         *_ADMIN_ACCESS,
@@ -104,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_NOTICE_FEEDBACK,
         *_SURVEYS,
         *_ELECTIONS,
+        *_EVALUATION,
     ],
     REVIEWER: [
         *_ADMIN_ACCESS,

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "notices",
     "surveys",
     "elections",
+    "evaluation",
     "search",
     "notifications",
     "backups",
@@ -540,6 +541,12 @@ PORTAL_NOTICES_FEEDBACK_PER_IP = (
 PORTAL_SURVEYS_PUBLIC_PER_IP = (
     env.int("PORTAL_SURVEYS_PUBLIC_PER_IP", default=20),
     24 * 3600,
+)
+# evaluation (民主评议): who rated whom is shown only to staff whose scope reaches the
+# branch from an organisation of this kind or higher (committee, general_branch,
+# branch), and to site admins; everyone else sees tallies and unattributed comments.
+PORTAL_EVALUATION_RATERS_LEVEL = env(
+    "PORTAL_EVALUATION_RATERS_LEVEL", default="committee"
 )
 PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
 PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)

@@ -1,0 +1,252 @@
+"""Admin views of 民主评议: list, create, edit and delete while being prepared,
+history, and the control page (progress, open, end the rating, tallies with
+unattributed comments, confirm outcomes, close, export), all within the user's
+organisation scope. Who rated whom: a page and an export sheet for staff at or
+above the configured level only (permissions.sees_raters)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
+from wagtail.admin.widgets.button import HeaderButton
+
+from home.params import choice_param, id_param
+from members.admin_views import (
+    ChineseCreateMixin,
+    ScopedHistoryView,
+    ScopedObjectMixin,
+    out_of_scope_response,
+)
+from members.models import Organization
+from members.scopes import organizations_for
+
+from . import services
+from .models import GRADE_ORDER, Grade, Round, Status
+from .permissions import may_run_rounds, round_policy, sees_raters
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def forbidden_response(request) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "members/admin/forbidden.html",
+        {
+            "page_title": "无权访问",
+            "message": "您没有组织民主评议的权限。",
+            "hint": "民主评议党员由站点管理员和宣传员组织，只能组织您担任组织管理员的"
+            "党组织及其下级党支部的评议。如需开通，请联系站点管理员。",
+        },
+        status=403,
+    )
+
+
+class RoundAccessMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not may_run_rounds(request.user):
+            return forbidden_response(request)
+        id_param(request.GET, "user")  # the history's user filter
+        if request.method == "POST":
+            org = id_param(request.POST, "organization")
+            if org and (
+                Organization.objects.filter(pk=org)
+                .exclude(pk__in=organizations_for(request.user))
+                .exists()
+            ):
+                return out_of_scope_response(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RoundIndexView(RoundAccessMixin, IndexView):
+    default_ordering = "-year"
+
+    def get_base_queryset(self):
+        return round_policy.instances_user_has_any_permission_for(
+            self.request.user, ["view", "change", "delete"]
+        ).select_related("organization")
+
+    def get_valid_orderings(self):
+        return ["year", "-year"]
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label="名称",
+                get_url=lambda r: reverse("evaluation_manage", args=[r.pk]),
+            ),
+            Column("organization", label="党支部"),
+            Column("year", label="年度", sort_key="year"),
+            Column("phase", label="状态", accessor=lambda r: r.phase_label()),
+            Column("opens_at", label="开始时间"),
+            Column("closes_at", label="截止时间"),
+        ]
+
+
+class RoundCreateView(RoundAccessMixin, ChineseCreateMixin, CreateView):
+    def save_instance(self):
+        self.form.instance.created_by = self.request.user
+        return super().save_instance()
+
+    def get_success_url(self):
+        return reverse("evaluation_manage", args=[self.object.pk])
+
+
+class RoundEditView(RoundAccessMixin, ScopedObjectMixin, EditView):
+    @cached_property
+    def header_buttons(self):
+        return [
+            *super().header_buttons,
+            HeaderButton(
+                "组织评议",
+                url=reverse("evaluation_manage", args=[self.object.pk]),
+                icon_name="tasks",
+            ),
+        ]
+
+
+class RoundDeleteView(RoundAccessMixin, ScopedObjectMixin, DeleteView):
+    scope_action = "delete"
+
+
+class RoundHistoryView(RoundAccessMixin, ScopedHistoryView):
+    pass
+
+
+def _round(request, pk: int, action: str = "view") -> Round | HttpResponse:
+    if not may_run_rounds(request.user):
+        return forbidden_response(request)
+    round = get_object_or_404(
+        Round.objects.select_related("organization", "closed_by"), pk=pk
+    )
+    if not round_policy.user_has_permission_for_instance(request.user, action, round):
+        return out_of_scope_response(request)
+    return round
+
+
+def manage(request, pk: int):
+    """Progress, tallies with unattributed comments, the outcome forms; ?export=xlsx."""
+    round = _round(request, pk)
+    if isinstance(round, HttpResponse):
+        return round
+    with_raters = sees_raters(request.user, round)
+    if choice_param(request.GET, "export", ("xlsx",)):
+        services.record_export(request, round, with_raters=with_raters)
+        response = HttpResponse(
+            services.export_xlsx(round, with_raters=with_raters), content_type=XLSX
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="evaluation-{round.pk}.xlsx"'
+        )
+        return response
+    return TemplateResponse(
+        request,
+        "evaluation/admin/manage.html",
+        {
+            "round": round,
+            "phase": round.phase(),
+            "progress": services.progress(round),
+            "rows": services.tallies(round) if round.status != Status.DRAFT else [],
+            "grade_labels": [Grade(g).label for g in GRADE_ORDER],
+            "grades": [(g, Grade(g).label) for g in GRADE_ORDER],
+            "can_change": round_policy.user_has_permission_for_instance(
+                request.user, "change", round
+            ),
+            "sees_raters": with_raters,
+        },
+    )
+
+
+def raters(request, pk: int):
+    """Who rated whom: staff at or above the configured level only."""
+    round = _round(request, pk)
+    if isinstance(round, HttpResponse):
+        return round
+    if not sees_raters(request.user, round):
+        return TemplateResponse(
+            request,
+            "members/admin/forbidden.html",
+            {
+                "page_title": "无权访问",
+                "message": "评价人信息只对上级党组织的组织管理员开放。",
+                "hint": "党支部和党总支的工作人员只能看到票数汇总和不署名的意见。",
+            },
+            status=403,
+        )
+    services._log(round, "evaluation.view_raters", by=request.user)
+    return TemplateResponse(
+        request,
+        "evaluation/admin/raters.html",
+        {"round": round, "ratings": services.attributed_ratings(round)},
+    )
+
+
+ACTIONS = {
+    "open": (services.open_round, "已启动民主评议，参评党员名单已确定。"),
+    "end": (services.end_rating, "已截止评议，请逐一确认评议结果。"),
+    "close": (services.close_round, "已结束民主评议，评议结果已确定。"),
+}
+
+
+def _act(request, pk: int, name: str):
+    round = _round(request, pk, "change")
+    if isinstance(round, HttpResponse):
+        return round
+    action, message = ACTIONS[name]
+    try:
+        action(round, by=request.user)
+    except services.EvaluationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, message)
+    return redirect("evaluation_manage", pk=round.pk)
+
+
+@require_POST
+def open_round(request, pk: int):
+    return _act(request, pk, "open")
+
+
+@require_POST
+def end_rating(request, pk: int):
+    return _act(request, pk, "end")
+
+
+@require_POST
+def close_round(request, pk: int):
+    return _act(request, pk, "close")
+
+
+@require_POST
+def confirm(request, pk: int):
+    """The committee's decision on one member (member, grade, note)."""
+    round = _round(request, pk, "change")
+    if isinstance(round, HttpResponse):
+        return round
+    member_id = id_param(request.POST, "member")
+    grade = choice_param(request.POST, "grade", GRADE_ORDER) or ""
+    note = request.POST.get("note", "")
+    try:
+        if member_id is None:
+            raise services.EvaluationError("请选择党员。")
+        outcome = services.confirm_outcome(
+            round, member_id, grade, note, by=request.user
+        )
+    except services.EvaluationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"已确认{outcome.member.real_name}的评议结果：{outcome.get_grade_display()}。",
+        )
+    return redirect(
+        f"{reverse('evaluation_manage', args=[round.pk])}#m{member_id or ''}"
+    )

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    name = "evaluation"
+    verbose_name = "民主评议党员"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from members.personal import register_section
+
+        from .me import rounds_context
+
+        register_section(
+            "evaluation",
+            "民主评议",
+            template="evaluation/me_section.html",
+            context=rounds_context,
+            order=62,
+        )
