@@ -358,6 +358,24 @@ def build_world() -> World:
     cast_ballot(election, vote, user=member.user)
     o["election"] = election
 
+    # 民主评议: an open round of the branch; the member wrote a self-assessment and
+    # rated the branch's other member.
+    from evaluation.models import Round
+    from evaluation.services import open_round, rate, save_self_assessment
+
+    colleague = MemberFactory(organization=branch, real_name="王磊")
+    evaluation_round = Round.objects.create(
+        title="2026年度民主评议党员",
+        organization=branch,
+        year=2026,
+        opens_at=timezone.now() - datetime.timedelta(hours=1),
+        closes_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    open_round(evaluation_round, by=superuser)
+    save_self_assessment(evaluation_round, member, "按时参加组织生活。")
+    rate(evaluation_round, member, colleague.pk, "qualified", "")
+    o["evaluation_round"] = evaluation_round
+
     # Search and the rest of Wagtail's admin.
     o["synonym"] = Synonym.objects.create(term="党建", alternatives="党的建设")
     query = Query.get("党章")

@@ -121,6 +121,7 @@ PROJECT_APPS = {
     "exams",
     "surveys",
     "elections",
+    "evaluation",
 }
 
 
@@ -389,6 +390,8 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["survey"].pk
     if url_name.startswith(("elections:", "elections_")):
         return o["election"].pk
+    if url_name.startswith(("evaluation:", "evaluation_")):
+        return o["evaluation_round"].pk
     if url_name.startswith("wagtailadmin_api:pages"):
         return o["article"].pk
     if url_name.startswith("wagtailadmin_api:documents"):
