@@ -44,6 +44,9 @@ def _crud(app_label: str, model: str) -> list[str]:
 _SURVEYS = _crud("surveys", "survey")
 # Votes (投票计票): run within the 组织管理员 scope (elections.permissions).
 _ELECTIONS = _crud("elections", "election")
+# 网上考核: plans issued, reported and scored within the 组织管理员 scope
+# (assessment.permissions): the issuing organisation's staff and the targets' staff.
+_ASSESSMENT = _crud("assessment", "assessmentplan")
 # 民主评议党员: run within the 组织管理员 scope (evaluation.permissions).
 _EVALUATION = _crud("evaluation", "round")
 
@@ -95,6 +98,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEYS,
         # elections
         *_ELECTIONS,
+        # assessment
+        *_ASSESSMENT,
         # evaluation
         *_EVALUATION,
     ],
@@ -108,6 +113,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_NOTICE_FEEDBACK,
         *_SURVEYS,
         *_ELECTIONS,
+        *_ASSESSMENT,
         *_EVALUATION,
     ],
     REVIEWER: [
@@ -137,6 +143,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "mailbox.view_letter_statistics",
         "school.view_study_report",
         "exams.view_exam_report",
+        *_ASSESSMENT,
     ],
     MEMBER: [],
 }

@@ -78,6 +78,31 @@ def install_notice_section() -> NoticeIndexPage:
     return index
 
 
+def draft_notice(
+    *, title: str, notice_type: str, organization, body: str, by, days: int = 5
+) -> NoticePage:
+    """A draft 公示 under 网上公示, its period starting tomorrow for ``days`` days; it
+    goes through the section's review workflow like any notice (other apps' results,
+    e.g. 考核结果公示, are published this way)."""
+    import datetime
+
+    index = install_notice_section()
+    start = timezone.localdate() + datetime.timedelta(days=1)
+    notice = NoticePage(
+        title=title[:255],
+        notice_type=notice_type,
+        organization=organization,
+        period_start=start,
+        period_end=start + datetime.timedelta(days=days - 1),
+        body=body,
+        live=False,
+    )
+    with transaction.atomic():
+        index.add_child(instance=notice)
+        notice.save_revision(user=by)
+    return notice
+
+
 # Feedback --------------------------------------------------------------------------
 
 

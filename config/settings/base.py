@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "notices",
     "surveys",
     "elections",
+    "assessment",
     "evaluation",
     "search",
     "notifications",
@@ -437,6 +438,7 @@ PORTAL_SCHEDULE = [
     ("expire_activation_codes", 3600, []),
     ("purge_rate_limits", 3600, []),
     ("send_notification_emails", 60, []),
+    ("send_assessment_reminders", 3600, []),
 ]
 
 # Sections that `manage.py setup_site` (and load_demo) install: each returns its page,
@@ -518,6 +520,10 @@ PORTAL_MAILBOX_FILES_ROOT = Path(
 PORTAL_MAILBOX_RETENTION_DAYS = env.int("PORTAL_MAILBOX_RETENTION_DAYS", default=730)
 # Each letter attachment (three at most). nginx's client_max_body_size for letter
 # writing must be at least three of them plus 2 MB (mailbox.views.max_letter_body).
+# assessment: 网上考核 evidence files (checked like letter attachments, served by a view).
+PORTAL_ASSESSMENT_FILES_ROOT = Path(
+    env("PORTAL_ASSESSMENT_FILES_ROOT", default=str(VAR_DIR / "assessment-files"))
+)
 PORTAL_MAILBOX_ATTACHMENT_MAX_BYTES = env.int(
     "PORTAL_MAILBOX_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
 )

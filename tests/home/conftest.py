@@ -10,4 +10,5 @@ def world(settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PORTAL_MAILBOX_FILES_ROOT = tmp_path / "mailbox-files"
+    settings.PORTAL_ASSESSMENT_FILES_ROOT = tmp_path / "assessment-files"
     return build_world()

@@ -376,6 +376,39 @@ def build_world() -> World:
     rate(evaluation_round, member, colleague.pk, "qualified", "")
     o["evaluation_round"] = evaluation_round
 
+    # 网上考核: the committee's quarterly plan issued to the branch, one item
+    # reported by the branch's 组织管理员 with a photo.
+    from assessment import services as assessment_services
+    from assessment.models import AssessmentPlan, TaskItem
+
+    plan = AssessmentPlan.objects.create(
+        title="第一季度党建工作考核",
+        organization=committee,
+        period_kind="quarter",
+        period_start=datetime.date(timezone.localdate().year, 1, 1),
+        period_end=datetime.date(timezone.localdate().year, 3, 31),
+    )
+    plan.targets.set([branch])
+    TaskItem.objects.create(
+        plan=plan,
+        title="基层动态宣传",
+        points=20,
+        due_date=timezone.localdate() + datetime.timedelta(days=10),
+        rule="news",
+        rule_target=2,
+    )
+    assessment_services.issue_plan(plan, by=superuser)
+    o["assessment_plan"] = plan
+    o["assessment_report"] = plan.reports.get()
+    o["assessment_item"] = o["assessment_report"].items.get()
+    assessment_services.submit_item(
+        o["assessment_item"],
+        assessment_services.ItemData("done", "每月发布基层动态"),
+        files=[SimpleUploadedFile("photo.png", _png())],
+        by=users["组织管理员"],
+    )
+    o["assessment_evidence"] = o["assessment_item"].evidence.get()
+
     # Search and the rest of Wagtail's admin.
     o["synonym"] = Synonym.objects.create(term="党建", alternatives="党的建设")
     query = Query.get("党章")

@@ -122,6 +122,7 @@ PROJECT_APPS = {
     "surveys",
     "elections",
     "evaluation",
+    "assessment",
 }
 
 
@@ -328,6 +329,8 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
         "number": o["letter"].tracking_number,
         "attempt_id": o["attempt"].public_id,
         "code": o["certificate"].token,
+        "item_pk": o["assessment_item"].pk,
+        "evidence_pk": o["assessment_evidence"].pk,
     }
     if name == "uploaded_file_id":
         return o["uploaded_image" if "image" in url_name else "uploaded_document"].pk
@@ -390,6 +393,12 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["survey"].pk
     if url_name.startswith(("elections:", "elections_")):
         return o["election"].pk
+    if url_name.startswith(
+        ("assessment_report", "assessment_submit", "assessment_score")
+    ) or url_name.startswith(("assessment_return", "assessment_evidence")):
+        return o["assessment_report"].pk
+    if url_name.startswith("assessment_"):
+        return o["assessment_plan"].pk
     if url_name.startswith(("evaluation:", "evaluation_")):
         return o["evaluation_round"].pk
     if url_name.startswith("wagtailadmin_api:pages"):

@@ -1,0 +1,498 @@
+"""Admin views of 网上考核: plans (list, create, edit while a draft, delete, history),
+a plan's page (reports of every target for the issuer's staff, one's own for a
+target's staff), a report's page (report, score, return per item), evidence
+downloads, the results export and the history of one's reports by period.
+Everything is scoped by assessment.permissions; outside it answers 403."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+from django.views.generic import View
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
+from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+from home.params import choice_param, id_param, year_param
+from members.admin_views import (
+    ChineseCreateMixin,
+    ScopedHistoryView,
+    ScopedObjectMixin,
+    out_of_scope_response,
+)
+from members.models import Organization
+from members.scopes import organizations_for
+
+from . import services
+from .forms import ItemReportForm, ReturnForm, ScoreForm
+from .models import (
+    AssessmentPlan,
+    Band,
+    Evidence,
+    ItemReport,
+    ItemStatus,
+    PeriodKind,
+    PlanStatus,
+    Report,
+)
+from .permissions import (
+    can_report,
+    manages,
+    may_use_assessment,
+    plan_policy,
+    reports_for,
+    visible_reports,
+)
+
+
+def forbidden_response(request) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "members/admin/forbidden.html",
+        {
+            "page_title": "无权访问",
+            "message": "您没有使用网上考核的权限。",
+            "hint": "网上考核由上级党组织的管理人员下发和评分，由被考核党组织的管理人员"
+            "报送；只能处理您担任组织管理员的党组织的考核。如需开通，请联系站点管理员。",
+        },
+        status=403,
+    )
+
+
+class PlanAccessMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not may_use_assessment(request.user):
+            return forbidden_response(request)
+        id_param(request.GET, "user")  # the history's user filter
+        if request.method == "POST":
+            scope = organizations_for(request.user)
+            wanted = [id_param(request.POST, "organization")]
+            wanted += [
+                id_param({"targets": raw}, "targets")
+                for raw in request.POST.getlist("targets")[:200]
+            ]
+            wanted = [pk for pk in wanted if pk]
+            if (
+                Organization.objects.filter(pk__in=wanted)
+                .exclude(pk__in=scope)
+                .exists()
+            ):
+                return out_of_scope_response(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PlanIndexView(PlanAccessMixin, IndexView):
+    default_ordering = "-period_start"
+
+    def get_base_queryset(self):
+        return plan_policy.instances_user_has_any_permission_for(
+            self.request.user, ["view"]
+        ).select_related("organization")
+
+    def get_valid_orderings(self):
+        return ["period_start", "-period_start"]
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label="名称",
+                get_url=lambda p: reverse("assessment_plan", args=[p.pk]),
+            ),
+            Column("organization", label="考核党组织"),
+            Column(
+                "period_kind",
+                label="周期",
+                accessor=lambda p: p.get_period_kind_display(),
+            ),
+            Column("period_start", label="开始", sort_key="period_start"),
+            Column("period_end", label="结束"),
+            Column("status", label="状态", accessor=lambda p: p.get_status_display()),
+        ]
+
+
+class PlanCreateView(PlanAccessMixin, ChineseCreateMixin, CreateView):
+    def save_instance(self):
+        self.form.instance.created_by = self.request.user
+        return super().save_instance()
+
+    def get_success_url(self):
+        return reverse("assessment_plan", args=[self.object.pk])
+
+
+class PlanEditView(PlanAccessMixin, ScopedObjectMixin, EditView):
+    def get_success_url(self):
+        return reverse("assessment_plan", args=[self.object.pk])
+
+
+class PlanDeleteView(PlanAccessMixin, ScopedObjectMixin, DeleteView):
+    scope_action = "delete"
+
+
+class PlanHistoryView(PlanAccessMixin, ScopedHistoryView):
+    pass
+
+
+# Plan and report pages -------------------------------------------------------------------
+
+
+def _plan(request, pk: int) -> AssessmentPlan | HttpResponse:
+    if not may_use_assessment(request.user):
+        return forbidden_response(request)
+    plan = get_object_or_404(
+        AssessmentPlan.objects.select_related("organization", "notice"), pk=pk
+    )
+    if not plan_policy.user_has_permission_for_instance(request.user, "view", plan):
+        return out_of_scope_response(request)
+    return plan
+
+
+def _managed_plan(request, pk: int) -> AssessmentPlan | HttpResponse:
+    plan = _plan(request, pk)
+    if isinstance(plan, HttpResponse):
+        return plan
+    if not manages(request.user, plan):
+        return out_of_scope_response(request)
+    return plan
+
+
+def plan_detail(request, pk: int):
+    """The issuer's staff: every target's progress, the standing, the actions.
+    A target's staff: the plan and the link to their own report."""
+    plan = _plan(request, pk)
+    if isinstance(plan, HttpResponse):
+        return plan
+    is_manager = manages(request.user, plan)
+    reports = list(reports_for(request.user, plan).select_related("organization"))
+    items = list(plan.items.all())
+    cells = {}
+    for item_report in ItemReport.objects.filter(report__in=reports):
+        cells[(item_report.report_id, item_report.item_id)] = item_report
+    matrix = [
+        (report, [cells.get((report.pk, item.pk)) for item in items])
+        for report in reports
+    ]
+    standing = []
+    if is_manager and plan.status != PlanStatus.DRAFT:
+        standing = services.results(plan)
+    return TemplateResponse(
+        request,
+        "assessment/admin/plan.html",
+        {
+            "plan": plan,
+            "items": items,
+            "matrix": matrix,
+            "standing": standing,
+            "full": services.max_points(plan),
+            "is_manager": is_manager,
+            "targets": list(plan.targets.order_by("path")),
+            "bands": dict(Band.choices),
+        },
+    )
+
+
+def _report(request, pk: int) -> Report | HttpResponse:
+    if not may_use_assessment(request.user):
+        return forbidden_response(request)
+    report = get_object_or_404(
+        Report.objects.select_related("plan__organization", "organization"), pk=pk
+    )
+    if not reports_for(request.user, report.plan).filter(pk=report.pk).exists():
+        return out_of_scope_response(request)
+    return report
+
+
+def report_detail(request, pk: int):
+    report = _report(request, pk)
+    if isinstance(report, HttpResponse):
+        return report
+    plan = report.plan
+    is_manager = manages(request.user, plan)
+    may_report = can_report(request.user, report)
+    rows = []
+    for item_report in report.items.select_related(
+        "item", "reported_by", "scored_by"
+    ).prefetch_related("evidence"):
+        editable = may_report and item_report.status != ItemStatus.SCORED
+        rows.append(
+            {
+                "ir": item_report,
+                "overdue": item_report.is_overdue(),
+                "report_form": ItemReportForm(
+                    prefix=f"i{item_report.pk}",
+                    initial={
+                        "completion": item_report.completion,
+                        "text": item_report.text,
+                        "links": item_report.links,
+                    },
+                )
+                if editable
+                else None,
+                "score_form": ScoreForm(
+                    prefix=f"s{item_report.pk}",
+                    initial={
+                        "score": item_report.score
+                        if item_report.score is not None
+                        else item_report.suggested_score,
+                        "comment": item_report.comment,
+                    },
+                )
+                if is_manager
+                and plan.status == PlanStatus.ISSUED
+                and item_report.status in (ItemStatus.SUBMITTED, ItemStatus.SCORED)
+                else None,
+            }
+        )
+    return TemplateResponse(
+        request,
+        "assessment/admin/report.html",
+        {
+            "report": report,
+            "plan": plan,
+            "rows": rows,
+            "is_manager": is_manager,
+            "may_report": may_report,
+            "max_files": services.MAX_FILES,
+        },
+    )
+
+
+def _item_report(request, pk: int, item_pk: int):
+    report = _report(request, pk)
+    if isinstance(report, HttpResponse):
+        return report, None
+    item_report = get_object_or_404(
+        report.items.select_related("item", "report__plan"), pk=item_pk
+    )
+    return report, item_report
+
+
+def _errors(form) -> str:
+    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@require_POST
+def submit_item(request, pk: int, item_pk: int):
+    report, item_report = _item_report(request, pk, item_pk)
+    if item_report is None:
+        return report
+    if not can_report(request.user, report):
+        return out_of_scope_response(request)
+    form = ItemReportForm(request.POST, prefix=f"i{item_report.pk}")
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("assessment_report", pk=report.pk)
+    data = services.ItemData(**form.cleaned_data)
+    try:
+        services.submit_item(
+            item_report,
+            data,
+            files=request.FILES.getlist(f"i{item_report.pk}-files"),
+            by=request.user,
+        )
+    except services.AssessmentError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已报送“{item_report.item.title}”。")
+    return redirect("assessment_report", pk=report.pk)
+
+
+@require_POST
+def score_item(request, pk: int, item_pk: int):
+    report, item_report = _item_report(request, pk, item_pk)
+    if item_report is None:
+        return report
+    if not manages(request.user, report.plan):
+        return out_of_scope_response(request)
+    form = ScoreForm(request.POST, prefix=f"s{item_report.pk}")
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("assessment_report", pk=report.pk)
+    try:
+        services.score_item(
+            item_report,
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+            by=request.user,
+        )
+    except services.AssessmentError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已评分“{item_report.item.title}”。")
+    return redirect("assessment_report", pk=report.pk)
+
+
+@require_POST
+def return_item(request, pk: int, item_pk: int):
+    report, item_report = _item_report(request, pk, item_pk)
+    if item_report is None:
+        return report
+    if not manages(request.user, report.plan):
+        return out_of_scope_response(request)
+    form = ReturnForm(request.POST, prefix=f"r{item_report.pk}")
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("assessment_report", pk=report.pk)
+    try:
+        services.return_item(
+            item_report, reason=form.cleaned_data["reason"], by=request.user
+        )
+    except services.AssessmentError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已退回“{item_report.item.title}”，请其补充材料。")
+    return redirect("assessment_report", pk=report.pk)
+
+
+def evidence(request, pk: int, evidence_pk: int):
+    report = _report(request, pk)
+    if isinstance(report, HttpResponse):
+        return report
+    item = get_object_or_404(
+        Evidence.objects.filter(item_report__report=report), pk=evidence_pk
+    )
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在") from None
+    response = FileResponse(
+        handle,
+        as_attachment=not item.is_image,
+        filename=item.display_name,
+        content_type=item.content_type,
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+PLAN_ACTIONS = {
+    "issue": (services.issue_plan, "已下发考核任务，被考核党组织已收到通知。"),
+    "close": (services.close_plan, "考核已结束，排名和等次已确定。"),
+    "publish": (
+        services.publish_notice,
+        "已生成考核结果公示草稿，请在网上公示栏目提交审核发布。",
+    ),
+}
+
+
+def _plan_action(request, pk: int, name: str):
+    plan = _managed_plan(request, pk)
+    if isinstance(plan, HttpResponse):
+        return plan
+    action, message = PLAN_ACTIONS[name]
+    try:
+        action(plan, by=request.user)
+    except services.AssessmentError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, message)
+    return redirect("assessment_plan", pk=plan.pk)
+
+
+@require_POST
+def issue_plan(request, pk: int):
+    return _plan_action(request, pk, "issue")
+
+
+@require_POST
+def close_plan(request, pk: int):
+    return _plan_action(request, pk, "close")
+
+
+@require_POST
+def publish_plan(request, pk: int):
+    return _plan_action(request, pk, "publish")
+
+
+# Export and history -----------------------------------------------------------------------
+
+
+class ResultsExport(SpreadsheetExportMixin, View):
+    """The ranking as XLSX through Wagtail's spreadsheet export (cells that look like
+    formulas are written as text)."""
+
+    list_export = ["rank", "organization", "total", "percent", "band", "scored"]
+    export_headings = {
+        "rank": "名次",
+        "organization": "党组织",
+        "total": "得分",
+        "percent": "得分率（%）",
+        "band": "等次",
+        "scored": "已评分任务",
+    }
+
+    def get(self, request, pk: int):
+        plan = _managed_plan(request, pk)
+        if isinstance(plan, HttpResponse):
+            return plan
+        self.export_filename = f"assessment-{plan.pk}"
+        rows = services.results(plan)
+        scored = {
+            row["report"]: row["n"]
+            for row in ItemReport.objects.filter(
+                report__plan=plan, status=ItemStatus.SCORED
+            )
+            .values("report")
+            .annotate(n=Count("pk"))
+        }
+        count = len(plan.items.all())
+        table = _ExportRows(
+            {
+                "rank": row.rank,
+                "organization": row.report.organization.name,
+                "total": float(row.total),
+                "percent": float(row.percent),
+                "band": Band(row.band).label,
+                "scored": f"{scored.get(row.report.pk, 0)}/{count}",
+            }
+            for row in rows
+        )
+        return self.as_spreadsheet(table, self.FORMAT_XLSX)
+
+    def to_row_dict(self, item):
+        return {field: item[field] for field in self.list_export}
+
+
+class _ExportRows(list):
+    """A list the export mixin can read headings for (it asks for .model)."""
+
+    model = Report
+
+
+def history(request):
+    """Every report the user may see, by period: a target's staff see only their own."""
+    if not may_use_assessment(request.user):
+        return forbidden_response(request)
+    year = year_param(request.GET, "year")
+    kind = choice_param(request.GET, "kind", PeriodKind.values)
+    org = id_param(request.GET, "org")
+    reports = visible_reports(request.user).select_related("plan", "organization")
+    if year:
+        reports = reports.filter(plan__period_start__year=year)
+    if kind:
+        reports = reports.filter(plan__period_kind=kind)
+    if org:
+        reports = reports.filter(organization_id=org)
+    reports = reports.order_by(
+        "-plan__period_start", "plan", "rank", "organization__path"
+    )
+    return TemplateResponse(
+        request,
+        "assessment/admin/history.html",
+        {
+            "reports": reports[:500],
+            "year": year,
+            "kind": kind,
+            "kinds": PeriodKind.choices,
+            "bands": dict(Band.choices),
+        },
+    )

@@ -1,0 +1,405 @@
+"""网上考核: a superior organisation's plan for a period, its task list, and each
+target organisation's report per item (completion, evidence, rule facts, score).
+
+A plan is drafted, issued (one Report per target, one ItemReport per item and
+target) and closed (totals, ranks and bands written onto the reports, so the history
+of past periods never changes when the tree or the rules do)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+
+from members.models import Organization
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", "月度"
+    QUARTER = "quarter", "季度"
+    YEAR = "year", "年度"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    ISSUED = "issued", "已下发，考核中"
+    CLOSED = "closed", "已结束"
+
+
+class Rule(models.TextChoices):
+    NONE = "", "人工评分"
+    NEWS = "news", "期内发布的新闻（基层动态）不少于 N 篇"
+    STUDY = "study", "党员网上学习参与率不低于 X%"
+
+
+class Completion(models.TextChoices):
+    DONE = "done", "已完成"
+    PARTLY = "partly", "部分完成"
+    NOT_DONE = "not_done", "未完成"
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", "未报送"
+    SUBMITTED = "submitted", "待评分"
+    RETURNED = "returned", "退回补充"
+    SCORED = "scored", "已评分"
+
+
+class Band(models.TextChoices):
+    EXCELLENT = "excellent", "先进党组织"
+    QUALIFIED = "qualified", "合格党组织"
+    UNQUALIFIED = "unqualified", "不合格党组织"
+
+
+class PlanQuerySet(models.QuerySet):
+    def issued_by(self, organizations):
+        return self.filter(organization__in=organizations)
+
+
+class AssessmentPlan(ClusterableModel):
+    """考核方案: who assesses whom, for which period, with which task list and bands."""
+
+    title = models.CharField("名称", max_length=80)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="assessment_plans",
+        verbose_name="考核党组织",
+        help_text="下发任务、评分并结束考核的上级党组织。",
+    )
+    period_kind = models.CharField(
+        "考核周期", max_length=10, choices=PeriodKind.choices
+    )
+    period_start = models.DateField("周期开始日期")
+    period_end = models.DateField("周期结束日期")
+    targets = ParentalManyToManyField(
+        Organization,
+        related_name="assessment_targets",
+        verbose_name="被考核党组织",
+        help_text="考核党组织下级的党组织（须在您的管理范围内）。",
+    )
+    excellent_percent = models.PositiveSmallIntegerField(
+        "先进线（得分率 %）",
+        default=90,
+        help_text="得分率不低于此值为先进党组织。",
+    )
+    qualified_percent = models.PositiveSmallIntegerField(
+        "合格线（得分率 %）",
+        default=60,
+        help_text="得分率不低于此值为合格党组织，低于此值为不合格党组织。",
+    )
+    intro = models.TextField("说明", max_length=2000, blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=PlanStatus.choices,
+        default=PlanStatus.DRAFT,
+        editable=False,
+    )
+    issued_at = models.DateTimeField("下发时间", null=True, editable=False)
+    closed_at = models.DateTimeField("结束时间", null=True, editable=False)
+    notice = models.ForeignKey(
+        "notices.NoticePage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="考核结果公示",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = PlanQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("organization"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("period_kind"),
+                        FieldPanel("period_start"),
+                        FieldPanel("period_end"),
+                    ]
+                ),
+                FieldPanel("targets"),
+                FieldRowPanel(
+                    [FieldPanel("excellent_percent"), FieldPanel("qualified_percent")]
+                ),
+            ],
+            heading="考核范围、周期与等次",
+        ),
+        InlinePanel("items", label="考核任务", min_num=1),
+    ]
+
+    class Meta:
+        verbose_name = "考核方案"
+        verbose_name_plural = "网上考核"
+        ordering = ["-period_start", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if (
+            self.period_start
+            and self.period_end
+            and self.period_end < self.period_start
+        ):
+            errors["period_end"] = "周期结束日期不能早于开始日期。"
+        for name in ("excellent_percent", "qualified_percent"):
+            value = getattr(self, name)
+            if value is None or not 0 <= value <= 100:
+                errors[name] = "请填写 0 到 100 之间的整数。"
+        if (
+            "excellent_percent" not in errors
+            and "qualified_percent" not in errors
+            and self.excellent_percent < self.qualified_percent
+        ):
+            errors["excellent_percent"] = "先进线不能低于合格线。"
+        if errors:
+            raise ValidationError(errors)
+
+    def band_for(self, percent: Decimal) -> str:
+        if percent >= self.excellent_percent:
+            return Band.EXCELLENT
+        if percent >= self.qualified_percent:
+            return Band.QUALIFIED
+        return Band.UNQUALIFIED
+
+
+class TaskItem(Orderable):
+    """One line of the 考核任务清单."""
+
+    plan = ParentalKey(AssessmentPlan, on_delete=models.CASCADE, related_name="items")
+    title = models.CharField("任务", max_length=100)
+    description = models.TextField("任务说明", max_length=1000, blank=True)
+    evidence_required = models.CharField("佐证材料要求", max_length=300, blank=True)
+    points = models.DecimalField(
+        "分值", max_digits=5, decimal_places=1, default=Decimal("10")
+    )
+    due_date = models.DateField("报送截止日期")
+    rule = models.CharField(
+        "自动评分规则", max_length=10, choices=Rule.choices, blank=True, default=""
+    )
+    rule_target = models.PositiveIntegerField(
+        "规则指标",
+        null=True,
+        blank=True,
+        help_text="新闻篇数 N，或学习参与率 X（百分数）；人工评分留空。",
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("title"), FieldPanel("points")]),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("evidence_required"), FieldPanel("due_date")]),
+        FieldRowPanel([FieldPanel("rule"), FieldPanel("rule_target")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "考核任务"
+        verbose_name_plural = "考核任务清单"
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if self.points is not None and not Decimal("0") < self.points <= 1000:
+            errors["points"] = "分值须大于 0、不超过 1000。"
+        if self.rule and not self.rule_target:
+            errors["rule_target"] = "选择了自动评分规则，请填写规则指标。"
+        if (
+            self.rule == Rule.STUDY
+            and self.rule_target
+            and not 1 <= self.rule_target <= 100
+        ):
+            errors["rule_target"] = "学习参与率请填写 1 到 100 之间的整数。"
+        if self.rule == Rule.NEWS and self.rule_target and self.rule_target > 1000:
+            errors["rule_target"] = "新闻篇数请填写 1 到 1000 之间的整数。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReportQuerySet(models.QuerySet):
+    def in_organizations(self, organizations):
+        return self.filter(organization__in=organizations)
+
+
+class Report(models.Model):
+    """One target organisation's report on one plan, and its result once closed."""
+
+    plan = models.ForeignKey(
+        AssessmentPlan, on_delete=models.CASCADE, related_name="reports"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="assessment_reports",
+        verbose_name="被考核党组织",
+    )
+    total = models.DecimalField(
+        "得分", max_digits=7, decimal_places=1, null=True, editable=False
+    )
+    percent = models.DecimalField(
+        "得分率（%）", max_digits=5, decimal_places=1, null=True, editable=False
+    )
+    rank = models.PositiveSmallIntegerField("名次", null=True, editable=False)
+    band = models.CharField(
+        "等次", max_length=12, choices=Band.choices, blank=True, editable=False
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "考核报送"
+        verbose_name_plural = "考核报送"
+        ordering = ["plan", "organization__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "organization"], name="assessment_one_report"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.organization}"
+
+
+class ItemReport(models.Model):
+    """What a target reported on one task item, the rule's facts, and the score."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(TaskItem, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        "状态", max_length=10, choices=ItemStatus.choices, default=ItemStatus.PENDING
+    )
+    completion = models.CharField(
+        "完成情况", max_length=10, choices=Completion.choices, blank=True
+    )
+    text = models.TextField("完成情况说明", max_length=3000, blank=True)
+    links = models.TextField(
+        "本站链接", max_length=2000, blank=True, help_text="每行一个本站页面地址。"
+    )
+    facts = models.JSONField("规则统计", null=True, blank=True)
+    suggested_score = models.DecimalField(
+        "建议得分", max_digits=5, decimal_places=1, null=True
+    )
+    score = models.DecimalField("得分", max_digits=5, decimal_places=1, null=True)
+    comment = models.CharField("评分意见", max_length=500, blank=True)
+    return_reason = models.CharField("退回原因", max_length=500, blank=True)
+    reported_at = models.DateTimeField("报送时间", null=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField("评分时间", null=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "任务报送"
+        verbose_name_plural = "任务报送"
+        ordering = ["item__sort_order", "item__pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "item"], name="assessment_one_item_report"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.report} · {self.item}"
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return (
+            self.status in (ItemStatus.PENDING, ItemStatus.RETURNED)
+            and self.item.due_date < today
+        )
+
+    def link_list(self) -> list[str]:
+        return [line for line in self.links.splitlines() if line.strip()]
+
+
+def evidence_path(instance, filename: str) -> str:
+    return f"assessment/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class PrivateEvidenceStorage(FileSystemStorage):
+    """Evidence lives outside MEDIA_ROOT (PORTAL_ASSESSMENT_FILES_ROOT) and is only
+    served by a view that checks the organisation scope."""
+
+    @property
+    def base_location(self):
+        return str(settings.PORTAL_ASSESSMENT_FILES_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+private_storage = PrivateEvidenceStorage()
+
+
+def _private_storage():
+    return private_storage
+
+
+class Evidence(models.Model):
+    """A checked file or photo attached to an item report; stored privately."""
+
+    item_report = models.ForeignKey(
+        ItemReport, on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(
+        upload_to=evidence_path, storage=_private_storage, max_length=200
+    )
+    display_name = models.CharField("文件名", max_length=80)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
