@@ -26,6 +26,13 @@ class ExamsConfig(AppConfig):
             order=35,
         )
         register_section(
+            "daily",
+            "每日答题",
+            template="exams/me/daily.html",
+            context=me.daily_context,
+            order=31,
+        )
+        register_section(
             "contests",
             "知识竞赛",
             template="exams/me/contests.html",

@@ -33,3 +33,13 @@ def contests_context(request) -> dict | None:
     if not items:
         return None
     return {"items": items, "now": now}
+
+
+def daily_context(request) -> dict | None:
+    """Today's 每日答题 and the streak, for every member (hidden for other accounts)."""
+    from .daily import summary
+
+    member = member_of(request)
+    if member is None:
+        return None
+    return {"summary": summary(member)}

@@ -171,6 +171,7 @@ class Exam(ClusterableModel):
         QUIZ = "quiz", "随堂测验"
         FINAL = "final", "结业考试"
         CONTEST = "contest", "知识竞赛"
+        DAILY = "daily", "每日答题"
 
     class Mode(models.TextChoices):
         RULES = "rules", "按规则从题库抽题"
@@ -254,8 +255,15 @@ class Exam(ClusterableModel):
                         starts_at__isnull=False,
                         ends_at__isnull=False,
                     )
+                    | Q(kind="daily", lesson__isnull=True, course__isnull=True)
                 ),
                 name="exams_exam_attached",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="daily"),
+                name="exams_one_daily_exam",
+                violation_error_message="每日答题只能有一个。",
             ),
             models.UniqueConstraint(
                 fields=["lesson"],
@@ -300,6 +308,8 @@ class Exam(ClusterableModel):
                 errors["ends_at"] = "请填写竞赛结束时间"
             elif self.starts_at and self.ends_at <= self.starts_at:
                 errors["ends_at"] = "结束时间要晚于开始时间"
+        elif self.kind == self.Kind.DAILY:
+            self.lesson = self.course = None
         if not 1 <= (self.pass_score or 0) <= 100:
             errors["pass_score"] = "及格分应在 1 到 100 之间"  # noqa: S105
         if not 1 <= (self.time_limit_minutes or 0) <= 300:
@@ -328,10 +338,14 @@ class Exam(ClusterableModel):
         return not self.is_contest or self.contest_phase(now) == "closed"
 
     @property
+    def is_daily(self) -> bool:
+        return self.kind == self.Kind.DAILY
+
+    @property
     def course_page(self) -> CoursePage | None:
         if self.kind == self.Kind.FINAL:
             return self.course
-        if self.kind == self.Kind.CONTEST:
+        if self.kind in (self.Kind.CONTEST, self.Kind.DAILY):
             return None
         parent = self.lesson.get_parent() if self.lesson_id else None
         return parent.specific if parent else None
@@ -513,6 +527,33 @@ class AttemptAnswer(models.Model):
     @property
     def key_display(self) -> str:
         return rules.key_display(self.kind, self.key)
+
+
+class DailySet(models.Model):
+    """每日答题: one member's questions of one day (Asia/Shanghai), an attempt of the
+    每日答题 exam. One set per member and day is a database constraint."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name="党员"
+    )
+    day = models.DateField("日期")
+    attempt = models.OneToOneField(
+        Attempt,
+        on_delete=models.CASCADE,
+        related_name="daily_set",
+        verbose_name="答卷",
+    )
+
+    class Meta:
+        verbose_name = "每日答题"
+        verbose_name_plural = "每日答题"
+        ordering = ["-day", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "day"], name="exams_daily_once")
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.day}"
 
 
 class ExamReport(models.Model):

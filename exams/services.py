@@ -39,17 +39,21 @@ def grace() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.PORTAL_EXAMS_GRACE_SECONDS)
 
 
-def draw_questions(exam: Exam, rng: random.Random | None = None) -> list[Question]:
-    """The questions of a new attempt, in the order this member will see them."""
+def draw_questions(
+    exam: Exam, rng: random.Random | None = None, *, exclude=()
+) -> list[Question]:
+    """The questions of a new attempt, in the order this member will see them;
+    questions whose ids are in ``exclude`` are never drawn (每日答题's recent ones)."""
     rng = rng or random.SystemRandom()
+    exclude = set(exclude)
     if exam.mode == Exam.Mode.FIXED:
         chosen = [
             item.question
             for item in exam.fixed_questions.select_related("question")
-            if not item.question.retired
+            if not item.question.retired and item.question_id not in exclude
         ]
     else:
-        chosen, taken = [], set()
+        chosen, taken = [], set(exclude)
         for rule in exam.draw_rules.all():
             ids = list(
                 rule.candidates().exclude(pk__in=taken).values_list("pk", flat=True)
@@ -96,11 +100,14 @@ def deadline_for(exam: Exam, started) -> datetime.datetime:
     return deadline
 
 
-def start_attempt(exam: Exam, member: Member, *, now=None) -> Attempt:
+def start_attempt(
+    exam: Exam, member: Member, *, now=None, exclude=(), deadline=None
+) -> Attempt:
     """The member's open attempt at the exam, or a new one with its questions drawn.
 
     One open attempt per member and exam is a database constraint: of two requests
-    starting at once, one creates it and the other returns it.
+    starting at once, one creates it and the other returns it. ``exclude`` (question
+    ids never to draw) and ``deadline`` (instead of the time limit) are 每日答题's.
     """
     now = now or timezone.now()
     if not exam.is_active:
@@ -116,7 +123,7 @@ def start_attempt(exam: Exam, member: Member, *, now=None) -> Attempt:
         else:
             return current
     rng = random.SystemRandom()
-    questions = draw_questions(exam, rng)
+    questions = draw_questions(exam, rng, exclude=exclude)
     if not questions:
         raise ExamError("题库中暂无可用的试题，请联系党校管理员。", status=409)
     used = Attempt.objects.filter(exam=exam, member=member).count()
@@ -131,7 +138,7 @@ def start_attempt(exam: Exam, member: Member, *, now=None) -> Attempt:
                 member=member,
                 number=used + 1,
                 started_at=now,
-                deadline=deadline_for(exam, now),
+                deadline=deadline or deadline_for(exam, now),
                 question_count=len(questions),
             )
             AttemptAnswer.objects.bulk_create(
@@ -158,6 +165,13 @@ def _check_owner(attempt: Attempt, member: Member | None) -> None:
         raise ExamError("这份答卷不属于您。", status=403)
 
 
+def _check_not_daily(attempt: Attempt) -> None:
+    """每日答题 shows each key once the answer is in: its answers are final, saved and
+    marked one at a time by ``answer_and_mark``, never changed or handed in here."""
+    if attempt.exam.kind == Exam.Kind.DAILY:
+        raise ExamError("每日答题请在每日答题页面逐题作答。", status=409)
+
+
 def save_answer(
     attempt: Attempt, *, member: Member | None, position: int, response, now=None
 ) -> AttemptAnswer:
@@ -166,6 +180,7 @@ def save_answer(
     now = now or timezone.now()
     with transaction.atomic():
         attempt = _locked(attempt)
+        _check_not_daily(attempt)
         if not attempt.is_open:
             raise ExamError("已交卷，答案不能再修改。", status=409)
         if now > attempt.deadline + grace():
@@ -203,6 +218,7 @@ def submit_attempt(
     ignored = 0
     with transaction.atomic():
         attempt = _locked(attempt)
+        _check_not_daily(attempt)
         if not attempt.is_open:
             return Submission(attempt, already=True)
         in_time = now <= attempt.deadline + grace()
@@ -227,6 +243,43 @@ def submit_attempt(
             attempt, answers.values(), at=min(now, attempt.deadline), late=not in_time
         )
     return Submission(attempt, already=False, ignored=ignored)
+
+
+def answer_and_mark(
+    attempt: Attempt, *, member: Member | None, position: int, response, now=None
+) -> AttemptAnswer:
+    """每日答题: store one answer once and mark it at once, so its key and 解析 can be
+    shown; the attempt is graded when its last question is answered. An answer
+    already given is never replaced (the member has seen the key)."""
+    _check_owner(attempt, member)
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = _locked(attempt)
+        if not attempt.is_open:
+            raise ExamError("今天的题目已经答完。", status=409)
+        if now > attempt.deadline + grace():
+            raise ExamError("这一天的答题已经结束，答案没有保存。", status=409)
+        answers = list(attempt.answers.all())
+        answer = next((a for a in answers if a.position == position), None)
+        if answer is None:
+            raise ExamError("这道题不在您今天的题目中。", status=400)
+        if answer.saved_at is not None:
+            raise ExamError("这道题已经作答，答案不能修改。", status=409)
+        try:
+            cleaned = rules.clean_response(
+                answer.kind, response, answer.letters, answer.blanks
+            )
+        except rules.AnswerKeyError as exc:
+            raise ExamError(f"第 {position} 题：{exc}。", status=400) from None
+        if not any(part.strip() for part in cleaned):
+            raise ExamError("请先作答再提交。", status=400)
+        answer.response = cleaned
+        answer.saved_at = now
+        answer.correct = rules.is_correct(answer.kind, answer.key, cleaned)
+        answer.save(update_fields=["response", "saved_at", "correct"])
+        if all(a.saved_at is not None for a in answers):
+            _grade(attempt, answers, at=now, late=False)
+    return answer
 
 
 def finish_if_overdue(attempt: Attempt, *, now=None) -> bool:

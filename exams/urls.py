@@ -24,3 +24,9 @@ urlpatterns += [
     path("contests/<int:pk>/", views.contest_detail, name="contest"),
     path("contests/<int:pk>/board/", views.contest_board, name="contest_board"),
 ]
+
+urlpatterns += [
+    path("daily/", views.daily_page, name="daily"),
+    path("daily/start/", views.daily_start, name="daily_start"),
+    path("daily/answer/", views.daily_answer, name="daily_answer"),
+]

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from home.params import BadParameter, json_body, json_int
+from home.params import BadParameter, int_param, json_body, json_int
 from members.security import client_ip
 from school.views import member_of
 
-from . import certificates, contests, rules, services
+from . import certificates, contests, daily, rules, services
 from .models import Attempt, Certificate, Exam
 
 MAX_ANSWER_BYTES = 8 * 1024
@@ -119,6 +119,34 @@ def start(request, pk: int):
     return redirect("exams:attempt", attempt_id=attempt.public_id)
 
 
+def for_taking(answer) -> None:
+    """What the page of an open question shows: the options under the letters A, B, …
+    in the order this member sees them (the stored letters are the bank's), no key."""
+    answer.chosen = set(answer.response or [])
+    answer.blank_values = list(answer.response or [""] * answer.blanks)
+    answer.display = [
+        (chr(ord("A") + index), letter, text)
+        for index, (letter, text) in enumerate(answer.options)
+    ]
+
+
+def for_review(answer) -> None:
+    """What the page of a marked question shows: each option with whether it is right
+    and whether it was chosen, and the key in the letters the member saw."""
+    labels = {
+        letter: chr(ord("A") + index)
+        for index, (letter, _text) in enumerate(answer.options)
+    }
+    answer.display = [
+        (labels[letter], letter in answer.key, letter in (answer.response or []), text)
+        for letter, text in answer.options
+    ]
+    if answer.kind == rules.JUDGE or answer.kind == rules.FILL:
+        answer.key_text = answer.key_display
+    else:
+        answer.key_text = "".join(sorted(labels[letter] for letter in answer.key))
+
+
 def _attempt(request, attempt_id) -> Attempt:
     attempt = get_object_or_404(
         Attempt.objects.select_related("exam", "exam__lesson", "exam__course"),
@@ -135,38 +163,19 @@ def attempt_page(request, attempt_id):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     attempt = _attempt(request, attempt_id)
+    if attempt.exam.is_daily:
+        return redirect("exams:daily")
     services.finish_if_overdue(attempt)
     answers = list(attempt.answers.all())
     exam = attempt.exam
     context = {"attempt": attempt, "exam": exam, "answers": answers}
     if attempt.is_open:
         for answer in answers:
-            answer.chosen = set(answer.response or [])
-            answer.blank_values = list(answer.response or [""] * answer.blanks)
-            answer.display = [
-                (chr(ord("A") + index), letter, text)
-                for index, (letter, text) in enumerate(answer.options)
-            ]
+            for_taking(answer)
         context["seconds_left"] = attempt.seconds_left()
         return render(request, "exams/attempt.html", context)
     for answer in answers:
-        labels = {
-            letter: chr(ord("A") + index)
-            for index, (letter, _text) in enumerate(answer.options)
-        }
-        answer.display = [
-            (
-                labels[letter],
-                letter in answer.key,
-                letter in (answer.response or []),
-                text,
-            )
-            for letter, text in answer.options
-        ]
-        if answer.kind == rules.JUDGE or answer.kind == rules.FILL:
-            answer.key_text = answer.key_display
-        else:
-            answer.key_text = "".join(sorted(labels[letter] for letter in answer.key))
+        for_review(answer)
     context.update(_history(exam, attempt.member))
     context["published"] = exam.results_published()
     context["reveal"] = exam.show_explanations and context["published"]
@@ -224,6 +233,9 @@ def submit(request, attempt_id):
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("exams:attempt", args=[attempt_id]))
     attempt = _attempt(request, attempt_id)
+    if attempt.exam.is_daily:
+        messages.error(request, "每日答题请在每日答题页面逐题作答。")
+        return redirect("exams:daily")
     responses = _form_responses(request.POST, attempt.answers.all())
     result = services.submit_attempt(
         attempt, member=member_of(request), responses=responses
@@ -438,4 +450,124 @@ def contest_board(request, pk: int):
             "staff_view": scope is not None,
             "refresh": phase == "open",
         },
+    )
+
+
+# ---- 每日答题 ------------------------------------------------------------------------
+
+
+def _daily_context(request, member) -> dict:
+    summary = daily.summary(member)
+    answers = []
+    if summary.daily_set is not None:
+        answers = list(summary.daily_set.attempt.answers.all())
+        for answer in answers:
+            if answer.saved_at is None and summary.daily_set.attempt.is_open:
+                for_taking(answer)
+            else:
+                for_review(answer)
+    return {"summary": summary, "answers": answers}
+
+
+def _daily_member(request):
+    member = member_of(request)
+    if member is None:
+        raise PermissionDenied("只有党员账号可以参加每日答题。")
+    return member
+
+
+@never_cache
+def daily_page(request):
+    """Today's five questions: a start button, then each question with its own submit;
+    an answered one shows right or wrong, the key and the 解析; the day's result and
+    the streak on top."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    member = _daily_member(request)
+    current = daily.today_set(member)
+    if current is not None:
+        services.finish_if_overdue(current.attempt)
+    return render(request, "exams/daily.html", _daily_context(request, member))
+
+
+@require_POST
+def daily_start(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("exams:daily"))
+    member = _daily_member(request)
+    try:
+        daily.start_today(member)
+    except services.ExamError as exc:
+        messages.error(request, exc.message)
+    return redirect("exams:daily")
+
+
+def _daily_wants_json(request) -> bool:
+    return request.content_type == "application/json"
+
+
+@require_POST
+def daily_answer(request):
+    """One answer of today's set, final once given: JSON {"position": n, "answer":
+    [...]} answered with the marked question's HTML, or the page's form (position and
+    q<n>) answered with a redirect back to the question."""
+    as_json = _daily_wants_json(request)
+
+    def refuse(message: str, status: int):
+        if as_json:
+            return JsonResponse({"error": message}, status=status)
+        messages.error(request, message)
+        return redirect("exams:daily")
+
+    if not request.user.is_authenticated:
+        if as_json:
+            return JsonResponse({"error": "登录已失效，请重新登录。"}, status=403)
+        return redirect_to_login(reverse("exams:daily"))
+    member = member_of(request)
+    if member is None:
+        return refuse("只有党员账号可以参加每日答题。", 403)
+    current = daily.today_set(member)
+    if current is None:
+        return refuse("今天的题目还没有开始，请先点击“开始答题”。", 409)
+    try:
+        if as_json:
+            data = json_body(request, max_bytes=MAX_ANSWER_BYTES, max_depth=3)
+            if not isinstance(data, dict):
+                raise BadParameter("提交的数据格式不正确。")
+            position = json_int(data, "position", minimum=1, maximum=50)
+            response = data.get("answer")
+        else:
+            position = int_param(request.POST, "position", minimum=1, maximum=50)
+            response = None
+        if position is None:
+            raise BadParameter("缺少参数 position。")
+    except BadParameter as exc:
+        return refuse(str(exc), 400)
+    if not as_json:
+        answers = current.attempt.answers.filter(position=position)
+        response = _form_responses(request.POST, answers).get(position, [])
+    try:
+        services.answer_and_mark(
+            current.attempt, member=member, position=position, response=response
+        )
+    except services.ExamError as exc:
+        return refuse(exc.message, exc.status)
+    if not as_json:
+        return redirect(reverse("exams:daily") + f"#q{position}")
+    context = _daily_context(request, member)
+    marked = next(a for a in context["answers"] if a.position == position)
+    return JsonResponse(
+        {
+            "position": position,
+            "correct": marked.correct,
+            "done": context["summary"].finished,
+            "question": render_to_string(
+                "exams/includes/daily_question.html",
+                {"answer": marked, **context},
+                request=request,
+            ),
+            "summary": render_to_string(
+                "exams/includes/daily_summary.html", context, request=request
+            ),
+        }
     )

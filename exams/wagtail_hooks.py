@@ -224,3 +224,11 @@ def course_certificate_panel(course, request, member):
 @hooks.register("school_lesson_panels")
 def lesson_quiz_panel(lesson, request, member):
     return views.exam_panel(lesson, request, member)
+
+
+@hooks.register("school_index_links")
+def school_daily_link(request, member):
+    """每日答题 and 知识竞赛 beside 我的学习 on the school's front page, for members."""
+    if member is None:
+        return None
+    return ("每日答题", reverse("exams:daily"))

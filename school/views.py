@@ -151,6 +151,11 @@ def catalogue_context(index: SchoolIndexPage, request) -> dict:
         },
         "member": member,
         "my_study_url": reverse("school:me"),
+        "extra_links": [
+            link
+            for hook in hooks.get_hooks("school_index_links")
+            if (link := hook(request, member))
+        ],
     }
 
 

@@ -78,3 +78,18 @@ def test_parallel_submissions_grade_once(exam):
     assert sum(not r.already for r in results) == 1
     attempt.refresh_from_db()
     assert attempt.score == 100 and attempt.submitted_at is not None
+
+
+def test_parallel_daily_starts_make_one_set():
+    """每日答题: eight requests of one member at once make one attempt and one set."""
+    from exams import daily
+    from exams.models import DailySet
+
+    for number in range(6):
+        Question.objects.create(kind="judge", stem=f"每日判断 {number}", answer="A")
+    member = MemberFactory()
+    results = run_together(lambda: daily.start_today(member).pk)
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    assert DailySet.objects.filter(member=member).count() == 1
+    assert Attempt.objects.filter(member=member, exam__kind="daily").count() == 1

@@ -248,6 +248,10 @@ def build_world() -> World:
     )
     ExamRule.objects.create(exam=o["contest"], count=1)
     start_attempt(o["contest"], member)
+    # The member's 每日答题 of today is started (its answer URL reads the JSON body).
+    from exams.daily import start_today
+
+    start_today(member)
     o["course_assignment"] = assign_course(
         course=course,
         organizations=[branch],
