@@ -31,6 +31,7 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("me/", include("members.me_urls")),
     path("me/notifications/", include("notifications.urls")),
+    path("me/points/", include("points.urls")),
     path(
         "sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"
     ),

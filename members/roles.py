@@ -92,6 +92,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exams.view_exam_report",
         "exams.view_certificate",
         "exams.revoke_certificate",
+        # points
+        "points.view_pointrule",
+        "points.change_pointrule",
+        "points.view_points_report",
         # notices
         *_NOTICE_FEEDBACK,
         # surveys
@@ -136,6 +140,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exams.view_exam_report",
         "exams.view_certificate",
         "exams.revoke_certificate",
+        "points.view_pointrule",
+        "points.change_pointrule",
+        "points.view_points_report",
     ],
     MAILBOX_HANDLER: [*_ADMIN_ACCESS, "mailbox.publish_letters"],
     LEADER: [
@@ -143,6 +150,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "mailbox.view_letter_statistics",
         "school.view_study_report",
         "exams.view_exam_report",
+        "points.view_points_report",
         *_ASSESSMENT,
     ],
     MEMBER: [],

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "library",
     "school",
     "exams",
+    "points",
     "mailbox",
     "notices",
     "surveys",
@@ -438,6 +439,8 @@ PORTAL_SCHEDULE = [
     ("expire_activation_codes", 3600, []),
     ("purge_rate_limits", 3600, []),
     ("send_notification_emails", 60, []),
+    # 学习积分 from study time and lessons (written without signals): the last 2 days.
+    ("recompute_points", 600, ["--days", "2"]),
     ("send_assessment_reminders", 3600, []),
 ]
 

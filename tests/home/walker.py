@@ -119,6 +119,7 @@ PROJECT_APPS = {
     "notifications",
     "notices",
     "exams",
+    "points",
     "surveys",
     "elections",
     "evaluation",
