@@ -42,6 +42,7 @@ from home.params import (
 )
 
 from . import heartbeat_buffer
+from .covers import attach_posters, first_poster
 from .models import (
     CourseCategory,
     CourseCompletion,
@@ -139,6 +140,7 @@ def catalogue_context(index: SchoolIndexPage, request) -> dict:
             course.member_state = ""
     paginator = Paginator(courses, 12)
     page_obj = paginator.get_page(request.GET.get("page"))
+    attach_posters(page_obj.object_list, request.user)
     return {
         "courses": page_obj,
         "categories": CourseCategory.objects.all(),
@@ -188,6 +190,11 @@ def course_context(course: CoursePage, request) -> dict:
         if row and row.completed_at:
             done += 1
         rows.append({"lesson": lesson, "progress": row, "percent": percent})
+    course.poster_url = (
+        first_poster(lessons)
+        if not course.cover_id and request.user.is_authenticated
+        else ""
+    )
     return {
         "lesson_rows": rows,
         "lessons_done": done,

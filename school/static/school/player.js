@@ -8,6 +8,13 @@
  * interval, so dragging the bar earns nothing. The server merges intervals and bounds
  * the member's credit by its own clock (at most the fastest speed of the menu); a
  * heartbeat it defers (too soon after the previous one) is sent again with the next.
+ * The intervals are positions in the video, so at 2x ten seconds of wall time report
+ * twenty seconds of video: what the server expects, as its bound is wall time x the
+ * fastest speed of the menu.
+ *
+ * The chosen speed is kept in localStorage per account; the keyboard works anywhere
+ * on the page except in form fields (space/k, arrows, f); the player is sized to the
+ * viewport (the CSS estimates the space above and below the video, this measures it).
  */
 (function () {
   "use strict";
@@ -99,24 +106,54 @@
   var rates = (box.dataset.rates || "1").split(",").map(parseFloat).filter(function (r) { return r > 0; });
   var fastest = Math.max.apply(null, rates.concat([1]));
   var slowest = Math.min.apply(null, rates.concat([1]));
+  var rateKey = "school.playbackRate." + (box.dataset.user || "");
+
+  function storedRate() {
+    try {
+      var value = parseFloat(window.localStorage.getItem(rateKey));
+      return rates.indexOf(value) >= 0 ? value : null;
+    } catch (error) { return null; }
+  }
+  function saveRate(rate) {
+    try { window.localStorage.setItem(rateKey, String(rate)); } catch (error) { /* private mode */ }
+  }
+  /* defaultPlaybackRate too: attaching a source resets playbackRate to it. */
+  function applyRate(rate) {
+    video.defaultPlaybackRate = rate;
+    video.playbackRate = rate;
+    if (speed) speed.value = String(rate);
+  }
+  var initialRate = storedRate();
+  if (initialRate) applyRate(initialRate);
   if (speed) {
-    speed.addEventListener("change", function () { video.playbackRate = parseFloat(speed.value) || 1; });
+    speed.addEventListener("change", function () {
+      var rate = parseFloat(speed.value) || 1;
+      applyRate(rate);
+      saveRate(rate);
+    });
   }
   video.addEventListener("ratechange", function () {
     var rate = video.playbackRate;
     if (rate > fastest) video.playbackRate = fastest;
     else if (rate < slowest) video.playbackRate = slowest;
-    else if (speed) speed.value = String(rate);
+    else if (rates.indexOf(rate) >= 0) {
+      if (speed) speed.value = String(rate);
+      if (started) saveRate(rate);
+    }
   });
 
   var started = false;
+  var focusVideo = false;
   function start() {
     if (started) return;
+    focusVideo = document.activeElement === startButton;
     started = true;
     startButton.hidden = true;
     video.controls = true;
     box.dataset.started = "1";
     attachSource(function () {
+      applyRate(parseFloat(speed ? speed.value : "1") || 1);
+      if (focusVideo) video.focus({ preventScroll: true });
       var playing = video.play();
       if (playing && playing.catch) playing.catch(function () { /* the controls remain */ });
     });
@@ -135,6 +172,92 @@
       video.currentTime = resumeAt;
     }
   });
+
+  /* ---- keyboard ---- */
+  var osd = document.getElementById("player-osd");
+  var osdTimer = null;
+  function flash(text) {
+    if (!osd) return;
+    osd.textContent = text;
+    osd.hidden = false;
+    clearTimeout(osdTimer);
+    osdTimer = setTimeout(function () { osd.hidden = true; }, 900);
+  }
+  function togglePlay() {
+    if (!started) { start(); return; }
+    if (video.paused || video.ended) {
+      var playing = video.play();
+      if (playing && playing.catch) playing.catch(function () {});
+    } else {
+      video.pause();
+    }
+  }
+  function seekBy(seconds) {
+    if (!started || !isFinite(video.duration)) return;
+    video.currentTime = Math.min(Math.max(0, video.currentTime + seconds), video.duration);
+    flash(seconds > 0 ? "前进 " + seconds + " 秒" : "后退 " + (-seconds) + " 秒");
+  }
+  function volumeBy(step) {
+    var volume = Math.round((video.volume + step) * 10) / 10;
+    video.volume = Math.min(1, Math.max(0, volume));
+    if (step > 0) video.muted = false;
+    flash("音量 " + Math.round((video.muted ? 0 : video.volume) * 100) + "%");
+  }
+  function toggleFullscreen() {
+    if (document.fullscreenElement) {
+      document.exitFullscreen();
+    } else if (video.requestFullscreen) {
+      var request = video.requestFullscreen();
+      if (request && request.catch) request.catch(function () {});
+    } else if (video.webkitEnterFullscreen) {
+      video.webkitEnterFullscreen();
+    }
+  }
+  var KEYS = {
+    " ": togglePlay,
+    k: togglePlay,
+    ArrowLeft: function () { seekBy(-5); },
+    ArrowRight: function () { seekBy(5); },
+    ArrowUp: function () { volumeBy(0.1); },
+    ArrowDown: function () { volumeBy(-0.1); },
+    f: toggleFullscreen
+  };
+  /* Keys act on the player when focus is on the page itself or in the player, never
+     while typing in a field (the 清晰度 and 倍速 menus included) or on another control. */
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    var action = KEYS[key];
+    if (!action) return;
+    var target = event.target;
+    if (target && target.closest) {
+      if (target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])")) return;
+      var inPlayer = box.contains(target);
+      var onPage = target === document.body || target === document.documentElement;
+      if (!inPlayer && !onPage) return;
+      if (key === " " && target !== video && target.closest("button, a[href], summary")) return;
+    }
+    event.preventDefault();
+    action();
+  });
+
+  /* ---- size: the player's top and bar measured (CSS has an estimate) ---- */
+  var article = box.closest(".lesson") || document.documentElement;
+  var bar = box.querySelector(".player__bar");
+  function fit() {
+    var top = box.getBoundingClientRect().top + window.scrollY;
+    var chrome = Math.ceil(top + (bar ? bar.offsetHeight : 0) + 12);
+    article.style.setProperty("--player-chrome", chrome + "px");
+    if (bar) article.style.setProperty("--player-bar", bar.offsetHeight + "px");
+  }
+  var fitPending = false;
+  window.addEventListener("resize", function () {
+    if (fitPending) return;
+    fitPending = true;
+    window.requestAnimationFrame(function () { fitPending = false; fit(); });
+  });
+  window.addEventListener("load", fit);
+  fit();
 
   if (!tracking) return;
 

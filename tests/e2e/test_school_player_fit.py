@@ -1,0 +1,193 @@
+"""The lesson player on a 1366×768 laptop and a 390×844 phone: the whole player (video,
+清晰度, 倍速, progress) fits the screen, nothing of the video loads before play, the
+speed is kept after a reload, the keyboard works, study time stays honest at 2×, and
+the transcript sits beside the video (desktop) or below it (phone)."""
+
+import pytest
+
+from school.models import LessonProgress
+from tests.e2e.test_school_player import (  # noqa: F401 (the lesson fixture)
+    beats,
+    current_time,
+    leave,
+    lesson,
+    log_in,
+    settle,
+    video_requests,
+    wait_for,
+)
+from tests.members.factories import MemberFactory
+
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+VIDEO = "document.getElementById('lesson-video')"
+
+
+@pytest.fixture
+def transcript_lesson(lesson):  # noqa: F811 (the imported fixture)
+    lesson.transcript = "".join(
+        f"<p>第 {n} 段：坚持党的全面领导，坚持以人民为中心，全面从严治党。</p>"
+        for n in range(1, 40)
+    )
+    lesson.save_revision().publish()
+    return lesson
+
+
+def inside(page, selector: str, viewport: dict) -> dict:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not rendered"
+    assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
+    assert box["x"] + box["width"] <= viewport["width"] + 0.5, (selector, box)
+    assert box["y"] + box["height"] <= viewport["height"] + 0.5, (selector, box)
+    return box
+
+
+def video(page, expression: str):
+    return page.evaluate(f"() => {VIDEO}.{expression}")
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x768", "390x844"])
+def test_player_fits_the_screen_and_loads_no_video_before_play(
+    new_page, transcript_lesson, viewport, screenshot
+):
+    member = MemberFactory()
+    page = new_page(viewport=viewport)
+    log_in(page, member)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto(transcript_lesson.url)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.scrollY") == 0
+
+    assert video_requests(urls) == []
+    assert not any("hls.min.js" in url for url in urls)
+    assert page.get_attribute("#lesson-video", "preload") == "none"
+    assert page.get_attribute("#lesson-video", "poster")
+    player = inside(page, "#player", viewport)
+    for selector in ("#player-start", "#quality", "#speed", "#player-status"):
+        inside(page, selector, viewport)
+    assert page.inner_text("#player-status").startswith("已学 0%")
+    assert "学时" in page.inner_text(".player__credit")
+    # The video is not shrunk to a stamp to fit: at least 40 % of the screen's height.
+    assert player["height"] >= 0.4 * viewport["height"] or player["width"] >= 350
+
+    transcript = page.locator("#transcript").bounding_box()
+    if viewport is LAPTOP:
+        assert transcript["x"] >= player["x"] + player["width"]
+        assert transcript["y"] < player["y"] + player["height"]
+        inside(page, "#transcript summary", viewport)
+    else:
+        assert transcript["y"] >= player["y"] + player["height"]
+    screenshot(page, "before-play")
+
+    # The transcript folds away and opens again.
+    body = page.locator(".lesson__transcript-body")
+    assert body.is_visible()
+    page.click("#transcript summary")
+    assert not body.is_visible()
+    page.click("#transcript summary")
+    assert body.is_visible()
+
+    with page.expect_request(lambda request: bool(video_requests([request.url]))):
+        page.click("#player-start")
+    page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+    wait_for(lambda: current_time(page) > 1, what="playback to start")
+    # Playing, with the browser's own controls shown: still all on the screen.
+    for selector in ("#player", "#quality", "#speed", "#player-status"):
+        inside(page, selector, viewport)
+    assert page.evaluate("window.scrollY") == 0
+    screenshot(page, "playing")
+    leave(page)
+
+
+def test_speed_persists_keyboard_controls_and_2x_is_credited_honestly(
+    new_page, transcript_lesson, screenshot
+):
+    member = MemberFactory()
+    page = new_page(viewport=LAPTOP)
+    log_in(page, member)
+    page.goto(transcript_lesson.url)
+
+    # Typing k or a space in the search field does not start the video.
+    page.click("#site-search-q")
+    page.keyboard.type("k 学习")
+    assert page.input_value("#site-search-q") == "k 学习"
+    assert page.get_attribute("#player", "data-started") is None
+
+    # k starts playback from the page itself (no click on the player).
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press("k")
+    wait_for(lambda: page.get_attribute("#player", "data-started") == "1")
+    page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+    wait_for(lambda: current_time(page) > 1, what="playback to start")
+
+    # Space pauses and plays again.
+    page.keyboard.press("Space")
+    wait_for(lambda: video(page, "paused"), what="space to pause")
+    page.keyboard.press("Space")
+    wait_for(lambda: not video(page, "paused"), what="space to play")
+
+    # Arrows seek 5 s and change the volume, shown on the video.
+    before = current_time(page)
+    page.keyboard.press("ArrowRight")
+    wait_for(lambda: current_time(page) >= before + 4.5, what="→ to seek 5 s")
+    assert page.is_visible("#player-osd")
+    assert "前进 5 秒" in page.inner_text("#player-osd")
+    before = current_time(page)
+    page.keyboard.press("ArrowLeft")
+    wait_for(lambda: current_time(page) <= before - 4, what="← to seek back 5 s")
+    page.evaluate(f"() => {{ {VIDEO}.volume = 0.5; }}")
+    page.keyboard.press("ArrowUp")
+    assert video(page, "volume") == pytest.approx(0.6)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert video(page, "volume") == pytest.approx(0.4)
+
+    # f enters and leaves full screen.
+    page.keyboard.press("f")
+    wait_for(
+        lambda: page.evaluate("() => document.fullscreenElement?.id") == "lesson-video",
+        what="f to enter full screen",
+    )
+    page.keyboard.press("f")
+    wait_for(
+        lambda: page.evaluate("() => document.fullscreenElement") is None,
+        what="f to leave full screen",
+    )
+
+    # The video keeps keyboard focus, visibly.
+    page.focus("#lesson-video")
+    page.keyboard.press("ArrowRight")
+    outline = page.evaluate(
+        f"() => getComputedStyle({VIDEO}).outlineStyle + ' ' + getComputedStyle({VIDEO}).outlineWidth"
+    )
+    assert outline.startswith("solid") and not outline.endswith(" 0px"), outline
+
+    # 2×: ten seconds of wall time play twenty of video, all credited.
+    page.evaluate(f"() => {{ {VIDEO}.currentTime = 0; }}")
+    page.select_option("#speed", "2")
+    assert video(page, "playbackRate") == 2
+    wait_for(lambda: current_time(page) >= 12, what="12 s of video at 2×")
+    played_until = current_time(page)
+    paused_beats = beats(page)
+    page.evaluate(f"() => {VIDEO}.pause()")
+    settle(page, paused_beats)
+    row = LessonProgress.objects.get(member=member, lesson=transcript_lesson)
+    assert played_until >= 8
+    assert row.watched_seconds >= played_until - 3
+    screenshot(page, "speed-2x")
+
+    # The speed is kept after a reload, before play and once playing.
+    page.reload()
+    assert page.input_value("#speed") == "2"
+    assert video(page, "playbackRate") == 2
+    page.click("#player-start")
+    page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+    wait_for(lambda: current_time(page) > 1, what="playback after reload")
+    assert video(page, "playbackRate") == 2
+    page.select_option("#speed", "0.75")
+    assert page.evaluate(
+        "() => Object.entries(localStorage).filter(([k]) => k.startsWith('school.playbackRate'))"
+    ) == [[f"school.playbackRate.{member.user.pk}", "0.75"]]
+    leave(page)
