@@ -71,3 +71,31 @@ def test_demo_contests_with_attempts_and_boards(course, tree):
     board = boards(closed)
     assert board.participants >= 5 and board.branches[0].name == "第一党支部"
     assert Exam.objects.filter(kind="contest").count() == 2
+
+
+def test_demo_daily_history_gives_a_streak_and_points(course, tree):
+    from exams import daily
+    from exams.models import DailySet
+    from points import demo as points_demo
+    from points.models import PointEntry
+    from tests.members.factories import MemberFactory, UserFactory
+
+    course.slug = demo.COURSE_SLUG
+    course.save()
+    sun = MemberFactory(
+        organization=tree[1], real_name="孙明", user=UserFactory(username="dangyuan")
+    )
+    others = [MemberFactory(organization=tree[2]) for _ in range(3)]
+    demo.load()
+    assert daily.streak(sun) == 6 and daily.today_set(sun) is None
+    assert DailySet.objects.filter(member=sun).count() == 6
+    assert DailySet.objects.filter(member__in=others).count() >= 6
+    count = DailySet.objects.count()
+    demo.load()
+    assert DailySet.objects.count() == count
+    # Today's five are still there to draw for 孙明.
+    assert daily.start_today(sun).attempt.question_count == 5
+    points_demo.load()
+    assert (
+        PointEntry.objects.filter(member=sun, rule__code="daily_correct").count() == 6
+    )
