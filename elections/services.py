@@ -98,7 +98,14 @@ def open_election(election: Election, *, by) -> Election:
         election.eligible_count = len(member_ids)
         election.save(update_fields=["status", "electorate_date", "eligible_count"])
         _log(election, "elections.open", by=by, eligible=len(member_ids))
+        transaction.on_commit(lambda: _announce(election.pk), robust=True)
     return election
+
+
+def _announce(election_id: int) -> None:
+    from .tasks import announce_election
+
+    announce_election.enqueue(election_id)
 
 
 def close_election(election: Election, *, by) -> Election:

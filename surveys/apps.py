@@ -6,6 +6,6 @@ class SurveysConfig(AppConfig):
     verbose_name = "网上调查"
 
     def ready(self):
-        from notifications import kinds
+        from .notices import register_kinds
 
-        kinds.register("survey_closing", "调查即将截止", email_default=False)
+        register_kinds()

@@ -188,7 +188,14 @@ def open_survey(survey: Survey, *, by) -> Survey:
         survey.is_published = True
         survey.save(update_fields=["is_published"])
         log_change(survey, "surveys.open", by=by)
+        transaction.on_commit(lambda: _announce(survey.pk), robust=True)
     return survey
+
+
+def _announce(survey_id: int) -> None:
+    from .tasks import announce_survey
+
+    announce_survey.enqueue(survey_id)
 
 
 def close_survey(survey: Survey, *, by) -> Survey:

@@ -1,0 +1,124 @@
+"""What surveys tell members through notifications.notify(): a survey for members
+(all members, or an organisation and below) has started, and, before it closes, a
+reminder to those who have not answered.
+
+Whether someone has answered is read from the respondent key stored with each
+response (a keyed digest of the survey and the account, see
+services.respondent_key), never from the answers, so anonymous surveys stay
+anonymous. Each member is told once per survey (and once per closing time, for
+reminders).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import Member
+from notifications import kinds
+from notifications.service import notify
+
+from .models import Audience, Survey
+
+KINDS = {
+    "survey_open": "调查开始",
+    "survey_closing": "调查即将截止",
+}
+BATCH = 500
+
+
+def register_kinds() -> None:
+    for key, label in KINDS.items():
+        kinds.register(key, label, email_default=False)
+
+
+def _when(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def audience_user_ids(survey: Survey) -> list[int]:
+    """Active accounts of the members a members' survey is for ([] for public ones)."""
+    if survey.audience == Audience.PUBLIC:
+        return []
+    members = Member.objects.filter(user__is_active=True)
+    if survey.audience == Audience.ORGANIZATION:
+        members = members.within(survey.audience_organization)
+    return list(members.order_by("user_id").values_list("user_id", flat=True))
+
+
+def _not_answered(survey: Survey, user_ids: list[int]) -> list[int]:
+    from .services import respondent_key
+
+    answered = set(survey.responses.values_list("respondent_key", flat=True))
+    User = get_user_model()
+    return [
+        pk
+        for pk in user_ids
+        if respondent_key(survey, user=User(pk=pk)) not in answered
+    ]
+
+
+def _batches(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def _send(survey: Survey, user_ids, kind: str, title: str, body: str, key: str):
+    url = reverse("surveys:answer", args=[survey.pk])
+    return sum(
+        len(notify(batch, kind, title=title, body=body, url=url, dedupe_key=key))
+        for batch in _batches(user_ids)
+    )
+
+
+def announce_survey(survey_id: int) -> int:
+    """Tell the members a running members' survey is for that it has started;
+    returns how many were told (0 for public surveys and those not running)."""
+    survey = (
+        Survey.objects.select_related("audience_organization")
+        .filter(pk=survey_id)
+        .first()
+    )
+    if survey is None or survey.state() != "open":
+        return 0
+    return _send(
+        survey,
+        _not_answered(survey, audience_user_ids(survey)),
+        "survey_open",
+        f"调查：{survey.title}",
+        f"请在 {_when(survey.closes_at)} 前填写。",
+        f"survey_open:{survey.pk}",
+    )
+
+
+def send_reminders(now: datetime.datetime | None = None) -> tuple[int, int]:
+    """Announce running members' surveys and remind those who have not answered
+    surveys closing within PORTAL_SURVEY_REMINDER_HOURS; safe to run as often as
+    wanted. Returns (announced, reminded)."""
+    now = now or timezone.now()
+    announced = reminded = 0
+    soon = now + datetime.timedelta(hours=settings.PORTAL_VOTE_REMINDER_HOURS)
+    running = (
+        Survey.objects.open_at(now)
+        .exclude(audience=Audience.PUBLIC)
+        .select_related("audience_organization")
+    )
+    for survey in running:
+        announced += announce_survey(survey.pk)
+        if survey.closes_at > soon:
+            continue
+        reminded += _send(
+            survey,
+            _not_answered(survey, audience_user_ids(survey)),
+            "survey_closing",
+            f"调查即将截止：{survey.title}",
+            f"将于 {_when(survey.closes_at)} 截止，您还没有填写。",
+            f"survey_closing:{survey.pk}:{survey.closes_at:%Y%m%d%H%M}",
+        )
+    return announced, reminded
