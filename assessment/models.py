@@ -223,6 +223,19 @@ class TaskItem(Orderable):
     def __str__(self):
         return self.title
 
+    @property
+    def points_label(self) -> str:
+        """50.0 as 50, 7.5 as 7.5."""
+        whole = self.points.to_integral()
+        return str(whole) if self.points == whole else str(self.points)
+
+    def rule_text(self) -> str:
+        if self.rule == Rule.NEWS:
+            return f"期内发布新闻不少于 {self.rule_target} 篇"
+        if self.rule == Rule.STUDY:
+            return f"党员网上学习参与率不低于 {self.rule_target}%"
+        return "人工评分"
+
     def clean(self):
         errors = {}
         if self.points is not None and not Decimal("0") < self.points <= 1000:

@@ -430,6 +430,10 @@ def close_plan(plan: AssessmentPlan, *, by) -> list[ResultRow]:
     return rows
 
 
+def _day(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def publish_notice(plan: AssessmentPlan, *, by, days: int = 5):
     """A draft 考核结果公示 through the notices app; returns the NoticePage."""
     from django.utils.html import escape
@@ -450,8 +454,8 @@ def publish_notice(plan: AssessmentPlan, *, by, days: int = 5):
     )
     body = (
         f"<p>{escape(plan.organization.name)}对所属党组织开展了"
-        f"“{escape(plan.title)}”（{plan.period_start:%Y年%m月%d日}至"
-        f"{plan.period_end:%Y年%m月%d日}），满分 {full} 分，得分率不低于 "
+        f"“{escape(plan.title)}”（{_day(plan.period_start)}至"
+        f"{_day(plan.period_end)}），满分 {points_text(full)} 分，得分率不低于 "
         f"{plan.excellent_percent}% 为先进党组织，不低于 {plan.qualified_percent}% "
         f"为合格党组织。考核结果如下：</p><ol>{lines}</ol>"
         "<p>公示期间如有意见，请实名反馈。</p>"

@@ -8,6 +8,7 @@ Layout of ``portal-backup-<time>.tar.gz``:
     media/…                MEDIA_ROOT (uploads, images, documents)
     videos/…               PORTAL_VIDEO_ROOT when it lies outside MEDIA_ROOT
     mailbox-files/…        PORTAL_MAILBOX_FILES_ROOT (letter attachments)
+    assessment-files/…     PORTAL_ASSESSMENT_FILES_ROOT (网上考核 evidence)
 
 restore() checks every checksum before it changes anything.
 """
@@ -51,6 +52,7 @@ def file_trees() -> list[Tree]:
     if not video_root.resolve().is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
         trees.append(Tree("videos", video_root))
     trees.append(Tree("mailbox-files", Path(settings.PORTAL_MAILBOX_FILES_ROOT)))
+    trees.append(Tree("assessment-files", Path(settings.PORTAL_ASSESSMENT_FILES_ROOT)))
     return trees
 
 

@@ -32,6 +32,7 @@ def site_with_content(settings, tmp_path, restore_sources):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PORTAL_MAILBOX_FILES_ROOT = tmp_path / "mailbox-files"
+    settings.PORTAL_ASSESSMENT_FILES_ROOT = tmp_path / "assessment-files"
     settings.PORTAL_SEARCH_BACKENDS = {
         "default": {
             "BACKEND": "search.backends.embedded.EmbeddedBackend",
