@@ -15,7 +15,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.widgets.button import HeaderButton
 
-from home.params import id_param
+from home.params import choice_param, id_param, int_param, text_param
 from members.admin_views import (
     ChineseCreateMixin,
     ScopedHistoryView,
@@ -26,7 +26,7 @@ from members.models import Organization
 from members.scopes import organizations_for
 
 from . import services
-from .models import Election, Status
+from .models import Election, Mode, PaperCount, PaperMethod, Status
 from .permissions import election_policy, may_run_elections
 
 
@@ -202,3 +202,109 @@ def sign_off(request, pk: int):
 @require_POST
 def publish(request, pk: int):
     return _act(request, pk, "publish")
+
+
+PAPER_MAX = 100_000
+
+
+def _paper_totals(request, election: Election) -> dict:
+    """The totals form: valid and invalid ballots, blank among the valid, votes per
+    candidate (votes_<id>), write-ins as lines of 姓名 票数."""
+    post = request.POST
+    valid = int_param(post, "valid", default=0, minimum=0, maximum=PAPER_MAX)
+    invalid = int_param(post, "invalid", default=0, minimum=0, maximum=PAPER_MAX)
+    blank = int_param(post, "blank", default=0, minimum=0, maximum=PAPER_MAX)
+    votes = {}
+    for candidate in election.candidates.all():
+        votes[candidate.pk] = int_param(
+            post, f"votes_{candidate.pk}", default=0, minimum=0, maximum=PAPER_MAX
+        )
+    write_ins = {}
+    for number, line in enumerate(
+        text_param(post, "write_ins", max_length=5000).splitlines(), start=1
+    ):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[1].isascii() or not parts[1].isdigit():
+            raise services.ElectionError(
+                f"另选他人第 {number} 行请写成“姓名 票数”，如：张三 2。"
+            )
+        write_ins[parts[0]] = min(int(parts[1]), PAPER_MAX)
+    if blank > valid:
+        raise services.ElectionError("空白票是有效票的一部分，不能多于有效票。")
+    return {
+        "collected": valid + invalid,
+        "blank": blank,
+        "invalid": invalid,
+        "votes": {k: v for k, v in votes.items() if v},
+        "write_ins": write_ins,
+    }
+
+
+def paper(request, pk: int):
+    """Enter the counted paper ballots of a closed in-person vote (once)."""
+    election = _election(request, pk, "change")
+    if isinstance(election, HttpResponse):
+        return election
+    errors = []
+    status = 200
+    if request.method == "POST":
+        method = choice_param(request.POST, "method", PaperMethod.values)
+        present = int_param(request.POST, "present", minimum=0, maximum=PAPER_MAX)
+        try:
+            if present is None:
+                raise services.ElectionError("请填写到会领票人数。")
+            if method == PaperMethod.TOTALS:
+                services.enter_paper_count(
+                    election,
+                    by=request.user,
+                    method=method,
+                    present=present,
+                    totals=_paper_totals(request, election),
+                )
+            else:
+                services.enter_paper_count(
+                    election,
+                    by=request.user,
+                    method=method,
+                    present=present,
+                    ballots_text=text_param(
+                        request.POST, "ballots", max_length=200_000
+                    ),
+                )
+        except services.ElectionError as exc:
+            errors, status = exc.messages, 400
+        else:
+            messages.success(request, "已录入纸质选票，计票结果已包含纸质选票。")
+            return redirect("elections_manage", pk=election.pk)
+    return TemplateResponse(
+        request,
+        "elections/admin/paper.html",
+        {
+            "election": election,
+            "candidates": list(election.candidates.all()),
+            "paper": PaperCount.objects.filter(election=election)
+            .select_related("entered_by")
+            .first(),
+            "in_person": election.mode == Mode.IN_PERSON,
+            "online_voted": election.participations.count(),
+            "errors": errors,
+            "data": request.POST if request.method == "POST" else {},
+        },
+        status=status,
+    )
+
+
+@require_POST
+def withdraw_paper(request, pk: int):
+    election = _election(request, pk, "change")
+    if isinstance(election, HttpResponse):
+        return election
+    try:
+        services.withdraw_paper_count(election, by=request.user)
+    except services.ElectionError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已撤销纸质选票录入，可以重新录入。")
+    return redirect("elections_paper", pk=election.pk)

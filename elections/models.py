@@ -261,3 +261,42 @@ class Ballot(models.Model):
 
     def __str__(self):
         return f"{self.election} 选票"
+
+
+class PaperMethod(models.TextChoices):
+    BALLOTS = "ballots", "逐张录入选票"
+    TOTALS = "totals", "按候选人录入汇总票数"
+
+
+class PaperCount(models.Model):
+    """Paper ballots of an in-person vote, entered once by the staff after counting.
+
+    Paper ballots name nobody, so each ballot's marks may be kept as entered; the
+    totals are what the tally adds. One per vote (the double-entry guard)."""
+
+    election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, related_name="paper_count"
+    )
+    method = models.CharField("录入方式", max_length=10, choices=PaperMethod.choices)
+    present = models.PositiveIntegerField("到会领票人数")
+    collected = models.PositiveIntegerField("收回选票")
+    blank = models.PositiveIntegerField("空白票", default=0)
+    invalid = models.PositiveIntegerField("废票", default=0)
+    votes = models.JSONField("候选人得票", default=dict)
+    write_ins = models.JSONField("另选他人得票", default=dict)
+    ballots = models.JSONField("逐张选票", default=list, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="录入人",
+    )
+    entered_at = models.DateTimeField("录入时间")
+
+    class Meta:
+        verbose_name = "纸质选票"
+        verbose_name_plural = "纸质选票"
+
+    def __str__(self):
+        return f"{self.election} 纸质选票"

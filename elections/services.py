@@ -24,7 +24,16 @@ from members.models import Member, Organization
 from members.ratelimit import Limit, RateLimited
 
 from . import tally as counting
-from .models import Ballot, Election, Elector, Participation, Status
+from .models import (
+    Ballot,
+    Election,
+    Elector,
+    Mode,
+    PaperCount,
+    PaperMethod,
+    Participation,
+    Status,
+)
 
 __all__ = ["RateLimited"]
 
@@ -142,7 +151,184 @@ def count_ballots(election: Election) -> counting.Tally:
         elect_percent=election.elect_percent,
         candidates=list(election.candidates.values_list("pk", "name")),
         ballots=ballots,
+        paper=paper_totals(election),
     )
+
+
+# Paper ballots ------------------------------------------------------------------------
+
+PAPER_LINES_LIMIT = 5000
+_SEPARATORS = str.maketrans({"、": " ", ",": " ", "，": " ", ";": " ", "；": " "})
+
+
+def paper_totals(election: Election) -> counting.PaperTotals | None:
+    """The entered paper ballots as totals for the tally, None if none."""
+    paper = PaperCount.objects.filter(election=election).first()
+    if paper is None:
+        return None
+    return counting.PaperTotals(
+        present=paper.present,
+        collected=paper.collected,
+        blank=paper.blank,
+        invalid=paper.invalid,
+        votes={int(k): v for k, v in paper.votes.items()},
+        write_ins=dict(paper.write_ins),
+    )
+
+
+def parse_paper_ballots(election: Election, text: str) -> tuple[list, dict]:
+    """Each line one paper ballot: the names marked (separated by spaces or 、), or
+    空白 for a blank ballot, or 废票 for one the counters ruled invalid. A ballot
+    naming more people than seats is invalid (the rules of a ballot). Returns (the
+    ballots as entered, the totals); ValidationError naming the line for a name that
+    is not a candidate (unless write-ins are allowed) or named twice."""
+    if "\x00" in text:
+        raise ElectionError("选票内容含有不允许的字符。")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ElectionError("请逐行录入选票，每行一张。")
+    if len(lines) > PAPER_LINES_LIMIT:
+        raise ElectionError(f"一次最多录入 {PAPER_LINES_LIMIT} 张选票。")
+    candidates = dict(election.candidates.values_list("name", "pk"))
+    ballots, errors = [], []
+    blank = invalid = 0
+    votes: dict[int, int] = {}
+    write_ins: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        names = line.translate(_SEPARATORS).split()
+        if names == ["空白"]:
+            blank += 1
+            ballots.append(["空白"])
+            continue
+        if names == ["废票"]:
+            invalid += 1
+            ballots.append(["废票"])
+            continue
+        if len(set(names)) != len(names):
+            errors.append(f"第 {number} 行：同一人写了两次。")
+            continue
+        unknown = [
+            n
+            for n in names
+            if n not in candidates
+            and (not election.allow_write_ins or len(n) > WRITE_IN_LIMIT)
+        ]
+        if unknown:
+            errors.append(f"第 {number} 行：“{'、'.join(unknown)}”不是候选人。")
+            continue
+        ballots.append(names)
+        if len(names) > election.seats:
+            invalid += 1
+            continue
+        for name in names:
+            if name in candidates:
+                votes[candidates[name]] = votes.get(candidates[name], 0) + 1
+            else:
+                write_ins[name] = write_ins.get(name, 0) + 1
+    if errors:
+        raise ElectionError(errors[:20])
+    return ballots, {
+        "collected": len(lines),
+        "blank": blank,
+        "invalid": invalid,
+        "votes": votes,
+        "write_ins": write_ins,
+    }
+
+
+def enter_paper_count(
+    election: Election,
+    *,
+    by,
+    method: str,
+    present: int,
+    ballots_text: str = "",
+    totals: dict | None = None,
+) -> PaperCount:
+    """Store the counted paper ballots of a closed in-person vote, once.
+
+    method "ballots" parses ballots_text (parse_paper_ballots); "totals" takes
+    totals = {collected, blank, invalid, votes: {candidate id: n}, write_ins:
+    {name: n}}. Refused: online votes, votes not closed or already confirmed, a
+    second entry, more paper voters than the register has left, and numbers that do
+    not add up (tally.check_paper)."""
+    if election.mode != Mode.IN_PERSON:
+        raise ElectionError("只有现场投票才能录入纸质选票。")
+    if election.status != Status.CLOSED:
+        raise ElectionError("投票结束后、确认结果前才能录入纸质选票。")
+    if method == PaperMethod.BALLOTS:
+        entered, counted = parse_paper_ballots(election, ballots_text)
+    elif method == PaperMethod.TOTALS and totals is not None:
+        entered, counted = [], totals
+        valid_ids = set(election.candidates.values_list("pk", flat=True))
+        if set(counted["votes"]) - valid_ids:
+            raise ElectionError("得票表中有无效的候选人，请刷新页面后重新录入。")
+        if counted["write_ins"] and not election.allow_write_ins:
+            raise ElectionError("本次投票不能另选他人。")
+    else:
+        raise ElectionError("请选择录入方式。")
+    online = election.participations.count()
+    if present + online > election.eligible_count:
+        raise ElectionError(
+            f"到会领票 {present} 人加网上已投票 {online} 人，"
+            f"多于有选举权的 {election.eligible_count} 人，请核对。"
+        )
+    paper = counting.PaperTotals(present=present, **counted)
+    problems = counting.check_paper(paper, seats=election.seats)
+    if problems:
+        raise ElectionError(problems)
+    try:
+        with transaction.atomic():
+            locked = Election.objects.select_for_update().get(pk=election.pk)
+            if locked.status != Status.CLOSED:
+                raise ElectionError("投票结束后、确认结果前才能录入纸质选票。")
+            record = PaperCount.objects.create(
+                election=election,
+                method=method,
+                present=present,
+                collected=paper.collected,
+                blank=paper.blank,
+                invalid=paper.invalid,
+                votes={str(k): v for k, v in paper.votes.items()},
+                write_ins=paper.write_ins,
+                ballots=entered,
+                entered_by=by,
+                entered_at=timezone.now(),
+            )
+            _log(
+                election,
+                "elections.paper",
+                by=by,
+                method=PaperMethod(method).label,
+                present=present,
+                collected=paper.collected,
+                invalid=paper.invalid,
+            )
+    except IntegrityError:
+        raise ElectionError(
+            "纸质选票已经录入，不能重复录入；如有错误，请先撤销上次录入。"
+        ) from None
+    return record
+
+
+def withdraw_paper_count(election: Election, *, by) -> None:
+    """Remove the entered paper ballots before the result is confirmed (to correct
+    a mistake); audited with what was removed."""
+    with transaction.atomic():
+        locked = Election.objects.select_for_update().get(pk=election.pk)
+        if locked.status != Status.CLOSED:
+            raise ElectionError("结果确认后不能再撤销纸质选票。")
+        paper = PaperCount.objects.filter(election=election).first()
+        if paper is None:
+            raise ElectionError("还没有录入纸质选票。")
+        _log(
+            election,
+            "elections.paper_withdraw",
+            by=by,
+            present=paper.present,
+            collected=paper.collected,
+        )
+        paper.delete()
 
 
 def sign_off(election: Election, *, by) -> Election:

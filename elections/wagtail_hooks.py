@@ -17,6 +17,8 @@ LOG_ACTIONS = {
     "elections.close": ("结束投票", "结束了投票"),
     "elections.sign_off": ("确认计票结果", "确认了计票结果"),
     "elections.publish": ("生成结果公示", "生成了选举结果公示"),
+    "elections.paper": ("录入纸质选票", "录入了现场投票的纸质选票"),
+    "elections.paper_withdraw": ("撤销纸质选票", "撤销了纸质选票的录入"),
 }
 
 
@@ -67,5 +69,11 @@ def register_election_admin_urls():
         path("elections/<int:pk>/sign/", admin_views.sign_off, name="elections_sign"),
         path(
             "elections/<int:pk>/publish/", admin_views.publish, name="elections_publish"
+        ),
+        path("elections/<int:pk>/paper/", admin_views.paper, name="elections_paper"),
+        path(
+            "elections/<int:pk>/paper/withdraw/",
+            admin_views.withdraw_paper,
+            name="elections_paper_withdraw",
         ),
     ]
