@@ -1,24 +1,24 @@
-"""Demo party school: catalogue, three courses, generated demo videos, some study records."""
+"""Demo party school: three courses, a demo video per lesson, members' study records."""
 
 from __future__ import annotations
 
 import datetime
 import subprocess
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
-from . import stats
+from . import services
 from .models import (
     CourseAssignment,
     CourseCategory,
-    CourseCompletion,
     CoursePage,
     LessonPage,
+    LessonProgress,
     SchoolIndexPage,
-    StudyDay,
+    SchoolSettings,
     Video,
 )
 from .services import assign_course, import_video_file, install_school_section
@@ -27,12 +27,12 @@ FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 CATEGORIES = ["党的理论", "党规党纪", "支部工作", "业务与廉洁"]
 
-# title, seconds, caption
-VIDEOS = [
-    ("演示视频：党章学习导论", 24, "党章学习导论"),
-    ("演示视频：支部工作要点", 18, "支部工作要点"),
-]
+# The demo site's yearly 学时 requirement, scaled to its small catalogue (党校设置;
+# a real site keeps the 32 and 56 of PORTAL_SCHOOL_*_YEARLY_TARGET or sets its own).
+DEMO_TARGETS = {"member_yearly_target": 1, "secretary_yearly_target": 1}
 
+# Each lesson: title, minutes of its demo video, summary, transcript lines. A course's
+# 学时 follow the default rules from the total length (15–30 minutes: 0.5 学时).
 COURSES = [
     {
         "slug": "dangzhang-jichu",
@@ -45,7 +45,7 @@ COURSES = [
         "lessons": [
             (
                 "第一讲 党章的总纲",
-                0,
+                9,
                 "总纲是党章的灵魂，阐明了党的性质、指导思想、奋斗目标和基本路线。"
                 "本讲结合集团各支部的实际，讲解学习总纲应当把握的几个重点。",
                 [
@@ -56,7 +56,7 @@ COURSES = [
             ),
             (
                 "第二讲 党员的义务和权利",
-                1,
+                8,
                 "党章第一章规定了党员的八项义务和八项权利。本讲逐条讲解，"
                 "并说明在组织生活中如何正确行使权利、履行义务。",
                 [
@@ -77,10 +77,17 @@ COURSES = [
         "lessons": [
             (
                 "“三会一课”怎么开",
-                1,
+                10,
                 "支部党员大会、支委会、党小组会和党课各有分工。本讲用集团机关支部的"
                 "做法作示范，说明会前准备、会中记录和会后落实。",
                 ["开会之前要把议题定准，把材料备齐，把通知发到每一名党员。"],
+            ),
+            (
+                "主题党日的组织与记录",
+                7,
+                "主题党日每月固定一天开展。本讲介绍确定主题、组织实施和填写台账的"
+                "要点，并展示研发第一党支部的活动记录。",
+                ["主题党日的主题要同本单位的中心工作结合起来，避免走过场。"],
             ),
         ],
     },
@@ -94,46 +101,50 @@ COURSES = [
         "lessons": [
             (
                 "采购环节的廉洁风险",
-                0,
+                8,
                 "从需求提出、供应商选择到验收付款，逐个环节梳理可能出现的问题和防范办法。",
-                [],
+                ["采购需求要由使用部门提出，经过集体研究，防止量身定做。"],
             ),
         ],
     },
 ]
 
 
-def _make_clip(path: Path, seconds: int, caption: str) -> None:
-    """A demo clip from ffmpeg's test sources (no binaries in the repository)."""
-    picture = f"testsrc2=s=1280x720:r=25:d={seconds}"
+def _make_clip(path: Path, seconds: int, course: str, lesson: str) -> None:
+    """A slide-style demo clip naming its course and lesson, with a running clock.
+
+    Made with ffmpeg's colour source (no binaries in the repository) at one frame a
+    second, which keeps minutes of video cheap to encode; the transcoder makes the
+    360p/540p/720p ladder from it like from any upload.
+    """
+    picture = f"color=c=0x8c1117:s=1280x720:r=1:d={seconds}"
     if FONT.exists():
+        text = f"drawtext=fontfile={FONT}:fontcolor=white:x=(w-text_w)/2"
         picture += (
-            f",drawtext=fontfile={FONT}:text='{caption}':fontsize=64:fontcolor=white"
-            ":box=1:boxcolor=0x8c1117@0.85:boxborderw=24:x=(w-text_w)/2:y=h*0.7"
+            f",{text}:text='{course}':fontsize=40:y=h*0.25"
+            f",{text}:text='{lesson}':fontsize=72:y=h*0.42"
+            f",{text}:text='%{{pts\\:hms}}':fontsize=36:y=h*0.7"
         )
     args = [
             "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", picture,
-            "-f", "lavfi", "-i", f"sine=frequency=523:d={seconds}",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-shortest", str(path),
+            "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", str(seconds),
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k", str(path),
     ]  # fmt: skip
     subprocess.run(args, check=True, timeout=300)  # noqa: S603
 
 
-def _videos() -> list[Video]:
-    videos = []
-    with tempfile.TemporaryDirectory(prefix="school-demo-") as tmp:
-        for index, (title, seconds, caption) in enumerate(VIDEOS):
-            video = Video.objects.filter(title=title).first()
-            if video is None:
-                clip = Path(tmp) / f"demo-{index}.mp4"
-                _make_clip(clip, seconds, caption)
-                video = import_video_file(clip, title=title)
-            videos.append(video)
-    return videos
+def _video(course: str, lesson: str, minutes: int, tmp: str) -> Video:
+    title = f"{course}：{lesson}"
+    video = Video.objects.filter(title=title).first()
+    if video is None:
+        clip = Path(tmp) / f"demo-{Video.objects.count()}.mp4"
+        _make_clip(clip, minutes * 60, course, lesson)
+        video = import_video_file(clip, title=title)
+    return video
 
 
-def _courses(index: SchoolIndexPage, videos: list[Video]) -> list[CoursePage]:
+def _courses(index: SchoolIndexPage) -> list[CoursePage]:
     categories = {
         name: CourseCategory.objects.get_or_create(
             name=name, defaults={"sort_order": i}
@@ -141,9 +152,12 @@ def _courses(index: SchoolIndexPage, videos: list[Video]) -> list[CoursePage]:
         for i, name in enumerate(CATEGORIES)
     }
     courses = []
-    for spec in COURSES:
-        course = CoursePage.objects.filter(slug=spec["slug"]).first()
-        if course is None:
+    with tempfile.TemporaryDirectory(prefix="school-demo-") as tmp:
+        for spec in COURSES:
+            course = CoursePage.objects.filter(slug=spec["slug"]).first()
+            if course is not None:
+                courses.append(course)
+                continue
             course = CoursePage(
                 title=spec["title"],
                 slug=spec["slug"],
@@ -154,50 +168,67 @@ def _courses(index: SchoolIndexPage, videos: list[Video]) -> list[CoursePage]:
             )
             index.add_child(instance=course)
             course.save_revision().publish()
-            for number, (title, video_index, summary, transcript) in enumerate(
+            for number, (title, minutes, summary, transcript) in enumerate(
                 spec["lessons"], start=1
             ):
                 lesson = LessonPage(
                     title=title,
                     slug=f"lesson-{number}",
-                    video=videos[video_index],
+                    video=_video(spec["title"], title, minutes, tmp),
                     summary=summary,
                     transcript="".join(f"<p>{line}</p>" for line in transcript),
                 )
                 course.add_child(instance=lesson)
                 lesson.save_revision().publish()
-        courses.append(course)
+            courses.append(course)
     return courses
 
 
+# What a demo member studied, by pattern: for each course (in COURSES order) the
+# share of each lesson watched. 1.0 completes a lesson (and the course once all are).
+PATTERNS = [
+    [[1, 1], [1, 1], [1]],  # all three courses: 1.25 学时, 先进
+    [[1, 1], [1, 1], []],  # both required courses: 1 学时, 合格
+    [[1, 1], [1, 1], []],
+    [[1, 1], [1, 0.4], []],  # 0.5 学时, one course in progress
+    [[0.6], [], []],  # started
+    [[], [], []],  # not yet
+]
+
+
 def _study_records(courses: list[CoursePage]) -> int:
-    """A few weeks of study time and completions so charts and reports show something."""
+    """Members watch lessons as heartbeats would record it (school.services.write_beats):
+    progress, days studied, completions and 学时 all come from the same watching."""
     from members.models import Member
 
-    today = timezone.localdate()
+    from .services import Beat, write_beats
+
     members = list(Member.objects.filter(user__username="dangyuan")) + list(
         Member.objects.exclude(user__username="dangyuan").order_by("pk")[:29]
     )
+    if LessonProgress.objects.filter(member__in=members).exists():
+        return len(members)
+    lessons = [course.specific.lessons for course in courses]
+    today = timezone.localdate()
     for offset, member in enumerate(members):
-        for days_ago in range(0, 70, 3 + offset % 4):
-            StudyDay.objects.get_or_create(
-                member=member,
-                day=today - datetime.timedelta(days=days_ago),
-                defaults={"seconds": 300 + (offset * 137 + days_ago * 53) % 2400},
+        # 孙明 (dangyuan) finished the first course and is half-way through the second.
+        pattern = PATTERNS[3 if offset == 0 else offset % len(PATTERNS)]
+        sittings = [
+            (services.lesson_target(lesson.pk), share)
+            for course_lessons, shares in zip(lessons, pattern, strict=True)
+            for lesson, share in zip(course_lessons, shares, strict=False)
+        ]
+        # One evening's sitting per lesson, a few days apart, the last one recently.
+        step, last = 2 + offset % 5, today - datetime.timedelta(days=offset % 7)
+        beats = []
+        for number, (target, share) in enumerate(sittings):
+            day = last - datetime.timedelta(days=step * (len(sittings) - 1 - number))
+            at = timezone.make_aware(
+                datetime.datetime.combine(day, datetime.time(20, offset % 50))
             )
-        if offset % 3 != 2 and courses:
-            course = courses[offset % len(courses)]
-            CourseCompletion.objects.get_or_create(
-                member=member,
-                course=course,
-                defaults={
-                    "year": today.year,
-                    "completed_at": timezone.now() - datetime.timedelta(days=offset),
-                    "credit_hours": Decimal("1") if offset % 2 else Decimal("0.5"),
-                },
-            )
-    # Written past the services that keep the yearly summary: recompute it.
-    stats.rebuild_study_years()
+            watched = target.duration * share
+            beats.append(Beat(member.pk, target, [[0, watched]], watched, watched, at))
+        write_beats(beats)
     return len(members)
 
 
@@ -239,16 +270,36 @@ def _assignments() -> int:
     return made
 
 
+def _targets() -> None:
+    """The demo targets, unless staff changed the settings' first values."""
+    school = SchoolSettings.load()
+    first = (
+        settings.PORTAL_SCHOOL_YEARLY_TARGET,
+        settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET,
+    )
+    if (school.member_yearly_target, school.secretary_yearly_target) == first:
+        for field, value in DEMO_TARGETS.items():
+            setattr(school, field, value)
+        school.save()
+
+
 def load() -> str:
     """Create the demo school once; later runs change nothing."""
     index = install_school_section()
-    videos = _videos()
-    courses = _courses(index, videos)
+    courses = _courses(index)
+    _targets()
     learners = _study_records(courses)
     assigned = _assignments()
-    pending = sum(1 for video in videos if not Video.objects.get(pk=video.pk).is_ready)
+    videos = Video.objects.filter(title__in=_video_titles())
+    pending = sum(1 for video in videos if not video.is_ready)
     return (
         f"网上党校：{len(courses)} 门课程，{len(videos)} 个演示视频"
         f"（{pending} 个正在排队转码，由任务进程处理），{learners} 名党员的学习记录，"
         f"新指派必修课 {assigned} 项"
     )
+
+
+def _video_titles() -> list[str]:
+    return [
+        f"{spec['title']}：{title}" for spec in COURSES for title, *_ in spec["lessons"]
+    ]

@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -689,3 +690,41 @@ class CourseAssignment(models.Model):
     @property
     def is_past_deadline(self) -> bool:
         return self.deadline < timezone.localdate()
+
+
+def _default_member_target() -> int:
+    return settings.PORTAL_SCHOOL_YEARLY_TARGET
+
+
+def _default_secretary_target() -> int:
+    return settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET
+
+
+@register_setting(icon="pick")
+class SchoolSettings(BaseGenericSetting):
+    """The yearly 学时 each member must reach, set by the organisation running the site.
+
+    Statistics and 我的学习 rate members and branches against these (school.stats);
+    the first values come from PORTAL_SCHOOL_YEARLY_TARGET and
+    PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET.
+    """
+
+    member_yearly_target = models.PositiveSmallIntegerField(
+        "党员年度学时要求",
+        default=_default_member_target,
+        help_text="每名党员每年应完成的网上学习学时",
+    )
+    secretary_yearly_target = models.PositiveSmallIntegerField(
+        "支部书记年度学时要求",
+        default=_default_secretary_target,
+        help_text="党组织书记、副书记每年应完成的学时",
+    )
+
+    panels = [FieldPanel("member_yearly_target"), FieldPanel("secretary_yearly_target")]
+
+    class Meta:
+        verbose_name = "党校设置"
+        verbose_name_plural = "党校设置"
+
+    def target(self, secretary: bool) -> int:
+        return self.secretary_yearly_target if secretary else self.member_yearly_target

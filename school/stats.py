@@ -31,11 +31,18 @@ UNREACHABLE_HOURS = 10**6
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=8, decimal_places=2))
 
 
-def yearly_target(member: Member) -> int:
+def yearly_targets() -> dict[bool, int]:
+    """学时 targets of a year by whether the member is a branch secretary (党校设置)."""
+    from .models import SchoolSettings
+
+    # One query, and no row written by a report (SchoolSettings.load creates one).
+    school = SchoolSettings.objects.first() or SchoolSettings()
+    return {flag: school.target(flag) for flag in (True, False)}
+
+
+def yearly_target(member: Member, targets: dict[bool, int] | None = None) -> int:
     """The member's 学时 target for a year (branch secretaries have a higher one)."""
-    if member.is_branch_secretary:
-        return settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET
-    return settings.PORTAL_SCHOOL_YEARLY_TARGET
+    return (targets or yearly_targets())[member.is_branch_secretary]
 
 
 def member_appraisal(hours: Decimal | float, target: int) -> str:
@@ -161,14 +168,10 @@ def _report_cursor():
         yield cursor
 
 
-def _thresholds(ratio_key: str) -> dict[bool, float]:
+def _thresholds(ratio_key: str, targets: dict[bool, int]) -> dict[bool, float]:
     """学时 a secretary (True) and any other member (False) need for the ratio of
     their target; as in member_appraisal, with a target of 0 nobody is 先进."""
     ratio = settings.PORTAL_SCHOOL_APPRAISAL[ratio_key]
-    targets = {
-        True: settings.PORTAL_SCHOOL_SECRETARY_YEARLY_TARGET,
-        False: settings.PORTAL_SCHOOL_YEARLY_TARGET,
-    }
     if ratio_key == "member_excellent_ratio":
         return {
             flag: target * ratio if target else UNREACHABLE_HOURS
@@ -180,8 +183,9 @@ def _thresholds(ratio_key: str) -> dict[bool, float]:
 def _direct_rows(org_ids: list[int], year: int) -> list[dict]:
     """Totals per organisation of its own members: three grouped queries (members,
     their summary rows of the year, required-course completions) combined here."""
-    qualified = _thresholds("member_qualified_ratio")
-    excellent = _thresholds("member_excellent_ratio")
+    targets = yearly_targets()
+    qualified = _thresholds("member_qualified_ratio", targets)
+    excellent = _thresholds("member_excellent_ratio", targets)
     scope = _in_list(org_ids)
     with _report_cursor() as cursor:
         cursor.execute(
@@ -394,11 +398,12 @@ class MemberRanking:
         members = Member.objects.select_related("organization").in_bulk(
             [member_id for member_id, _, _ in ranked]
         )
+        targets = yearly_targets()
         return [
             RankedMember(
                 member=members[member_id],
                 hours=Decimal(str(hours)).quantize(Decimal("0.01")),
-                target=yearly_target(members[member_id]),
+                target=yearly_target(members[member_id], targets),
                 studied=days > 0,
             )
             for member_id, hours, days in ranked

@@ -141,6 +141,32 @@ def test_branch_secretary_target_is_higher(member_client, member):
     assert "/ 56 学时" in member_client.get("/school/me/").content.decode()
 
 
+def test_targets_come_from_the_school_settings(member_client, member, admin_client):
+    from school.models import SchoolSettings
+
+    row = SchoolSettings.load()
+    response = admin_client.post(
+        f"/admin/settings/school/schoolsettings/{row.pk}/",
+        {"member_yearly_target": "6", "secretary_yearly_target": "12"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert SchoolSettings.load().member_yearly_target == 6
+    assert "/ 6 学时" in member_client.get("/school/me/").content.decode()
+    member.party_post = "党支部书记"
+    member.save()
+    assert "/ 12 学时" in member_client.get("/school/me/").content.decode()
+
+
+def test_school_admin_may_edit_the_targets(db):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="党校管理员")
+    assert group.permissions.filter(codename="change_schoolsettings").exists()
+    assert not Group.objects.get(name="宣传员").permissions.filter(
+        codename="change_schoolsettings"
+    )
+
+
 def test_my_study_requires_login(client):
     response = client.get("/school/me/")
     assert response.status_code == 302

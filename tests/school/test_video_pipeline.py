@@ -287,7 +287,9 @@ def test_a_run_that_lost_its_lease_does_not_publish(
 
 
 @pytest.mark.slow
-def test_a_720p_clip_gets_the_whole_ladder(django_capture_on_commit_callbacks, tmp_path):
+def test_a_720p_clip_gets_the_whole_ladder(
+    django_capture_on_commit_callbacks, tmp_path
+):
     sample = make_clip(tmp_path / "hd.mp4", seconds=3, size="1280x720")
     with django_capture_on_commit_callbacks(execute=True):
         video = services.import_video_file(sample, title="高清课件")
