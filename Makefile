@@ -49,20 +49,24 @@ pytest:
 	$(BIN)/pytest -n 2 --dist loadfile -m transactional tests/e2e
 	./.ci/pytest-isolated -m transactional --ignore tests/e2e
 
-## The same suite against PostgreSQL (CI runs it after `make test`).
+## The suite against PostgreSQL (CI runs it after `make test`): everything but the
+## browser tests, which drive pages whose SQL the other tests already run here, and
+## which `make test` runs on a file-backed SQLite in WAL mode (concurrent writers).
 pytest-postgres: install-dev assets system-packages-test services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m transactional tests/e2e
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} JOBS=1 ./.ci/pytest-isolated -m transactional --ignore tests/e2e
 
 ## The search tests against real Elasticsearch nodes (`make elasticsearch
 ## elasticsearch-secure` first): the whole of tests/search against the plain node on
-## :9200, again against the TLS node on :9201 (writer and read-only users), then the
-## outage tests, which stop, freeze and restart the plain node, on their own.
+## :9200; the engine's own tests (contract suite, server, requests, read-only user)
+## again against the TLS node on :9201; then the outage tests, which stop, freeze and
+## restart the plain node, on their own.
 ES_PLAIN := ELASTICSEARCH_URL=http://127.0.0.1:9200 PORTAL_REQUIRE_ELASTICSEARCH=1
+ES_ENGINE_TESTS := tests/search/test_backend_contract.py tests/search/test_elasticsearch_server.py \
+	tests/search/test_elasticsearch_requests.py tests/search/test_elasticsearch_readonly.py
 pytest-elasticsearch: install-dev
 	$(ES_PLAIN) $(BIN)/pytest -n 2 --dist loadfile tests/search
-	set -a && . var/elasticsearch/secure.env && set +a && PORTAL_REQUIRE_ELASTICSEARCH=1 $(BIN)/pytest -n 2 --dist loadfile tests/search
+	set -a && . var/elasticsearch/secure.env && set +a && PORTAL_REQUIRE_ELASTICSEARCH=1 $(BIN)/pytest -n 2 --dist loadfile $(ES_ENGINE_TESTS)
 	$(ES_PLAIN) PORTAL_ELASTICSEARCH_OUTAGE_TEST=1 $(BIN)/pytest tests/search/test_elasticsearch_outage.py
 
 ## The shipped production front (deploy/): nginx with deploy/nginx/portal.conf, gunicorn
