@@ -190,6 +190,11 @@ def course_context(course: CoursePage, request) -> dict:
         if row and row.completed_at:
             done += 1
         rows.append({"lesson": lesson, "progress": row, "percent": percent})
+    # Where 开始学习/继续学习 leads: the first lesson not completed.
+    next_row = next(
+        (row for row in rows if not (row["progress"] and row["progress"].completed_at)),
+        None,
+    )
     course.poster_url = (
         first_poster(lessons)
         if not course.cover_id and request.user.is_authenticated
@@ -198,6 +203,7 @@ def course_context(course: CoursePage, request) -> dict:
     return {
         "lesson_rows": rows,
         "lessons_done": done,
+        "next_row": next_row if member and not completion else None,
         "member": member,
         "completion": completion,
         "course_percent": int(done * 100 / len(lessons)) if lessons else 0,

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from school.models import CoursePage, LessonPage, LessonProgress, Video
 from tests.news.factories import make_image
@@ -151,3 +152,24 @@ def test_course_page_fills_its_card_with_or_without_a_picture(
     html = client.get(course.url).content.decode()
     assert 'class="course__head course__head--picture"' in html
     assert "<picture>" in html and "poster.jpg" not in html
+
+
+def test_course_page_leads_to_the_first_lesson_not_completed(
+    client, member, member_client, course_with_lessons
+):
+    course, (first, second) = course_with_lessons
+    html = member_client.get(course.url).content.decode()
+    assert f'href="{first.url}">开始学习：第1讲</a>' in html
+    LessonProgress.objects.create(
+        member=member,
+        lesson=first,
+        course=course,
+        watched_seconds=95,
+        completed_at=timezone.now(),
+    )
+    html = member_client.get(course.url).content.decode()
+    assert f'href="{second.url}">继续学习：第2讲</a>' in html
+    # Not logged in: what the course earns and the way to log in, no way in.
+    html = client.get(course.url).content.decode()
+    assert "学完全部课时获得 0.25 学时" in html and "登录后学习" in html
+    assert "开始学习" not in html
