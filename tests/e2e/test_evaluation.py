@@ -95,9 +95,12 @@ def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screens
         phones[name] = phone
         _login(phone, f"pe{i}")
         phone.goto("/me/")
-        phone.get_by_test_id("my-evaluations").get_by_role(
-            "link", name=round.title
-        ).click()
+        section = phone.get_by_test_id("my-evaluations")
+        expect(section).to_contain_text("评议中 · 已评价 0 / 2 人")
+        if i == 0:
+            assert _fits(phone)
+            screenshot(phone, "me-390")
+        section.get_by_role("link", name=round.title).click()
         expect(phone.get_by_test_id("rated-count")).to_have_text("0")
         phone.get_by_label("对照党员标准").fill(
             f"{name}：按时参加组织生活，完成生产任务。"

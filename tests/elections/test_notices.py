@@ -79,7 +79,8 @@ def test_closed_and_draft_votes_tell_nobody(tree, voters, staff_a, election):
     assert notices.send_reminders(now=soon) == (0, 0)
 
 
-def test_the_scheduled_command_enqueues_the_job(election, voters, capsys):
+def test_the_scheduled_command_enqueues_the_job(election, voters, capsys, settings):
+    assert any(job[0] == "send_election_reminders" for job in settings.PORTAL_SCHEDULE)
     election.closes_at = timezone.now() + datetime.timedelta(hours=2)
     election.save(update_fields=["closes_at"])
     call_command("send_election_reminders")

@@ -74,7 +74,8 @@ def test_public_surveys_notify_nobody(tree, people):
     assert not Notification.objects.exists()
 
 
-def test_the_scheduled_command_enqueues_the_job(tree, people, capsys):
+def test_the_scheduled_command_enqueues_the_job(tree, people, capsys, settings):
+    assert any(job[0] == "send_survey_reminders" for job in settings.PORTAL_SCHEDULE)
     make_survey(tree, audience="members")
     call_command("send_survey_reminders")
     assert "已排队" in capsys.readouterr().out
