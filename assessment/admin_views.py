@@ -176,7 +176,7 @@ def plan_detail(request, pk: int):
     for item_report in ItemReport.objects.filter(report__in=reports):
         cells[(item_report.report_id, item_report.item_id)] = item_report
     matrix = [
-        (report, [cells.get((report.pk, item.pk)) for item in items])
+        (report, [(item, cells.get((report.pk, item.pk))) for item in items])
         for report in reports
     ]
     standing = []
