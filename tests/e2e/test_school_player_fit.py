@@ -3,9 +3,11 @@
 speed is kept after a reload, the keyboard works, study time stays honest at 2×, and
 the transcript sits beside the video (desktop) or below it (phone)."""
 
+from pathlib import Path
+
 import pytest
 
-from school.models import LessonProgress
+from school.models import CoursePage, LessonProgress
 from tests.e2e.test_school_player import (  # noqa: F401 (the lesson fixture)
     beats,
     current_time,
@@ -18,6 +20,7 @@ from tests.e2e.test_school_player import (  # noqa: F401 (the lesson fixture)
 )
 from tests.members.factories import MemberFactory
 
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 VIDEO = "document.getElementById('lesson-video')"
@@ -40,6 +43,15 @@ def inside(page, selector: str, viewport: dict) -> dict:
     assert box["x"] + box["width"] <= viewport["width"] + 0.5, (selector, box)
     assert box["y"] + box["height"] <= viewport["height"] + 0.5, (selector, box)
     return box
+
+
+def axe_violations(page, selector: str) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(f"async () => await axe.run({selector!r})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
 
 
 def video(page, expression: str):
@@ -191,3 +203,79 @@ def test_speed_persists_keyboard_controls_and_2x_is_credited_honestly(
         "() => Object.entries(localStorage).filter(([k]) => k.startsWith('school.playbackRate'))"
     ) == [[f"school.playbackRate.{member.user.pk}", "0.75"]]
     leave(page)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x768", "390x844"])
+def test_catalogue_and_course_page_show_the_poster_and_fill_their_cards(
+    new_page, transcript_lesson, viewport, screenshot
+):
+    course = transcript_lesson.get_parent().specific
+    bare = CoursePage(
+        title="新时代党建工作专题", slug="bare", summary="专题辅导。" * 30
+    )
+    course.get_parent().add_child(instance=bare)
+    member = MemberFactory()
+    page = new_page(viewport=viewport)
+    log_in(page, member)
+
+    def no_sideways_scroll():
+        assert page.evaluate(
+            "() => document.documentElement.scrollWidth <= window.innerWidth"
+        )
+
+    page.goto(course.get_parent().url)
+    poster = page.locator(".course-card", has_text="党章学习").locator("img")
+    poster.scroll_into_view_if_needed()
+    wait_for(
+        lambda: poster.evaluate("img => img.complete && img.naturalWidth > 0"),
+        what="the poster frame to load",
+    )
+    assert "/poster.jpg" in poster.get_attribute("src")
+    no_sideways_scroll()
+    screenshot(page, "catalogue")
+
+    # A course with a picture: picture and text side by side on desktop, stacked on
+    # phones; either way the text reaches the card's right edge.
+    page.goto(course.url)
+    card = page.locator(".course").bounding_box()
+    cover = page.locator(".course__cover").bounding_box()
+    info = page.locator(".course__info").bounding_box()
+    assert info["x"] + info["width"] >= card["x"] + card["width"] - 40
+    if viewport is LAPTOP:
+        assert info["x"] >= cover["x"] + cover["width"]
+    else:
+        assert info["y"] >= cover["y"] + cover["height"]
+    no_sideways_scroll()
+    screenshot(page, "course")
+
+    # Without a picture the text and the progress box share the card (the text used
+    # to keep to 2/5 of it, the rest empty).
+    page.goto(bare.url)
+    card = page.locator(".course").bounding_box()
+    info = page.locator(".course__info").bounding_box()
+    progress = page.locator(".course__progress").bounding_box()
+    assert progress["x"] + progress["width"] >= card["x"] + card["width"] - 40
+    if viewport is LAPTOP:
+        assert progress["x"] >= info["x"] + info["width"]
+        assert info["width"] >= 0.6 * (card["width"] - 32)
+    else:
+        assert info["width"] >= 0.9 * (card["width"] - 32)
+    no_sideways_scroll()
+    screenshot(page, "course-bare")
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is installed by make assets")
+def test_school_pages_have_no_axe_violations(new_page, transcript_lesson):
+    """No violation of any impact in the school's part of the catalogue, course and
+    lesson pages (the site's header and footer have their own tests), at both sizes."""
+    course = transcript_lesson.get_parent().specific
+    member = MemberFactory()
+    problems = {}
+    for viewport in (LAPTOP, PHONE):
+        page = new_page(viewport=viewport, bypass_csp=True)  # to inject axe
+        log_in(page, member)
+        for url in (course.get_parent().url, course.url, transcript_lesson.url):
+            page.goto(url)
+            if found := axe_violations(page, ".school"):
+                problems[f"{viewport['width']} {url}"] = found
+    assert problems == {}
