@@ -6,7 +6,6 @@ Everything is scoped by assessment.permissions; outside it answers 403."""
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -26,7 +25,7 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
-from members.models import Organization
+from members.models import Organization, ScopedModelLogEntry
 from members.scopes import organizations_for
 
 from . import services
@@ -250,10 +249,23 @@ def report_detail(request, pk: int):
                 else None,
             }
         )
+    trail = [
+        {
+            "when": entry.timestamp,
+            "who": entry.user_display_name,
+            "what": entry.message,
+            "item": entry.data.get("item", ""),
+            "detail": _trail_detail(entry.data),
+        }
+        for entry in ScopedModelLogEntry.objects.for_instance(report)
+        .select_related("user")
+        .order_by("timestamp", "pk")
+    ]
     return TemplateResponse(
         request,
         "assessment/admin/report.html",
         {
+            "trail": trail,
             "report": report,
             "plan": plan,
             "rows": rows,
@@ -262,6 +274,24 @@ def report_detail(request, pk: int):
             "max_files": services.MAX_FILES,
         },
     )
+
+
+def _trail_detail(data: dict) -> str:
+    parts = []
+    if data.get("completion"):
+        parts.append(data["completion"])
+    if data.get("files"):
+        parts.append(f"附件 {data['files']} 个")
+    if data.get("score") is not None:
+        before = data.get("before")
+        parts.append(
+            f"{before} → {data['score']} 分" if before else f"{data['score']} 分"
+        )
+    if data.get("comment"):
+        parts.append(data["comment"])
+    if data.get("reason"):
+        parts.append(f"退回原因：{data['reason']}")
+    return "；".join(parts)
 
 
 def _item_report(request, pk: int, item_pk: int):
@@ -417,17 +447,16 @@ def publish_plan(request, pk: int):
 
 
 class ResultsExport(SpreadsheetExportMixin, View):
-    """The ranking as XLSX through Wagtail's spreadsheet export (cells that look like
-    formulas are written as text)."""
+    """The ranking with each item's score as XLSX through Wagtail's spreadsheet export
+    (cells that look like formulas are written as text)."""
 
-    list_export = ["rank", "organization", "total", "percent", "band", "scored"]
-    export_headings = {
+    base_fields = ["rank", "organization", "total", "percent", "band"]
+    base_headings = {
         "rank": "名次",
         "organization": "党组织",
         "total": "得分",
         "percent": "得分率（%）",
         "band": "等次",
-        "scored": "已评分任务",
     }
 
     def get(self, request, pk: int):
@@ -435,26 +464,34 @@ class ResultsExport(SpreadsheetExportMixin, View):
         if isinstance(plan, HttpResponse):
             return plan
         self.export_filename = f"assessment-{plan.pk}"
-        rows = services.results(plan)
-        scored = {
-            row["report"]: row["n"]
+        items = list(plan.items.all())
+        self.list_export = [*self.base_fields, *(f"item{i.pk}" for i in items)]
+        self.export_headings = {
+            **self.base_headings,
+            **{f"item{i.pk}": f"{i.title}（{i.points_label}分）" for i in items},
+        }
+        scores = {
+            (row["report"], row["item"]): row["score"]
             for row in ItemReport.objects.filter(
                 report__plan=plan, status=ItemStatus.SCORED
-            )
-            .values("report")
-            .annotate(n=Count("pk"))
+            ).values("report", "item", "score")
         }
-        count = len(plan.items.all())
+        closed = plan.status == PlanStatus.CLOSED
         table = _ExportRows(
             {
                 "rank": row.rank,
                 "organization": row.report.organization.name,
                 "total": float(row.total),
                 "percent": float(row.percent),
-                "band": Band(row.band).label,
-                "scored": f"{scored.get(row.report.pk, 0)}/{count}",
+                "band": Band(row.band).label if closed else "考核中",
+                **{
+                    f"item{i.pk}": float(scores[(row.report.pk, i.pk)])
+                    if (row.report.pk, i.pk) in scores
+                    else None
+                    for i in items
+                },
             }
-            for row in rows
+            for row in services.results(plan)
         )
         return self.as_spreadsheet(table, self.FORMAT_XLSX)
 

@@ -64,8 +64,20 @@ def test_issuer_staff_see_every_report_score_and_export(client, issued, tree, st
     assert export.status_code == 200
     sheet = load_workbook(io.BytesIO(export.getvalue())).active
     rows = list(sheet.values)
-    assert rows[0] == ("名次", "党组织", "得分", "得分率（%）", "等次", "已评分任务")
-    assert rows[1][:3] == (1, "甲党支部", 48.0)
+    assert rows[0] == (
+        "名次",
+        "党组织",
+        "得分",
+        "得分率（%）",
+        "等次",
+        "基层动态宣传（20分）",
+        "党员网上学习（30分）",
+        "三会一课（50分）",
+    )
+    assert rows[1] == (1, "甲党支部", 48.0, 48.0, "考核中", None, None, 48.0)
+    trail = client.get(u["report_a"]).content.decode()
+    assert "报送了考核任务完成情况" in trail
+    assert "对考核任务评了分" in trail and "48.0 分；=HYPERLINK(1)" in trail
 
 
 def test_export_cells_that_look_like_formulas_stay_text(client, issued, tree, staff):
