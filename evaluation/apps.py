@@ -8,6 +8,10 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         from members.personal import register_section
+        from notifications import kinds
+
+        kinds.register("evaluation_open", "民主评议开始", email_default=False)
+        kinds.register("evaluation_closed", "民主评议结果", email_default=False)
 
         from .me import rounds_context
 

@@ -41,6 +41,32 @@ def _log(round: Round, action: str, *, by, **data) -> None:
     log(round, action, user=by, data={"title": round.title, **data})
 
 
+def _when(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _tell(round: Round, kind: str, title: str, body: str) -> None:
+    """An in-site notification to everyone on the register, once per round."""
+    from django.urls import reverse
+
+    from notifications.service import notify
+
+    user_ids = list(
+        round.participants.filter(member__user__is_active=True).values_list(
+            "member__user_id", flat=True
+        )
+    )
+    notify(
+        user_ids,
+        kind,
+        title=title,
+        body=body,
+        url=reverse("evaluation:detail", args=[round.pk]),
+        dedupe_key=f"{kind}:{round.pk}",
+    )
+
+
 def _locked(round: Round) -> Round:
     return Round.objects.select_for_update().get(pk=round.pk)
 
@@ -70,6 +96,13 @@ def open_round(round: Round, *, by) -> Round:
         round.register_date = timezone.localdate()
         round.save(update_fields=["status", "register_date"])
         _log(round, "evaluation.open", by=by, members=len(member_ids))
+        _tell(
+            round,
+            "evaluation_open",
+            f"民主评议：{round.title}",
+            f"{_when(round.opens_at)} 至 {_when(round.closes_at)}，"
+            "请填写自我评价并评价支部其他党员。",
+        )
     return round
 
 
@@ -156,6 +189,12 @@ def close_round(round: Round, *, by) -> Round:
             "evaluation.close",
             by=by,
             outcomes={Grade(g).label: counts[g] for g in GRADE_ORDER},
+        )
+        _tell(
+            round,
+            "evaluation_closed",
+            f"民主评议结果已确定：{round.title}",
+            "支部委员会已确认评议结果，请查看。",
         )
     return round
 

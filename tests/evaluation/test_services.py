@@ -155,3 +155,25 @@ def test_every_state_change_is_audited_without_naming_whom_a_rating_was_of(
     )
     assert rate_entry.user_id == wang.user_id
     assert set(rate_entry.data) == {"title"}
+
+
+def test_members_are_told_when_the_round_opens_and_when_outcomes_are_final(
+    tree, members, outsider, staff_a
+):
+    from notifications.models import Notification
+
+    round = services.open_round(make_round(tree["a"]), by=staff_a)
+    told = set(
+        Notification.objects.filter(kind="evaluation_open").values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert told == {m.user_id for m in members}
+    note = Notification.objects.filter(kind="evaluation_open").first()
+    assert note.url == f"/evaluation/{round.pk}/"
+    round = end_now(round, staff_a)
+    for member in members:
+        services.confirm_outcome(round, member.pk, "qualified", "", by=staff_a)
+    services.close_round(round, by=staff_a)
+    assert Notification.objects.filter(kind="evaluation_closed").count() == 4
+    assert not Notification.objects.filter(recipient=outsider.user).exists()
