@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import CHROMIUM, DESKTOP, PHONE
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -82,3 +82,78 @@ def test_news_pages_have_no_serious_accessibility_violations(new_page, news_site
             if found:
                 problems[f"{url} @{viewport['width']}"] = found
     assert problems == {}
+
+
+@pytest.fixture
+def large_text_page(browser, live_server, tmp_path):
+    """A phone whose reader set Chromium's text size to 200 % (32 px instead of 16):
+    the setting lives in the profile, so this browser has a profile of its own."""
+    import json
+
+    (tmp_path / "Default").mkdir()
+    (tmp_path / "Default" / "Preferences").write_text(
+        json.dumps({"webkit": {"webprefs": {"default_font_size": 32}}})
+    )
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        viewport=PHONE,
+        base_url=live_server.url,
+        locale="zh-CN",
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_nothing_overflows_a_phone_with_doubled_text(
+    large_text_page, news_site, screenshot
+):
+    from home.models import HomeCarouselItem, HomePage
+    from news.models import NewsIndexPage
+    from tests.news.factories import make_article, make_image
+
+    long = make_article(
+        NewsIndexPage.objects.get(),
+        "集团党委召开二〇二六年第四季度党建工作推进会暨基层党组织书记抓党建述职评议会",
+        cover=make_image("推进会", description="会场"),
+        summary="会议听取了各党总支书记的述职。",
+    )
+    HomeCarouselItem.objects.create(page=HomePage.objects.get(), article=long)
+    page = large_text_page
+    urls = ["/", "/news/", long.url, "/school/", "/mailbox/write/", "/mailbox/board/",
+            "/accounts/login/", "/search/?q=%E5%85%9A%E5%BB%BA"]  # fmt: skip
+    too_wide = {}
+    for care in (False, True):
+        for url in urls:
+            page.goto(url)
+            if care:
+                page.evaluate("document.documentElement.dataset.care = 'on'")
+            root = page.evaluate("getComputedStyle(document.documentElement).fontSize")
+            assert float(root.removesuffix("px")) >= 33  # the setting took effect
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth"
+            )
+            if overflow > 0:
+                too_wide[f"{url} {'关怀版' if care else ''}"] = overflow
+        if care:
+            # Whole headlines in 关怀版: no list title cut with an ellipsis.
+            page.goto("/news/")
+            page.evaluate("document.documentElement.dataset.care = 'on'")
+            cut = page.evaluate(
+                "[...document.querySelectorAll('.title-list a')]"
+                ".filter(a => a.scrollWidth > a.clientWidth + 1 || "
+                "a.scrollHeight > a.clientHeight + 1).length"
+            )
+            assert cut == 0
+    assert too_wide == {}
+    # The carousel's caption is whole under the picture.
+    page.goto("/")
+    caption = page.locator(".headline.is-active .headline__caption")
+    box, track = caption.bounding_box(), page.locator(".headlines").bounding_box()
+    assert box["y"] >= track["y"] and box["y"] + box["height"] <= (
+        track["y"] + track["height"] + 1
+    )
+    screenshot(page, "home-200")

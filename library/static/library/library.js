@@ -4,5 +4,6 @@
   document.querySelectorAll("[data-collapse-on-phone]").forEach(function (panel) {
     var chosen = panel.querySelector(".is-selected");
     if (!chosen) panel.removeAttribute("open");
+    panel.classList.add("is-ready");
   });
 })();
