@@ -287,6 +287,8 @@ def _trail_detail(data: dict) -> str:
         parts.append(
             f"{before} → {data['score']} 分" if before else f"{data['score']} 分"
         )
+    if data.get("facts"):
+        parts.append(data["facts"])
     if data.get("comment"):
         parts.append(data["comment"])
     if data.get("reason"):

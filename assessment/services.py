@@ -275,7 +275,8 @@ def _issued(item_report: ItemReport) -> None:
 
 
 def score_item(item_report: ItemReport, *, score, comment: str = "", by) -> ItemReport:
-    """Score a reported item (again, until the period closes)."""
+    """Score a reported item (again, until the period closes); a rule's facts are
+    recounted first and logged with the score."""
     _issued(item_report)
     value = parse_score(score, item_report.item.points)
     comment = (comment or "").strip()[:500]
@@ -284,6 +285,7 @@ def score_item(item_report: ItemReport, *, score, comment: str = "", by) -> Item
         if locked.status not in (ItemStatus.SUBMITTED, ItemStatus.SCORED):
             raise AssessmentError("该项尚未报送，不能评分。")
         before = locked.score
+        facts = refresh_facts(item_report)
         item_report.score = value
         item_report.comment = comment
         item_report.status = ItemStatus.SCORED
@@ -300,6 +302,7 @@ def score_item(item_report: ItemReport, *, score, comment: str = "", by) -> Item
             score=str(value),
             before=str(before) if before is not None else None,
             comment=comment,
+            facts=facts.summary if facts else None,
         )
     return item_report
 

@@ -82,8 +82,13 @@ def test_news_rule_counts_the_branch_news_of_the_period(issued, tree, staff, hom
     assert result.value == 1
     assert result.suggested == Decimal("10.0")  # 1 of 2 articles: half of 20 points
     assert [line["title"] for line in item.facts["lines"]] == ["甲支部开展主题党日"]
+    services.submit_item(item, services.ItemData("done"), by=staff["a"])
     make_article(index, "甲支部党课", branch=tree["a"], days_ago=0)
-    assert services.refresh_facts(item).suggested == Decimal("20")
+    # Scoring recounts: the article published after the report counts.
+    services.score_item(item, score="20", by=staff["superior"])
+    item.refresh_from_db()
+    assert item.suggested_score == Decimal("20")
+    assert item.facts["value"] == 2
 
 
 def test_study_rule_counts_members_who_studied_in_the_period(issued, tree):
