@@ -16,8 +16,15 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import (
+    DeleteView,
+    EditView,
+    IndexView,
+    InspectView,
+    UsageView,
+)
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from home.params import choice_param, id_param
@@ -164,8 +171,16 @@ def exam_stats(request, pk: int):
     organizations = _scope(request)
     exam = get_object_or_404(Exam, pk=pk)
     export = choice_param(request.GET, "export", ("xlsx",))
+    participation = None
+    if exam.is_contest:
+        from . import contests
+
+        if exam.contest_phase() == "closed":
+            contests.close_overdue(exam)
+        participation = contests.boards(exam, organizations, member_limit=0).branches
     context = {
         "exam": exam,
+        "participation": participation,
         "summary": stats.summary(exam, organizations),
         "branches": stats.branches(exam, organizations),
         "distribution": stats.distribution(exam, organizations),
@@ -209,6 +224,15 @@ def _stats_xlsx(context) -> bytes:
             ],
         ),
     }  # fmt: skip
+    if context.get("participation") is not None:
+        sheets["参赛情况"] = (
+            ["名次", "党组织", "党员数", "参赛人数", "参赛率", "平均分", "人均得分"],
+            [
+                [row.rank, row.name, row.members, row.participants,
+                 _percent(row.rate), round(row.average, 1), round(row.index, 1)]
+                for row in context["participation"]
+            ],
+        )  # fmt: skip
     book.remove(book.active)
     for title, (header, rows) in sheets.items():
         sheet = book.create_sheet(title)
@@ -358,3 +382,44 @@ def revoke_certificate(request, pk: int):
         {"certificate": certificate, "form": form, "page_title": "撤销结业证书"},
         status=status,
     )
+
+
+# ---- 测验与考试: 知识竞赛 within the user's part of the tree ---------------------------
+
+
+class ExamAdminForm(WagtailAdminModelForm):
+    """A user who is not a superuser chooses the 主办党组织 and 参赛党组织 of a contest
+    among their own part of the tree only (a forged choice is refused by the field)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is None or user.is_superuser:
+            return
+        scope = report_organizations(user).order_by("path")
+        for name in ("organization", "audience"):
+            if name in self.fields:
+                self.fields[name].queryset = scope
+
+
+class ExamIndexView(IndexView):
+    def get_base_queryset(self):
+        return self.permission_policy.instances_user_has_any_permission_for(
+            self.request.user, ["add", "change", "delete", "view"]
+        )
+
+
+class ExamEditView(ScopedObjectMixin, EditView):
+    scope_action = "change"
+
+
+class ExamDeleteView(ScopedObjectMixin, DeleteView):
+    scope_action = "delete"
+
+
+class ExamHistoryView(ScopedHistoryView):
+    pass
+
+
+class ExamUsageView(ScopedObjectMixin, UsageView):
+    scope_action = "view"

@@ -6,6 +6,7 @@ count (school.admin_views.report_organizations). Nobody adds, edits or deletes a
 certificate by hand: the school's completions issue them.
 """
 
+from django.db.models import Q
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from members.audit import register_log_scope
@@ -75,3 +76,56 @@ def register_certificate_log_scope() -> None:
     register_log_scope(
         Certificate, visible_objects=certificates_for, audience=may_see_certificates
     )
+
+
+# ---- 知识竞赛 in 测验与考试 ------------------------------------------------------------
+
+
+def contest_in_scope(exam, organizations) -> bool:
+    """The contest's 主办党组织 and every 参赛党组织 lie within ``organizations``."""
+    ids = set(organizations.values_list("pk", flat=True))
+    if exam.organization_id not in ids:
+        return False
+    return all(pk in ids for pk in exam.audience.values_list("pk", flat=True))
+
+
+class ExamPermissionPolicy(ModelPermissionPolicy):
+    """Quizzes, 结业考试 and 每日答题 belong to the school: every holder of the model
+    permissions manages them. A 知识竞赛 belongs to its organisations: a user sees and
+    edits it only when its 主办党组织 and 参赛党组织 lie within their part of the tree
+    (report_organizations: their 组织管理员 scope, else their own branch)."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if user.is_superuser or instance.kind != "contest":
+            return True
+        return contest_in_scope(instance, report_organizations(user))
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        from django.db.models import Exists, OuterRef
+
+        from .models import Exam
+
+        exams = super().instances_user_has_any_permission_for(user, actions)
+        if user.is_superuser:
+            return exams
+        scope = report_organizations(user)
+        outside = Exam.audience.through.objects.filter(exam=OuterRef("pk")).exclude(
+            organization__in=scope
+        )
+        return exams.exclude(
+            Q(kind="contest") & (~Q(organization__in=scope) | Q(Exists(outside)))
+        )
+
+
+def exam_policy():
+    from .models import Exam
+
+    return ExamPermissionPolicy(Exam)

@@ -409,6 +409,8 @@ def contest_detail(request, pk: int):
         return redirect_to_login(request.get_full_path())
     member = member_of(request)
     scope = _board_scope(request, exam)
+    if exam.contest_phase() == "closed":
+        contests.close_overdue(exam)  # results are published at the close
     context = {
         "exam": exam,
         "phase": exam.contest_phase(),

@@ -20,7 +20,11 @@ from wagtail.permissions import register_permission_policy
 
 from . import admin_views, services, views
 from .models import Certificate, Exam, Question, QuestionCategory
-from .permissions import certificate_policy, register_certificate_log_scope
+from .permissions import (
+    ExamPermissionPolicy,
+    certificate_policy,
+    register_certificate_log_scope,
+)
 
 
 class QuestionIndexView(IndexView):
@@ -82,8 +86,21 @@ class QuestionCategoryViewSet(ModelViewSet):
     form_fields = ["name", "sort_order"]
 
 
+exam_policy = ExamPermissionPolicy(Exam)
+register_permission_policy(Exam, exam_policy, exact_class=True)
+
+
 class ExamViewSet(ModelViewSet):
+    """Quizzes and 结业考试 for every holder of the permissions; a 知识竞赛 only for
+    staff whose part of the tree holds its 主办党组织 and 参赛党组织."""
+
     model = Exam
+    permission_policy = exam_policy  # Wagtail's copy view checks it per instance too
+    index_view_class = admin_views.ExamIndexView
+    edit_view_class = admin_views.ExamEditView
+    delete_view_class = admin_views.ExamDeleteView
+    history_view_class = admin_views.ExamHistoryView
+    usage_view_class = admin_views.ExamUsageView
     icon = "tasks"
     menu_label = "测验与考试"
     menu_order = 120
@@ -123,7 +140,8 @@ class ExamViewSet(ModelViewSet):
             InlinePanel(
                 "fixed_questions", heading="固定试题（固定试题时使用）", label="试题"
             ),
-        ]
+        ],
+        base_form_class=admin_views.ExamAdminForm,
     )
 
 
