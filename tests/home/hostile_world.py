@@ -361,6 +361,20 @@ def build_world() -> World:
     vote["candidate"] = str(candidate.pk)
     cast_ballot(election, vote, user=member.user)
     o["election"] = election
+    # A closed in-person vote waiting for its paper ballots (the paper entry form).
+    from elections.services import close_election
+
+    paper_election = Election.objects.create(
+        title="党小组长推选",
+        organization=branch,
+        seats=1,
+        mode="in_person",
+        opens_at=timezone.now() - datetime.timedelta(hours=2),
+        closes_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    Candidate.objects.create(election=paper_election, name="赵雪")
+    open_election(paper_election, by=superuser)
+    o["paper_election"] = close_election(paper_election, by=superuser)
 
     # 民主评议: an open round of the branch; the member wrote a self-assessment and
     # rated the branch's other member.

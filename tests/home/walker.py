@@ -392,6 +392,8 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["notice_feedback"].pk
     if url_name.startswith(("surveys:", "surveys_")):
         return o["survey"].pk
+    if url_name.startswith("elections_paper"):
+        return o["paper_election"].pk
     if url_name.startswith(("elections:", "elections_")):
         return o["election"].pk
     if url_name.startswith(
