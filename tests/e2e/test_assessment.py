@@ -7,6 +7,7 @@ branch's staff get 403."""
 import datetime
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from assessment.models import AssessmentPlan
@@ -88,6 +89,19 @@ def _png(tmp_path, name):
     return path
 
 
+def _add_item(page):
+    """Wagtail's inline panel adds a form once its script is connected."""
+    second = page.locator("input[name='items-1-title']")
+    for _ in range(5):
+        page.locator("#id_items-ADD").click()
+        try:
+            second.wait_for(state="visible", timeout=3000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the second task item form never appeared")
+
+
 def _date(page, name, value):
     field = page.locator(f"input[name='{name}']")
     field.fill(value.isoformat())
@@ -114,7 +128,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     boss.fill("input[name='items-0-due_date']", due)
     boss.select_option("select[name='items-0-rule']", "news")
     boss.fill("input[name='items-0-rule_target']", "2")
-    boss.locator("#id_items-ADD").click()
+    _add_item(boss)
     boss.fill("input[name='items-1-title']", "“三会一课”制度落实")
     boss.fill("input[name='items-1-points']", "60")
     boss.fill("input[name='items-1-due_date']", due)
