@@ -2,14 +2,17 @@
 branch's member, another branch's staff, other roles and anonymous visitors are
 refused; branch staff see tallies without raters, the 党委's staff see raters."""
 
+import datetime
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from evaluation import services
 from evaluation.models import Outcome, Rating, Round, Status
+from members.models import Member
 from members.roles import LEADER, MAILBOX_HANDLER, REVIEWER, SCHOOL_ADMIN
 from tests.members.factories import make_site_admin, make_staff_user
 
@@ -255,3 +258,45 @@ def test_a_second_round_of_the_same_branch_and_year_is_refused(
 def test_ending_early_is_recorded(round, staff_a):
     round = end_now(round, staff_a)
     assert round.phase() == "ended"
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm the per-process caches (content types, site)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_pages_cost_the_same_queries_for_a_bigger_branch(client, tree, staff_a):
+    from tests.members.factories import MemberFactory
+
+    counts = []
+    for size in (4, 24):
+        Round.objects.all().delete()
+        current = list(Member.objects.filter(organization=tree["a"]))
+        current += [
+            MemberFactory(organization=tree["a"]) for _ in range(size - len(current))
+        ]
+        round = services.open_round(
+            Round.objects.create(
+                title="规模测试",
+                organization=tree["a"],
+                year=2026,
+                opens_at=timezone.now() - datetime.timedelta(hours=1),
+                closes_at=timezone.now() + datetime.timedelta(days=1),
+            ),
+            by=staff_a,
+        )
+        for rater in current[:3]:
+            for ratee in current:
+                if ratee != rater:
+                    services.rate(round, rater, ratee.pk, "qualified", "好")
+        client.force_login(staff_a)
+        manage = _queries(client, reverse("evaluation_manage", args=[round.pk]))
+        client.force_login(current[0].user)
+        detail = _queries(client, reverse("evaluation:detail", args=[round.pk]))
+        counts.append((manage, detail))
+    assert counts[0] == counts[1], counts
