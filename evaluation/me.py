@@ -3,15 +3,14 @@ with how many members they have rated."""
 
 from collections import Counter
 
-from school.views import member_of
-
 from .models import Participant, Rating, Round, Status
 
 
 def rounds_context(request) -> dict | None:
     """Open rounds with the member's progress, and closed ones with their outcome;
     hidden for accounts without a member profile and members in no round."""
-    member = member_of(request)
+    user = request.user
+    member = user.member if user.is_authenticated and hasattr(user, "member") else None
     if member is None:
         return None
     ids = Participant.objects.filter(member=member).values("round_id")
