@@ -56,9 +56,9 @@ def load() -> str:
     return f"新闻 {created} 篇新建，共 {total} 篇；新闻中心 {index.url}"
 
 
-def _image(theme: str, seed: int):
+def _image(theme: str, seed: int, title: str):
+    """A drawn picture on the theme, titled for the article it illustrates."""
     Image = get_image_model()
-    title = f"演示配图 {theme} {seed}"
     image = Image.objects.filter(title=title).first()
     if image is None:
         data = render(theme, seed)
@@ -81,7 +81,7 @@ def _create_article(index, spec, seed, columns, orgs, users, *, publish: bool):
     if title == demo_articles.TABLE_ARTICLE:
         body.insert(3, ("table", demo_articles.TABLE))
     if theme and len(paragraphs) > 2:
-        inner = _image(theme, seed + 500)
+        inner = _image(theme, seed + 500, f"{title}（文中配图）")
         body.insert(
             2,
             (
@@ -89,7 +89,7 @@ def _create_article(index, spec, seed, columns, orgs, users, *, publish: bool):
                 {
                     "image": inner,
                     "alt": IMAGE_ALT[theme],
-                    "caption": f"{title}(示意图)",
+                    "caption": f"{title}（示意图）",
                 },
             ),
         )
@@ -102,7 +102,7 @@ def _create_article(index, spec, seed, columns, orgs, users, *, publish: bool):
         branch=orgs.get(org_code),
         author=author,
         source=source,
-        cover=_image(theme, seed) if theme else None,
+        cover=_image(theme, seed, f"{title}（题图）") if theme else None,
         body=body,
         owner=owner,
         live=False,
