@@ -136,3 +136,32 @@ def test_member_answers_todays_five_on_a_phone(new_page, member, screenshot):
     screenshot(desk, "daily-done-1366")
     desk.goto("/me/points/")
     screenshot(desk, "points-1366")
+
+
+def test_branch_staff_read_the_points_ranking(new_page, screenshot):
+    """积分排行 for a 党校管理员 of 集团党委: branches by points per member (the smaller
+    branch with more per member first) and the members; at 1366 px."""
+    from members.roles import SCHOOL_ADMIN
+    from points import ledger
+    from school.models import StudyDay
+    from tests.members.factories import OrganizationFactory, make_staff_user
+
+    ensure_site()
+    committee = OrganizationFactory(name="集团党委")
+    small = OrganizationFactory(parent=committee, name="研发第一党支部")
+    large = OrganizationFactory(parent=committee, name="总装车间党支部")
+    day = daily.local_day()
+    people = [(small, "孙明", 3600), (small, "王芳", 1800)]
+    people += [(large, name, 1200) for name in ("李华", "赵磊", "钱晨", "周洁", "吴刚")]
+    for organization, name, seconds in people:
+        member = MemberFactory(organization=organization, real_name=name)
+        StudyDay.objects.create(member=member, day=day, seconds=seconds)
+        ledger.recompute(member)
+    staff = make_staff_user(SCHOOL_ADMIN, scope=committee)
+    page = new_page(viewport=DESKTOP)
+    log_in(page, staff.username)
+    page.goto("/admin/points/ranking/")
+    first_branch = page.locator("#branch-ranking tbody tr").first
+    expect(first_branch).to_contain_text("研发第一党支部")
+    expect(page.locator("#member-ranking tbody tr").first).to_contain_text("孙明")
+    screenshot(page, "points-ranking-1366")
