@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 ISSUER = "HX-ZZ"
+QUARTERS = {1: "一", 2: "二", 3: "三", 4: "四"}
 TARGETS = ["HX-ZZ-01", "HX-ZZ-02", "HX-ZZ-03"]
 ITEMS = [
     # title, points, description, evidence, rule, target
@@ -50,7 +51,7 @@ ITEMS = [
 ]
 REPORTS = {
     "HX-ZZ-01": [
-        ("done", "本季度在门户网站发布基层动态 4 篇。"),
+        ("done", "本季度在门户网站“基层动态”栏目发布支部新闻，篇数见规则统计。"),
         ("partly", "支部组织党员集中观看党校课程 2 次，个别倒班党员参学不足。"),
         (
             "done",
@@ -60,7 +61,7 @@ REPORTS = {
         ("done", "开展“安全生产党员先行”等主题党日 3 次，照片见附件。"),
     ],
     "HX-ZZ-02": [
-        ("partly", "本季度发布基层动态 1 篇，宣传工作有待加强。"),
+        ("partly", "本季度发布的基层动态偏少，宣传工作有待加强。"),
         ("partly", "组织党员网上学习，部分党员尚未参学。"),
         ("done", "召开支委会 3 次、党员大会 1 次，上党课 1 次。"),
     ],
@@ -132,7 +133,7 @@ def load() -> str:
 
     today = timezone.localdate()
     start, end, quarter = _quarter(today)
-    title = f"{start.year}年第{quarter}季度基层党建工作考核"
+    title = f"{start.year}年第{QUARTERS[quarter]}季度基层党建工作考核"
     if AssessmentPlan.objects.filter(title=title).exists():
         return f"考核方案 2 个（已存在）：“{title}”"
     orgs = {o.code: o for o in Organization.objects.filter(code__startswith=ISSUER)}
@@ -147,7 +148,7 @@ def load() -> str:
     # Last quarter: closed and ranked.
     last_start, last_end, last_q = _quarter(start - datetime.timedelta(days=1))
     previous = _plan(
-        f"{last_start.year}年第{last_q}季度基层党建工作考核",
+        f"{last_start.year}年第{QUARTERS[last_q]}季度基层党建工作考核",
         orgs[ISSUER],
         targets,
         last_start,
