@@ -1,4 +1,5 @@
-"""RSS 2.0 feeds: all news and one per column, linking to the site's own address."""
+"""RSS 2.0 feeds: all news and one per column, tag and branch, linking to the site's
+own address."""
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -6,8 +7,9 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from wagtail.models import Site
 
 from home.addresses import absolute_url, page_full_url
+from members.models import Organization
 
-from .models import NewsArticlePage, NewsColumn, NewsIndexPage
+from .models import NewsArticlePage, NewsColumn, NewsIndexPage, NewsTag
 
 FEED_SIZE = 30
 
@@ -96,3 +98,49 @@ class ColumnFeed(NewsFeed):
 
     def items(self, obj):
         return self._articles().filter(column=obj)[:FEED_SIZE]
+
+
+class TagFeed(ColumnFeed):
+    """The latest news with one tag."""
+
+    def get_object(self, request, slug):
+        self.request = request
+        return get_object_or_404(NewsTag, slug=slug)
+
+    def title(self, obj):
+        return f"{NewsFeed.title(self, obj)} - 标签：{obj.name}"
+
+    def link(self, obj):
+        index = self._index()
+        if not index:
+            return absolute_url("/", self.request)
+        return self._page_url(index) + index.reverse_subpage("tag", args=[obj.slug])
+
+    def description(self, obj):
+        return f"标签“{obj.name}”的最新文章"
+
+    def items(self, obj):
+        return self._articles().tagged(obj)[:FEED_SIZE]
+
+
+class BranchFeed(ColumnFeed):
+    """The latest news of one organisation and those below it."""
+
+    def get_object(self, request, pk):
+        self.request = request
+        return get_object_or_404(Organization, pk=pk)
+
+    def title(self, obj):
+        return f"{NewsFeed.title(self, obj)} - {obj.name}动态"
+
+    def link(self, obj):
+        index = self._index()
+        if not index:
+            return absolute_url("/", self.request)
+        return self._page_url(index) + index.reverse_subpage("branch", args=[obj.pk])
+
+    def description(self, obj):
+        return f"{obj.name}及所属组织的最新动态"
+
+    def items(self, obj):
+        return self._articles().in_branch(obj)[:FEED_SIZE]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -205,7 +206,7 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
             raise Http404("没有这一页")
         return listing
 
-    def _listing(self, request, *, queryset, heading, subpath="", **extra):
+    def _listing(self, request, *, queryset, heading, subpath="", feed_url="", **extra):
         listing = self._paginate(request, queryset, subpath)
         canonical = (page_full_url(self, request) or "") + subpath
         if listing.number > 1:
@@ -215,6 +216,7 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
             "canonical_url": canonical,
             "heading": heading,
             "columns": self.columns(),
+            "feed_url": feed_url or reverse("news:feed"),
             **extra,
         }
         return self.render(
@@ -237,6 +239,7 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
             queryset=self.articles().in_column(column),
             heading=column.name,
             subpath=self.reverse_subpage("column", args=[slug]),
+            feed_url=reverse("news:column_feed", args=[slug]),
             column=column,
         )
 
@@ -246,8 +249,9 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
         return self._listing(
             request,
             queryset=self.articles().tagged(tag),
-            heading=f"标签:{tag.name}",
+            heading=f"标签：{tag.name}",
             subpath=self.reverse_subpage("tag", args=[slug]),
+            feed_url=reverse("news:tag_feed", args=[tag.slug]),
             tag=tag,
         )
 
@@ -259,6 +263,7 @@ class NewsIndexPage(CachedPageMixin, RoutablePageMixin, Page):
             queryset=self.articles().in_branch(organization),
             heading=f"{organization.name}动态",
             subpath=self.reverse_subpage("branch", args=[pk]),
+            feed_url=reverse("news:branch_feed", args=[organization.pk]),
             organization=organization,
         )
 

@@ -57,3 +57,31 @@ def test_pages_link_to_the_feeds(client, news_index):
     html = client.get("/news/column/jiceng/").content.decode()
     assert 'rel="alternate" type="application/rss+xml"' in html
     assert 'href="/news/rss/jiceng/"' in html and 'href="/news/rss/"' in html
+
+
+def test_tag_and_branch_pages_offer_their_own_feeds(client, news_index):
+    from urllib.parse import quote
+
+    from tests.members.factories import OrganizationFactory
+
+    committee = OrganizationFactory(name="集团党委")
+    branch = OrganizationFactory(parent=committee, name="研发第一党支部")
+    make_article(
+        news_index, "支部主题党日", branch=branch, tags=["主题党日"], days_ago=1
+    )
+    make_article(news_index, "集团要闻", branch=committee, days_ago=2)
+
+    tag_page = client.get(f"/news/tag/{quote('主题党日')}/").content.decode()
+    assert "标签：主题党日" in tag_page
+    tag_feed = f"/news/rss/tag/{quote('主题党日')}/"
+    assert f'href="{tag_feed}">RSS 订阅' in tag_page
+    feed = feedparser.parse(client.get(tag_feed).content)
+    assert feed.bozo == 0 and [e.title for e in feed.entries] == ["支部主题党日"]
+
+    branch_page = client.get(f"/news/branch/{committee.pk}/").content.decode()
+    assert f'href="/news/rss/branch/{committee.pk}/">RSS 订阅' in branch_page
+    feed = feedparser.parse(client.get(f"/news/rss/branch/{committee.pk}/").content)
+    assert [e.title for e in feed.entries] == ["支部主题党日", "集团要闻"]
+    assert "集团党委动态" in feed.feed.title
+    assert client.get("/news/rss/branch/999999/").status_code == 404
+    assert client.get(f"/news/rss/tag/{quote('没有')}/").status_code == 404
