@@ -7,7 +7,6 @@ at once, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import hmac
 import secrets
@@ -365,8 +364,8 @@ def _day(when) -> str:
 def publish_notice(election: Election, *, by, days: int = 5):
     """A draft 公示 of the confirmed result under 网上公示 (it goes through the
     notices' review workflow like any notice); returns the NoticePage."""
-    from notices.models import NoticePage, NoticeType
-    from notices.services import install_notice_section
+    from notices.models import NoticeType
+    from notices.services import draft_notice
 
     if election.status != Status.SIGNED:
         raise ElectionError("结果确认后才能发布公示。")
@@ -374,7 +373,6 @@ def publish_notice(election: Election, *, by, days: int = 5):
         raise ElectionError("已经生成过结果公示。")
     result = election.result
     elected = [r["name"] for r in result["rows"] if r["elected"]]
-    start = timezone.localdate() + datetime.timedelta(days=1)
     body = (
         f"<p>{election.organization.name}于{_day(election.closes_at)}"
         f"进行“{election.title}”，有选举权的党员 {result['eligible']} 人，"
@@ -387,19 +385,15 @@ def publish_notice(election: Election, *, by, days: int = 5):
         )
         + "<p>公示期间如有意见，请实名反馈。</p>"
     )
-    index = install_notice_section()
-    notice = NoticePage(
-        title=f"{election.title}结果公示"[:255],
-        notice_type=NoticeType.APPOINTMENT,
-        organization=election.organization,
-        period_start=start,
-        period_end=start + datetime.timedelta(days=days - 1),
-        body=body,
-        live=False,
-    )
     with transaction.atomic():
-        index.add_child(instance=notice)
-        notice.save_revision(user=by)
+        notice = draft_notice(
+            title=f"{election.title}结果公示",
+            notice_type=NoticeType.APPOINTMENT,
+            organization=election.organization,
+            body=body,
+            by=by,
+            days=days,
+        )
         election.notice = notice
         election.save(update_fields=["notice"])
         _log(election, "elections.publish", by=by, notice=notice.pk)
