@@ -114,6 +114,13 @@ def _closed_round(branch, staff):
             round, member.pk, outcome, NOTES.get(outcome, ""), by=staff
         )
     services.close_round(round, by=staff)
+    # The committee met after the window: dates as they would have been.
+    decided = start + datetime.timedelta(days=12, hours=7)
+    round.outcomes.update(decided_at=decided)
+    Round.objects.filter(pk=round.pk).update(
+        register_date=start.date(), closed_at=decided + datetime.timedelta(hours=1)
+    )
+    round.refresh_from_db()
     return round
 
 
@@ -121,14 +128,22 @@ def _open_round(branch, staff):
     from . import services
     from .models import Participant, Round
 
-    now = timezone.now()
+    today = timezone.localdate()
     round = Round.objects.create(
         title=OPEN_TITLE,
         organization=branch,
         year=2026,
         intro=INTRO,
-        opens_at=now - datetime.timedelta(days=1),
-        closes_at=now + datetime.timedelta(days=14),
+        opens_at=timezone.make_aware(
+            datetime.datetime.combine(
+                today - datetime.timedelta(days=1), datetime.time(8, 0)
+            )
+        ),
+        closes_at=timezone.make_aware(
+            datetime.datetime.combine(
+                today + datetime.timedelta(days=14), datetime.time(18, 0)
+            )
+        ),
         created_by=staff,
     )
     services.open_round(round, by=staff)

@@ -25,6 +25,9 @@ def test_demo_rounds():
     assert len(outcomes) == size
     assert outcomes[Member.objects.get(real_name="马德胜").pk] == "excellent"
     assert outcomes[Member.objects.get(real_name="宋宇航").pk] == "basic"
+    # Decided after the window, not on the day the demo was loaded.
+    assert closed.outcomes.first().decided_at > closed.closes_at
+    assert closed.closed_at.year == 2026 and closed.closed_at.month == 1
     current = Round.objects.get(title=demo.OPEN_TITLE)
     assert current.phase() == "rating"
     sun = Member.objects.get(user__username="dangyuan")
