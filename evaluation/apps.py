@@ -10,6 +10,8 @@ class EvaluationConfig(AppConfig):
         from members.personal import register_section
         from notifications import kinds
 
+        from . import checks  # noqa: F401 - registers the system check
+
         kinds.register("evaluation_open", "民主评议开始", email_default=False)
         kinds.register("evaluation_closed", "民主评议结果", email_default=False)
 

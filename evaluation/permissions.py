@@ -22,7 +22,7 @@ from .models import Round, Status
 
 _ANY = ["view", "change", "delete"]
 # Higher organisations first: a level admits its own kind and every kind before it.
-_LEVELS = [
+LEVELS = [
     Organization.Kind.COMMITTEE,
     Organization.Kind.GENERAL_BRANCH,
     Organization.Kind.BRANCH,
@@ -77,7 +77,7 @@ def visible_rounds(user):
 
 def _admitted_kinds() -> set[str]:
     level = settings.PORTAL_EVALUATION_RATERS_LEVEL
-    return set(_LEVELS[: _LEVELS.index(level) + 1])
+    return set(LEVELS[: LEVELS.index(level) + 1])
 
 
 def sees_raters(user, round: Round) -> bool:

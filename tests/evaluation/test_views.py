@@ -300,3 +300,16 @@ def test_pages_cost_the_same_queries_for_a_bigger_branch(client, tree, staff_a):
         detail = _queries(client, reverse("evaluation:detail", args=[round.pk]))
         counts.append((manage, detail))
     assert counts[0] == counts[1], counts
+
+
+def test_the_raters_level_is_configurable(client, settings, round, staff_a):
+    from evaluation.checks import check_raters_level
+
+    settings.PORTAL_EVALUATION_RATERS_LEVEL = "branch"
+    client.force_login(staff_a)
+    assert client.get(reverse("evaluation_raters", args=[round.pk])).status_code == 200
+    settings.PORTAL_EVALUATION_RATERS_LEVEL = "general_branch"
+    assert client.get(reverse("evaluation_raters", args=[round.pk])).status_code == 403
+    assert check_raters_level(None) == []
+    settings.PORTAL_EVALUATION_RATERS_LEVEL = "党委"
+    assert [e.id for e in check_raters_level(None)] == ["evaluation.E001"]
