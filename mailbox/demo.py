@@ -86,7 +86,8 @@ LETTERS = [
     ),
 ]
 
-# title, body, category, anonymous, status, reply
+# title, body, category, anonymous, status, reply; posted BOARD_DAYS_AGO apart.
+BOARD_DAYS_AGO = [16, 9, 4, 1]
 BOARD = [
     (
         "建议把主题党日搬到红色教育基地",
@@ -103,7 +104,7 @@ BOARD = [
         "学习教育",
         True,
         "approved",
-        "网上党校已支持 1.25 倍和 1.5 倍速播放，学习时长按实际观看计算。",
+        "网上党校的课程视频已支持 0.75 至 2 倍速播放（播放器右下角的“倍速”），学习时长按实际看过的内容计算。",
     ),
     (
         "党费缴纳能否用手机支付",
@@ -298,13 +299,20 @@ def load() -> str:
     created_messages = 0
     author = _user("dangyuan")
     reviewer = _user("shenhe")
-    for title, body, category_name, anonymous, status, reply in BOARD:
+    for number, (title, body, category_name, anonymous, status, reply) in enumerate(
+        BOARD
+    ):
         if BoardMessage.objects.filter(title=title).exists():
             continue
         category, _ = BoardCategory.objects.get_or_create(name=category_name)
         member = getattr(author, "member", None) if author else None
-        now = timezone.now()
+        # Posted on different days, checked a few hours later, answered the next day.
+        posted = timezone.now() - timedelta(
+            days=BOARD_DAYS_AGO[number % len(BOARD_DAYS_AGO)], hours=2 + number * 3
+        )
+        now = posted + timedelta(hours=3)
         BoardMessage.objects.create(
+            created_at=posted,
             author=author,
             author_real_name=member.real_name if member else "孙明",
             show_anonymous=anonymous,
@@ -315,7 +323,7 @@ def load() -> str:
             moderated_at=now if status == "approved" else None,
             moderated_by=reviewer if status == "approved" else None,
             reply=reply,
-            replied_at=now if reply else None,
+            replied_at=now + timedelta(days=1) if reply else None,
             replied_by=reviewer if reply else None,
         )
         created_messages += 1

@@ -51,3 +51,18 @@ def test_demo_member_finds_his_letters_and_the_reply_notification(db):
     assert note.kind == "letter_replied"
     demo.load()  # idempotent
     assert Notification.objects.filter(recipient=member.user).count() == 1
+
+
+def test_demo_board_messages_were_posted_on_different_days(db):
+    from django.utils import timezone
+
+    from mailbox.models import BoardMessage
+
+    demo.load()
+    messages = list(BoardMessage.objects.all())
+    assert len(messages) == len(demo.BOARD)
+    assert len({m.created_at.date() for m in messages}) == len(messages)
+    for message in messages:
+        assert message.created_at < timezone.now()
+        if message.replied_at:
+            assert message.created_at < message.replied_at < timezone.now()
