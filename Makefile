@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := ffmpeg node npm venv
 TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
 
-.PHONY: run test install install-dev system-packages system-packages-test assets \
+.PHONY: run test test-fast install install-dev system-packages system-packages-test assets \
 	lint check pytest pytest-postgres pytest-elasticsearch services elasticsearch \
 	elasticsearch-secure elasticsearch-stop deploy-check replay-attacks bench-nginx worker audit clean
 
@@ -48,6 +48,12 @@ pytest:
 	$(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
 	$(BIN)/pytest -n 2 --dist loadfile -m transactional tests/e2e
 	./.ci/pytest-isolated -m transactional --ignore tests/e2e
+
+## The inner loop: the tests that neither flush the database, drive a browser nor take
+## more than a few seconds, without installing, linting or checking first.
+## `make test` remains what must pass.
+test-fast:
+	$(BIN)/pytest -n 2 --dist loadfile -m "not transactional and not slow" -q
 
 ## The suite against PostgreSQL (CI runs it after `make test`): everything but the
 ## browser tests, which drive pages whose SQL the other tests already run here, and
