@@ -3,6 +3,7 @@ recomputed idempotently; members' pages; staff rankings scoped by role, with exp
 
 import datetime
 import io
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -282,3 +283,39 @@ def test_rules_are_edited_not_added(db):
     assert PointRule.objects.count() == 7
     leader = client_for(make_staff_user(LEADER))
     assert leader.get(f"/admin/points/rules/edit/{study.pk}/").status_code == 302
+
+
+def test_recompute_and_daily_answer_cost_a_bounded_number_of_queries(
+    quiz, course, bank, member, client
+):
+    """Printed figures: queries of one member's recompute and of one 每日答题 answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for lesson in course.lessons:
+        LessonProgress.objects.create(
+            member=member, lesson=lesson, course=course, completed_at=timezone.now()
+        )
+    StudyDay.objects.create(member=member, day=daily.local_day(), seconds=3600)
+    attempt = services.start_attempt(quiz, member)
+    services.submit_attempt(attempt, member=member, responses=answer_all(attempt))
+    ledger.recompute(member)
+    with CaptureQueriesContext(connection) as recompute_queries:
+        ledger.recompute(member)
+    client.force_login(member.user)
+    client.post("/exams/daily/start/")
+    current = daily.today_set(member)
+    answer = current.attempt.answers.get(position=1)
+    with CaptureQueriesContext(connection) as answer_queries:
+        response = client.post(
+            "/exams/daily/answer/",
+            data={"position": 1, "answer": answer_all(current.attempt)[1]},
+            content_type="application/json",
+        )
+    assert response.status_code == 200 and answer.pk
+    sys.stdout.write(
+        f"\nrecompute: {len(recompute_queries)} queries; "
+        f"daily answer: {len(answer_queries)} queries\n"
+    )
+    assert len(recompute_queries) <= 15
+    assert len(answer_queries) <= 20
