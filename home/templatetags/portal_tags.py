@@ -140,3 +140,21 @@ def breadcrumbs(page, current: str = ""):
         "crumbs": [(ancestor.title, ancestor.url) for ancestor in ancestors],
         "current": current or page.title,
     }
+
+
+@register.filter
+def elided_pages(page_obj):
+    """Page numbers around the current one, with Paginator.ELLIPSIS for the gaps."""
+    return page_obj.paginator.get_elided_page_range(page_obj.number)
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number) -> str:
+    """The query string of another page of a list: the request's parameters (filters
+    stay chosen) with page replaced; only ?page= where the list is cached as a shared
+    fragment (plain_pages), so no visitor's parameters are cached for the next."""
+    if context.get("plain_pages"):
+        return f"?page={number}"
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
