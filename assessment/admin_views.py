@@ -172,7 +172,9 @@ def plan_detail(request, pk: int):
     reports = list(reports_for(request.user, plan).select_related("organization"))
     items = list(plan.items.all())
     cells = {}
-    for item_report in ItemReport.objects.filter(report__in=reports):
+    for item_report in ItemReport.objects.filter(report__in=reports).select_related(
+        "item"
+    ):
         cells[(item_report.report_id, item_report.item_id)] = item_report
     matrix = [
         (report, [(item, cells.get((report.pk, item.pk))) for item in items])

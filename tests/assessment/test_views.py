@@ -251,3 +251,43 @@ def test_hostile_scores_are_refused_with_a_message(client, issued, tree, staff):
         assert response.status_code == 200
         item.refresh_from_db()
         assert item.status == ItemStatus.SUBMITTED, value
+
+
+def test_plan_and_report_pages_cost_the_same_queries_for_more_targets(
+    client, tree, staff
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.members.factories import OrganizationFactory
+
+    from .conftest import make_plan
+
+    def count(plan):
+        with CaptureQueriesContext(connection) as plan_page:
+            assert (
+                client.get(reverse("assessment_plan", args=[plan.pk])).status_code
+                == 200
+            )
+        report = plan.reports.order_by("pk").first()
+        with CaptureQueriesContext(connection) as report_page:
+            url = reverse("assessment_report", args=[report.pk])
+            assert client.get(url).status_code == 200
+        return len(plan_page), len(report_page)
+
+    login(client, staff["superior"])
+    small = services.issue_plan(make_plan(tree, staff), by=staff["superior"])
+    extra = [
+        OrganizationFactory(parent=tree["general"], name=f"新{n}党支部")
+        for n in range(6)
+    ]
+    big = make_plan(tree, staff, title="大方案")
+    big.targets.add(*extra)
+    services.issue_plan(big, by=staff["superior"])
+    for plan in (small, big):  # one item reported per target, the others pending
+        for report in plan.reports.all():
+            services.submit_item(
+                report.items.first(), services.ItemData("done"), by=staff["superior"]
+            )
+    count(small)  # the first request also loads the session and permissions
+    assert count(small) == count(big)
