@@ -125,6 +125,8 @@ def start_today(member: Member, *, now=None) -> DailySet:
     if existing is not None:
         return existing
     exam = daily_exam()
+    if not exam.is_active:
+        raise services.ExamError("每日答题暂未开放。", status=403)
     _close_earlier(member, exam, day)
     attempt = services.start_attempt(
         exam,

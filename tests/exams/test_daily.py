@@ -123,7 +123,7 @@ def test_closed_daily_exam_refuses_new_sets(big_bank, member, client):
         daily.start_today(member)
     client.force_login(member.user)
     response = client.post(reverse("exams:daily_start"), follow=True)
-    assert "该考试暂未开放" in response.content.decode()
+    assert "每日答题暂未开放" in response.content.decode()
     assert not DailySet.objects.exists()
 
 
