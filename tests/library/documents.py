@@ -147,9 +147,7 @@ FIELDS = [
 
 def file_text(record: dict) -> str:
     """A document as a file holds it: title, history lines, then the body."""
-    return "\n\n".join(
-        [record["title"], "\n".join(record["history"]), record["body"]]
-    )
+    return "\n\n".join([record["title"], "\n".join(record["history"]), record["body"]])
 
 
 def _docx(text: str) -> bytes:
