@@ -387,12 +387,54 @@ def revoke_certificate(request, pk: int):
 # ---- 测验与考试: 知识竞赛 within the user's part of the tree ---------------------------
 
 
+class _IdsChoiceMixin:
+    """The values of a multiple model choice must look like row ids before they reach
+    the database (10**25 or '²' would fail there instead of on the form)."""
+
+    def _check_values(self, value):
+        from school.forms import _is_id
+
+        if any(not _is_id(item) for item in value):
+            raise forms.ValidationError("请选择列出的选项")
+        return super()._check_values(value)
+
+
+def _checked_choice_fields(form) -> None:
+    from school.forms import IdChoiceMixin
+
+    for field in form.fields.values():
+        cls = type(field)
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            field.__class__ = type(f"Checked{cls.__name__}", (_IdsChoiceMixin, cls), {})
+        elif isinstance(field, forms.ModelChoiceField):
+            field.__class__ = type(f"Checked{cls.__name__}", (IdChoiceMixin, cls), {})
+
+
 class ExamAdminForm(WagtailAdminModelForm):
     """A user who is not a superuser chooses the 主办党组织 and 参赛党组织 of a contest
-    among their own part of the tree only (a forged choice is refused by the field)."""
+    among their own part of the tree only (a forged choice is refused by the field).
+    Every choice of a row is checked to be an id before it reaches the database."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _checked_choice_fields(self)
+        self._not_ids = []
+        if self.is_bound:
+            # A chooser widget looks its value up again when the form is shown with
+            # errors: a value that is no id is taken out first, and reported.
+            from school.forms import _is_id
+
+            data = self.data.copy()
+            for name, field in self.fields.items():
+                if isinstance(field, forms.ModelMultipleChoiceField) or not isinstance(
+                    field, forms.ModelChoiceField
+                ):
+                    continue
+                value = data.get(self.add_prefix(name))
+                if value not in (None, "") and not _is_id(value):
+                    data[self.add_prefix(name)] = ""
+                    self._not_ids.append(name)
+            self.data = data
         user = self.for_user
         if user is None or user.is_superuser:
             return
@@ -400,6 +442,12 @@ class ExamAdminForm(WagtailAdminModelForm):
         for name in ("organization", "audience"):
             if name in self.fields:
                 self.fields[name].queryset = scope
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self._not_ids:
+            self.add_error(name, "请选择列出的选项")
+        return cleaned
 
 
 class ExamIndexView(IndexView):

@@ -186,3 +186,19 @@ def test_participation_by_branch_in_stats_and_export(contest, tree):
     leader = client_for(make_staff_user(SCHOOL_ADMIN, scope=second))
     rows = leader.get(f"/admin/exams/stats/{contest.pk}/").context["participation"]
     assert [r.name for r in rows] == ["第二党支部"]
+
+
+@pytest.mark.parametrize(
+    "field, value", [("lesson", "1\x00"), ("course", "1e400"), ("organization", "²"),
+                     ("audience", "9" * 25), ("lesson", "9" * 25)],
+)  # fmt: skip
+def test_forged_row_choices_are_form_errors(quiz, tree, field, value):
+    client = client_for(make_staff_user(SITE_ADMIN))
+    data = {
+        "title": "改名", "kind": "quiz", "lesson": quiz.lesson_id, "mode": "rules",
+        "time_limit_minutes": 10, "max_attempts": 1, "pass_score": 60, field: value,
+    }  # fmt: skip
+    response = client.post(f"/admin/exams/exams/edit/{quiz.pk}/", data)
+    assert response.status_code == 200
+    quiz.refresh_from_db()
+    assert quiz.title == "第一讲随堂测验"
