@@ -134,6 +134,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("school", "coursecategory"),
         *_crud("school", "courseassignment"),
         "school.view_study_report",
+        "school.change_schoolsettings",
         *_crud("exams", "question"),
         *_crud("exams", "questioncategory"),
         *_crud("exams", "exam"),

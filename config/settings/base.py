@@ -439,6 +439,9 @@ PORTAL_SCHEDULE = [
     ("expire_activation_codes", 3600, []),
     ("purge_rate_limits", 3600, []),
     ("send_notification_emails", 60, []),
+    # Votes and members' surveys: announced when running, reminders before closing.
+    ("send_election_reminders", 600, []),
+    ("send_survey_reminders", 600, []),
     # 学习积分 from study time and lessons (written without signals): the last 2 days.
     ("recompute_points", 600, ["--days", "2"]),
     ("send_assessment_reminders", 3600, []),
@@ -557,6 +560,9 @@ PORTAL_SURVEYS_PUBLIC_PER_IP = (
 PORTAL_EVALUATION_RATERS_LEVEL = env(
     "PORTAL_EVALUATION_RATERS_LEVEL", default="committee"
 )
+# elections and surveys: members who have not voted / answered are reminded once when a
+# vote or a members' survey closes within this many hours.
+PORTAL_VOTE_REMINDER_HOURS = env.int("PORTAL_VOTE_REMINDER_HOURS", default=24)
 PORTAL_BOARD_POSTS_PER_MEMBER = (5, 3600)
 PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)
 
