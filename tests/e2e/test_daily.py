@@ -53,7 +53,10 @@ def member():
         at = daily.day_start(day) + datetime.timedelta(hours=20)
         current = daily.start_today(member, now=at)
         for answer in current.attempt.answers.all():
-            wrong = [x for x in answer.letters if x not in answer.key][:1]
+            # A 多选 whose key is every option (党的纪律, ABCD): one of them is wrong.
+            wrong = [x for x in answer.letters if x not in answer.key][:1] or list(
+                answer.key
+            )[:1]
             services.answer_and_mark(
                 current.attempt, member=member, position=answer.position,
                 response=wrong, now=at + datetime.timedelta(minutes=1),

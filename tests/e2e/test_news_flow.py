@@ -120,7 +120,7 @@ def write_and_submit(page, newsroom):
     modal.locator("input[name=image-chooser-upload-title]").fill("主题党日活动照片")
     modal.get_by_role("button", name="上传").click()
     modal.wait_for(state="hidden")
-    page.locator("[data-contentpath=body] button[title='Insert a block']").first.click()
+    page.locator("[data-contentpath=body] button[title='插入区块']").first.click()
     page.get_by_role("option", name="正文段落").click()
     editor = page.locator("[data-contentpath=body] [contenteditable=true]").first
     editor.click()
