@@ -1,0 +1,151 @@
+"""The one export path (members.exports) and the one audit helper (record_event)."""
+
+import csv
+import io
+from urllib.parse import unquote
+
+import pytest
+from django.test import RequestFactory
+from openpyxl import load_workbook
+from wagtail.models import ModelLogEntry
+
+from members.exports import Sheet, export_bytes, export_response, safe_cell
+from members.models import SecurityEvent
+from members.security import record_event
+
+from .factories import OrganizationFactory, UserFactory
+
+HOSTILE = ["=1+1", "+86", "-2", "@SUM(A1)", "\tx", "\rx", "普通文字", "a=b"]
+GUARDED = ["'=1+1", "'+86", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "普通文字", "a=b"]
+
+
+def a_request(user=None, ip="203.0.113.9"):
+    request = RequestFactory().get("/admin/x/", REMOTE_ADDR=ip)
+    request.user = user or UserFactory(username="daochu")
+    return request
+
+
+def table():
+    return Sheet(
+        headings=["名称", "=标题", "数量", "比例"],
+        rows=[[HOSTILE[i], "x", i, -1.5] for i in range(len(HOSTILE))],
+        title="统计表",
+    )
+
+
+def csv_rows(response):
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+def test_safe_cell_guards_text_only():
+    assert [safe_cell(v) for v in HOSTILE] == GUARDED
+    assert [safe_cell(v) for v in (-2, 1.5, None, "")] == [-2, 1.5, None, ""]
+
+
+@pytest.mark.django_db
+def test_csv_cells_are_formula_safe_and_numbers_stay_numbers():
+    response = export_response(
+        a_request(), sheets=[table()], filename="统计", fmt="csv", audit="导出统计"
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = csv_rows(response)
+    assert rows[0] == ["名称", "'=标题", "数量", "比例"]
+    assert [row[0] for row in rows[1:]] == GUARDED
+    assert rows[3][2:] == ["2", "-1.5"]
+
+
+@pytest.mark.django_db
+def test_xlsx_cells_are_text_with_the_guard_and_numbers_stay_numbers():
+    response = export_response(
+        a_request(), sheets=[table()], filename="统计", fmt="xlsx", audit="导出统计"
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["统计表"]
+    sheet = book["统计表"]
+    assert [c.value for c in sheet[1]] == ["名称", "'=标题", "数量", "比例"]
+    first = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in first] == GUARDED
+    assert all(c.data_type == "s" for c in first)
+    assert (sheet["C4"].value, sheet["C4"].data_type) == (2, "n")
+    assert sheet["D4"].value == -1.5
+
+
+@pytest.mark.django_db
+def test_several_sheets_in_one_workbook_and_csv_refuses_them():
+    sheets = [
+        Sheet(["甲"], [[1]], title="第一张"),
+        Sheet(["乙", "丙"], [["=x", 2]], title="第二张"),
+    ]
+    book = load_workbook(io.BytesIO(export_bytes(sheets, "xlsx")))
+    assert book.sheetnames == ["第一张", "第二张"]
+    assert [c.value for c in book["第二张"][2]] == ["'=x", 2]
+    with pytest.raises(ValueError):
+        export_bytes(sheets, "csv")
+
+
+@pytest.mark.django_db
+def test_every_export_writes_an_audit_row_with_user_and_address():
+    user = UserFactory(username="tongji")
+    for fmt in ("csv", "xlsx"):
+        export_response(
+            a_request(user),
+            sheets=[table()],
+            filename="学习统计",
+            fmt=fmt,
+            audit=f"导出学习统计（{fmt}）",
+        )
+    events = SecurityEvent.objects.order_by("pk")
+    assert [(e.action, e.user, e.username, e.ip_address) for e in events] == [
+        ("export", user, "tongji", "203.0.113.9")
+    ] * 2
+    assert [e.detail for e in events] == ["导出学习统计（csv）", "导出学习统计（xlsx）"]
+
+
+@pytest.mark.django_db
+def test_the_export_can_go_into_the_objects_history():
+    organization = OrganizationFactory(name="甲党支部")
+    user = UserFactory(username="shenji")
+    export_response(
+        a_request(user),
+        sheets=[table()],
+        filename="名单",
+        fmt="xlsx",
+        audit="导出名单",
+        instance=organization,
+        log_action="wagtail.edit",
+        log_data={"rows": 8},
+    )
+    entry = ModelLogEntry.objects.get(object_id=str(organization.pk))
+    assert (entry.action, entry.user, entry.data) == ("wagtail.edit", user, {"rows": 8})
+    assert SecurityEvent.objects.get().ip_address == "203.0.113.9"
+
+
+@pytest.mark.django_db
+def test_record_event_takes_the_signed_in_user_unless_told_otherwise():
+    request = a_request(UserFactory(username="zhiban"), ip="198.51.100.7")
+    event = record_event(request, "export", detail="长" * 300)
+    assert (event.username, event.ip_address, len(event.detail)) == (
+        "zhiban",
+        "198.51.100.7",
+        255,
+    )
+    command = record_event(None, "export", username="命令行")
+    assert (command.user, command.username, command.ip_address) == (
+        None,
+        "命令行",
+        None,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_chinese_file_names_follow_rfc_6266(fmt):
+    response = export_response(
+        a_request(), sheets=[table()], filename="党员名单 2026", fmt=fmt, audit="导出"
+    )
+    header = response["Content-Disposition"]
+    assert header.startswith("attachment; filename*=utf-8''")
+    assert header.isascii()
+    assert unquote(header.split("''", 1)[1]) == f"党员名单 2026.{fmt}"
