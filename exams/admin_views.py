@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-from urllib.parse import quote
-
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -33,22 +30,22 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
+from members.exports import XLSX_TYPE as XLSX
+from members.exports import Sheet, attachment, export_response
 from members.forms import MAX_IMPORT_BYTES
-from members.importers import ImportFileError, safe_cell
-from members.security import record_event
+from members.importers import ImportFileError
 from school.admin_views import report_organizations
 
 from . import certificates, importers, stats
 from .models import Certificate, Exam, Question
 from .permissions import can_revoke, certificates_for, may_see_certificates
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATS_PERMISSION = "exams.view_exam_report"
 
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = attachment(filename)
     return response
 
 
@@ -136,15 +133,13 @@ def export(request):
         questions = questions.filter(category_id=category)
     if retired:
         questions = questions.filter(retired=retired == "true")
-    record_event(
+    return export_response(
         request,
-        "export",
-        user=request.user,
-        detail=f"导出题库 {questions.count()} 题（{fmt.upper()}）"[:255],
+        sheets=[importers.bank_sheet(importers.export_rows(questions))],
+        filename="题库",
+        fmt=fmt,
+        audit=f"导出题库 {questions.count()} 题（{fmt.upper()}）",
     )
-    content_type = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
-    data = importers.to_bytes(importers.export_rows(questions), fmt)
-    return _download(data, f"题库.{fmt}", content_type)
 
 
 def can_view_stats(user) -> bool:
@@ -187,10 +182,13 @@ def exam_stats(request, pk: int):
         "questions": stats.questions(exam, organizations),
     }
     if export:
-        record_event(
-            request, "export", user=request.user, detail=f"导出考试统计：{exam}"[:255]
+        return export_response(
+            request,
+            sheets=_stats_sheets(context),
+            filename=f"考试统计-{exam.pk}",
+            fmt="xlsx",
+            audit=f"导出考试统计：{exam}",
         )
-        return _download(_stats_xlsx(context), f"考试统计-{exam.pk}.xlsx", XLSX)
     return render(request, "exams/admin/exam_stats.html", context)
 
 
@@ -198,10 +196,7 @@ def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def _stats_xlsx(context) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
+def _stats_sheets(context) -> list[Sheet]:
     sheets = {
         "各党组织": (
             ["党组织", "答卷数", "参考人数", "通过人数", "通过率", "平均分"],
@@ -233,15 +228,9 @@ def _stats_xlsx(context) -> bytes:
                 for row in context["participation"]
             ],
         )  # fmt: skip
-    book.remove(book.active)
-    for title, (header, rows) in sheets.items():
-        sheet = book.create_sheet(title)
-        sheet.append(header)
-        for row in rows:
-            sheet.append([safe_cell(v) if isinstance(v, str) else v for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return [
+        Sheet(header, rows, title=title) for title, (header, rows) in sheets.items()
+    ]
 
 
 # ---- 结业证书 ------------------------------------------------------------------------

@@ -10,8 +10,6 @@ report are the members importer's (members.importers).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,13 +17,13 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import QuerySet
 
+from members.exports import Sheet, export_bytes
 from members.importers import (
     ImportFileError,
     ImportReport,
     RowProblem,
     cell_text,
     read_table,
-    safe_cell,
 )
 
 from . import rules
@@ -248,26 +246,18 @@ def export_rows(questions: QuerySet[Question]) -> Iterable[list[str]]:
         ]
 
 
-def to_bytes(rows: Iterable[list[str]], fmt: str) -> bytes:
-    """Rows as XLSX or CSV (UTF-8 with BOM); cells never start a formula."""
-    safe = [[safe_cell(str(value)) for value in row] for row in rows]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(safe)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    from openpyxl import Workbook
+BANK_WIDTHS = [8, 48, *([18] * len(rules.LETTERS)), 10, 40, 10, 8, 14]
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "题库"
-    for row in safe:
-        sheet.append(row)
-    widths = [8, 48, *([18] * len(rules.LETTERS)), 10, 40, 10, 8, 14]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+def bank_sheet(rows: Iterable[list[str]]) -> Sheet:
+    """Rows, header first, as the 题库 sheet of members.exports."""
+    rows = iter(rows)
+    return Sheet(next(rows), rows, title="题库", widths=BANK_WIDTHS)
+
+
+def to_bytes(rows: Iterable[list[str]], fmt: str) -> bytes:
+    """Rows, header first, as XLSX or CSV (UTF-8 with BOM); cells never start a formula."""
+    return export_bytes([bank_sheet(rows)], fmt)
 
 
 TEMPLATE_ROWS = [
