@@ -24,14 +24,13 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
+from members.exports import export_response
 from members.models import Organization
 from members.scopes import organizations_for
 
 from . import services
 from .models import GRADE_ORDER, Grade, Round, Status
 from .permissions import may_run_rounds, round_policy, sees_raters
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def forbidden_response(request) -> TemplateResponse:
@@ -139,14 +138,16 @@ def manage(request, pk: int):
         return round
     with_raters = sees_raters(request.user, round)
     if choice_param(request.GET, "export", ("xlsx",)):
-        services.record_export(request, round, with_raters=with_raters)
-        response = HttpResponse(
-            services.export_xlsx(round, with_raters=with_raters), content_type=XLSX
+        return export_response(
+            request,
+            sheets=services.export_sheets(round, with_raters=with_raters),
+            filename=f"evaluation-{round.pk}",
+            fmt="xlsx",
+            audit=f"导出民主评议结果：{round.title}",
+            instance=round,
+            log_action="evaluation.export",
+            log_data={"title": round.title, "with_raters": with_raters},
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="evaluation-{round.pk}.xlsx"'
-        )
-        return response
     return TemplateResponse(
         request,
         "evaluation/admin/manage.html",

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from members.exports import Sheet
 from members.models import Member
 
 from .models import (
@@ -373,18 +374,10 @@ def attributed_ratings(round: Round):
     )
 
 
-def export_xlsx(round: Round, *, with_raters: bool) -> bytes:
-    """Tallies per member (and, for staff who may see them, who rated whom)."""
-    import io
-
-    from openpyxl import Workbook
-
-    from members.importers import safe_cell
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "票数汇总"
-    sheet.append(
+def export_sheets(round: Round, *, with_raters: bool) -> list[Sheet]:
+    """Tallies per member (and, for staff who may see them, who rated whom), for
+    members.exports."""
+    summary = Sheet(
         [
             "党员",
             *[Grade(g).label for g in GRADE_ORDER],
@@ -394,49 +387,37 @@ def export_xlsx(round: Round, *, with_raters: bool) -> bytes:
             "支委会意见",
             "确认人",
             "确认时间",
-        ]
-    )
-    for row in tallies(round):
-        outcome = row.outcome
-        sheet.append(
+        ],
+        (
             [
-                safe_cell(row.member.real_name),
+                row.member.real_name,
                 *row.columns,
                 row.total,
-                safe_cell("；".join(row.comments)),
-                outcome.get_grade_display() if outcome else "",
-                safe_cell(outcome.note) if outcome else "",
-                safe_cell(str(outcome.decided_by or "")) if outcome else "",
-                timezone.localtime(outcome.decided_at).strftime("%Y-%m-%d %H:%M")
-                if outcome
+                "；".join(row.comments),
+                row.outcome.get_grade_display() if row.outcome else "",
+                row.outcome.note if row.outcome else "",
+                str(row.outcome.decided_by or "") if row.outcome else "",
+                timezone.localtime(row.outcome.decided_at).strftime("%Y-%m-%d %H:%M")
+                if row.outcome
                 else "",
             ]
-        )
-    if with_raters:
-        detail = book.create_sheet("评价明细")
-        detail.append(["被评价党员", "评价人", "评价", "意见建议"])
-        for rating in attributed_ratings(round):
-            detail.append(
-                [
-                    safe_cell(rating.ratee.real_name),
-                    safe_cell(rating.rater.real_name),
-                    rating.get_grade_display(),
-                    safe_cell(rating.comment),
-                ]
-            )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def record_export(request, round: Round, *, with_raters: bool) -> None:
-    """Audit an export: the round's history and the security log."""
-    from members.security import record_event
-
-    _log(round, "evaluation.export", by=request.user, with_raters=with_raters)
-    record_event(
-        request,
-        "export",
-        user=request.user,
-        detail=f"导出民主评议结果：{round.title}"[:255],
+            for row in tallies(round)
+        ),
+        title="票数汇总",
     )
+    if not with_raters:
+        return [summary]
+    detail = Sheet(
+        ["被评价党员", "评价人", "评价", "意见建议"],
+        (
+            [
+                rating.ratee.real_name,
+                rating.rater.real_name,
+                rating.get_grade_display(),
+                rating.comment,
+            ]
+            for rating in attributed_ratings(round)
+        ),
+        title="评价明细",
+    )
+    return [summary, detail]
