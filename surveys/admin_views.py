@@ -22,14 +22,13 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
+from members.exports import export_response
 from members.models import Organization
 from members.scopes import organizations_for
 
 from . import services
 from .models import Survey
 from .permissions import may_manage_surveys, survey_policy
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def forbidden_response(request) -> TemplateResponse:
@@ -168,12 +167,17 @@ def survey_results(request, pk: int):
     if isinstance(survey, HttpResponse):
         return survey
     if choice_param(request.GET, "export", ("xlsx",)):
-        services.record_export(request, survey)
-        response = HttpResponse(services.export_xlsx(survey), content_type=XLSX)
-        response["Content-Disposition"] = (
-            f'attachment; filename="survey-{survey.pk}.xlsx"'
+        responses = survey.responses.count()
+        return export_response(
+            request,
+            sheets=[services.export_sheet(survey)],
+            filename=f"survey-{survey.pk}",
+            fmt="xlsx",
+            audit=f"导出调查答卷：{survey.title}（{responses} 份）",
+            instance=survey,
+            log_action="surveys.export",
+            log_data={"title": survey.title, "responses": responses},
         )
-        return response
     total, questions = services.results(survey)
     can_change = survey_policy.user_has_permission_for_instance(
         request.user, "change", survey

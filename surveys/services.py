@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from members import ratelimit
-from members.importers import safe_cell
+from members.exports import Sheet
 from members.ratelimit import Limit, RateLimited
 
 from .models import Answer, Audience, Question, QuestionKind, Response, Survey
@@ -212,24 +211,6 @@ def close_survey(survey: Survey, *, by) -> Survey:
     return survey
 
 
-def record_export(request, survey: Survey) -> None:
-    """Audit an XLSX export: the survey's history and the security log."""
-    from members.security import record_event
-
-    log(
-        survey,
-        "surveys.export",
-        user=request.user,
-        data={"title": survey.title, "responses": survey.responses.count()},
-    )
-    record_event(
-        request,
-        "export",
-        user=request.user,
-        detail=f"导出调查答卷：{survey.title}（{survey.responses.count()} 份）"[:255],
-    )
-
-
 # Results ---------------------------------------------------------------------------
 
 
@@ -295,38 +276,33 @@ def results(survey: Survey) -> tuple[int, list[QuestionResult]]:
     return total, out
 
 
-def export_xlsx(survey: Survey) -> bytes:
-    """One row per response, one column per question; cells formula-safe."""
-    from openpyxl import Workbook
-
+def export_sheet(survey: Survey) -> Sheet:
+    """One row per response, one column per question (members.exports)."""
     questions = list(survey.questions.all())
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "答卷"
     header = ["序号", "提交日期"]
     if not survey.anonymous:
         header.append("党员")
     header += [f"{n}. {q.text}" for n, q in enumerate(questions, start=1)]
-    sheet.append([safe_cell(h) for h in header])
     responses = (
         survey.responses.select_related("member")
         .prefetch_related("answers")
         .order_by("pk")
     )
-    for number, response in enumerate(responses, start=1):
-        by_question: dict[int, list[str]] = {}
-        for answer in response.answers.all():
-            by_question.setdefault(answer.question_id, []).append(
-                answer.text or _label(questions, answer)
-            )
-        row = [number, response.submitted_on.isoformat()]
-        if not survey.anonymous:
-            row.append(safe_cell(response.member.real_name if response.member else ""))
-        row += [safe_cell("；".join(by_question.get(q.pk, []))) for q in questions]
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+    def rows():
+        for number, response in enumerate(responses, start=1):
+            by_question: dict[int, list[str]] = {}
+            for answer in response.answers.all():
+                by_question.setdefault(answer.question_id, []).append(
+                    answer.text or _label(questions, answer)
+                )
+            row = [number, response.submitted_on.isoformat()]
+            if not survey.anonymous:
+                row.append(response.member.real_name if response.member else "")
+            row += ["；".join(by_question.get(q.pk, [])) for q in questions]
+            yield row
+
+    return Sheet(header, rows(), title="答卷")
 
 
 def _label(questions: list[Question], answer: Answer) -> str:
