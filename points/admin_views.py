@@ -1,17 +1,12 @@
 """积分排行 for staff: members and branches of the user's part of the tree, with
-XLSX/CSV export through the school's formula-safe spreadsheet writers."""
+XLSX/CSV export through members.exports."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from home.params import choice_param, id_param, int_param
-from school.admin_views import (
-    _csv_response,
-    _log_export,
-    _xlsx_response,
-    forbidden_response,
-    report_organizations,
-)
+from members.exports import Sheet, export_response
+from school.admin_views import forbidden_response, report_organizations
 
 from . import stats
 
@@ -74,11 +69,13 @@ def ranking(request):
         header, rows = (
             _member_table(members) if table == "members" else _branch_table(branches)
         )
-        _log_export(request, f"积分排行 {table} {period}.{export}")
-        filename = f"points-{table}-{period}.{export}"
-        if export == "csv":
-            return _csv_response(filename, header, rows)
-        return _xlsx_response(filename, header, rows)
+        return export_response(
+            request,
+            sheets=[Sheet(header, rows, title="统计")],
+            filename=f"points-{table}-{period}",
+            fmt=export,
+            audit=f"积分排行 {table} {period}.{export}",
+        )
     page_number = int_param(request.GET, "page", default=1, minimum=1, maximum=100000)
     query = request.GET.copy()
     query.pop("page", None)

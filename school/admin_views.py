@@ -3,15 +3,11 @@ the required-course assignments (必修课指派)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -27,7 +23,7 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
-from members.importers import safe_cell
+from members.exports import Sheet, export_response
 from members.models import Organization
 from members.scopes import organizations_for
 
@@ -123,12 +119,14 @@ def study_report(request):
     export = choice_param(request.GET, "export", ("csv", "xlsx"))
     table = choice_param(request.GET, "table", EXPORT_TABLES, default="branches")
     if export:
-        _log_export(request, f"学习统计 {year} {table}.{export}")
         header, rows = EXPORT_TABLES[table](organizations, year)
-        filename = f"study-{table}-{year}.{export}"
-        if export == "csv":
-            return _csv_response(filename, header, rows)
-        return _xlsx_response(filename, header, rows)
+        return export_response(
+            request,
+            sheets=[Sheet(header, rows, title="统计")],
+            filename=f"study-{table}-{year}",
+            fmt=export,
+            audit=f"学习统计 {year} {table}.{export}",
+        )
     org_rows = stats.organization_report(organizations, year)
     course_rows = stats.course_report(organizations, year)
     ranking = Paginator(stats.member_ranking(organizations, year), 50).get_page(
@@ -244,63 +242,6 @@ EXPORT_TABLES = {
     "required": _required_table,
     "overdue": _overdue_table,
 }
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_response(filename: str, header, rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield "\ufeff"  # Excel opens UTF-8 CSV correctly with a BOM
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(_safe_cells(row))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _safe_cells(row):
-    """Keep spreadsheet programs from running cell text as a formula."""
-    return [safe_cell(cell) if isinstance(cell, str) else cell for cell in row]
-
-
-def _xlsx_response(filename: str, header, rows) -> HttpResponse:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("统计")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(_safe_cells(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _log_export(request, detail: str) -> None:
-    try:
-        from members.models import SecurityEvent
-        from members.security import client_ip
-    except ImportError:
-        return
-    SecurityEvent.objects.create(
-        action=SecurityEvent.Action.EXPORT,
-        user=request.user,
-        username=request.user.get_username(),
-        ip_address=client_ip(request),
-        detail=detail[:255],
-    )
 
 
 # ---- required courses (必修课指派) ----------------------------------------------------
