@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -36,6 +35,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from home.params import id_param
 
 from .audit import may_view_site_history
+from .exports import export_response
 from .fields import lookup_digest
 from .forms import (
     PARTY_POSTS,
@@ -46,9 +46,9 @@ from .forms import (
 from .importers import (
     EXPORT_HEADERS,
     ImportFileError,
-    export_members,
+    export_detail,
+    export_sheet,
     import_members,
-    record_export,
 )
 from .models import ActivationCode, Member, Organization
 from .permissions import member_policy, organization_policy
@@ -577,25 +577,14 @@ class MemberIndexView(IndexView):
     def as_spreadsheet(self, queryset, spreadsheet_format):
         if not self.show_export_buttons:
             raise PermissionDenied
-        data = export_members(queryset, spreadsheet_format)
-        record_export(
+        scope = "后台，当前筛选" if self.is_filtering or self.is_searching else "后台"
+        return export_response(
             self.request,
-            user=self.request.user,
-            count=queryset.count(),
+            sheets=[export_sheet(queryset)],
+            filename="党员名单",
             fmt=spreadsheet_format,
-            scope="后台，当前筛选"
-            if self.is_filtering or self.is_searching
-            else "后台",
+            audit=export_detail(queryset.count(), spreadsheet_format, scope),
         )
-        content_type = {
-            "csv": "text/csv; charset=utf-8",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }[spreadsheet_format]
-        response = HttpResponse(data, content_type=content_type)
-        response["Content-Disposition"] = (
-            f"attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%8D%95.{spreadsheet_format}"
-        )
-        return response
 
 
 class MemberCreateView(ServiceErrorMixin, ChineseCreateMixin, CreateView):

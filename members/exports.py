@@ -87,7 +87,7 @@ class ExportMixin(SpreadsheetExportMixin):
     # CSV: streamed, after a byte-order mark
 
     def stream_csv(self, queryset):
-        yield "\ufeff"
+        yield "\ufeff".encode()  # Wagtail's writer yields UTF-8 bytes
         yield from super().stream_csv(queryset)
 
     def write_csv_response(self, queryset):
@@ -221,7 +221,7 @@ def export_bytes(sheets: Sequence[Sheet], fmt: str) -> bytes:
     embeds the file in a page it records otherwise."""
     view = _TableExport(None, sheets, "")
     if fmt == "csv":
-        return "".join(view.stream_csv(None)).encode("utf-8")
+        return b"".join(view.stream_csv(None))
     if fmt == "xlsx":
         output = io.BytesIO()
         view.write_xlsx(None, output)

@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .exports import FORMULA_START, Sheet, export_bytes
 from .fields import lookup_digest
 from .models import Member, Organization
 from .phones import normalise_phone
@@ -40,7 +41,6 @@ from .scopes import (
     is_site_admin,
     organizations_for,
 )
-from .security import record_event
 from .services import MemberDataError, create_member, update_member
 
 EXPORT_HEADERS = [
@@ -95,7 +95,6 @@ PARTY_FOUNDED = date(1921, 7, 1)
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
 # Records often give only the month of joining; it is stored as the 1st.
 _MONTH_FORMATS = ["%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 OUT_OF_SCOPE_CONFLICT = (
     "该党员编号或手机号无法在您管理的组织内使用，请核对；如确属本组织党员，"
     "请联系上级组织管理员"
@@ -252,7 +251,7 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
         text = text[1:]
     return text
 
@@ -544,9 +543,13 @@ def export_rows(members: QuerySet[Member]) -> Iterator[list]:
         ]
 
 
-def safe_cell(value: str) -> str:
-    """Text a spreadsheet program shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+EXPORT_WIDTHS = [10, 14, 14, 24, 14, 12, 12, 26]
+
+
+def export_sheet(members: QuerySet[Member]) -> Sheet:
+    """The members in the import columns, for members.exports."""
+    rows = export_rows(members)
+    return Sheet(next(rows), rows, title="党员", widths=EXPORT_WIDTHS)
 
 
 def cell_text(value) -> str:
@@ -556,34 +559,9 @@ def cell_text(value) -> str:
 
 def export_members(members: QuerySet[Member], fmt: str) -> bytes:
     """The members as a CSV (UTF-8 with BOM, opens in Excel) or XLSX file."""
-    rows = [[safe_cell(str(v)) for v in row] for row in export_rows(members)]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "党员"
-        for row in rows:
-            sheet.append(row)
-        widths = [10, 14, 14, 24, 14, 12, 12, 26]
-        for letter, width in zip("ABCDEFGH", widths, strict=True):
-            sheet.column_dimensions[letter].width = width
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
-    raise ValueError(f"unknown export format {fmt!r}")
+    return export_bytes([export_sheet(members)], fmt)
 
 
-def record_export(request, *, user, count: int, fmt: str, scope: str) -> None:
-    """Audit an export in the security log (who, how many, which format, which scope)."""
-    record_event(
-        request,
-        "export",
-        user=user,
-        username="" if user is not None else "命令行",
-        detail=f"导出党员 {count} 人（{fmt.upper()}，范围：{scope}）"[:255],
-    )
+def export_detail(count: int, fmt: str, scope: str) -> str:
+    """What the security log says of a members export."""
+    return f"导出党员 {count} 人（{fmt.upper()}，范围：{scope}）"

@@ -3,7 +3,6 @@ per-organisation page, and the sheet that shows the codes once (printable, with 
 XLSX copy embedded in the page, so the codes are never stored or served again)."""
 
 import base64
-import io
 
 import segno
 from django import forms
@@ -21,12 +20,11 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from home.addresses import absolute_url
 
+from ..exports import XLSX_TYPE, Sheet, export_bytes
 from ..models import Member, Organization
 from ..scopes import can_manage_organization, members_for
 from . import services
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_SELECTION = 2000
 
 
@@ -217,42 +215,34 @@ def _qr_svg(link: str) -> str:
     )
 
 
-def _safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+CODE_SHEET_HEADINGS = [
+    "姓名", "党员编号", "登录账号", "所在党组织", "激活码", "有效期至", "激活网址",
+]  # fmt: skip
 
 
-def codes_xlsx(result: services.IssueResult, *, title: str) -> bytes:
+def codes_xlsx(result: services.IssueResult) -> bytes:
     """The printed codes as a spreadsheet: one row per member."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "激活码"
-    sheet.append(
-        ["姓名", "党员编号", "登录账号", "所在党组织", "激活码", "有效期至", "激活网址"]
-    )
     address = services.activation_link()
-    for issued in result.printed:
-        member = issued.member
-        sheet.append(
-            [
-                _safe_cell(member.real_name),
-                _safe_cell(member.member_no or ""),
-                _safe_cell(member.user.get_username()),
-                _safe_cell(member.organization.name),
-                issued.code,
-                f"{timezone.localtime(issued.expires_at):%Y-%m-%d %H:%M}",
-                address,
-            ]
-        )
-    for letter, width in zip("ABCDEFG", [10, 14, 16, 24, 14, 18, 40], strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    workbook.properties.title = title
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = (
+        [
+            issued.member.real_name,
+            issued.member.member_no or "",
+            issued.member.user.get_username(),
+            issued.member.organization.name,
+            issued.code,
+            f"{timezone.localtime(issued.expires_at):%Y-%m-%d %H:%M}",
+            address,
+        ]
+        for issued in result.printed
+    )
+    sheet = Sheet(
+        CODE_SHEET_HEADINGS,
+        rows,
+        title="激活码",
+        widths=[10, 14, 16, 24, 14, 18, 40],
+        freeze_header=True,
+    )
+    return export_bytes([sheet], "xlsx")
 
 
 def code_sheet_response(
@@ -272,7 +262,7 @@ def code_sheet_response(
         }
         for issued in result.printed
     ]
-    xlsx = codes_xlsx(result, title=title) if result.printed else b""
+    xlsx = codes_xlsx(result) if result.printed else b""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     context = {
         "title": title,

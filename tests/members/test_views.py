@@ -118,7 +118,7 @@ def test_search_by_name_and_filter_by_organisation(staff_client, member_a, membe
 
 def test_admin_export_is_scoped_and_audited(staff_client, member_a, member_b):
     response = staff_client.get(url("members_members:index"), {"export": "csv"})
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert "13811112222" in text and member_a.real_name in text
     assert member_b.real_name not in text

@@ -5,9 +5,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from members.importers import export_members, record_export
+from members.importers import export_detail, export_members
 from members.models import Member, Organization
 from members.scopes import members_for
+from members.security import record_event
 
 
 class Command(BaseCommand):
@@ -44,5 +45,11 @@ class Command(BaseCommand):
         data = export_members(members, fmt)
         output.write_bytes(data)
         count = members.count()
-        record_export(None, user=user, count=count, fmt=fmt, scope=f"命令行，{scope}")
+        record_event(
+            None,
+            "export",
+            user=user,
+            username="" if user is not None else "命令行",
+            detail=export_detail(count, fmt, f"命令行，{scope}"),
+        )
         self.stdout.write(f"已导出 {count} 名党员到 {output}")
