@@ -16,7 +16,6 @@ from django.views.generic import View
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from home.params import choice_param, id_param, year_param
 from members.admin_views import (
@@ -25,6 +24,7 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
+from members.exports import ExportMixin
 from members.models import Organization, ScopedModelLogEntry
 from members.scopes import organizations_for
 
@@ -450,9 +450,9 @@ def publish_plan(request, pk: int):
 # Export and history -----------------------------------------------------------------------
 
 
-class ResultsExport(SpreadsheetExportMixin, View):
-    """The ranking with each item's score as XLSX through Wagtail's spreadsheet export
-    (cells that look like formulas are written as text)."""
+class ResultsExport(ExportMixin, View):
+    """The ranking with each item's score as XLSX through members.exports (cells that
+    look like formulas are written as text), recorded in the security log."""
 
     base_fields = ["rank", "organization", "total", "percent", "band"]
     base_headings = {
@@ -467,6 +467,7 @@ class ResultsExport(SpreadsheetExportMixin, View):
         plan = _managed_plan(request, pk)
         if isinstance(plan, HttpResponse):
             return plan
+        self.plan = plan
         self.export_filename = f"assessment-{plan.pk}"
         items = list(plan.items.all())
         self.list_export = [*self.base_fields, *(f"item{i.pk}" for i in items)]
@@ -501,6 +502,9 @@ class ResultsExport(SpreadsheetExportMixin, View):
 
     def to_row_dict(self, item):
         return {field: item[field] for field in self.list_export}
+
+    def export_audit_detail(self, queryset, spreadsheet_format):
+        return f"导出考核结果：{self.plan.title}（{spreadsheet_format.upper()}）"
 
 
 class _ExportRows(list):

@@ -12,6 +12,7 @@ from PIL import Image
 
 from assessment import services
 from assessment.models import AssessmentPlan, ItemStatus
+from members.models import SecurityEvent
 
 from .conftest import QUARTER_START, TODAY, item_of, report_of
 
@@ -86,8 +87,10 @@ def test_export_cells_that_look_like_formulas_stay_text(client, issued, tree, st
     login(client, staff["superior"])
     export = client.get(reverse("assessment_export", args=[issued.pk]))
     sheet = load_workbook(io.BytesIO(export.getvalue())).active
-    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=1+1"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "'=1+1"]
     assert cells and all(c.data_type == "s" for c in cells)
+    event = SecurityEvent.objects.get(action="export")
+    assert event.user == staff["superior"] and event.ip_address == "127.0.0.1"
 
 
 def test_a_branch_sees_and_reports_only_its_own(client, issued, tree, staff):
