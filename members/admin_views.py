@@ -35,7 +35,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from home.params import id_param
 
 from .audit import may_view_site_history
-from .exports import export_response
+from .exports import ExportMixin, export_response
 from .fields import lookup_digest
 from .forms import (
     PARTY_POSTS,
@@ -151,14 +151,18 @@ class SiteHistoryFilterSet(SiteHistoryReportFilterSet):
         return get_users_for_filter(self.request.user)
 
 
-class SiteHistoryView(LogEntriesView):
+class SiteHistoryView(ExportMixin, LogEntriesView):
     """Wagtail's 站点历史 and its exports; a 403 page for users with nothing to audit.
 
     The entries themselves are limited by the log models' viewable_by_user
-    (members.audit), so the report, its exports and its filters agree.
+    (members.audit), so the report, its exports and its filters agree. Exports are
+    formula-safe and recorded (members.exports).
     """
 
     filterset_class = SiteHistoryFilterSet
+
+    def export_audit_detail(self, queryset, spreadsheet_format):
+        return f"导出站点历史（{spreadsheet_format.upper()}）"
 
     def dispatch(self, request, *args, **kwargs):
         if not may_view_site_history(request.user):

@@ -6,6 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.test import RequestFactory
+from django.urls import reverse
 from openpyxl import load_workbook
 from wagtail.models import ModelLogEntry
 
@@ -13,7 +14,7 @@ from members.exports import Sheet, export_bytes, export_response, safe_cell
 from members.models import SecurityEvent
 from members.security import record_event
 
-from .factories import OrganizationFactory, UserFactory
+from .factories import OrganizationFactory, UserFactory, make_site_admin
 
 HOSTILE = ["=1+1", "+86", "-2", "@SUM(A1)", "\tx", "\rx", "普通文字", "a=b"]
 GUARDED = ["'=1+1", "'+86", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "普通文字", "a=b"]
@@ -149,3 +150,43 @@ def test_chinese_file_names_follow_rfc_6266(fmt):
     assert header.startswith("attachment; filename*=utf-8''")
     assert header.isascii()
     assert unquote(header.split("''", 1)[1]) == f"党员名单 2026.{fmt}"
+
+
+# Wagtail's own listings export through the same mixin.
+
+
+@pytest.mark.django_db
+def test_the_security_log_export_is_formula_safe_and_recorded(client):
+    record_event(None, "login_failed", username='=HYPERLINK("http://x")')
+    admin = make_site_admin(username="anquan")
+    client.force_login(admin)
+    for fmt in ("csv", "xlsx"):
+        response = client.get(reverse("security_log:index"), {"export": fmt})
+        assert response.status_code == 200
+        body = response.getvalue()
+        if fmt == "csv":
+            text = body.decode("utf-8-sig")
+            assert '"\'=HYPERLINK(""http://x"")"' in text
+        else:
+            cells = [
+                c for row in load_workbook(io.BytesIO(body)).active.values for c in row
+            ]
+            assert '\'=HYPERLINK("http://x")' in cells
+    exports = SecurityEvent.objects.filter(action="export").order_by("pk")
+    assert [(e.user, e.ip_address, e.detail) for e in exports] == [
+        (admin, "127.0.0.1", "导出安全日志（CSV）"),
+        (admin, "127.0.0.1", "导出安全日志（XLSX）"),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_site_history_export_is_recorded(client):
+    admin = make_site_admin(username="lishi")
+    client.force_login(admin)
+    response = client.get(
+        reverse("wagtailadmin_reports:site_history"), {"export": "csv"}
+    )
+    assert response.status_code == 200
+    assert response.getvalue().startswith("\ufeff".encode())
+    event = SecurityEvent.objects.get(action="export")
+    assert (event.user, event.detail) == (admin, "导出站点历史（CSV）")
