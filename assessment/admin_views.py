@@ -28,7 +28,7 @@ from members.exports import ExportMixin
 from members.models import Organization, ScopedModelLogEntry
 from members.scopes import organizations_for
 
-from . import services
+from . import member_ranking, services
 from .forms import ItemReportForm, ReturnForm, ScoreForm
 from .models import (
     AssessmentPlan,
@@ -36,6 +36,7 @@ from .models import (
     Evidence,
     ItemReport,
     ItemStatus,
+    MemberBand,
     PeriodKind,
     PlanStatus,
     Report,
@@ -445,6 +446,43 @@ def close_plan(request, pk: int):
 @require_POST
 def publish_plan(request, pk: int):
     return _plan_action(request, pk, "publish")
+
+
+def plan_members(request, pk: int):
+    """党员评定: the members of the targets the user may see (every target for the
+    issuer's staff, their own for a target's staff), live while issued, as stored
+    once closed; filtered by organisation and band."""
+    plan = _plan(request, pk)
+    if isinstance(plan, HttpResponse):
+        return plan
+    band = choice_param(request.GET, "band", MemberBand.values)
+    org = id_param(request.GET, "org")
+    reports = list(reports_for(request.user, plan).select_related("organization"))
+    if org and not any(r.organization_id == org for r in reports):
+        return out_of_scope_response(request)
+    rows = []
+    if plan.status != PlanStatus.DRAFT:
+        rows = member_ranking.for_plan(plan, reports)
+    if org:
+        chosen = {r.pk for r in reports if r.organization_id == org}
+        rows = [row for row in rows if row.report_id in chosen]
+    counts = member_ranking.band_counts(rows)
+    if band:
+        rows = [row for row in rows if row.band == band]
+    return TemplateResponse(
+        request,
+        "assessment/admin/members.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "counts": [(b.value, b.label, counts[b.value]) for b in MemberBand],
+            "reports": reports,
+            "org": org,
+            "band": band,
+            "bands": MemberBand.choices,
+            "is_manager": manages(request.user, plan),
+        },
+    )
 
 
 # Export and history -----------------------------------------------------------------------

@@ -61,6 +61,18 @@ class Band(models.TextChoices):
     UNQUALIFIED = "unqualified", "不合格党组织"
 
 
+class MemberBand(models.TextChoices):
+    EXCELLENT = "excellent", "先进党员"
+    QUALIFIED = "qualified", "合格党员"
+    UNQUALIFIED = "unqualified", "不合格党员"
+
+
+def _weight(label: str, default: int, help_text: str):
+    return models.PositiveSmallIntegerField(
+        f"{label}权重", default=default, help_text=help_text
+    )
+
+
 class PlanQuerySet(models.QuerySet):
     def issued_by(self, organizations):
         return self.filter(organization__in=organizations)
@@ -97,6 +109,27 @@ class AssessmentPlan(ClusterableModel):
         "合格线（得分率 %）",
         default=60,
         help_text="得分率不低于此值为合格党组织，低于此值为不合格党组织。",
+    )
+    study_weight = _weight(
+        "学习", 40, "期内取得的学时占年度学时目标（按周期折算）的比例。"
+    )
+    exam_weight = _weight(
+        "考试", 20, "期内参加的测验、结业考试和知识竞赛的最好成绩平均分。"
+    )
+    daily_weight = _weight("每日答题", 10, "期内（截至今天）参加每日答题的天数比例。")
+    evaluation_weight = _weight(
+        "民主评议",
+        30,
+        "当年已确认的民主评议结果：优秀 100、合格 80、基本合格 60、不合格 0；"
+        "评议为不合格的党员评为不合格党员。",
+    )
+    member_excellent_percent = models.PositiveSmallIntegerField(
+        "先进党员线（%）", default=85, help_text="综合得分率不低于此值为先进党员。"
+    )
+    member_qualified_percent = models.PositiveSmallIntegerField(
+        "合格党员线（%）",
+        default=60,
+        help_text="综合得分率不低于此值为合格党员，低于此值为不合格党员。",
     )
     intro = models.TextField("说明", max_length=2000, blank=True)
     status = models.CharField(
@@ -148,6 +181,25 @@ class AssessmentPlan(ClusterableModel):
             ],
             heading="考核范围、周期与等次",
         ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("study_weight"),
+                        FieldPanel("exam_weight"),
+                        FieldPanel("daily_weight"),
+                        FieldPanel("evaluation_weight"),
+                    ]
+                ),
+                FieldRowPanel(
+                    [
+                        FieldPanel("member_excellent_percent"),
+                        FieldPanel("member_qualified_percent"),
+                    ]
+                ),
+            ],
+            heading="党员评定（被考核党组织的党员按本人学习、考试、每日答题和民主评议评定等次）",
+        ),
         InlinePanel("items", label="考核任务", min_num=1),
     ]
 
@@ -167,18 +219,41 @@ class AssessmentPlan(ClusterableModel):
             and self.period_end < self.period_start
         ):
             errors["period_end"] = "周期结束日期不能早于开始日期。"
-        for name in ("excellent_percent", "qualified_percent"):
+        for name in (*self.WEIGHTS, *self.THRESHOLDS):
             value = getattr(self, name)
             if value is None or not 0 <= value <= 100:
                 errors[name] = "请填写 0 到 100 之间的整数。"
-        if (
-            "excellent_percent" not in errors
-            and "qualified_percent" not in errors
-            and self.excellent_percent < self.qualified_percent
+        for high, low in (
+            ("excellent_percent", "qualified_percent"),
+            ("member_excellent_percent", "member_qualified_percent"),
         ):
-            errors["excellent_percent"] = "先进线不能低于合格线。"
+            if (
+                high not in errors
+                and low not in errors
+                and getattr(self, high) < getattr(self, low)
+            ):
+                errors[high] = "先进线不能低于合格线。"
+        if not any(name in errors for name in self.WEIGHTS) and not any(
+            getattr(self, name) for name in self.WEIGHTS
+        ):
+            errors["study_weight"] = "党员评定的权重不能全为 0。"
         if errors:
             raise ValidationError(errors)
+
+    WEIGHTS = ("study_weight", "exam_weight", "daily_weight", "evaluation_weight")
+    THRESHOLDS = (
+        "excellent_percent",
+        "qualified_percent",
+        "member_excellent_percent",
+        "member_qualified_percent",
+    )
+
+    def member_band_for(self, percent: Decimal) -> str:
+        if percent >= self.member_excellent_percent:
+            return MemberBand.EXCELLENT
+        if percent >= self.member_qualified_percent:
+            return MemberBand.QUALIFIED
+        return MemberBand.UNQUALIFIED
 
     def band_for(self, percent: Decimal) -> str:
         if percent >= self.excellent_percent:
@@ -357,6 +432,57 @@ class ItemReport(models.Model):
 
     def link_list(self) -> list[str]:
         return [line for line in self.links.splitlines() if line.strip()]
+
+
+class MemberResult(models.Model):
+    """A member's standing at the close of a plan, kept as the period's history: each
+    part's percentage (None where it did not apply to the member's organisation), the
+    weighted total, the rank among all members of the plan and the band."""
+
+    plan = models.ForeignKey(
+        AssessmentPlan, on_delete=models.CASCADE, related_name="member_results"
+    )
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="member_results"
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="党员",
+    )
+    member_name = models.CharField("姓名", max_length=50)
+    organization_name = models.CharField("所在党组织", max_length=100)
+    hours = models.DecimalField("期内学时", max_digits=7, decimal_places=2)
+    target_hours = models.DecimalField("期内学时目标", max_digits=7, decimal_places=2)
+    study = models.DecimalField("学习（%）", max_digits=5, decimal_places=1, null=True)
+    exams_taken = models.PositiveSmallIntegerField("参加考试数", default=0)
+    exam = models.DecimalField("考试（%）", max_digits=5, decimal_places=1, null=True)
+    daily_days = models.PositiveSmallIntegerField("每日答题天数", default=0)
+    daily = models.DecimalField(
+        "每日答题（%）", max_digits=5, decimal_places=1, null=True
+    )
+    evaluation_grade = models.CharField("民主评议", max_length=12, blank=True)
+    evaluation = models.DecimalField(
+        "民主评议（%）", max_digits=5, decimal_places=1, null=True
+    )
+    percent = models.DecimalField("综合得分率（%）", max_digits=5, decimal_places=1)
+    rank = models.PositiveIntegerField("名次")
+    band = models.CharField("等次", max_length=12, choices=MemberBand.choices)
+
+    class Meta:
+        verbose_name = "党员评定结果"
+        verbose_name_plural = "党员评定结果"
+        ordering = ["plan", "rank", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "member"], name="assessment_one_member_result"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.member_name}"
 
 
 def evidence_path(instance, filename: str) -> str:

@@ -5,7 +5,8 @@
   issue, score, return, close and publish the plan, and see every report of it;
 * a target organisation's staff (their scope covers the report's organisation)
   see the issued plan and report for their own organisation only;
-* anyone else gets 403 on the plan, its reports, evidence and export.
+* anyone else gets 403 on the plan, its reports, evidence and export, and staff whose
+  scope neither assesses nor is assessed get 403 on the lists too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from django.db.models import Q
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from members.audit import register_log_scope
-from members.scopes import can_manage_organization, has_scope, organizations_for
+from members.scopes import (
+    can_manage_organization,
+    has_scope,
+    is_site_admin,
+    organizations_for,
+)
 
 from .models import AssessmentPlan, PlanStatus, Report
 
@@ -57,7 +63,15 @@ plan_policy = PlanPermissionPolicy(AssessmentPlan)
 
 
 def may_use_assessment(user) -> bool:
-    return plan_policy.user_has_any_permission(user, [*_ANY, "add"])
+    """Holds the plan permissions with a scope and has business here: an organisation
+    in the scope has organisations below it to assess, or a plan concerns the scope.
+    Staff of a branch nobody assesses get 403 rather than an empty list."""
+    if not plan_policy.user_has_any_permission(user, [*_ANY, "add"]):
+        return False
+    if is_site_admin(user):
+        return True
+    orgs = organizations_for(user)
+    return orgs.filter(numchild__gt=0).exists() or visible_plans(user).exists()
 
 
 def manages(user, plan: AssessmentPlan) -> bool:

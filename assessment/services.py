@@ -24,7 +24,7 @@ from mailbox.uploads import UploadRejected, check_upload, size_text
 from members.models import Organization
 from members.scopes import can_manage_organization
 
-from . import rules
+from . import member_ranking, rules
 from .models import (
     AssessmentPlan,
     Band,
@@ -32,6 +32,7 @@ from .models import (
     Evidence,
     ItemReport,
     ItemStatus,
+    MemberBand,
     PlanStatus,
     Report,
 )
@@ -418,6 +419,8 @@ def close_plan(plan: AssessmentPlan, *, by) -> list[ResultRow]:
             report.total, report.percent = row.total, row.percent
             report.rank, report.band = row.rank, row.band
             report.save(update_fields=["total", "percent", "rank", "band"])
+        members = member_ranking.compute(plan, [row.report for row in rows])
+        member_ranking.save(plan, members)
         plan.status = PlanStatus.CLOSED
         plan.closed_at = timezone.now()
         plan.save(update_fields=["status", "closed_at"])
@@ -429,12 +432,48 @@ def close_plan(plan: AssessmentPlan, *, by) -> list[ResultRow]:
             ranking=[
                 [r.rank, r.report.organization.name, str(r.total), r.band] for r in rows
             ],
+            members=member_ranking.band_counts(members),
         )
+        for row in rows:
+            _log(
+                row.report,
+                "assessment.rank_members",
+                by=by,
+                members=[
+                    [m.rank, m.member_name, str(m.percent), m.band]
+                    for m in members
+                    if m.report_id == row.report.pk
+                ],
+            )
     return rows
 
 
 def _day(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _members_paragraph(plan: AssessmentPlan) -> str:
+    """The member ranking in the 公示: how many in each band and the 先进党员 by name
+    (不合格 names are dealt with inside the branch, not published)."""
+    from django.utils.html import escape
+
+    rows = member_ranking.stored(plan)
+    if not rows:
+        return ""
+    counts = member_ranking.band_counts(rows)
+    summary = "，".join(f"{band.label} {counts[band.value]} 名" for band in MemberBand)
+    excellent = "".join(
+        f"<li>{escape(r.organization_name)} {escape(r.member_name)}"
+        f"（综合得分率 {r.percent}%）</li>"
+        for r in rows
+        if r.band == MemberBand.EXCELLENT
+    )
+    return (
+        f"<p>被考核党组织的 {len(rows)} 名党员按本人学习、考试、每日答题和民主评议"
+        f"综合评定（综合得分率不低于 {plan.member_excellent_percent}% 为先进党员，"
+        f"不低于 {plan.member_qualified_percent}% 为合格党员）：{summary}。</p>"
+        + (f"<p>先进党员：</p><ol>{excellent}</ol>" if excellent else "")
+    )
 
 
 def publish_notice(plan: AssessmentPlan, *, by, days: int = 5):
@@ -461,6 +500,7 @@ def publish_notice(plan: AssessmentPlan, *, by, days: int = 5):
         f"{_day(plan.period_end)}），满分 {points_text(full)} 分，得分率不低于 "
         f"{plan.excellent_percent}% 为先进党组织，不低于 {plan.qualified_percent}% "
         f"为合格党组织。考核结果如下：</p><ol>{lines}</ol>"
+        f"{_members_paragraph(plan)}"
         "<p>公示期间如有意见，请实名反馈。</p>"
     )
     with transaction.atomic():

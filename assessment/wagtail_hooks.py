@@ -24,6 +24,7 @@ LOG_ACTIONS = {
     "assessment.return": ("退回补充材料", "退回考核任务，要求补充材料"),
     "assessment.close": ("结束考核", "结束了考核，确定了排名和等次"),
     "assessment.publish": ("生成考核结果公示", "生成了考核结果公示"),
+    "assessment.rank_members": ("评定党员等次", "结束考核时评定了本组织党员的等次"),
 }
 
 
@@ -53,20 +54,24 @@ class PlanViewSet(ModelViewSet):
     permission_policy = plan_policy
     edit_handler = ObjectList(AssessmentPlan.panels, base_form_class=PlanForm)
 
+    @property
+    def menu_item_class(self):
+        return AssessmentMenuItem
+
 
 @hooks.register("register_admin_viewset")
 def register_plan_viewset():
     return PlanViewSet("assessment_admin", url_prefix="assessment")
 
 
-class HistoryMenuItem(MenuItem):
+class AssessmentMenuItem(MenuItem):
     def is_shown(self, request):
         return may_use_assessment(request.user)
 
 
 @hooks.register("register_admin_menu_item")
 def register_history_menu_item():
-    return HistoryMenuItem(
+    return AssessmentMenuItem(
         "考核结果", reverse("assessment_history"), icon_name="history", order=347
     )
 
@@ -77,6 +82,11 @@ def register_assessment_admin_urls():
     return [
         path("assessment-results/", views.history, name="assessment_history"),
         path("assessment/<int:pk>/plan/", views.plan_detail, name="assessment_plan"),
+        path(
+            "assessment/<int:pk>/members/",
+            views.plan_members,
+            name="assessment_members",
+        ),
         path("assessment/<int:pk>/issue/", views.issue_plan, name="assessment_issue"),
         path("assessment/<int:pk>/close/", views.close_plan, name="assessment_close"),
         path(

@@ -206,6 +206,12 @@ def test_the_plan_form_keeps_organisations_within_the_scope(client, tree, staff)
         "targets": [tree["a"].pk, tree["other"].pk],
         "excellent_percent": "90",
         "qualified_percent": "60",
+        "study_weight": "40",
+        "exam_weight": "20",
+        "daily_weight": "10",
+        "evaluation_weight": "30",
+        "member_excellent_percent": "85",
+        "member_qualified_percent": "60",
         "items-TOTAL_FORMS": "1",
         "items-INITIAL_FORMS": "0",
         "items-MIN_NUM_FORMS": "1",
@@ -294,3 +300,43 @@ def test_plan_and_report_pages_cost_the_same_queries_for_more_targets(
             )
     count(small)  # the first request also loads the session and permissions
     assert count(small) == count(big)
+
+
+@pytest.mark.parametrize("who", ["c", "other"])
+def test_staff_nobody_assesses_get_403_on_the_lists_too(client, issued, staff, who):
+    """丙党支部 (not a target) and 机关党支部 have nothing below them to assess and no
+    plan concerns them: the lists answer 403 and the menu hides 网上考核."""
+    login(client, staff[who])
+    for url in (
+        reverse("assessment_admin:index"),
+        reverse("assessment_admin:add"),
+        reverse("assessment_history"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "网上考核由上级党组织的管理人员下发和评分" in response.content.decode()
+    menu = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("assessment_history") not in menu
+
+
+@pytest.mark.parametrize("who", ["superior", "a", "b"])
+def test_the_issuer_and_the_targets_staff_keep_their_lists(client, issued, staff, who):
+    login(client, staff[who])
+    index = client.get(reverse("assessment_admin:index"))
+    assert index.status_code == 200
+    assert "第一季度党建工作考核" in index.content.decode()
+    assert client.get(reverse("assessment_history")).status_code == 200
+    menu = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("assessment_history") in menu
+
+
+def test_a_branch_with_party_groups_may_assess_them(client, tree, staff):
+    """A 党支部 with 党小组 below it has business here before any plan exists."""
+    from tests.members.factories import OrganizationFactory
+
+    OrganizationFactory(
+        parent=tree["other"], name="第一党小组", code="K-J-1", kind="group"
+    )
+    login(client, staff["other"])
+    assert client.get(reverse("assessment_admin:index")).status_code == 200
+    assert client.get(reverse("assessment_admin:add")).status_code == 200
