@@ -1,21 +1,37 @@
-"""Admin screens for handlers, leaders and moderators (mounted under /admin/mailbox/)."""
+"""Admin screens of the mailbox (under /admin/mailbox/).
 
-from functools import wraps
+Letters are a Wagtail ModelViewSet (wagtail_hooks.LetterViewSet): its index with a
+filter set, search, pagination and CSV/XLSX export, its inspect view, and one small
+POST view per step of handling that calls its service. What a user sees is scoped by
+permissions.letter_policy (Letter.objects.visible_to); outside it the answer is a
+403 page. Statistics and board moderation are plain views below.
+"""
 
+import django_filters
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.views import View
 from django.views.decorators.http import require_POST
+from django_filters.fields import DateRangeField, ModelChoiceField
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import IndexView, InspectView
 
-from home.params import choice_param, id_param, text_param, year_param
+from home.params import BadParameter, choice_param, id_param, text_param, year_param
+from members.accounts.services import mask_email
+from members.exports import ExportMixin, Sheet, export_response
+from members.phones import mask_phone
 
 from . import services
-from .exports import table_response
 from .models import (
     BoardMessage,
     Letter,
@@ -26,161 +42,324 @@ from .models import (
     RejectReason,
 )
 from .permissions import (
-    can_handle_letter,
     can_moderate_board,
     can_publish_letters,
     can_sign_off,
-    can_use_mailbox_admin,
-    can_view_letter,
     can_view_statistics,
+    letter_policy,
 )
 from .stats import letter_statistics, statistics_table
 
+OUT_OF_SCOPE = "您无权查看或办理这封来信：它不属于您办理或领导的信箱。"
 
-def forbidden_as_403(view):
-    """Answer 403 (Wagtail's admin would otherwise redirect to the dashboard)."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            return render(request, "403.html", status=403)
-
-    return wrapped
+def forbidden(request, message="您没有使用领导信箱的权限。") -> TemplateResponse:
+    """The admin's 403 page (Wagtail itself would redirect to the dashboard)."""
+    return TemplateResponse(
+        request,
+        "members/admin/forbidden.html",
+        {
+            "page_title": "无权访问",
+            "message": message,
+            "hint": "领导信箱由信箱办理人办理、领导签发；每人只能看到自己办理或领导的"
+            "信箱的来信。如需开通，请联系站点管理员。",
+        },
+        status=403,
+    )
 
 
 def mask_name(name: str) -> str:
     return (name[0] + "*" * (len(name) - 1)) if name else ""
 
 
-def mask_phone(phone: str) -> str:
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+class LetterAccess:
+    """Refuses users outside the letters' audience, letters outside their mailboxes
+    (``pk``) and steps a service refuses (PermissionDenied) with a 403 page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not letter_policy.user_has_permission(request.user, "view"):
+            return forbidden(request)
+        if "pk" in kwargs:
+            self.letter = get_object_or_404(
+                Letter.objects.select_related("mailbox"), pk=kwargs["pk"]
+            )
+            if not letter_policy.user_has_permission_for_instance(
+                request.user, "view", self.letter
+            ):
+                return forbidden(request, OUT_OF_SCOPE)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc) or OUT_OF_SCOPE)
 
 
-def mask_email(email: str) -> str:
-    if "@" not in email:
-        return "*" * len(email)
-    local, domain = email.split("@", 1)
-    return local[:1] + "***@" + domain
+# The list -----------------------------------------------------------------------------
 
 
-def _require_mailbox_admin(request) -> None:
-    if not can_use_mailbox_admin(request.user):
-        raise PermissionDenied
+class MailboxField(ModelChoiceField):
+    """A mailbox id within the user's mailboxes; a value no id can be is refused
+    before the database sees it."""
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            try:
+                id_param({"mailbox": value}, "mailbox")
+            except BadParameter:
+                raise ValidationError("请选择列表中的信箱。") from None
+        return super().to_python(value)
 
 
-def _visible_letter(request, pk: int) -> Letter:
-    letter = get_object_or_404(Letter.objects.select_related("mailbox"), pk=pk)
-    if not can_view_letter(request.user, letter):
-        raise PermissionDenied
-    return letter
+class BoundedDateRangeField(DateRangeField):
+    def compress(self, data_list):
+        for day in data_list or ():
+            if day and not 2000 <= day.year <= 2100:
+                raise ValidationError("日期应在 2000 年到 2100 年之间。")
+        return super().compress(data_list)
 
 
-def _filtered_letters(request):
-    letters = Letter.objects.visible_to(request.user).select_related("mailbox")
-    status = choice_param(request.GET, "status", LetterStatus.values)
-    if status:
-        letters = letters.filter(status=status)
-    mailbox = id_param(request.GET, "mailbox")
-    if mailbox:
-        letters = letters.filter(mailbox_id=mailbox)
-    flag = choice_param(request.GET, "flag", ("overdue", "open", "sign_off"))
-    today = timezone.localdate()
-    if flag == "overdue":
-        letters = letters.overdue(today)
-    elif flag == "open":
-        letters = letters.open()
-    elif flag == "sign_off":
-        letters = letters.filter(replies__status=LetterReply.Status.AWAITING).distinct()
-    query = text_param(request.GET, "q", max_length=100)
-    if query:
-        letters = letters.filter(
-            Q(tracking_number__icontains=query) | Q(subject__icontains=query)
-        )
-    return letters
-
-
-def letter_list(request):
-    _require_mailbox_admin(request)
-    letters = _filtered_letters(request)
-    page = Paginator(letters, 30).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    calendar = services.working_calendar()
-    rows = [
-        {
-            "letter": letter,
-            "flag": services.deadline_flag(letter, today, calendar),
-            "name": mask_name(letter.real_name),
-        }
-        for letter in page
-    ]
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "mailbox/admin/letter_list.html",
-        {
-            "rows": rows,
-            "page_obj": page,
-            "statuses": LetterStatus.choices,
-            "mailboxes": Mailbox.objects.filter(
-                pk__in=Letter.objects.visible_to(request.user).values("mailbox")
-            ),
-            "filters": request.GET,
-            "querystring": query.urlencode(),
-            "can_export": True,
-        },
+def _visible_mailboxes(request):
+    if request is None:
+        return Mailbox.objects.none()
+    return Mailbox.objects.filter(
+        pk__in=Letter.objects.visible_to(request.user).values("mailbox")
     )
 
 
-def letter_detail(request, pk: int, *, contact: dict | None = None):
-    letter = _visible_letter(request, pk)
-    user = request.user
-    today = timezone.localdate()
-    return render(
-        request,
-        "mailbox/admin/letter_detail.html",
-        {
-            "letter": letter,
-            "flag": services.deadline_flag(letter, today, services.working_calendar()),
-            "contact": contact,
-            "masked": {
+class MailboxFilter(django_filters.ModelChoiceFilter):
+    field_class = MailboxField
+
+
+class DateRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = BoundedDateRangeField
+
+
+class LetterFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=LetterStatus.choices, widget=forms.RadioSelect
+    )
+    mailbox = MailboxFilter(label="信箱", queryset=_visible_mailboxes)
+    flag = django_filters.ChoiceFilter(
+        label="提醒",
+        choices=[("open", "未办结"), ("overdue", "已超期"), ("sign_off", "待签发")],
+        method="filter_flag",
+        widget=forms.RadioSelect,
+    )
+    date = DateRangeFilter(
+        label="来信日期", field_name="submitted_at", widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Letter
+        fields = []
+
+    def filter_flag(self, queryset, name, value):
+        if value == "overdue":
+            return queryset.overdue(timezone.localdate())
+        if value == "open":
+            return queryset.open()
+        return queryset.filter(replies__status=LetterReply.Status.AWAITING).distinct()
+
+
+class DeadlineColumn(Column):
+    """The reply deadline with 已超期 / 即将到期 for open letters."""
+
+    def __init__(self, view, *args, **kwargs):
+        self.view = view
+        super().__init__(*args, **kwargs)
+
+    def get_value(self, letter):
+        flag = self.view.deadline_flag(letter)
+        label = {"overdue": "已超期", "due_soon": "即将到期"}.get(flag)
+        if not label:
+            return f"{letter.due_date:%Y-%m-%d}"
+        return format_html(
+            '{} <span class="mba-flag mba-flag--{}">{}</span>',
+            f"{letter.due_date:%Y-%m-%d}",
+            "overdue" if flag == "overdue" else "soon",
+            label,
+        )
+
+
+class LetterIndexView(LetterAccess, ExportMixin, IndexView):
+    page_title = "领导信箱"
+    filterset_class = LetterFilterSet
+    default_ordering = "-submitted_at"
+    paginate_by = 30
+    no_results_message = "没有符合条件的来信。"
+
+    def get_base_queryset(self):
+        return letter_policy.instances_user_has_any_permission_for(
+            self.request.user, ["view"]
+        ).select_related("mailbox")
+
+    def get(self, request, *args, **kwargs):
+        # The filters' values come from the form's own choices: a value it refuses
+        # is a forged or broken link, answered 400 with the parameter's name.
+        if self.filters is not None and not self.filters.is_valid():
+            name, errors = next(iter(self.filters.form.errors.items()))
+            raise BadParameter(f"参数 {name}：{errors[0]}")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["media"] += forms.Media(css={"all": ["mailbox/mailbox_admin.css"]})
+        return context
+
+    @cached_property
+    def calendar(self):
+        return services.working_calendar()
+
+    def deadline_flag(self, letter) -> str:
+        return services.deadline_flag(letter, timezone.localdate(), self.calendar)
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "tracking_number",
+                label="信件编号",
+                sort_key="tracking_number",
+                get_url=self.get_inspect_url,
+            ),
+            Column("subject", label="标题"),
+            Column("mailbox", label="信箱"),
+            Column("letter_type", label="类型", accessor="get_letter_type_display"),
+            Column("status", label="状态", accessor="get_status_display"),
+            Column(
+                "writer",
+                label="来信人",
+                accessor=lambda letter: mask_name(letter.real_name) or "（未留名）",
+            ),
+            Column(
+                "submitted_at",
+                label="来信时间",
+                sort_key="submitted_at",
+                accessor=lambda letter: timezone.localtime(letter.submitted_at),
+            ),
+            DeadlineColumn(self, "due_date", label="答复期限", sort_key="due_date"),
+        ]
+
+    def get_valid_orderings(self):
+        return [
+            f"{sign}{key}"
+            for key in ("submitted_at", "due_date", "tracking_number")
+            for sign in ("", "-")
+        ]
+
+    export_sheet_title = "来信"
+    list_export = [
+        "信件编号",
+        "信箱",
+        "类型",
+        "标题",
+        "状态",
+        "来信时间",
+        "答复期限",
+        "首次答复",
+        "满意度",
+        "来信人（脱敏）",
+    ]
+
+    def export_audit_detail(self, queryset, spreadsheet_format):
+        return (
+            f"信箱导出：来信列表（{queryset.count()} 行，{spreadsheet_format.upper()}）"
+        )
+
+    def to_row_dict(self, letter) -> dict:
+        def when(moment):
+            return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+        return {
+            "信件编号": letter.tracking_number,
+            "信箱": letter.mailbox.name,
+            "类型": letter.get_letter_type_display(),
+            "标题": letter.subject,
+            "状态": letter.get_status_display(),
+            "来信时间": when(letter.submitted_at),
+            "答复期限": f"{letter.due_date:%Y-%m-%d}",
+            "首次答复": when(letter.first_replied_at),
+            "满意度": letter.get_satisfaction_display() if letter.satisfaction else "",
+            "来信人（脱敏）": mask_name(letter.real_name),
+        }
+
+
+# One letter ---------------------------------------------------------------------------
+
+
+class LetterInspectView(LetterAccess, InspectView):
+    """The letter, its writer (masked), replies, steps and history."""
+
+    page_title = "来信详情"
+    template_name = "mailbox/admin/letter_inspect.html"
+    contact = None
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Letter.objects.select_related("mailbox"), pk=self.pk)
+
+    def get_fields(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        letter, user = self.object, self.request.user
+        return super().get_context_data(
+            letter=letter,
+            flag=services.deadline_flag(
+                letter, timezone.localdate(), services.working_calendar()
+            ),
+            contact=self.contact,
+            masked={
                 "real_name": mask_name(letter.real_name),
                 "phone": mask_phone(letter.phone),
-                "email": mask_email(letter.email),
+                "email": mask_email(letter.email) if letter.email else "",
             },
-            "events": letter.events.select_related("actor"),
-            "replies": letter.replies.select_related("drafted_by", "reviewed_by"),
-            "attachments": letter.attachments.all(),
-            "awaiting": letter.replies.filter(
-                status=LetterReply.Status.AWAITING
-            ).first(),
-            "can_handle": can_handle_letter(user, letter),
-            "can_sign_off": can_sign_off(user, letter),
-            "can_publish": can_publish_letters(user),
-            "reject_reasons": RejectReason.choices,
-            "other_mailboxes": Mailbox.objects.filter(is_active=True).exclude(
+            events=letter.events.select_related("actor"),
+            replies=letter.replies.select_related("drafted_by", "reviewed_by"),
+            attachments=letter.attachments.all(),
+            awaiting=letter.replies.filter(status=LetterReply.Status.AWAITING).first(),
+            can_handle=letter_policy.user_has_permission_for_instance(
+                user, "change", letter
+            ),
+            can_sign_off=can_sign_off(user, letter),
+            can_publish=can_publish_letters(user),
+            reject_reasons=RejectReason.choices,
+            other_mailboxes=Mailbox.objects.filter(is_active=True).exclude(
                 pk=letter.mailbox_id
             ),
-        },
-    )
+            **kwargs,
+        )
 
 
-@require_POST
-def letter_contact(request, pk: int):
-    letter = _visible_letter(request, pk)
-    contact = services.reveal_contact(letter, by=request.user)
-    response = letter_detail(request, pk, contact=contact)
-    response["Cache-Control"] = "no-store"
-    return response
+class LetterContactView(LetterInspectView):
+    """POST: the letter with the writer's full contact details, logged."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.contact = services.reveal_contact(self.object, by=request.user)
+        response = self.get(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
-def _reply_for(letter: Letter, request) -> LetterReply:
-    reply_id = id_param(request.POST, "reply")
-    return get_object_or_404(LetterReply, pk=reply_id or 0, letter=letter)
+class LetterAttachmentView(LetterAccess, View):
+    model = Letter
+    http_method_names = ["get"]
+
+    def get(self, request, pk, attachment_pk):
+        item = get_object_or_404(self.letter.attachments, pk=attachment_pk)
+        response = FileResponse(
+            item.file.open("rb"),
+            as_attachment=True,
+            filename=item.display_name,
+            content_type=item.content_type,
+        )
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# Steps of handling: one POST view each -----------------------------------------------
 
 
 def _text(post, name: str) -> str:
@@ -188,112 +367,108 @@ def _text(post, name: str) -> str:
     return text_param(post, name, max_length=20_000)
 
 
-def _run_step(request, steps: dict, action: str) -> None:
-    """Run the service call named by the posted action and report it to the user."""
-    if action not in steps:
-        raise Http404
-    try:
-        steps[action]()
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "操作已完成。")
+class LetterStep(LetterAccess, View):
+    """POST: run this step's service on the letter, report, show the letter again."""
+
+    model = Letter
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        try:
+            self.run(self.letter, request.user, request.POST)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "操作已完成。")
+        return redirect("mailbox_letters:inspect", pk=pk)
+
+    def run(self, letter, user, post):
+        raise NotImplementedError
+
+    def awaiting_reply(self, letter, post) -> LetterReply:
+        return get_object_or_404(
+            LetterReply, pk=id_param(post, "reply") or 0, letter=letter
+        )
 
 
-@require_POST
-def letter_action(request, pk: int, action: str):
-    letter = _visible_letter(request, pk)
-    user, post = request.user, request.POST
-    steps = {
-        "accept": lambda: services.accept_letter(letter, by=user),
-        "reject": lambda: services.reject_letter(
+class Accept(LetterStep):
+    def run(self, letter, user, post):
+        services.accept_letter(letter, by=user)
+
+
+class Reject(LetterStep):
+    def run(self, letter, user, post):
+        services.reject_letter(
             letter, by=user, reason=_text(post, "reason"), note=_text(post, "note")
-        ),
-        "transfer": lambda: services.transfer_letter(
-            letter,
-            by=user,
-            to=get_object_or_404(Mailbox, pk=id_param(post, "mailbox") or 0),
-            note=_text(post, "note"),
-        ),
-        "note": lambda: services.add_note(letter, by=user, text=_text(post, "text")),
-        "draft": lambda: services.draft_reply(
-            letter, by=user, body=_text(post, "body")
-        ),
-        "sign_off": lambda: services.sign_off_reply(
-            _reply_for(letter, request), by=user, comment=_text(post, "comment")
-        ),
-        "return": lambda: services.return_reply(
-            _reply_for(letter, request), by=user, comment=_text(post, "comment")
-        ),
-        "close": lambda: services.close_letter(letter, by=user),
-        "publish": lambda: services.publish_letter(
+        )
+
+
+class Transfer(LetterStep):
+    def run(self, letter, user, post):
+        to = get_object_or_404(Mailbox, pk=id_param(post, "mailbox") or 0)
+        services.transfer_letter(letter, by=user, to=to, note=_text(post, "note"))
+
+
+class Note(LetterStep):
+    def run(self, letter, user, post):
+        services.add_note(letter, by=user, text=_text(post, "text"))
+
+
+class Draft(LetterStep):
+    def run(self, letter, user, post):
+        services.draft_reply(letter, by=user, body=_text(post, "body"))
+
+
+class SignOff(LetterStep):
+    def run(self, letter, user, post):
+        reply = self.awaiting_reply(letter, post)
+        services.sign_off_reply(reply, by=user, comment=_text(post, "comment"))
+
+
+class Return(LetterStep):
+    def run(self, letter, user, post):
+        reply = self.awaiting_reply(letter, post)
+        services.return_reply(reply, by=user, comment=_text(post, "comment"))
+
+
+class Close(LetterStep):
+    def run(self, letter, user, post):
+        services.close_letter(letter, by=user)
+
+
+class Publish(LetterStep):
+    def run(self, letter, user, post):
+        services.publish_letter(
             letter,
             by=user,
             subject=_text(post, "public_subject"),
             content=_text(post, "public_content"),
-        ),
-        "unpublish": lambda: services.unpublish_letter(letter, by=user),
-    }
-    _run_step(request, steps, action)
-    return redirect("mailbox_admin:letter", pk=letter.pk)
-
-
-def attachment(request, pk: int, attachment_pk: int):
-    letter = _visible_letter(request, pk)
-    item = get_object_or_404(letter.attachments, pk=attachment_pk)
-    response = FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.display_name,
-        content_type=item.content_type,
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def letter_export(request):
-    _require_mailbox_admin(request)
-    letters = _filtered_letters(request)
-    rows = [
-        [
-            "信件编号",
-            "信箱",
-            "类型",
-            "标题",
-            "状态",
-            "来信时间",
-            "答复期限",
-            "首次答复",
-            "满意度",
-            "来信人（脱敏）",
-        ]
-    ]
-    for letter in letters:
-        rows.append(
-            [
-                letter.tracking_number,
-                letter.mailbox.name,
-                letter.get_letter_type_display(),
-                letter.subject,
-                letter.get_status_display(),
-                f"{timezone.localtime(letter.submitted_at):%Y-%m-%d %H:%M}",
-                f"{letter.due_date:%Y-%m-%d}",
-                f"{timezone.localtime(letter.first_replied_at):%Y-%m-%d %H:%M}"
-                if letter.first_replied_at
-                else "",
-                letter.get_satisfaction_display() if letter.satisfaction else "",
-                mask_name(letter.real_name),
-            ]
         )
-    services.log_export(request.user, "来信列表", len(rows) - 1)
-    return table_response(rows, filename="letters", fmt=_export_format(request))
+
+
+class Unpublish(LetterStep):
+    def run(self, letter, user, post):
+        services.unpublish_letter(letter, by=user)
+
+
+STEPS = {
+    "accept": Accept,
+    "reject": Reject,
+    "transfer": Transfer,
+    "note": Note,
+    "draft": Draft,
+    "sign_off": SignOff,
+    "return": Return,
+    "close": Close,
+    "publish": Publish,
+    "unpublish": Unpublish,
+}
+
+
+# Statistics ---------------------------------------------------------------------------
 
 
 def _statistics_letters(request):
-    if not can_view_statistics(request.user):
-        raise PermissionDenied
     letters = Letter.objects.visible_to(request.user)
     year = year_param(request.GET, "year")
     if year:
@@ -301,13 +476,10 @@ def _statistics_letters(request):
     return letters
 
 
-def _export_format(request) -> str:
-    return choice_param(request.GET, "format", ("csv", "xlsx"), default="csv")
-
-
 def statistics(request):
-    letters = _statistics_letters(request)
-    stats = letter_statistics(letters)
+    if not can_view_statistics(request.user):
+        return forbidden(request, "您没有查看信箱统计的权限。")
+    stats = letter_statistics(_statistics_letters(request))
     return render(
         request,
         "mailbox/admin/statistics.html",
@@ -320,11 +492,16 @@ def statistics(request):
 
 
 def statistics_export(request):
-    letters = _statistics_letters(request)
-    table = statistics_table(letter_statistics(letters))
-    services.log_export(request.user, "信箱统计", len(table) - 1)
-    return table_response(
-        table, filename="mailbox-statistics", fmt=_export_format(request)
+    if not can_view_statistics(request.user):
+        return forbidden(request, "您没有查看信箱统计的权限。")
+    headings, *rows = statistics_table(letter_statistics(_statistics_letters(request)))
+    fmt = choice_param(request.GET, "format", ("csv", "xlsx"), default="csv")
+    return export_response(
+        request,
+        sheets=[Sheet(headings, rows, title="信箱统计")],
+        filename="信箱统计",
+        fmt=fmt,
+        audit=f"信箱导出：信箱统计（{len(rows)} 行，{fmt.upper()}）",
     )
 
 
@@ -337,11 +514,12 @@ BOARD_TABS = [
     ("appeals", "申诉"),
     ("all", "全部"),
 ]
+NOT_A_MODERATOR = "您没有审核留言的权限。"
 
 
 def board_queue(request):
     if not can_moderate_board(request.user):
-        raise PermissionDenied
+        return forbidden(request, NOT_A_MODERATOR)
     tab = choice_param(request.GET, "tab", dict(BOARD_TABS), default="pending")
     qs = BoardMessage.objects.with_related()
     if tab == "pending":
@@ -365,7 +543,7 @@ def board_queue(request):
 @require_POST
 def board_action(request, pk: int, action: str):
     if not can_moderate_board(request.user):
-        raise PermissionDenied
+        return forbidden(request, NOT_A_MODERATOR)
     message = get_object_or_404(BoardMessage, pk=pk)
     user, post = request.user, request.POST
     steps = {
@@ -383,7 +561,16 @@ def board_action(request, pk: int, action: str):
         "grant": lambda: services.decide_appeal(message, by=user, grant=True),
         "deny": lambda: services.decide_appeal(message, by=user, grant=False),
     }
-    _run_step(request, steps, action)
+    if action not in steps:
+        raise Http404
+    try:
+        steps[action]()
+    except PermissionDenied as exc:
+        return forbidden(request, str(exc) or NOT_A_MODERATOR)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "操作已完成。")
     tab = _text(post, "next_tab")
     url = reverse("mailbox_admin:board")
     return redirect(f"{url}?tab={tab}" if tab in dict(BOARD_TABS) else url)

@@ -41,7 +41,7 @@ def register_kinds() -> None:
 
 
 def _admin_letter_url(letter: Letter) -> str:
-    return reverse("mailbox_admin:letter", args=[letter.pk])
+    return reverse("mailbox_letters:inspect", args=[letter.pk])
 
 
 def _writer_letter_url(letter: Letter) -> str:

@@ -1,5 +1,9 @@
 """Who may do what with a letter or a board message."""
 
+from wagtail.permission_policies.base import ModelPermissionPolicy
+
+from .models import Letter
+
 
 def can_manage_all(user) -> bool:
     return user.is_active and user.has_perm("mailbox.manage_all_letters")
@@ -65,12 +69,55 @@ def can_moderate_board(user) -> bool:
     )
 
 
+class LetterPermissionPolicy(ModelPermissionPolicy):
+    """The letters admin (wagtail_hooks.LetterViewSet) by mailbox, not by model
+    permission: "view" for handlers and leaders of a mailbox (its letters only) and
+    mailbox administrators; "change" (handling) for handlers and administrators.
+    Letters come from writers: nobody adds or deletes them in the admin."""
+
+    def user_has_permission(self, user, action):
+        if action == "view":
+            return can_use_mailbox_admin(user)
+        if action == "change":
+            return can_use_mailbox_admin(user) and (
+                can_manage_all(user) or user.handled_mailboxes.exists()
+            )
+        return False
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "view":
+            return can_view_letter(user, instance)
+        if action == "change":
+            return can_handle_letter(user, instance)
+        return False
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not ({"view", "change"} & set(actions)):
+            return Letter.objects.none()
+        letters = Letter.objects.visible_to(user)
+        if "view" not in actions and not can_manage_all(user):
+            letters = letters.filter(mailbox__handlers=user)
+        return letters
+
+
+letter_policy = LetterPermissionPolicy(Letter)
+
+
 def register_log_scopes() -> None:
     """Audit entries of a letter only for those who may see it; board messages only
     for moderators (members.audit)."""
     from members.audit import register_log_scope
 
-    from .models import BoardMessage, Letter
+    from .models import BoardMessage
 
     register_log_scope(
         Letter,

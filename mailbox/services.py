@@ -620,18 +620,6 @@ def unpublish_letter(letter: Letter, *, by) -> Letter:
     return letter
 
 
-def log_export(user, what: str, rows: int) -> None:
-    """Record an export in the security log."""
-    from members.models import SecurityEvent
-
-    SecurityEvent.objects.create(
-        action=SecurityEvent.Action.EXPORT,
-        user=user,
-        username=user.get_username(),
-        detail=f"信箱导出：{what}（{rows} 行）"[:255],
-    )
-
-
 # Scheduled work --------------------------------------------------------------------
 
 

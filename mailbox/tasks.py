@@ -12,7 +12,7 @@ from .models import Letter, LetterReply
 
 def _admin_url(letter: Letter) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(
-        "mailbox_admin:letter", args=[letter.pk]
+        "mailbox_letters:inspect", args=[letter.pk]
     )
 
 

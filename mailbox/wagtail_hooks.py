@@ -1,15 +1,24 @@
 """Admin menu, screens, snippets and audit-log actions of the mailbox."""
 
+from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
-from .models import BoardCategory, CalendarDay, Mailbox, SensitiveWord
-from .permissions import can_moderate_board, can_use_mailbox_admin, can_view_statistics
+from .models import BoardCategory, CalendarDay, Letter, Mailbox, SensitiveWord
+from .permissions import (
+    can_moderate_board,
+    can_use_mailbox_admin,
+    can_view_statistics,
+    letter_policy,
+)
 
 LOG_ACTIONS = {
     "mailbox.submit": ("来信提交", "来信已提交"),
@@ -49,33 +58,92 @@ def register_mailbox_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-_v = admin_views.forbidden_as_403
+register_permission_policy(Letter, letter_policy, exact_class=True)
+
+
+class LetterURLFinder(ModelAdminURLFinder):
+    """Audit log entries of a letter link to its page for those who may see it."""
+
+    edit_url_name = "mailbox_letters:inspect"
+
+    def get_edit_url(self, instance):
+        if self.user and not letter_policy.user_has_permission_for_instance(
+            self.user, "view", instance
+        ):
+            return None
+        return self.construct_edit_url(instance)
+
+
+class LetterViewSet(ModelViewSet):
+    """领导信箱: the letters of the user's mailboxes (admin_views says how)."""
+
+    model = Letter
+    icon = "mail"
+    menu_label = "领导信箱"
+    menu_order = 250
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    index_view_class = admin_views.LetterIndexView
+    inspect_view_class = admin_views.LetterInspectView
+    search_fields = ["tracking_number", "subject"]
+    search_backend_name = None
+    export_filename = "来信列表"
+    url_finder_class = LetterURLFinder
+
+    def get_common_view_kwargs(self, **kwargs):
+        # Letters are neither added, edited nor deleted here; their log is on the page.
+        none = dict.fromkeys(
+            ["add_url_name", "edit_url_name", "delete_url_name", "usage_url_name"]
+        )
+        return super().get_common_view_kwargs(**none, history_url_name=None, **kwargs)
+
+    def get_permissions_to_register(self):
+        return Permission.objects.filter(
+            content_type__app_label="mailbox",
+            codename__in=[
+                "manage_all_letters",
+                "publish_letters",
+                "view_letter_statistics",
+            ],
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("<int:pk>/", self.inspect_view, name="inspect"),
+            path(
+                "<int:pk>/contact/",
+                self.construct_view(
+                    admin_views.LetterContactView, **self.get_inspect_view_kwargs()
+                ),
+                name="contact",
+            ),
+            path(
+                "<int:pk>/attachments/<int:attachment_pk>/",
+                admin_views.LetterAttachmentView.as_view(model=Letter),
+                name="attachment",
+            ),
+            *(
+                path(f"<int:pk>/{name}/", step.as_view(model=Letter), name=name)
+                for name, step in admin_views.STEPS.items()
+            ),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_letter_viewset():
+    return LetterViewSet("mailbox_letters", url_prefix="mailbox/letters")
+
 
 admin_urlpatterns = [
-    path("letters/", _v(admin_views.letter_list), name="letters"),
-    path("letters/export/", _v(admin_views.letter_export), name="letters_export"),
-    path("letters/<int:pk>/", _v(admin_views.letter_detail), name="letter"),
-    path("letters/<int:pk>/contact/", _v(admin_views.letter_contact), name="contact"),
-    path(
-        "letters/<int:pk>/attachments/<int:attachment_pk>/",
-        _v(admin_views.attachment),
-        name="attachment",
-    ),
-    path(
-        "letters/<int:pk>/<slug:action>/",
-        _v(admin_views.letter_action),
-        name="letter_action",
-    ),
-    path("statistics/", _v(admin_views.statistics), name="statistics"),
-    path(
-        "statistics/export/",
-        _v(admin_views.statistics_export),
-        name="statistics_export",
-    ),
-    path("board/", _v(admin_views.board_queue), name="board"),
+    path("statistics/", admin_views.statistics, name="statistics"),
+    path("statistics/export/", admin_views.statistics_export, name="statistics_export"),
+    path("board/", admin_views.board_queue, name="board"),
     path(
         "board/<int:pk>/<slug:action>/",
-        _v(admin_views.board_action),
+        admin_views.board_action,
         name="board_action",
     ),
 ]
@@ -98,17 +166,6 @@ class _CheckedMenuItem(MenuItem):
 
     def is_shown(self, request):
         return self.check(request.user)
-
-
-@hooks.register("register_admin_menu_item")
-def register_letters_menu_item():
-    return _CheckedMenuItem(
-        "领导信箱",
-        reverse("mailbox_admin:letters"),
-        icon_name="mail",
-        order=250,
-        check=can_use_mailbox_admin,
-    )
 
 
 @hooks.register("register_admin_menu_item")
@@ -207,7 +264,7 @@ class MailboxTodoPanel(Component):
                 status=LetterReply.Status.AWAITING,
                 letter__mailbox__leaders=self.user,
             ).count(),
-            "letters_url": reverse("mailbox_admin:letters"),
+            "letters_url": reverse("mailbox_letters:index"),
         }
 
 

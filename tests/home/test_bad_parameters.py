@@ -47,11 +47,11 @@ def test_school_catalogue_with_a_huge_category_is_a_400(client):
 
 
 def test_letter_list_with_a_25_digit_mailbox_is_a_400(handler_client):
-    response = handler_client.get(reverse("mailbox_admin:letters"), {"mailbox": HUGE})
+    response = handler_client.get(reverse("mailbox_letters:index"), {"mailbox": HUGE})
     assert response.status_code == 400
     assert "参数 mailbox" in response.content.decode()
     export = handler_client.get(
-        reverse("mailbox_admin:letters_export"), {"mailbox": HUGE}
+        reverse("mailbox_letters:index"), {"mailbox": HUGE, "export": "csv"}
     )
     assert export.status_code == 400
 
@@ -163,7 +163,7 @@ def test_nul_in_a_letter_note_is_a_400_not_a_database_error(handler_client):
     letter, _ = services.submit_letter(
         letter_data(Mailbox.objects.get()), files=[], ip="192.0.2.1"
     )
-    url = reverse("mailbox_admin:letter_action", args=[letter.pk, "note"])
+    url = reverse("mailbox_letters:note", args=[letter.pk])
     response = handler_client.post(url, {"text": "已电话联系\x00"})
     assert response.status_code == 400
     assert "参数 text 含有不允许的字符" in response.content.decode()

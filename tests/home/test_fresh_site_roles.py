@@ -470,8 +470,8 @@ def test_handler_answers_a_letter_and_leader_signs_it_off(
     assert f"{BASE}/admin/mailbox/letters/{letter.pk}/" in new_letter_mail.body
 
     handler = browser("xinxiang")
-    assert reverse("mailbox_admin:letters") in handler.html  # the dashboard's to-do
-    detail = reverse("mailbox_admin:letter", args=[letter.pk])
+    assert reverse("mailbox_letters:index") in handler.html  # the dashboard's to-do
+    detail = reverse("mailbox_letters:inspect", args=[letter.pk])
     handler.get(detail)
     assert "关于党费缴纳的咨询" in handler.html
     for action, data in (
@@ -479,7 +479,7 @@ def test_handler_answers_a_letter_and_leader_signs_it_off(
         ("draft", {"body": "按退休费总额的 0.5% 按月缴纳。"}),
     ):
         response = handler.post(
-            reverse("mailbox_admin:letter_action", args=[letter.pk, action]),
+            reverse(f"mailbox_letters:{action}", args=[letter.pk]),
             data,
             follow=True,
         )
@@ -494,7 +494,7 @@ def test_handler_answers_a_letter_and_leader_signs_it_off(
     leader.get(detail)
     assert "按退休费总额的 0.5% 按月缴纳。" in leader.html
     leader.post(
-        reverse("mailbox_admin:letter_action", args=[letter.pk, "sign_off"]),
+        reverse("mailbox_letters:sign_off", args=[letter.pk]),
         {"reply": reply.pk, "comment": "同意"},
         follow=True,
     )
@@ -511,7 +511,7 @@ def test_handler_answers_a_letter_and_leader_signs_it_off(
 
     handler.get(detail)
     handler.post(
-        reverse("mailbox_admin:letter_action", args=[letter.pk, "close"]),
+        reverse("mailbox_letters:close", args=[letter.pk]),
         follow=True,
     )
     assert "操作已完成" in messages_in(handler.html)

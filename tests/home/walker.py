@@ -336,8 +336,6 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
     if name == "uploaded_file_id":
         return o["uploaded_image" if "image" in url_name else "uploaded_document"].pk
     if name in ("action", "action_name"):
-        if url_name.startswith("mailbox_admin:letter"):
-            return LETTER_ACTIONS
         if url_name.startswith("mailbox_admin:board"):
             return BOARD_ACTIONS
         if "workflow" in url_name:
@@ -352,19 +350,8 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
     return None
 
 
-# Every step of the letter and board admin views, each walked on its own.
-LETTER_ACTIONS = [
-    "accept",
-    "reject",
-    "transfer",
-    "note",
-    "draft",
-    "sign_off",
-    "return",
-    "close",
-    "publish",
-    "unpublish",
-]
+# Every step of the board admin view, each walked on its own (each step of a letter
+# has a URL of its own).
 BOARD_ACTIONS = ["approve", "reject", "hide", "reply", "dismiss", "grant", "deny"]
 
 
@@ -380,7 +367,7 @@ def _pk_for(url_name: str, pattern: URLPattern, world):
         return o["draft"].pk
     if url_name.startswith("mailbox_admin:board"):
         return o["board_message"].pk
-    if url_name.startswith("mailbox_admin:"):
+    if url_name.startswith("mailbox_letters:"):
         return o["letter"].pk
     if url_name.startswith("mailbox:board"):
         return o["board_message"].pk

@@ -296,7 +296,7 @@ def test_xss_in_every_letter_field_is_escaped_on_the_tracking_page(
     assert html.count("&lt;script&gt;") >= 5
     client.force_login(handler)
     admin = client.get(
-        reverse("mailbox_admin:letter", args=[letter.pk])
+        reverse("mailbox_letters:inspect", args=[letter.pk])
     ).content.decode()
     assert "<script>alert" not in admin
     assert admin.count("&lt;script&gt;") >= 5
