@@ -16,6 +16,7 @@ size and a branch where few took part does not win by a few good scores.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -81,7 +82,12 @@ def close_overdue(exam: Exam, *, now=None) -> int:
     from .services import finish_if_overdue, grace
 
     now = now or timezone.now()
-    overdue = Attempt.objects.open().filter(exam=exam, deadline__lt=now - grace())
+    overdue = Attempt.objects.open().filter(exam=exam)
+    if not (exam.ends_at and exam.ends_at < now - grace()):
+        # The window is still open: each attempt's time limit from its start
+        # (services.current_deadline, in SQL).
+        limit = datetime.timedelta(minutes=exam.time_limit_minutes)
+        overdue = overdue.filter(started_at__lt=now - grace() - limit)
     closed = 0
     for attempt in overdue:
         closed += finish_if_overdue(attempt, now=now)

@@ -100,6 +100,27 @@ def deadline_for(exam: Exam, started) -> datetime.datetime:
     return deadline
 
 
+def current_deadline(attempt: Attempt) -> datetime.datetime:
+    """The attempt's deadline as the exam stands now: its start plus the time limit,
+    never later than a contest's end. A contest's end moved earlier shortens attempts
+    already open; 每日答题 keeps the end of its day."""
+    if attempt.exam.kind == Exam.Kind.DAILY:
+        return attempt.deadline
+    return deadline_for(attempt.exam, attempt.started_at)
+
+
+def _sync_deadline(attempt: Attempt) -> Attempt:
+    """Store the current deadline on an open attempt if the exam's changed it, so the
+    timer, the boards and every check read the same clock."""
+    deadline = current_deadline(attempt)
+    if attempt.is_open and deadline != attempt.deadline:
+        attempt.deadline = deadline
+        Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
+            deadline=deadline
+        )
+    return attempt
+
+
 def start_attempt(
     exam: Exam, member: Member, *, now=None, exclude=(), deadline=None
 ) -> Attempt:
@@ -157,7 +178,10 @@ def start_attempt(
 
 
 def _locked(attempt: Attempt) -> Attempt:
-    return Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    """The attempt locked for a change, with the deadline as the exam stands now."""
+    return _sync_deadline(
+        Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    )
 
 
 def _check_owner(attempt: Attempt, member: Member | None) -> None:
@@ -285,7 +309,10 @@ def answer_and_mark(
 def finish_if_overdue(attempt: Attempt, *, now=None) -> bool:
     """Grade an open attempt whose time ran out (when anyone looks at it)."""
     now = now or timezone.now()
-    if not attempt.is_open or now <= attempt.deadline + grace():
+    if not attempt.is_open:
+        return False
+    if now <= current_deadline(attempt) + grace():
+        _sync_deadline(attempt)
         return False
     with transaction.atomic():
         locked = _locked(attempt)

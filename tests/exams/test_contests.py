@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from exams import contests, services
@@ -89,6 +90,58 @@ def test_the_window_end_cuts_the_time_limit(contest, member):
     attempt.refresh_from_db()
     assert attempt.timed_out and attempt.correct_count == 1 and attempt.score == 25
     assert first.pk
+
+
+def test_moving_the_end_earlier_shortens_attempts_already_open(contest, member):
+    """The deadline of an open attempt is min(start + time limit, contest end) as the
+    contest stands at each save and submit, not as it stood when the attempt began."""
+    start = timezone.now()
+    attempt = services.start_attempt(contest, member, now=start)
+    assert attempt.deadline == start + datetime.timedelta(minutes=10)
+    right = answer_all(attempt)
+    services.save_answer(
+        attempt, member=member, position=1, response=right[1], now=start
+    )
+    # Staff move the end to 2 minutes after the start, while the attempt is open.
+    contest.ends_at = start + datetime.timedelta(minutes=2)
+    contest.save()
+    later = start + datetime.timedelta(minutes=4)  # within 10 minutes, after the end
+    with pytest.raises(services.ExamError, match="答题时间已到"):
+        services.save_answer(
+            attempt, member=member, position=2, response=right[2], now=later
+        )
+    assert attempt.answers.get(position=2).saved_at is None
+    # Handing in after the new end counts only what was saved in time.
+    done = services.submit_attempt(
+        attempt, member=member, responses=right, now=later
+    ).attempt
+    assert done.timed_out and done.correct_count == 1 and done.score == 25
+
+
+def test_the_board_closes_attempts_cut_by_an_earlier_end(contest, member):
+    start = timezone.now() - datetime.timedelta(minutes=5)
+    attempt = services.start_attempt(contest, member, now=start)
+    services.save_answer(
+        attempt, member=member, position=1, response=answer_all(attempt)[1], now=start
+    )
+    contest.ends_at = start + datetime.timedelta(minutes=1)
+    contest.save()
+    assert contests.close_overdue(contest) == 1
+    attempt.refresh_from_db()
+    assert attempt.timed_out and attempt.score == 25
+
+
+def test_an_end_moved_earlier_shows_on_the_open_page(contest, member):
+    start = timezone.now()
+    attempt = services.start_attempt(contest, member, now=start)
+    contest.ends_at = start + datetime.timedelta(minutes=3)
+    contest.save()
+    page = client_for(member.user).get(
+        reverse("exams:attempt", args=[attempt.public_id])
+    )
+    assert page.status_code == 200
+    seconds = int(re.search(r'data-seconds="(\d+)"', page.content.decode())[1])
+    assert seconds <= 180
 
 
 def test_best_of_n_and_ties_broken_by_time(contest, tree):
