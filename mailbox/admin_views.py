@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views import View
 from django.views.decorators.http import require_POST
-from django_filters.fields import DateRangeField, ModelChoiceField
+from django_filters.fields import DateRangeField
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
@@ -96,19 +96,6 @@ class LetterAccess:
 # The list -----------------------------------------------------------------------------
 
 
-class MailboxField(ModelChoiceField):
-    """A mailbox id within the user's mailboxes; a value no id can be is refused
-    before the database sees it."""
-
-    def to_python(self, value):
-        if value not in self.empty_values:
-            try:
-                id_param({"mailbox": value}, "mailbox")
-            except BadParameter:
-                raise ValidationError("请选择列表中的信箱。") from None
-        return super().to_python(value)
-
-
 class BoundedDateRangeField(DateRangeField):
     def compress(self, data_list):
         for day in data_list or ():
@@ -125,10 +112,6 @@ def _visible_mailboxes(request):
     )
 
 
-class MailboxFilter(django_filters.ModelChoiceFilter):
-    field_class = MailboxField
-
-
 class DateRangeFilter(django_filters.DateFromToRangeFilter):
     field_class = BoundedDateRangeField
 
@@ -137,7 +120,9 @@ class LetterFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
         label="状态", choices=LetterStatus.choices, widget=forms.RadioSelect
     )
-    mailbox = MailboxFilter(label="信箱", queryset=_visible_mailboxes)
+    mailbox = django_filters.ModelChoiceFilter(
+        label="信箱", queryset=_visible_mailboxes
+    )
     flag = django_filters.ChoiceFilter(
         label="提醒",
         choices=[("open", "未办结"), ("overdue", "已超期"), ("sign_off", "待签发")],
@@ -163,12 +148,12 @@ class LetterFilterSet(WagtailFilterSet):
 class DeadlineColumn(Column):
     """The reply deadline with 已超期 / 即将到期 for open letters."""
 
-    def __init__(self, view, *args, **kwargs):
-        self.view = view
-        super().__init__(*args, **kwargs)
+    @cached_property
+    def calendar(self):
+        return services.working_calendar()
 
     def get_value(self, letter):
-        flag = self.view.deadline_flag(letter)
+        flag = services.deadline_flag(letter, timezone.localdate(), self.calendar)
         label = {"overdue": "已超期", "due_soon": "即将到期"}.get(flag)
         if not label:
             return f"{letter.due_date:%Y-%m-%d}"
@@ -180,11 +165,28 @@ class DeadlineColumn(Column):
         )
 
 
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+
+LETTER_EXPORT = {
+    "信件编号": lambda letter: letter.tracking_number,
+    "信箱": lambda letter: letter.mailbox.name,
+    "类型": lambda letter: letter.get_letter_type_display(),
+    "标题": lambda letter: letter.subject,
+    "状态": lambda letter: letter.get_status_display(),
+    "来信时间": lambda letter: _when(letter.submitted_at),
+    "答复期限": lambda letter: f"{letter.due_date:%Y-%m-%d}",
+    "首次答复": lambda letter: _when(letter.first_replied_at),
+    "满意度": lambda letter: letter.get_satisfaction_display(),
+    "来信人（脱敏）": lambda letter: mask_name(letter.real_name),
+}
+
+
 class LetterIndexView(LetterAccess, ExportMixin, IndexView):
     page_title = "领导信箱"
     filterset_class = LetterFilterSet
     default_ordering = "-submitted_at"
-    paginate_by = 30
     no_results_message = "没有符合条件的来信。"
 
     def get_base_queryset(self):
@@ -194,7 +196,9 @@ class LetterIndexView(LetterAccess, ExportMixin, IndexView):
 
     def get(self, request, *args, **kwargs):
         # The filters' values come from the form's own choices: a value it refuses
-        # is a forged or broken link, answered 400 with the parameter's name.
+        # is a forged or broken link, answered 400 with the parameter's name (an id
+        # is checked before the form takes it to the database).
+        id_param(request.GET, "mailbox")
         if self.filters is not None and not self.filters.is_valid():
             name, errors = next(iter(self.filters.form.errors.items()))
             raise BadParameter(f"参数 {name}：{errors[0]}")
@@ -204,13 +208,6 @@ class LetterIndexView(LetterAccess, ExportMixin, IndexView):
         context = super().get_context_data(**kwargs)
         context["media"] += forms.Media(css={"all": ["mailbox/mailbox_admin.css"]})
         return context
-
-    @cached_property
-    def calendar(self):
-        return services.working_calendar()
-
-    def deadline_flag(self, letter) -> str:
-        return services.deadline_flag(letter, timezone.localdate(), self.calendar)
 
     @cached_property
     def columns(self):
@@ -236,51 +233,17 @@ class LetterIndexView(LetterAccess, ExportMixin, IndexView):
                 sort_key="submitted_at",
                 accessor=lambda letter: timezone.localtime(letter.submitted_at),
             ),
-            DeadlineColumn(self, "due_date", label="答复期限", sort_key="due_date"),
-        ]
-
-    def get_valid_orderings(self):
-        return [
-            f"{sign}{key}"
-            for key in ("submitted_at", "due_date", "tracking_number")
-            for sign in ("", "-")
+            DeadlineColumn("due_date", label="答复期限", sort_key="due_date"),
         ]
 
     export_sheet_title = "来信"
-    list_export = [
-        "信件编号",
-        "信箱",
-        "类型",
-        "标题",
-        "状态",
-        "来信时间",
-        "答复期限",
-        "首次答复",
-        "满意度",
-        "来信人（脱敏）",
-    ]
+    list_export = list(LETTER_EXPORT)
 
     def export_audit_detail(self, queryset, spreadsheet_format):
-        return (
-            f"信箱导出：来信列表（{queryset.count()} 行，{spreadsheet_format.upper()}）"
-        )
+        return f"信箱导出：来信列表（{queryset.count()} 行，{spreadsheet_format}）"
 
     def to_row_dict(self, letter) -> dict:
-        def when(moment):
-            return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
-
-        return {
-            "信件编号": letter.tracking_number,
-            "信箱": letter.mailbox.name,
-            "类型": letter.get_letter_type_display(),
-            "标题": letter.subject,
-            "状态": letter.get_status_display(),
-            "来信时间": when(letter.submitted_at),
-            "答复期限": f"{letter.due_date:%Y-%m-%d}",
-            "首次答复": when(letter.first_replied_at),
-            "满意度": letter.get_satisfaction_display() if letter.satisfaction else "",
-            "来信人（脱敏）": mask_name(letter.real_name),
-        }
+        return {heading: get(letter) for heading, get in LETTER_EXPORT.items()}
 
 
 # One letter ---------------------------------------------------------------------------
