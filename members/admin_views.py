@@ -50,7 +50,7 @@ from .importers import (
     export_sheet,
     import_members,
 )
-from .models import ActivationCode, Member, Organization
+from .models import ActivationCode, Member, Organization, SecurityEvent
 from .permissions import member_policy, organization_policy
 from .phones import normalise_phone
 from .scopes import (
@@ -59,6 +59,7 @@ from .scopes import (
     organizations_for,
     scope_root_paths,
 )
+from .security import record_event
 from .services import (
     MemberDataError,
     create_member,
@@ -591,18 +592,31 @@ class MemberIndexView(IndexView):
         )
 
 
+def _record_member_change(request, verb: str, member: Member) -> None:
+    """A member's personal data changed through the admin: who, from where, whom."""
+    record_event(
+        request,
+        SecurityEvent.Action.MEMBER_CHANGE,
+        detail=f"{verb}党员：{member.real_name}（{member.organization.name}）",
+    )
+
+
 class MemberCreateView(ServiceErrorMixin, ChineseCreateMixin, CreateView):
     def save_instance(self):
-        return create_member(**self.form.service_values(), by=self.request.user)
+        member = create_member(**self.form.service_values(), by=self.request.user)
+        _record_member_change(self.request, "新增", member)
+        return member
 
 
 class MemberEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
     def save_instance(self):
-        return update_member(
+        member = update_member(
             Member.objects.get(pk=self.object.pk),
             by=self.request.user,
             **self.form.service_values(),
         )
+        _record_member_change(self.request, "修改", member)
+        return member
 
 
 class MemberDeleteView(ScopedObjectMixin, DeleteView):
@@ -610,6 +624,7 @@ class MemberDeleteView(ScopedObjectMixin, DeleteView):
 
     def delete_action(self):
         delete_member(self.object, by=self.request.user)
+        _record_member_change(self.request, "删除", self.object)
 
 
 class MemberInspectView(ScopedObjectMixin, InspectView):
@@ -654,6 +669,11 @@ class MemberImportView(WagtailAdminTemplateMixin, FormView):
         except ImportFileError as exc:
             form.add_error("file", str(exc))
             return self.form_invalid(form)
+        record_event(
+            self.request,
+            SecurityEvent.Action.IMPORT,
+            detail=f"导入党员（{upload.name}）：{report.summary()}",
+        )
         if report.failed:
             messages.warning(self.request, report.summary())
         else:

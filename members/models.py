@@ -170,7 +170,8 @@ class AdminScope(models.Model):
 
 
 class SecurityEvent(models.Model):
-    """Logins, failed logins, lockouts, role changes and exports: who, from where, when."""
+    """Sensitive actions (logins, lockouts, role changes, member data changes, imports,
+    exports …): who, from where, when. Written by members.security.record_event."""
 
     class Action(models.TextChoices):
         LOGIN = "login", "登录成功"
@@ -180,6 +181,8 @@ class SecurityEvent(models.Model):
         IDLE_TIMEOUT = "idle_timeout", "超时退出"
         GROUP_CHANGE = "group_change", "角色变更"
         EXPORT = "export", "数据导出"
+        IMPORT = "import", "数据导入"
+        MEMBER_CHANGE = "member_change", "党员信息变更"
         ACTIVATION_ISSUED = "activation_issue", "签发激活码"
         ACTIVATED = "activation", "激活账号"
         ACTIVATION_FAILED = "activation_failed", "激活失败"

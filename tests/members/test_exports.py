@@ -5,16 +5,23 @@ import io
 from urllib.parse import unquote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 from wagtail.models import ModelLogEntry
 
 from members.exports import Sheet, export_bytes, export_response, safe_cell
-from members.models import SecurityEvent
+from members.models import Member, SecurityEvent
 from members.security import record_event
 
-from .factories import OrganizationFactory, UserFactory, make_site_admin
+from .factories import (
+    OrganizationFactory,
+    UserFactory,
+    make_site_admin,
+    make_staff_user,
+)
+from .test_services import csv_bytes
 
 HOSTILE = ["=1+1", "+86", "-2", "@SUM(A1)", "\tx", "\rx", "普通文字", "a=b"]
 GUARDED = ["'=1+1", "'+86", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "普通文字", "a=b"]
@@ -190,3 +197,44 @@ def test_the_site_history_export_is_recorded(client):
     assert response.getvalue().startswith("\ufeff".encode())
     event = SecurityEvent.objects.get(action="export")
     assert (event.user, event.detail) == (admin, "导出站点历史（CSV）")
+
+
+# Sensitive member actions in the admin go through the same helper.
+
+
+@pytest.mark.django_db
+def test_member_changes_and_imports_record_user_and_address(client, tree, member_a):
+    staff = make_staff_user("宣传员", scope=tree["a"], username="xc_audit")
+    client.force_login(staff)
+    form = {
+        "real_name": "新党员",
+        "member_no": "",
+        "organization": tree["a1"].pk,
+        "party_post": "党员",
+        "joined_party_on": "2020-07-01",
+        "phone": "139 0000 1111",
+    }
+    assert client.post(reverse("members_members:add"), form).status_code == 302
+    added = Member.objects.get(real_name="新党员")
+    form["party_post"] = "党小组组长"
+    edit = reverse("members_members:edit", args=[added.pk])
+    assert client.post(edit, form).status_code == 302
+    delete = reverse("members_members:delete", args=[member_a.pk])
+    assert client.post(delete, {"confirm": "1"}).status_code == 302
+    rows = [["导入党员", "", "13900002222", "甲党支部", "党员", ""]]
+    upload = SimpleUploadedFile("名单.csv", csv_bytes(rows))
+    assert (
+        client.post(reverse("members_members:import"), {"file": upload}).status_code
+        == 200
+    )
+    events = SecurityEvent.objects.filter(
+        action__in=["member_change", "import"]
+    ).order_by("pk")
+    assert [(e.user, e.ip_address) for e in events] == [(staff, "127.0.0.1")] * 4
+    assert [e.detail for e in events] == [
+        "新增党员：新党员（甲一党小组）",
+        "修改党员：新党员（甲一党小组）",
+        "删除党员：甲支部党员（甲党支部）",
+        "导入党员（名单.csv）：共 1 行：新增 1，更新 0，无变化 0，失败 0",
+    ]
+    assert all("1390000" not in e.detail for e in events)
