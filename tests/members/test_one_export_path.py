@@ -13,9 +13,6 @@ SKIPPED = {".venv", "var", "tests", "node_modules", "media", "staticfiles", ".gi
 SHARED = Path("members/exports.py")
 # Not the site's exports: issue 12's attack replay builds a poisoned import file.
 NOT_EXPORTS = {Path("deploy/check/replay_attacks.py")}
-# The mailbox admin's old writer, deleted by its move onto members.exports (issue 14,
-# point 1); drop this entry once that commit has landed.
-NOT_YET = {Path("mailbox/exports.py")}
 
 
 def writers() -> set[Path]:
@@ -32,4 +29,4 @@ def writers() -> set[Path]:
 def test_spreadsheets_are_written_only_by_the_shared_export_module():
     found = writers()
     assert SHARED in found
-    assert found - {SHARED} - NOT_EXPORTS - NOT_YET == set()
+    assert found - {SHARED} - NOT_EXPORTS == set()
