@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -404,7 +406,14 @@ class ExamAdminForm(WagtailAdminModelForm):
     among their own part of the tree only (a forged choice is refused by the field).
     Every choice of a row is checked to be an id before it reaches the database."""
 
+    ROW_RELATIONS = ("draw_rules", "fixed_questions")
+
     def __init__(self, *args, **kwargs):
+        self._foreign_rows = []
+        if args:
+            args = (self._own_rows_only(args[0], kwargs.get("instance")), *args[1:])
+        elif kwargs.get("data") is not None:
+            kwargs["data"] = self._own_rows_only(kwargs["data"], kwargs.get("instance"))
         super().__init__(*args, **kwargs)
         _checked_choice_fields(self)
         self._not_ids = []
@@ -432,10 +441,49 @@ class ExamAdminForm(WagtailAdminModelForm):
             if name in self.fields:
                 self.fields[name].queryset = scope
 
+    def _own_rows_only(self, data, instance):
+        """An inline row's id must be one of this exam's rows (抽题规则, 固定试题): an
+        existing row submitted with another id, or a new row with any id, is noted for
+        a form error and its id blanked before the formsets read it, so a hostile id
+        never reaches another exam's rows (nor the database, when it is no number)."""
+        if data is None:
+            return data
+        data = data.copy()
+        for name in self.ROW_RELATIONS:
+            own = set()
+            if instance is not None and instance.pk:
+                own = {
+                    str(pk)
+                    for pk in getattr(instance, name).values_list("pk", flat=True)
+                }
+            initial = data.get(f"{name}-INITIAL_FORMS", "0")
+            initial = int(initial) if str(initial).isdigit() and len(initial) < 5 else 0
+            pattern = re.compile(rf"^{name}-(\d{{1,4}})-id$")
+            keys = [key for key in data if pattern.match(key)]
+            keys += [
+                f"{name}-{index}-id"
+                for index in range(min(initial, 1000))
+                if f"{name}-{index}-id" not in data
+            ]
+            for key in keys:
+                value = data.get(key, "")
+                index = int(pattern.match(key)[1])
+                if value in own or (value == "" and index >= initial):
+                    continue
+                self._foreign_rows.append(name)
+                data[key] = ""
+        return data
+
     def clean(self):
         cleaned = super().clean()
         for name in self._not_ids:
             self.add_error(name, "请选择列出的选项")
+        if self._foreign_rows:
+            labels = {"draw_rules": "抽题规则", "fixed_questions": "固定试题"}
+            names = "、".join(labels[n] for n in dict.fromkeys(self._foreign_rows))
+            raise forms.ValidationError(
+                f"{names}中有不属于本考试的行，请刷新页面后重新编辑。"
+            )
         return cleaned
 
 
