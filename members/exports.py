@@ -165,11 +165,28 @@ class ExportMixin(SpreadsheetExportMixin):
 class _TableExport(ExportMixin):
     """Sheets of headings and rows through the same writer as a model listing."""
 
-    def __init__(self, request, sheets: Sequence[Sheet], filename: str):
+    def __init__(
+        self,
+        request,
+        sheets: Sequence[Sheet],
+        filename: str = "",
+        *,
+        audit: str = "",
+        instance=None,
+        log_action: str = "",
+        log_data: dict | None = None,
+    ):
         self.request = request
         self.sheets = list(sheets)
         self.export_filename = filename
+        self.audit = audit
+        self.export_audit_instance = instance
+        self.export_audit_log_action = log_action
+        self.export_audit_data = log_data
         self._use(self.sheets[0])
+
+    def export_audit_detail(self, queryset, spreadsheet_format):
+        return self.audit
 
     def _use(self, sheet: Sheet) -> None:
         self.list_export = list(range(len(sheet.headings)))
@@ -208,18 +225,22 @@ def export_response(
     ``audit`` is the security log's detail (what was exported); with ``instance``
     and ``log_action`` the export also goes into that object's history.
     """
-    view = _TableExport(request, sheets, filename)
-    view.export_audit_detail = lambda queryset, spreadsheet_format: audit
-    view.export_audit_instance = instance
-    view.export_audit_log_action = log_action
-    view.export_audit_data = log_data
+    view = _TableExport(
+        request,
+        sheets,
+        filename,
+        audit=audit,
+        instance=instance,
+        log_action=log_action,
+        log_data=log_data,
+    )
     return view.as_spreadsheet(None, fmt)
 
 
 def export_bytes(sheets: Sequence[Sheet], fmt: str) -> bytes:
     """The same file as bytes, for a caller that audits on its own (a command) or
     embeds the file in a page it records otherwise."""
-    view = _TableExport(None, sheets, "")
+    view = _TableExport(None, sheets)
     if fmt == "csv":
         return b"".join(view.stream_csv(None))
     if fmt == "xlsx":
