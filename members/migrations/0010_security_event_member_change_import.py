@@ -4,15 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0009_role_groups_without_wagtails_image_choose_grant'),
+        ("members", "0009_role_groups_without_wagtails_image_choose_grant"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='securityevent',
-            name='action',
-            field=models.CharField(choices=[('login', '登录成功'), ('login_failed', '登录失败'), ('lockout', '账号锁定'), ('logout', '退出登录'), ('idle_timeout', '超时退出'), ('group_change', '角色变更'), ('export', '数据导出'), ('import', '数据导入'), ('member_change', '党员信息变更'), ('activation_issue', '签发激活码'), ('activation', '激活账号'), ('activation_failed', '激活失败'), ('activation_expired', '激活码过期'), ('reset_requested', '申请重置密码'), ('password_reset', '邮件重置密码'), ('password_change', '修改密码'), ('email_change', '修改邮箱')], max_length=20, verbose_name='事件'),
+            model_name="securityevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "登录成功"),
+                    ("login_failed", "登录失败"),
+                    ("lockout", "账号锁定"),
+                    ("logout", "退出登录"),
+                    ("idle_timeout", "超时退出"),
+                    ("group_change", "角色变更"),
+                    ("export", "数据导出"),
+                    ("import", "数据导入"),
+                    ("member_change", "党员信息变更"),
+                    ("activation_issue", "签发激活码"),
+                    ("activation", "激活账号"),
+                    ("activation_failed", "激活失败"),
+                    ("activation_expired", "激活码过期"),
+                    ("reset_requested", "申请重置密码"),
+                    ("password_reset", "邮件重置密码"),
+                    ("password_change", "修改密码"),
+                    ("email_change", "修改邮箱"),
+                ],
+                max_length=20,
+                verbose_name="事件",
+            ),
         ),
     ]
