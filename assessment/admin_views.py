@@ -6,6 +6,8 @@ Everything is scoped by assessment.permissions; outside it answers 403."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,7 +26,7 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
-from members.exports import ExportMixin
+from members.exports import ExportMixin, Sheet
 from members.models import Organization, ScopedModelLogEntry
 from members.scopes import organizations_for
 
@@ -536,13 +538,67 @@ class ResultsExport(ExportMixin, View):
             }
             for row in services.results(plan)
         )
+        self.member_rows = member_ranking.for_plan(
+            plan, [row.report for row in services.results(plan)]
+        )
         return self.as_spreadsheet(table, self.FORMAT_XLSX)
+
+    member_headings = {
+        "rank": "名次",
+        "member_name": "姓名",
+        "organization_name": "所在党组织",
+        "hours": "期内学时",
+        "target_hours": "期内学时目标",
+        "study": "学习（%）",
+        "exam": "考试（%）",
+        "daily": "每日答题（%）",
+        "evaluation_label": "民主评议",
+        "percent": "综合得分率（%）",
+        "band_label": "等次",
+    }
+
+    def export_sheets(self, queryset):
+        """The organisations' ranking, then the members' (党员评定) on a second sheet;
+        the columns switch between the two while the writer works through them."""
+        yield Sheet(headings=(), rows=(), title="党组织排名"), queryset
+        self.list_export = list(self.member_headings)
+        self.export_headings = self.member_headings
+        closed = self.plan.status == PlanStatus.CLOSED
+        yield (
+            Sheet(headings=(), rows=(), title="党员评定"),
+            [
+                {
+                    name: _cell(getattr(row, name))
+                    for name in self.member_headings
+                    if name not in ("band_label", "evaluation_label")
+                }
+                | {
+                    "evaluation_label": "不计"
+                    if row.evaluation is None
+                    else row.evaluation_label or "未评议",
+                    "band_label": row.band_label if closed else "考核中",
+                }
+                for row in self.member_rows
+            ],
+        )
 
     def to_row_dict(self, item):
         return {field: item[field] for field in self.list_export}
 
     def export_audit_detail(self, queryset, spreadsheet_format):
-        return f"导出考核结果：{self.plan.title}（{spreadsheet_format.upper()}）"
+        return (
+            f"导出考核结果：{self.plan.title}（{spreadsheet_format.upper()}，"
+            f"含党员评定 {len(self.member_rows)} 人）"
+        )
+
+
+def _cell(value):
+    """Decimals as numbers, a part that did not apply as 不计."""
+    if value is None:
+        return "不计"
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 class _ExportRows(list):

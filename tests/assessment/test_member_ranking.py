@@ -375,3 +375,31 @@ def test_the_form_checks_weights_and_thresholds(year_plan):
     with pytest.raises(ValidationError) as failed:
         year_plan.clean()
     assert "先进线不能低于合格线。" in str(failed.value)
+
+
+def test_the_results_export_has_the_member_sheet(client, year_plan, staff, records):
+    import io
+
+    from openpyxl import load_workbook
+
+    services.issue_plan(year_plan, by=staff["superior"])
+    services.close_plan(year_plan, by=staff["superior"])
+    client.force_login(staff["superior"])
+    export = client.get(reverse("assessment_export", args=[year_plan.pk]))
+    assert export.status_code == 200
+    book = load_workbook(io.BytesIO(export.getvalue()))
+    assert book.sheetnames == ["党组织排名", "党员评定"]
+    rows = list(book["党员评定"].values)
+    assert rows[0] == (
+        "名次", "姓名", "所在党组织", "期内学时", "期内学时目标", "学习（%）",
+        "考试（%）", "每日答题（%）", "民主评议", "综合得分率（%）", "等次",
+    )  # fmt: skip
+    by_member = {row[1]: row for row in rows[1:]}
+    assert by_member["李合格"] == (
+        2, "李合格", "甲党支部", 20.0, 40.0, 50.0, 70.0, 0.0, "合格", 58.0, "不合格党员"
+    )  # fmt: skip
+    assert by_member["赵书记"][6:9] == ("不计", "不计", "不计")
+    client.force_login(staff["a"])  # a target's staff: no export
+    assert (
+        client.get(reverse("assessment_export", args=[year_plan.pk])).status_code == 403
+    )
