@@ -118,15 +118,19 @@ class DateRangeFilter(django_filters.DateFromToRangeFilter):
 
 class LetterFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
-        label="状态", choices=LetterStatus.choices, widget=forms.RadioSelect
+        label="状态",
+        choices=LetterStatus.choices,
+        empty_label="全部",
+        widget=forms.RadioSelect,
     )
     mailbox = django_filters.ModelChoiceFilter(
-        label="信箱", queryset=_visible_mailboxes
+        label="信箱", queryset=_visible_mailboxes, empty_label="全部"
     )
     flag = django_filters.ChoiceFilter(
         label="提醒",
         choices=[("open", "未办结"), ("overdue", "已超期"), ("sign_off", "待签发")],
         method="filter_flag",
+        empty_label="全部",
         widget=forms.RadioSelect,
     )
     date = DateRangeFilter(
@@ -163,6 +167,10 @@ class DeadlineColumn(Column):
             "overdue" if flag == "overdue" else "soon",
             label,
         )
+
+
+def _writer(letter) -> str:
+    return mask_name(letter.real_name) or "（未留名）"
 
 
 def _when(moment) -> str:
@@ -211,34 +219,22 @@ class LetterIndexView(LetterAccess, ExportMixin, IndexView):
 
     @cached_property
     def columns(self):
+        minor = {"classname": "mba-minor"}  # hidden on phones
         return [
-            TitleColumn(
-                "tracking_number",
-                label="信件编号",
-                sort_key="tracking_number",
-                get_url=self.get_inspect_url,
+            self._get_custom_column(
+                "tracking_number", TitleColumn, get_url=self.get_inspect_url
             ),
-            Column("subject", label="标题"),
-            Column("mailbox", label="信箱", classname="mba-minor"),
-            Column(
-                "letter_type",
-                label="类型",
-                accessor="get_letter_type_display",
-                classname="mba-minor",
-            ),
-            Column("status", label="状态", accessor="get_status_display"),
-            Column(
-                "writer",
-                label="来信人",
-                accessor=lambda letter: mask_name(letter.real_name) or "（未留名）",
-                classname="mba-minor",
-            ),
+            self._get_custom_column("subject"),
+            self._get_custom_column("mailbox", **minor),
+            self._get_custom_column("letter_type", **minor),
+            self._get_custom_column("status"),
+            Column("writer", label="来信人", accessor=_writer, **minor),
             Column(
                 "submitted_at",
                 label="来信时间",
                 sort_key="submitted_at",
                 accessor=lambda letter: _when(letter.submitted_at),
-                classname="mba-minor",
+                **minor,
             ),
             DeadlineColumn("due_date", label="答复期限", sort_key="due_date"),
         ]
@@ -337,10 +333,18 @@ def _text(post, name: str) -> str:
     return text_param(post, name, max_length=20_000)
 
 
+def _reply(letter, post) -> LetterReply:
+    return get_object_or_404(
+        LetterReply, pk=id_param(post, "reply") or 0, letter=letter
+    )
+
+
 class LetterStep(LetterAccess, View):
-    """POST: run this step's service on the letter, report, show the letter again."""
+    """POST: run one step's service on the letter, report, show the letter again.
+    Each step is this view with its ``run`` (STEPS), at a URL of its own."""
 
     model = Letter
+    run = None
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -352,86 +356,38 @@ class LetterStep(LetterAccess, View):
             messages.success(request, "操作已完成。")
         return redirect("mailbox_letters:inspect", pk=pk)
 
-    def run(self, letter, user, post):
-        raise NotImplementedError
-
-    def awaiting_reply(self, letter, post) -> LetterReply:
-        return get_object_or_404(
-            LetterReply, pk=id_param(post, "reply") or 0, letter=letter
-        )
-
-
-class Accept(LetterStep):
-    def run(self, letter, user, post):
-        services.accept_letter(letter, by=user)
-
-
-class Reject(LetterStep):
-    def run(self, letter, user, post):
-        services.reject_letter(
-            letter, by=user, reason=_text(post, "reason"), note=_text(post, "note")
-        )
-
-
-class Transfer(LetterStep):
-    def run(self, letter, user, post):
-        to = get_object_or_404(Mailbox, pk=id_param(post, "mailbox") or 0)
-        services.transfer_letter(letter, by=user, to=to, note=_text(post, "note"))
-
-
-class Note(LetterStep):
-    def run(self, letter, user, post):
-        services.add_note(letter, by=user, text=_text(post, "text"))
-
-
-class Draft(LetterStep):
-    def run(self, letter, user, post):
-        services.draft_reply(letter, by=user, body=_text(post, "body"))
-
-
-class SignOff(LetterStep):
-    def run(self, letter, user, post):
-        reply = self.awaiting_reply(letter, post)
-        services.sign_off_reply(reply, by=user, comment=_text(post, "comment"))
-
-
-class Return(LetterStep):
-    def run(self, letter, user, post):
-        reply = self.awaiting_reply(letter, post)
-        services.return_reply(reply, by=user, comment=_text(post, "comment"))
-
-
-class Close(LetterStep):
-    def run(self, letter, user, post):
-        services.close_letter(letter, by=user)
-
-
-class Publish(LetterStep):
-    def run(self, letter, user, post):
-        services.publish_letter(
-            letter,
-            by=user,
-            subject=_text(post, "public_subject"),
-            content=_text(post, "public_content"),
-        )
-
-
-class Unpublish(LetterStep):
-    def run(self, letter, user, post):
-        services.unpublish_letter(letter, by=user)
-
 
 STEPS = {
-    "accept": Accept,
-    "reject": Reject,
-    "transfer": Transfer,
-    "note": Note,
-    "draft": Draft,
-    "sign_off": SignOff,
-    "return": Return,
-    "close": Close,
-    "publish": Publish,
-    "unpublish": Unpublish,
+    "accept": lambda letter, by, post: services.accept_letter(letter, by=by),
+    "reject": lambda letter, by, post: services.reject_letter(
+        letter, by=by, reason=_text(post, "reason"), note=_text(post, "note")
+    ),
+    "transfer": lambda letter, by, post: services.transfer_letter(
+        letter,
+        by=by,
+        to=get_object_or_404(Mailbox, pk=id_param(post, "mailbox") or 0),
+        note=_text(post, "note"),
+    ),
+    "note": lambda letter, by, post: services.add_note(
+        letter, by=by, text=_text(post, "text")
+    ),
+    "draft": lambda letter, by, post: services.draft_reply(
+        letter, by=by, body=_text(post, "body")
+    ),
+    "sign_off": lambda letter, by, post: services.sign_off_reply(
+        _reply(letter, post), by=by, comment=_text(post, "comment")
+    ),
+    "return": lambda letter, by, post: services.return_reply(
+        _reply(letter, post), by=by, comment=_text(post, "comment")
+    ),
+    "close": lambda letter, by, post: services.close_letter(letter, by=by),
+    "publish": lambda letter, by, post: services.publish_letter(
+        letter,
+        by=by,
+        subject=_text(post, "public_subject"),
+        content=_text(post, "public_content"),
+    ),
+    "unpublish": lambda letter, by, post: services.unpublish_letter(letter, by=by),
 }
 
 

@@ -120,8 +120,12 @@ class LetterViewSet(ModelViewSet):
                 name="attachment",
             ),
             *(
-                path(f"<int:pk>/{name}/", step.as_view(model=Letter), name=name)
-                for name, step in admin_views.STEPS.items()
+                path(
+                    f"<int:pk>/{name}/",
+                    admin_views.LetterStep.as_view(model=Letter, run=run),
+                    name=name,
+                )
+                for name, run in admin_views.STEPS.items()
             ),
         ]
 
