@@ -1,8 +1,9 @@
 """网上考核 in a browser (issue 16): a 党总支 issues a quarterly task list, two branches
 report with evidence on 390 px phones (the 基层动态 item scored from their news, a
 file that lies about its type refused), the 党总支 scores, returns one item for more
-evidence, closes the period and publishes the ranking as a 考核结果公示; another
-branch's staff get 403."""
+evidence, closes the period (members ranked too) and publishes the ranking as a
+考核结果公示, on which a member sends 意见 from a phone that the 党总支's staff read;
+another branch's staff get 403."""
 
 import datetime
 
@@ -15,6 +16,7 @@ from members.roles import PUBLICIST
 from notifications.models import Notification
 from tests.members.factories import (
     PASSWORD,
+    MemberFactory,
     OrganizationFactory,
     UserFactory,
     make_staff_user,
@@ -56,7 +58,10 @@ def site(db, home_page, tmp_path):
         make_article(index, title, branch=a, days_ago=0)
     make_article(index, "机加车间党支部召开组织生活会", branch=b, days_ago=0)
     UserFactory(username="root", is_superuser=True, is_staff=True)
+    member = MemberFactory(real_name="周敏", organization=a, user__username="as_member")
+    MemberFactory(real_name="吴刚", organization=b)
     return {
+        "member": member,
         "general": general,
         "a": a,
         "b": b,
@@ -151,6 +156,9 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
         f"/admin/assessment/reports/{report_a.pk}/",
         f"/admin/assessment/reports/{report_b.pk}/",
         f"/admin/assessment/{plan.pk}/export/",
+        f"/admin/assessment/{plan.pk}/members/",
+        "/admin/assessment/",
+        "/admin/assessment-results/",
     ):
         assert other.goto(url).status == 403, url
 
@@ -260,6 +268,20 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
         ["1", "总装车间党支部", "97.0", "97.0%", "先进党组织"],
         ["2", "机加车间党支部", "50.0", "50.0%", "不合格党组织"],
     ]
+    # The members of both branches were ranked at the close (no study, exams or
+    # 民主评议 in this period: 0 %, 不合格党员); each branch sees its own only.
+    boss.get_by_test_id("members-link").click()
+    ranking = boss.get_by_test_id("member-ranking")
+    expect(ranking).to_contain_text("周敏")
+    expect(ranking).to_contain_text("吴刚")
+    expect(boss.get_by_test_id("member-status")).to_contain_text("不合格党员 2 名")
+    screenshot(boss, "members-1366")
+    phone_a.goto(f"/admin/assessment/{plan.pk}/members/")
+    expect(phone_a.get_by_test_id("member-ranking")).to_contain_text("周敏")
+    expect(phone_a.get_by_test_id("member-ranking")).not_to_contain_text("吴刚")
+    assert _fits(phone_a)
+    screenshot(phone_a, "members-390")
+    boss.goto(f"/admin/assessment/{plan.pk}/plan/")
     boss.get_by_role("button", name="生成考核结果公示").click()
     expect(boss.get_by_test_id("notice-link")).to_contain_text(
         "第四季度基层党建工作考核结果公示"
@@ -287,6 +309,44 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     expect(reader.locator("main")).to_contain_text("不合格党组织")
     assert _fits(reader)
     screenshot(reader, "notice-390")
+
+    # The next day the 公示期 begins (it starts the day after the draft): a member
+    # sends 意见 from a phone; the 党总支's staff read it, the other branch's staff
+    # do not see it.
+    from django.core.cache import cache
+
+    NoticePage.objects.filter(pk=notice.pk).update(period_start=TODAY)
+    cache.clear()
+    member_phone = new_page(viewport=PHONE)
+    member_phone.goto("/accounts/login/")
+    member_phone.fill("input[name=username]", "as_member")
+    member_phone.fill("input[name=password]", PASSWORD)
+    member_phone.get_by_role("button", name="登录", exact=True).click()
+    member_phone.wait_for_load_state()
+    member_phone.goto(notice.url)
+    member_phone.get_by_role("link", name="我要提意见").click()
+    expect(member_phone.get_by_label("真实姓名")).to_have_value("周敏")
+    member_phone.get_by_label("联系电话或电子邮箱").fill("139 0000 1234")
+    opinion = "建议公示中写明机加车间党支部需要整改的具体事项和整改期限。"
+    member_phone.get_by_label("意见内容").fill(opinion)
+    assert _fits(member_phone)
+    screenshot(member_phone, "feedback-form-390")
+    member_phone.get_by_role("button", name="提交反馈").click()
+    number = member_phone.get_by_test_id("tracking-number").inner_text().strip()
+    assert _fits(member_phone)
+    screenshot(member_phone, "feedback-receipt-390")
+    from notices.models import NoticeFeedback
+
+    feedback = NoticeFeedback.objects.get(tracking_number=number)
+    assert feedback.notice_id == notice.pk
+    assert feedback.writer == site["member"].user
+    boss.goto("/admin/notices/feedback/")
+    boss.get_by_role("link", name=number).click()
+    expect(boss.locator("body")).to_contain_text("13900001234")
+    expect(boss.locator("body")).to_contain_text(opinion)
+    screenshot(boss, "feedback-admin-1366")
+    listing = other.goto("/admin/notices/feedback/")
+    assert listing.status == 403 or number not in other.content()
     phone_a.goto(f"/admin/assessment/reports/{report_a.pk}/")
     expect(phone_a.get_by_test_id("report-result")).to_contain_text("第 1 名")
     assert _fits(phone_a)
