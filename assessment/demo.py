@@ -1,7 +1,10 @@
 """Demo 网上考核: 制造事业部党总支 assesses its three branches every quarter. Last
 quarter's plan is closed and ranked; this quarter's is under way: 总装车间党支部
 (reported by xuanchuan, its 组织管理员) and 机加车间党支部 have reported, the 基层动态
-item scored from their published news, 质量检验党支部 not yet."""
+item scored from their published news, 质量检验党支部 not yet. Their members are rated
+(党员评定) from the demo's study, exams and 每日答题 of the period: live on this quarter's
+plan, stored at last quarter's close (the demo's records are of the last few weeks, so
+last quarter's ratings are mostly 不合格)."""
 
 from __future__ import annotations
 
@@ -101,7 +104,9 @@ def _plan(title, issuer, targets, start, end, staff):
         period_kind="quarter",
         period_start=start,
         period_end=end,
-        intro="按照党支部工作条例和年度党建工作要点，对各党支部开展季度考核。",
+        intro="按照党支部工作条例和年度党建工作要点，对各党支部开展季度考核；"
+        "同时按党员本人的学习、考试、每日答题和民主评议情况评定党员等次。",
+        member_excellent_percent=80,
         created_by=staff,
     )
     plan.targets.set(targets)

@@ -35,3 +35,10 @@ def test_demo_plans(home_page):
     untouched = current.reports.get(organization__code="HX-ZZ-03")
     assert set(untouched.items.values_list("status", flat=True)) == {"pending"}
     assert Evidence.objects.filter(item_report__report__plan=current).count() == 3
+    # 党员评定: every member of the three branches (and their 党小组) was rated at the
+    # close of last quarter; this quarter's plan sets its own 先进党员线.
+    from members.models import Member
+
+    members = Member.objects.filter(organization__code__startswith="HX-ZZ-0")
+    assert previous.member_results.count() == members.count() > 0
+    assert current.member_excellent_percent == 80
