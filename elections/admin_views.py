@@ -22,8 +22,9 @@ from members.admin_views import (
     ScopedObjectMixin,
     out_of_scope_response,
 )
-from members.models import Organization
+from members.models import Organization, SecurityEvent
 from members.scopes import organizations_for
+from members.security import record_event
 
 from . import services
 from .models import Election, Mode, PaperCount, PaperMethod, Status
@@ -168,6 +169,23 @@ ACTIONS = {
         "已生成结果公示草稿，请在网上公示栏目提交审核。",
     ),
 }
+AUDITED = {
+    "open": "启动投票",
+    "close": "结束投票",
+    "sign": "确认计票结果",
+    "publish": "生成结果公示草稿",
+    "paper": "录入纸质选票",
+    "withdraw_paper": "撤销纸质选票录入",
+}
+
+
+def _record(request, name: str, election: Election) -> None:
+    """A step that decides a vote, in the security log with user and address."""
+    record_event(
+        request,
+        SecurityEvent.Action.ELECTION,
+        detail=f"{AUDITED[name]}：{election.title}",
+    )
 
 
 def _act(request, pk: int, name: str):
@@ -180,6 +198,7 @@ def _act(request, pk: int, name: str):
     except services.ElectionError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
+        _record(request, name, election)
         messages.success(request, message)
     return redirect("elections_manage", pk=election.pk)
 
@@ -276,6 +295,7 @@ def paper(request, pk: int):
         except services.ElectionError as exc:
             errors, status = exc.messages, 400
         else:
+            _record(request, "paper", election)
             messages.success(request, "已录入纸质选票，计票结果已包含纸质选票。")
             return redirect("elections_manage", pk=election.pk)
     return TemplateResponse(
@@ -306,5 +326,6 @@ def withdraw_paper(request, pk: int):
     except services.ElectionError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
+        _record(request, "withdraw_paper", election)
         messages.success(request, "已撤销纸质选票录入，可以重新录入。")
     return redirect("elections_paper", pk=election.pk)

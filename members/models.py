@@ -183,6 +183,7 @@ class SecurityEvent(models.Model):
         EXPORT = "export", "数据导出"
         IMPORT = "import", "数据导入"
         MEMBER_CHANGE = "member_change", "党员信息变更"
+        ELECTION = "election", "投票计票操作"
         ACTIVATION_ISSUED = "activation_issue", "签发激活码"
         ACTIVATED = "activation", "激活账号"
         ACTIVATION_FAILED = "activation_failed", "激活失败"

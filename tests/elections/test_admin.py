@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from elections import services
 from elections.models import Election, Status
+from members.models import SecurityEvent
 from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER, SCHOOL_ADMIN
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
 
@@ -152,3 +153,17 @@ def test_voter_pages(client, election, voters, tree):
     assert again.status_code == 400 and "每人只能投一次" in again.content.decode()
     bad = client.post(reverse("elections:verify", args=[election.pk]), {"code": "x"})
     assert bad.status_code == 400
+
+
+def test_deciding_steps_are_in_the_security_log_with_user_and_address(
+    client, election, voters, staff_a
+):
+    client.force_login(staff_a)
+    client.post(reverse("elections_close", args=[election.pk]))
+    client.post(reverse("elections_sign", args=[election.pk]))
+    client.post(reverse("elections_sign", args=[election.pk]))  # refused: not logged
+    events = SecurityEvent.objects.filter(action="election").order_by("pk")
+    assert [(e.user, e.ip_address, e.detail) for e in events] == [
+        (staff_a, "127.0.0.1", f"结束投票：{election.title}"),
+        (staff_a, "127.0.0.1", f"确认计票结果：{election.title}"),
+    ]

@@ -8,6 +8,7 @@ from wagtail.models import ModelLogEntry
 
 from elections import services, tally
 from elections.models import PaperCount, Status
+from members.models import SecurityEvent
 
 from .conftest import ballot, make_election
 
@@ -171,3 +172,28 @@ def test_staff_of_another_branch_get_403(client, tree, meeting):
         assert response.status_code == 403
     assert client.get(reverse("elections_paper", args=[meeting.pk])).status_code == 403
     assert not PaperCount.objects.exists()
+
+
+def test_paper_entry_and_withdrawal_are_in_the_security_log(client, meeting, staff_a):
+    client.force_login(staff_a)
+    ids = {c.name: c.pk for c in meeting.candidates.all()}
+    data = {
+        "method": "totals",
+        "present": "3",
+        "valid": "3",
+        "invalid": "0",
+        "blank": "0",
+        f"votes_{ids['王磊']}": "2",
+        f"votes_{ids['赵雪']}": "1",
+    }
+    assert (
+        client.post(reverse("elections_paper", args=[meeting.pk]), data).status_code
+        == 302
+    )
+    withdraw = reverse("elections_paper_withdraw", args=[meeting.pk])
+    assert client.post(withdraw).status_code == 302
+    events = SecurityEvent.objects.filter(action="election").order_by("pk")
+    assert [(e.user, e.ip_address, e.detail) for e in events] == [
+        (staff_a, "127.0.0.1", f"录入纸质选票：{meeting.title}"),
+        (staff_a, "127.0.0.1", f"撤销纸质选票录入：{meeting.title}"),
+    ]
