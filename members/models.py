@@ -216,6 +216,10 @@ class SecurityEvent(models.Model):
     def __str__(self):
         return f"{self.get_action_display()} {self.username}"
 
+    @property
+    def outcome(self) -> str:
+        return "成功" if self.success else "失败"
+
 
 class ScopedModelLogEntry(ModelLogEntry):
     """Wagtail's log of non-page objects, read through the registered scopes.

@@ -1,6 +1,7 @@
 """The security log in the admin: read-only, for 站点管理员 and superusers only."""
 
 from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -53,12 +54,13 @@ class SecurityEventViewSet(ModelViewSet):
         "action",
         "username",
         "ip_address",
-        "success",
+        Column("outcome", label="结果"),
         "detail",
     ]
     list_filter = ["action", "success", "timestamp"]
     search_fields = ["username", "ip_address", "detail"]
-    list_export = ["timestamp", "action", "username", "ip_address", "success", "detail"]
+    list_export = ["timestamp", "action", "username", "ip_address", "outcome", "detail"]
+    export_headings = {"outcome": "结果"}
     export_filename = "security-log"
     list_per_page = 50
     form_fields = ["detail"]  # never reachable: the policy forbids add and edit

@@ -164,7 +164,7 @@ def test_chinese_file_names_follow_rfc_6266(fmt):
 
 @pytest.mark.django_db
 def test_the_security_log_export_is_formula_safe_and_recorded(client):
-    record_event(None, "login_failed", username='=HYPERLINK("http://x")')
+    record_event(None, "login_failed", username='=HYPERLINK("http://x")', success=False)
     admin = make_site_admin(username="anquan")
     client.force_login(admin)
     for fmt in ("csv", "xlsx"):
@@ -174,11 +174,14 @@ def test_the_security_log_export_is_formula_safe_and_recorded(client):
         if fmt == "csv":
             text = body.decode("utf-8-sig")
             assert '"\'=HYPERLINK(""http://x"")"' in text
+            assert text.splitlines()[0].endswith("结果,说明") and ",失败," in text
         else:
             cells = [
                 c for row in load_workbook(io.BytesIO(body)).active.values for c in row
             ]
             assert '\'=HYPERLINK("http://x")' in cells
+    page = client.get(reverse("security_log:index")).content.decode()
+    assert "失败" in page and "成功" in page and "True" not in page
     exports = SecurityEvent.objects.filter(action="export").order_by("pk")
     assert [(e.user, e.ip_address, e.detail) for e in exports] == [
         (admin, "127.0.0.1", "导出安全日志（CSV）"),
