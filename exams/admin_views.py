@@ -18,6 +18,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import (
+    CopyView,
     DeleteView,
     EditView,
     IndexView,
@@ -485,6 +486,14 @@ class ExamAdminForm(WagtailAdminModelForm):
                 f"{names}中有不属于本考试的行，请刷新页面后重新编辑。"
             )
         return cleaned
+
+
+class ShowOnlyCopyView(CopyView):
+    """Wagtail's copy page fills the 新建 form from an existing row and posts it to the
+    add view. Posted to the copy address itself, the form would be bound to the
+    original and save over it (checked for 查看 permission only): 405 instead."""
+
+    http_method_names = ["get", "head", "options"]
 
 
 class ExamIndexView(IndexView):

@@ -54,6 +54,7 @@ class QuestionViewSet(ModelViewSet):
     menu_order = 100
     index_view_class = QuestionIndexView
     copy_view_enabled = True
+    copy_view_class = admin_views.ShowOnlyCopyView
     inspect_view_enabled = True
     list_display = ["__str__", "category", "difficulty", "retired", "updated_at"]
     list_filter = ["kind", "category", "difficulty", "retired"]
@@ -82,6 +83,7 @@ class QuestionCategoryViewSet(ModelViewSet):
     icon = "folder-open-inverse"
     menu_label = "试题分类"
     menu_order = 110
+    copy_view_class = admin_views.ShowOnlyCopyView
     list_display = ["name", "sort_order"]
     form_fields = ["name", "sort_order"]
 
@@ -97,6 +99,7 @@ class ExamViewSet(ModelViewSet):
     model = Exam
     permission_policy = exam_policy  # Wagtail's copy view checks it per instance too
     index_view_class = admin_views.ExamIndexView
+    copy_view_class = admin_views.ShowOnlyCopyView
     edit_view_class = admin_views.ExamEditView
     delete_view_class = admin_views.ExamDeleteView
     history_view_class = admin_views.ExamHistoryView

@@ -128,3 +128,23 @@ def test_a_new_exam_cannot_claim_another_exams_rows(exams, course):
     assert "抽题规则、固定试题中有不属于本考试的行" in response.content.decode()
     assert not Exam.objects.filter(title="冒名的测验").exists()
     assert unchanged(exams)
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/exams/exams/copy/{a}/", "/admin/exams/questions/copy/{q}/"]
+)
+def test_posting_to_a_copy_address_never_saves_over_the_original(exams, bank, url):
+    """The copy page posts to 新建; posted to the copy address itself, the form would
+    be bound to the original row and save over it."""
+    client = Client()
+    client.force_login(make_staff_user(SCHOOL_ADMIN))
+    url = url.format(a=exams["a"].pk, q=bank[0].pk)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'action="/admin/exams/' in page.content.decode()
+    response = client.post(url, {"title": "复制的测验", "stem": "改过的题干"})
+    assert response.status_code == 405
+    exams["a"].refresh_from_db()
+    bank[0].refresh_from_db()
+    assert exams["a"].title == "第一讲随堂测验"
+    assert bank[0].stem != "改过的题干"
