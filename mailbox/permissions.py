@@ -76,13 +76,15 @@ class LetterPermissionPolicy(ModelPermissionPolicy):
     Letters come from writers: nobody adds or deletes them in the admin."""
 
     def user_has_permission(self, user, action):
-        if action == "view":
-            return can_use_mailbox_admin(user)
-        if action == "change":
-            return can_use_mailbox_admin(user) and (
-                can_manage_all(user) or user.handled_mailboxes.exists()
+        # Asked once per listed letter by Wagtail's index: answered once per request.
+        known = user.__dict__.setdefault("_letter_permissions", {})
+        if action not in known:
+            known[action] = action in {"view", "change"} and (
+                can_use_mailbox_admin(user)
+                if action == "view"
+                else can_manage_all(user) or user.handled_mailboxes.exists()
             )
-        return False
+        return known[action]
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)

@@ -284,3 +284,42 @@ def test_export_is_formula_safe_and_audited(client, handler, submit):
     events = SecurityEvent.objects.filter(action=SecurityEvent.Action.EXPORT)
     assert events.count() == 2
     assert all(e.user == handler and "来信列表" in e.detail for e in events)
+
+
+def _copies(letter, count, start=0):
+    Letter.objects.bulk_create(
+        Letter(
+            mailbox=letter.mailbox,
+            letter_type=letter.letter_type,
+            subject=f"来信{n:02d}",
+            content="内容",
+            real_name="赵六",
+            tracking_number=f"{letter.tracking_number}-{n:02d}",
+            query_code_hash="x",
+            privacy_accepted_at=letter.privacy_accepted_at,
+            due_date=letter.due_date,
+        )
+        for n in range(start, start + count)
+    )
+
+
+def test_the_list_and_its_export_cost_the_same_queries_for_3_and_25_letters(
+    client, handler, letters
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ours, _ = letters
+    client.force_login(handler)
+    _copies(ours, 2)
+    listing(client)  # the first request fills the caches (content types, site)
+    counts = []
+    for more in (0, 22):
+        _copies(ours, more, start=10)
+        with CaptureQueriesContext(connection) as page:
+            listing(client)
+        with CaptureQueriesContext(connection) as export:
+            export_text(client, "xlsx")
+        counts.append((len(page), len(export)))
+    print("queries (list, export) for 3 and 25 letters:", counts)  # noqa: T201
+    assert counts[0] == counts[1]
