@@ -403,3 +403,17 @@ def test_the_results_export_has_the_member_sheet(client, year_plan, staff, recor
     assert (
         client.get(reverse("assessment_export", args=[year_plan.pk])).status_code == 403
     )
+
+
+def test_members_see_their_own_rating_on_me(client, year_plan, staff, records):
+    services.issue_plan(year_plan, by=staff["superior"])
+    client.force_login(records["top"].user)
+    assert "my-member-ratings" not in client.get("/me/").content.decode()
+    services.close_plan(year_plan, by=staff["superior"])
+    html = client.get("/me/").content.decode()
+    assert "年度党建工作考核" in html and "先进党员" in html
+    assert "排第 1 名" in html
+    client.force_login(records["mid"].user)
+    html = client.get("/me/").content.decode()
+    assert "不合格党员" in html and "综合得分率 58.0%" in html
+    assert "先进党员" not in html
