@@ -522,6 +522,7 @@ class ResultsExport(ExportMixin, View):
             ).values("report", "item", "score")
         }
         closed = plan.status == PlanStatus.CLOSED
+        standing = services.results(plan)
         table = _ExportRows(
             {
                 "rank": row.rank,
@@ -536,10 +537,10 @@ class ResultsExport(ExportMixin, View):
                     for i in items
                 },
             }
-            for row in services.results(plan)
+            for row in standing
         )
         self.member_rows = member_ranking.for_plan(
-            plan, [row.report for row in services.results(plan)]
+            plan, [row.report for row in standing]
         )
         return self.as_spreadsheet(table, self.FORMAT_XLSX)
 
