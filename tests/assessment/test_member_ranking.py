@@ -417,3 +417,19 @@ def test_members_see_their_own_rating_on_me(client, year_plan, staff, records):
     html = client.get("/me/").content.decode()
     assert "不合格党员" in html and "综合得分率 58.0%" in html
     assert "先进党员" not in html
+
+
+def test_the_ranking_costs_the_same_queries_for_more_members(
+    year_plan, tree, staff, records
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.issue_plan(year_plan, by=staff["superior"])
+    with CaptureQueriesContext(connection) as few:
+        assert len(member_ranking.compute(year_plan)) == 5
+    for number in range(12):
+        MemberFactory(organization=tree["b"], real_name=f"新党员{number}")
+    with CaptureQueriesContext(connection) as many:
+        assert len(member_ranking.compute(year_plan)) == 17
+    assert len(many) == len(few) <= 8
