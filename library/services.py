@@ -118,10 +118,8 @@ def extract_document_text(document_id: int) -> str:
 
 def reindex_pages_using(document) -> int:
     """Schedule a search update of every document page that attaches this file."""
-    try:
-        from search.indexing import schedule_update
-    except ImportError:
-        return 0
+    from search.indexing import schedule_update
+
     pages = PolicyDocumentPage.objects.filter(attachments__document=document).distinct()
     count = 0
     for page in pages:

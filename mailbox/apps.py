@@ -21,10 +21,8 @@ class MailboxConfig(AppConfig):
         from .me import register_sections
 
         register_sections()
-        try:
-            from search import registry
-        except ImportError:
-            return
+        from search import registry
+
         from .search import BoardMessageSource, PublishedLetterSource
 
         registry.register(BoardMessageSource)

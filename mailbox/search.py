@@ -3,12 +3,8 @@
 from django.urls import reverse
 from django.utils import timezone
 
-try:
-    from search.documents import SearchDocument
-    from search.registry import SearchSource
-except ImportError:  # the search app is built in parallel; the site still starts
-    SearchDocument = None
-    SearchSource = object
+from search.documents import SearchDocument
+from search.registry import SearchSource
 
 from .models import BoardMessage, Letter
 

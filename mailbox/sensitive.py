@@ -1,7 +1,7 @@
 """Sensitive-word matching after normalisation (no Django here).
 
-Normalisation: search.analysis.normalize when available (NFKC, traditional to
-simplified, lower-case), then zero-width characters, whitespace and the filler
+Normalisation: search.analysis.normalize (NFKC, traditional to simplified,
+lower-case), then zero-width characters, whitespace and the filler
 symbols people put between characters to dodge filters are removed.
 """
 
@@ -19,23 +19,9 @@ _FILLERS = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 def _base_normalize(text: str) -> str:
-    try:
-        from search.analysis import normalize
-    except ImportError:
-        return _t2s(unicodedata.normalize("NFKC", text)).lower()
+    from search.analysis import normalize
+
     return normalize(text)
-
-
-def _t2s(text: str) -> str:
-    from opencc import OpenCC
-
-    global _OPENCC
-    if _OPENCC is None:
-        _OPENCC = OpenCC("t2s")
-    return _OPENCC.convert(text)
-
-
-_OPENCC = None
 
 
 def normalize_for_matching(text: str) -> str:

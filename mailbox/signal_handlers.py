@@ -5,10 +5,8 @@ from django.db import transaction
 
 def schedule_reindex(obj) -> None:
     """Ask the search app to re-check this object (it drops what is not public)."""
-    try:
-        from search import indexing
-    except ImportError:
-        return
+    from search import indexing
+
     transaction.on_commit(lambda: indexing.schedule_update(obj))
 
 

@@ -6,12 +6,8 @@ class NewsConfig(AppConfig):
     verbose_name = "新闻"
 
     def ready(self):
-        try:
-            from search import registry
-        except ImportError:
-            return
-        if not hasattr(registry, "register"):
-            return
+        from search import registry
+
         from .search import NewsArticleSource
 
         registry.register(NewsArticleSource)

@@ -2,12 +2,8 @@
 
 from django.utils.html import strip_tags
 
-try:
-    from search.documents import SearchDocument
-    from search.registry import SearchSource
-except ImportError:  # the search app is built in parallel; the site still starts
-    SearchDocument = None
-    SearchSource = object
+from search.documents import SearchDocument
+from search.registry import SearchSource
 
 from .models import NewsArticlePage
 

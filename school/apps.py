@@ -25,10 +25,8 @@ class SchoolConfig(AppConfig):
             context=me_section_context,
             order=30,
         )
-        try:
-            from search import registry
-        except ImportError:
-            return
+        from search import registry
+
         from .search_sources import register_sources
 
         register_sources(registry)

@@ -113,10 +113,8 @@ class HeartbeatMiddleware:
 def _must_change_password(session) -> bool:
     """The session's copy of members.accounts' flag: such an account is sent to the
     password change page by the full stack, heartbeats included."""
-    try:
-        from members.accounts.middleware import SESSION_KEY as FLAG
-    except ImportError:
-        return False
+    from members.accounts.middleware import SESSION_KEY as FLAG
+
     flag = session.get(FLAG)
     return bool(isinstance(flag, list) and len(flag) == 2 and flag[1])
 

@@ -293,11 +293,9 @@ def _mark_dead_task_results(video_ids: list[int]) -> None:
     """Close the RUNNING rows the dead worker left in django-tasks-db's table."""
     if not video_ids:
         return
-    try:
-        from django_tasks.base import TaskResultStatus
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:
-        return
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     task_path = "school.tasks.transcode_video"
     for result in DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, task_path=task_path
