@@ -577,10 +577,3 @@ def _notify_count(users, kind, *, title, body, url, key) -> int:
     from notifications.service import notify
 
     return len(notify(users, kind, title=title, body=body, url=url, dedupe_key=key))
-
-
-def scoped_reports(user):
-    """Every report the user may see (the 本组织考核 list)."""
-    from .permissions import visible_reports
-
-    return visible_reports(user).select_related("plan", "organization")

@@ -21,7 +21,6 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("api/", include("search.api_urls")),
     path("news/", include("news.urls")),
-    path("library/", include("library.urls")),
     path("school/", include("school.urls")),
     path("exams/", include("exams.urls")),
     path("mailbox/", include("mailbox.urls")),

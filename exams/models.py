@@ -142,10 +142,6 @@ class Question(models.Model):
             if (text := getattr(self, f"option_{letter.lower()}").strip())
         ]
 
-    @property
-    def answer_display(self) -> str:
-        return rules.key_display(self.kind, self.answer)
-
     def clean(self):
         options = {
             letter: getattr(self, f"option_{letter.lower()}")

@@ -78,12 +78,6 @@ def exam_panel(page, request, member) -> str:
     )
 
 
-def _login_or_member(request):
-    if not request.user.is_authenticated:
-        return None
-    return _member(request)
-
-
 @never_cache
 def exam_detail(request, pk: int):
     """What the exam is, the member's attempts, and the button to start or resume."""

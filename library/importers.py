@@ -147,10 +147,6 @@ class ImportReport:
     amended: int = 0
     problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def processed(self) -> int:
-        return self.created + self.updated + self.unchanged
-
     def summary(self) -> str:
         return (
             f"新建 {self.created} 篇，更新 {self.updated} 篇，未变 {self.unchanged} 篇，"
@@ -549,10 +545,8 @@ def _index(pages: list[PolicyDocumentPage]) -> int:
 
 def index_pages(ids: list[int]) -> int:
     """Index these document pages through the search app (in batches it chooses)."""
-    try:
-        from search.indexing import index_objects
-    except ImportError:
-        return 0
+    from search.indexing import index_objects
+
     if not ids:
         return 0
     return index_objects(PolicyDocumentPage.objects.filter(pk__in=ids).for_indexing())
@@ -578,13 +572,10 @@ class Indexer:
 
             from django.db import connections
 
-            try:
-                from search.backends import reset_backends
-            except ImportError:
-                reset_backends = None
+            from search.backends import reset_backends
+
             connections.close_all()
-            if reset_backends:
-                reset_backends()
+            reset_backends()
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("fork"),

@@ -41,11 +41,6 @@ class Validity(models.TextChoices):
 DocType = models.TextChoices("DocType", [(t, t) for t in DOC_TYPES])
 
 
-class PolicyCategoryQuerySet(models.QuerySet):
-    def top_level(self):
-        return self.filter(parent__isnull=True)
-
-
 class PolicyCategory(models.Model):
     """主题分类: a two-level taxonomy (top-level topics and their sub-topics)."""
 
@@ -61,8 +56,6 @@ class PolicyCategory(models.Model):
         help_text="留空表示一级分类；二级分类须选择一级分类。",
     )
     sort_order = models.PositiveIntegerField("排序", default=0)
-
-    objects = PolicyCategoryQuerySet.as_manager()
 
     panels = [FieldPanel("name"), FieldPanel("parent"), FieldPanel("sort_order")]
 

@@ -277,11 +277,6 @@ class Letter(models.Model):
     def can_follow_up(self) -> bool:
         return self.status == LetterStatus.REPLIED and not self.follow_up_at
 
-    def days_to_reply(self) -> int | None:
-        if not self.first_replied_at:
-            return None
-        return (self.first_replied_at - self.submitted_at).days
-
 
 def attachment_path(instance, filename: str) -> str:
     return f"letters/{instance.letter.submitted_at:%Y/%m}/{secrets.token_hex(16)}"

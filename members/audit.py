@@ -50,11 +50,6 @@ def register_log_scope(
     _scopes[model] = LogScope(visible_objects=visible_objects, audience=audience)
 
 
-def log_scopes() -> dict[type[models.Model], LogScope]:
-    """The registered models and their scopes."""
-    return dict(_scopes)
-
-
 class ScopedLogEntryManager(ModelLogEntryManager):
     """Entries of registered models only for objects the user may see."""
 

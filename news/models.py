@@ -25,7 +25,6 @@ from home.addresses import absolute_url, page_full_url
 from home.page_cache import (
     CachedPageMixin,
     cached_until_purge,
-    restricted_page_paths,
 )
 from home.params import BadParameter, int_param
 from members.models import Organization
@@ -120,13 +119,6 @@ class NewsArticleTag(TaggedItemBase):
 
 
 class NewsArticlePageQuerySet(PageQuerySet):
-    def private_q(self):
-        """Wagtail's private sections, read once per purge instead of per query."""
-        q = Q()
-        for tree_path in restricted_page_paths():
-            q |= Q(path__startswith=tree_path)
-        return q if q else Q(pk__in=[])
-
     def published(self):
         """Live, publicly viewable articles, newest first."""
         return self.live().public().order_by("-first_published_at", "-pk")

@@ -54,12 +54,6 @@ feedback_policy = NoticeFeedbackPermissionPolicy(NoticeFeedback)
 _VIEW_ACTIONS = ["view", "change", "reply"]
 
 
-def can_view_feedback(user, feedback: NoticeFeedback) -> bool:
-    return feedback_policy.user_has_any_permission_for_instance(
-        user, _VIEW_ACTIONS, feedback
-    )
-
-
 def can_reply(user, feedback: NoticeFeedback) -> bool:
     return feedback_policy.user_has_permission_for_instance(user, "reply", feedback)
 

@@ -41,10 +41,6 @@ def get(key: str) -> Kind:
     return _kinds[key]
 
 
-def is_registered(key: str) -> bool:
-    return key in _kinds
-
-
 def all_kinds() -> list[Kind]:
     return list(_kinds.values())
 

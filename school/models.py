@@ -173,10 +173,6 @@ class Video(index.Indexed, models.Model):
     def poster_url(self) -> str:
         return self.file_url(self.poster)
 
-    @property
-    def thumbnail_urls(self) -> list[str]:
-        return [self.file_url(name) for name in self.thumbnails]
-
 
 class CourseCategory(models.Model):
     """A shelf of the course catalogue, e.g. 党的理论 or 党规党纪."""
@@ -213,10 +209,6 @@ class SchoolIndexPage(KnownRestrictionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(catalogue_context(self, request))
         return context
-
-
-class CoursePageQuerySet(models.QuerySet):
-    pass
 
 
 class CoursePageForm(WagtailAdminPageForm):
@@ -409,11 +401,6 @@ class LessonPage(KnownRestrictionsMixin, Page):
         return context
 
 
-class LessonProgressQuerySet(models.QuerySet):
-    def for_member(self, member: Member):
-        return self.filter(member=member)
-
-
 class LessonProgress(models.Model):
     """What one member watched of one lesson: merged intervals, position, completion."""
 
@@ -432,8 +419,6 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     started_at = models.DateTimeField("开始时间", default=timezone.now)
     last_beat_at = models.DateTimeField(null=True, blank=True)
-
-    objects = LessonProgressQuerySet.as_manager()
 
     class Meta:
         verbose_name = "学习进度"

@@ -231,8 +231,3 @@ def _query_grams(text: str) -> tuple[str, ...]:
 def all_chinese(text: str) -> bool:
     """Every character is a Chinese character (and there is at least one)."""
     return bool(text) and all(_CJK_CHAR_RE.match(ch) for ch in text)
-
-
-def has_chinese(text: str) -> bool:
-    """True when the text contains a Chinese character."""
-    return bool(_CJK_CHAR_RE.search(text))

@@ -72,11 +72,6 @@ class TitleScorer:
             features.title_brevity = len(compact) / max(len(norm), 1)
 
 
-def title_features(features: RankFeatures, title: str, query: SearchQuery) -> None:
-    """Fill the title features (one-off use; loops should reuse a TitleScorer)."""
-    TitleScorer(query).apply(features, title)
-
-
 def body_phrase_weight(text: str) -> float:
     """Evidence of the whole chunk occurring verbatim in the body grows with its words."""
     words = len(query_words(text))

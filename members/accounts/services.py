@@ -116,11 +116,6 @@ def issue_refusal(by, member: Member, *, ranks: dict[int, int] | None = None) ->
     return ""
 
 
-def is_activated(member: Member) -> bool:
-    """Whether the member's account has a password (set by activation or otherwise)."""
-    return member.user.has_usable_password()
-
-
 def members_for_activation(
     organization: Organization, *, by, include_activated: bool = False
 ) -> tuple[list[Member], list[tuple[Member, str]]]:
