@@ -20,8 +20,12 @@ def test_report_lists_popular_and_zero_result_queries(client, staff):
     QueryStat.record("没有的东西", 0)
     client.force_login(staff)
     html = client.get("/admin/search-report/").content.decode()
-    assert "热门搜索词" in html and "党费" in html
-    assert 'class="zero-result-row"><td>没有的东西</td>' in html
+    assert "热门搜索词" in html and "党费" in html and "没有的东西" in html
+    assert "共 4 次搜索，其中 1 次没有结果（25%）" in html
+    # The zero-result list: only the query that found nothing, same summary.
+    html = client.get("/admin/search-report/?table=zero").content.decode()
+    assert "无结果的搜索词" in html and "没有的东西" in html
+    assert "党费" not in html
     assert "共 4 次搜索，其中 1 次没有结果（25%）" in html
 
 

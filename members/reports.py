@@ -1,0 +1,65 @@
+"""The base of the site's admin reports: Wagtail's ReportView with its filter set
+and the one export path (members.exports).
+
+A report names its rows (``get_queryset``), its columns (``columns``), what its
+export carries (``list_export``, ``export_headings``), its filter set and its two
+URL names (the page, and the results fragment Wagtail's filters reload). Filters are
+django-filter forms; a value the form refuses (a forged or broken link) is answered
+400 with the parameter's name, as every view of the site answers bad input
+(home.params). A user without the report's permission (``permission_policy`` and
+``permission_required``, Wagtail's check) gets a 403 page saying so
+(``forbidden_message``, ``forbidden_hint``), where Wagtail would redirect. Defaults of a filter (``filter_defaults``) are what the form reads when
+the link leaves them out, so a plain link shows the usual view without marking the
+filters as changed.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from wagtail.admin.views.reports import ReportView as WagtailReportView
+
+from home.params import BadParameter
+
+from .exports import ExportMixin
+
+
+def forbidden(request, message: str, hint: str = "") -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "members/admin/forbidden.html",
+        {"page_title": "无权访问", "message": message, "hint": hint},
+        status=403,
+    )
+
+
+class ReportView(ExportMixin, WagtailReportView):
+    filter_defaults: dict[str, str] = {}
+    forbidden_message = "您没有查看此报表的权限。"
+    forbidden_hint = "如需开通，请联系站点管理员。"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            return forbidden(request, self.forbidden_message, self.forbidden_hint)
+
+    def get_filterset_kwargs(self):
+        kwargs = super().get_filterset_kwargs()
+        data = kwargs["data"].copy()
+        for name, value in self.filter_defaults.items():
+            if not data.get(name):
+                data[name] = value
+        kwargs["data"] = data
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        if self.filters is not None and not self.filters.is_valid():
+            name, errors = next(iter(self.filters.form.errors.items()))
+            raise BadParameter(f"参数 {name}：{errors[0]}")
+        return super().get(request, *args, **kwargs)
+
+    def get_filtered_queryset(self):
+        # get_queryset() already applies the filter set (BaseListingView); Wagtail's
+        # ReportView would apply it a second time.
+        return self.get_queryset()

@@ -1,0 +1,62 @@
+"""The admin reports on Wagtail's ReportView in a real browser (issue 14, code point
+1): a role that may see each report opens it at 1366 and 390 px, changes a filter
+in Wagtail's filter drawer (the results fragment reloads) and downloads the table."""
+
+import csv
+import io
+from pathlib import Path
+
+from members.roles import PUBLICIST
+from search.models import QueryStat
+from tests.members.factories import make_staff_user
+
+from .conftest import DESKTOP, PHONE
+from .test_members_scope import admin_login
+
+
+def read_csv(download) -> list[list[str]]:
+    text = Path(download.path()).read_bytes().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def download(page, label: str):
+    page.get_by_role("button", name="动作", exact=True).click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name=label).click()
+    return info.value
+
+
+def test_publicist_reads_the_search_report(new_page, transactional_db, screenshot):
+    for _ in range(3):
+        QueryStat.record("党费交纳标准", 4)
+    QueryStat.record("支部换届选举程序", 0)
+    QueryStat.record("=1+1", 0)
+    make_staff_user(PUBLICIST, username="xuanchuan")
+
+    page = new_page(viewport=DESKTOP)
+    admin_login(page, "xuanchuan")
+    page.goto("/admin/search-report/")
+    assert "共 5 次搜索，其中 2 次没有结果（40%）" in page.content()
+    rows = page.locator("table.listing tbody tr")
+    assert rows.count() == 3
+    assert rows.first.inner_text().startswith("党费交纳标准")
+    screenshot(page, "search-report-desktop")
+
+    page.get_by_role("button", name="显示过滤器").click()
+    page.get_by_role("button", name="列表").click()
+    page.get_by_label("无结果的搜索词").check()
+    page.wait_for_url("**table=zero**")
+    page.locator("table.listing tbody tr").first.wait_for()
+    assert page.locator("table.listing tbody tr").count() == 2
+    assert "党费交纳标准" not in page.locator("table.listing").inner_text()
+    screenshot(page, "search-report-zero-desktop")
+
+    rows = read_csv(download(page, "下载CSV"))
+    assert rows[0] == ["搜索词", "搜索次数", "无结果次数"]
+    assert sorted(rows[1:]) == [["'=1+1", "1", "1"], ["支部换届选举程序", "1", "1"]]
+
+    phone = new_page(viewport=PHONE)
+    admin_login(phone, "xuanchuan")
+    phone.goto("/admin/search-report/?days=7")
+    assert phone.locator("table.listing tbody tr").count() == 3
+    screenshot(phone, "search-report-phone")
