@@ -87,7 +87,7 @@ def test_a_failure_after_files_are_written_leaves_neither_letter_nor_files(
 ):
     with (
         mock.patch.object(
-            services, "_event", side_effect=RuntimeError("crash before commit")
+            services.letters, "_event", side_effect=RuntimeError("crash before commit")
         ),
         pytest.raises(RuntimeError),
     ):
