@@ -25,7 +25,7 @@ def wait_for(condition, timeout=20.0, what="condition"):
 @pytest.fixture
 def lesson(home_page, tmp_path, settings):
     settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS = 1
-    services._TARGETS.clear()
+    services.study._TARGETS.clear()
     clip = tmp_path / "lesson.mp4"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=30",

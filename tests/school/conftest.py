@@ -127,6 +127,6 @@ def fresh_lesson_cache():
     """Lesson ids repeat across tests; the per-process lesson cache must not leak."""
     from school import services
 
-    services._TARGETS.clear()
+    services.study._TARGETS.clear()
     yield
-    services._TARGETS.clear()
+    services.study._TARGETS.clear()

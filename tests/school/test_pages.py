@@ -14,6 +14,7 @@ from school.models import (
     LessonProgress,
     StudyDay,
     Video,
+    video_root,
 )
 from tests.members.factories import MemberFactory, OrganizationFactory
 
@@ -220,7 +221,7 @@ def test_behind_nginx_django_checks_access_and_nginx_sends_the_file(
     target = response["X-Accel-Redirect"]
     assert target == f"/_videos/{transcoded.output_dir}/{transcoded.mp4_fallback}"
     # The internal location maps onto the video root: the file is there.
-    assert (services.video_root() / target.removeprefix("/_videos/")).is_file()
+    assert (video_root() / target.removeprefix("/_videos/")).is_file()
 
 
 def test_unexpected_names_and_stale_tokens_are_not_served(transcoded, member_client):

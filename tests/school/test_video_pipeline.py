@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from school import services, transcoding
-from school.models import Video
+from school.models import Video, video_root
 from school.transcoding import VideoRejected
 
 from .conftest import make_clip
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def media(path: str) -> Path:
-    return services.video_root() / path
+    return video_root() / path
 
 
 def upload_of(path: Path, name: str | None = None) -> SimpleUploadedFile:
@@ -231,7 +231,7 @@ def test_failed_transcode_leaves_a_clear_error_and_no_files(
     assert video.status == Video.Status.FAILED
     assert "不是受支持的视频格式" in video.error
     assert not video.output_dir
-    base = services.video_root() / services.VIDEO_DIR
+    base = video_root() / services.VIDEO_DIR
     assert not list(base.glob(f"{video.pk}-*")) and not list(base.glob(".tmp-*"))
 
 
@@ -246,10 +246,7 @@ def test_retry_requeues_a_failed_video(tiny_clip, django_capture_on_commit_callb
     assert video.status == Video.Status.READY
     assert video.attempts == 2
     # The previous run's output was replaced, not left behind.
-    assert (
-        len(list((services.video_root() / services.VIDEO_DIR).glob(f"{video.pk}-*")))
-        == 1
-    )
+    assert len(list((video_root() / services.VIDEO_DIR).glob(f"{video.pk}-*"))) == 1
 
 
 def test_running_the_task_twice_transcodes_once(
@@ -282,7 +279,7 @@ def test_a_run_that_lost_its_lease_does_not_publish(
         assert services.transcode_video(video.pk) == "superseded"
     finally:
         transcoding.transcode = original
-    base = services.video_root() / services.VIDEO_DIR
+    base = video_root() / services.VIDEO_DIR
     assert not list(base.glob(f"{video.pk}-*"))
 
 
