@@ -1,6 +1,6 @@
 """The exams' sections of /me/."""
 
-from school.views import member_of
+from school.page_context import member_of
 
 from .models import Certificate
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from home.params import BadParameter, int_param, json_body, json_int
 from members.security import client_ip
-from school.views import member_of
+from school.page_context import member_of
 
 from . import certificates, contests, daily, rules, services
 from .models import Attempt, Certificate, Exam

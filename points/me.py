@@ -1,6 +1,6 @@
 """学习积分 on /me/ and the member's own page."""
 
-from school.views import member_of
+from school.page_context import member_of
 
 from . import ledger, stats
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from home.params import int_param
-from school.views import member_of
+from school.page_context import member_of
 
 from . import me, stats
 from .models import PointEntry

@@ -204,7 +204,7 @@ class SchoolIndexPage(KnownRestrictionsMixin, Page):
         verbose_name = "网上党校"
 
     def get_context(self, request, *args, **kwargs):
-        from .views import catalogue_context
+        from .page_context import catalogue_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(catalogue_context(self, request))
@@ -333,7 +333,7 @@ class CoursePage(KnownRestrictionsMixin, Page):
         return any(member.organization.path.startswith(path) for path in paths)
 
     def get_context(self, request, *args, **kwargs):
-        from .views import course_context
+        from .page_context import course_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(course_context(self, request))
@@ -394,7 +394,7 @@ class LessonPage(KnownRestrictionsMixin, Page):
         return f"{minutes} 分 {seconds:02d} 秒" if minutes else f"{seconds} 秒"
 
     def get_context(self, request, *args, **kwargs):
-        from .views import lesson_context
+        from .page_context import lesson_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(lesson_context(self, request))
