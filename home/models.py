@@ -3,7 +3,7 @@
 from django.db import models
 from django.urls import reverse
 from modelcluster.fields import ParentalKey
-from wagtail import blocks
+from wagtail import blocks, hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
@@ -100,55 +100,6 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
     class Meta:
         verbose_name = "首页"
 
-    def headlines(self):
-        """Editor-picked live articles, or the latest articles with a cover."""
-        from news.models import COVER_IMAGE_SPECS, NewsArticlePage
-
-        picked_ids = [
-            item.article_id for item in self.carousel_items.all() if item.article_id
-        ]
-        articles = NewsArticlePage.objects.published().for_listing(
-            image_specs=COVER_IMAGE_SPECS
-        )
-        if picked_ids:
-            by_id = {a.pk: a for a in articles.filter(pk__in=picked_ids)}
-            return [by_id[pk] for pk in picked_ids if pk in by_id][: self.carousel_size]
-        return list(articles.filter(cover__isnull=False)[: self.carousel_size])
-
-    def column_sections(self):
-        """(column, latest articles) for each column shown on the home page."""
-        from django.db.models import F, Window
-        from django.db.models.functions import RowNumber
-
-        from news.models import NewsArticlePage, NewsColumn
-
-        columns = list(
-            NewsColumn.objects.exclude(home_display=NewsColumn.HomeDisplay.HIDDEN)
-        )
-        latest = (
-            NewsArticlePage.objects.published()
-            .filter(column__in=columns)
-            .annotate(
-                row=Window(
-                    RowNumber(),
-                    partition_by=F("column_id"),
-                    order_by=[F("first_published_at").desc(), F("pk").desc()],
-                )
-            )
-            .filter(row__lte=self.column_size)
-            .only("title", "url_path", "first_published_at", "column_id")
-        )
-        by_column: dict[int, list] = {c.pk: [] for c in columns}
-        for article in latest:
-            by_column[article.column_id].append(article)
-        sections = {"list": [], "notices": []}
-        for column in columns:
-            articles = sorted(
-                by_column[column.pk], key=lambda a: a.first_published_at, reverse=True
-            )
-            sections[column.home_display].append((column, articles))
-        return sections
-
     def library_and_school(self, pages: dict) -> dict:
         """The newest public policy documents and the school's courses for everyone,
         each with its section page for 更多 (none when the section is not installed)."""
@@ -174,20 +125,17 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
         }
 
     def sections(self) -> dict:
-        """Everything the page lists: headlines, columns, notices, the news index,
+        """Everything the page lists: what apps contribute through the
+        ``home_page_context`` hook (news: headlines, columns, notices, the news index),
         the library's newest documents and the school's courses, the section links."""
-        from news.models import NewsIndexPage
-
-        sections = self.column_sections()
         pages = section_pages()
-        return {
+        context = {
             **self.library_and_school(pages),
-            "headlines": self.headlines(),
-            "column_sections": sections["list"],
-            "notice_sections": sections["notices"],
-            "news_index": NewsIndexPage.objects.live().first(),
             "section_links": section_links(pages),
         }
+        for contribute in hooks.get_hooks("home_page_context"):
+            context.update(contribute(self))
+        return context
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

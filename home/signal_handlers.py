@@ -12,8 +12,6 @@ def purge_page_cache(**kwargs) -> None:
 
 
 def register_signal_handlers() -> None:
-    from news.models import NewsColumn, NewsTag
-
     from .models import SiteSettings
 
     page_published.connect(purge_page_cache, dispatch_uid="home-purge-published")
@@ -23,7 +21,7 @@ def register_signal_handlers() -> None:
         purge_page_cache, sender=Page, dispatch_uid="home-purge-page-deleted"
     )
     # Privacy settings and sites change what readers see and how pages are routed.
-    for model in (SiteSettings, NewsColumn, NewsTag, PageViewRestriction, Site):
+    for model in (SiteSettings, PageViewRestriction, Site):
         post_save.connect(
             purge_page_cache, sender=model, dispatch_uid=f"home-purge-{model.__name__}"
         )

@@ -6,6 +6,11 @@ class NewsConfig(AppConfig):
     verbose_name = "新闻"
 
     def ready(self):
+        from . import home_blocks  # noqa: F401  (registers the home_page_context hook)
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()
+
         from search import registry
 
         from .search import NewsArticleSource

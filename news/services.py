@@ -9,6 +9,7 @@ from wagtail.models import (
     GroupCollectionPermission,
     GroupPagePermission,
     Page,
+    Site,
     Workflow,
     WorkflowPage,
     WorkflowTask,
@@ -73,9 +74,7 @@ def install_news_section(
     index = NewsIndexPage.objects.first()
     if index is None:
         if home is None:
-            from home.models import HomePage
-
-            home = HomePage.objects.get()
+            home = Site.objects.get(is_default_site=True).root_page
         index = NewsIndexPage(title=title, slug="news", show_in_menus=True)
         home.add_child(instance=index)
         index.save_revision().publish()
