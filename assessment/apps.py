@@ -7,6 +7,19 @@ class AssessmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from members.roles import (
+            LEADER,
+            PUBLICIST,
+            SITE_ADMIN,
+            crud,
+            declare_role_permissions,
+        )
+
+        # Plans issued, reported and scored within the 组织管理员 scope
+        # (assessment.permissions): the issuer's staff and the targets' staff.
+        plans = crud("assessment", "assessmentplan")
+        declare_role_permissions({SITE_ADMIN: plans, PUBLICIST: plans, LEADER: plans})
+
         from members.personal import register_section
         from notifications import kinds
 

@@ -7,6 +7,15 @@ class ElectionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from members.roles import PUBLICIST, SITE_ADMIN, crud, declare_role_permissions
+
+        declare_role_permissions(
+            {
+                SITE_ADMIN: crud("elections", "election"),
+                PUBLICIST: crud("elections", "election"),
+            }
+        )
+
         from .notices import register_kinds
 
         register_kinds()

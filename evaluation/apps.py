@@ -7,6 +7,15 @@ class EvaluationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from members.roles import PUBLICIST, SITE_ADMIN, crud, declare_role_permissions
+
+        declare_role_permissions(
+            {
+                SITE_ADMIN: crud("evaluation", "round"),
+                PUBLICIST: crud("evaluation", "round"),
+            }
+        )
+
         from members.personal import register_section
         from notifications import kinds
 

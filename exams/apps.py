@@ -6,6 +6,32 @@ class ExamsConfig(AppConfig):
     verbose_name = "考试测评"
 
     def ready(self):
+        from members.roles import (
+            LEADER,
+            SCHOOL_ADMIN,
+            SITE_ADMIN,
+            crud,
+            declare_role_permissions,
+        )
+
+        # Question bank, exams, reports and certificates: the school's admins and the
+        # site admins; leaders read the report.
+        staff = [
+            *crud("exams", "question"),
+            *crud("exams", "questioncategory"),
+            *crud("exams", "exam"),
+            "exams.view_exam_report",
+            "exams.view_certificate",
+            "exams.revoke_certificate",
+        ]
+        declare_role_permissions(
+            {
+                SITE_ADMIN: staff,
+                SCHOOL_ADMIN: staff,
+                LEADER: ["exams.view_exam_report"],
+            }
+        )
+
         from django.db.models.signals import post_save
 
         from members.personal import register_section

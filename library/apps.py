@@ -8,6 +8,22 @@ class LibraryConfig(AppConfig):
     verbose_name = "文件库"
 
     def ready(self):
+        from members.roles import PUBLICIST, SITE_ADMIN, crud, declare_role_permissions
+
+        declare_role_permissions(
+            {
+                SITE_ADMIN: [
+                    *crud("library", "policycategory"),
+                    "library.view_attachmenttext",
+                    "library.change_attachmenttext",
+                ],
+                PUBLICIST: [
+                    "library.view_policycategory",
+                    "library.view_attachmenttext",
+                ],
+            }
+        )
+
         from library.signal_handlers import register_signal_handlers
 
         register_signal_handlers()

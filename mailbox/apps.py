@@ -6,6 +6,34 @@ class MailboxConfig(AppConfig):
     verbose_name = "领导信箱与留言板"
 
     def ready(self):
+        from members.roles import (
+            LEADER,
+            MAILBOX_HANDLER,
+            REVIEWER,
+            SITE_ADMIN,
+            crud,
+            declare_role_permissions,
+        )
+
+        declare_role_permissions(
+            {
+                SITE_ADMIN: [
+                    *crud("mailbox", "mailbox"),
+                    *crud("mailbox", "calendarday"),
+                    *crud("mailbox", "boardcategory"),
+                    *crud("mailbox", "sensitiveword"),
+                    "mailbox.publish_letters",
+                    "mailbox.view_letter_statistics",
+                ],
+                REVIEWER: [
+                    "mailbox.moderate_boardmessage",
+                    *crud("mailbox", "sensitiveword"),
+                ],
+                MAILBOX_HANDLER: ["mailbox.publish_letters"],
+                LEADER: ["mailbox.view_letter_statistics"],
+            }
+        )
+
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()

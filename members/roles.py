@@ -1,8 +1,9 @@
 """Model permissions of each role group, granted after every migrate.
 
-Each app adds its own entries to ROLE_PERMISSIONS ("app_label.codename"). Permissions
-that do not exist yet (an app not migrated) are skipped; granting is idempotent and
-never removes a permission someone added by hand. Wagtail *page* permissions and
+members grants its own (ROLE_PERMISSIONS); every other app declares the permissions of
+its own models for each role with declare_role_permissions() in its AppConfig.ready()
+("app_label.codename"). Permissions that do not exist yet (an app not migrated) are
+skipped; granting is idempotent and never removes a permission someone added by hand. Wagtail *page* permissions and
 workflows are set up by each app itself (migration or demo.py), not here.
 
 Members and organisations are special: their model permissions count for site admins
@@ -33,134 +34,60 @@ ROLE_NAMES = [
 _ADMIN_ACCESS = ["wagtailadmin.access_admin"]
 
 
-def _crud(app_label: str, model: str) -> list[str]:
+def crud(app_label: str, model: str) -> list[str]:
+    """The four model permissions (add, change, delete, view) of one model."""
     return [
         f"{app_label}.{action}_{model}"
         for action in ("add", "change", "delete", "view")
     ]
 
 
-# Surveys: managed within the 组织管理员 scope (surveys.permissions).
-_SURVEYS = _crud("surveys", "survey")
-# Votes (投票计票): run within the 组织管理员 scope (elections.permissions).
-_ELECTIONS = _crud("elections", "election")
-# 网上考核: plans issued, reported and scored within the 组织管理员 scope
-# (assessment.permissions): the issuing organisation's staff and the targets' staff.
-_ASSESSMENT = _crud("assessment", "assessmentplan")
-# 民主评议党员: run within the 组织管理员 scope (evaluation.permissions).
-_EVALUATION = _crud("evaluation", "round")
-
-# Feedback on notices: seen and answered within the 组织管理员 scope (notices.permissions).
-_NOTICE_FEEDBACK = [
-    "notices.view_noticefeedback",
-    "notices.change_noticefeedback",
-    "notices.reply_noticefeedback",
-]
-
+# What members itself grants: admin access for every staff role, and the site admins'
+# users, groups, organisations, members, scopes and security log.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SITE_ADMIN: [
         *_ADMIN_ACCESS,
-        *_crud("auth", "user"),
-        *_crud("auth", "group"),
-        *_crud("members", "organization"),
-        *_crud("members", "member"),
-        *_crud("members", "adminscope"),
+        *crud("auth", "user"),
+        *crud("auth", "group"),
+        *crud("members", "organization"),
+        *crud("members", "member"),
+        *crud("members", "adminscope"),
         "members.view_securityevent",
-        # mailbox
-        *_crud("mailbox", "mailbox"),
-        *_crud("mailbox", "calendarday"),
-        *_crud("mailbox", "boardcategory"),
-        *_crud("mailbox", "sensitiveword"),
-        "mailbox.publish_letters",
-        "mailbox.view_letter_statistics",
-        # news
-        *_crud("news", "newscolumn"),
-        *_crud("news", "newstag"),
-        "news.view_publishing_stats",
-        # library
-        *_crud("library", "policycategory"),
-        "library.view_attachmenttext",
-        "library.change_attachmenttext",
-        # search
-        *_crud("search", "synonym"),
-        "search.view_querystat",
-        *_crud("wagtailsearchpromotions", "searchpromotion"),
-        # exams
-        *_crud("exams", "question"),
-        *_crud("exams", "questioncategory"),
-        *_crud("exams", "exam"),
-        "exams.view_exam_report",
-        "exams.view_certificate",
-        "exams.revoke_certificate",
-        # points
-        "points.view_pointrule",
-        "points.change_pointrule",
-        "points.view_points_report",
-        # notices
-        *_NOTICE_FEEDBACK,
-        # surveys
-        *_SURVEYS,
-        # elections
-        *_ELECTIONS,
-        # assessment
-        *_ASSESSMENT,
-        # evaluation
-        *_EVALUATION,
     ],
-    PUBLICIST: [
-        *_ADMIN_ACCESS,
-        "news.view_publishing_stats",
-        "library.view_policycategory",
-        "library.view_attachmenttext",
-        "search.view_querystat",
-        *_crud("wagtailsearchpromotions", "searchpromotion"),
-        *_NOTICE_FEEDBACK,
-        *_SURVEYS,
-        *_ELECTIONS,
-        *_ASSESSMENT,
-        *_EVALUATION,
-    ],
-    REVIEWER: [
-        *_ADMIN_ACCESS,
-        "news.view_publishing_stats",
-        "news.view_newscolumn",
-        "mailbox.moderate_boardmessage",
-        *_crud("mailbox", "sensitiveword"),
-        *_NOTICE_FEEDBACK,
-    ],
-    SCHOOL_ADMIN: [
-        *_ADMIN_ACCESS,
-        *_crud("school", "video"),
-        *_crud("school", "coursecategory"),
-        *_crud("school", "courseassignment"),
-        "school.view_study_report",
-        "school.change_schoolsettings",
-        *_crud("exams", "question"),
-        *_crud("exams", "questioncategory"),
-        *_crud("exams", "exam"),
-        "exams.view_exam_report",
-        "exams.view_certificate",
-        "exams.revoke_certificate",
-        "points.view_pointrule",
-        "points.change_pointrule",
-        "points.view_points_report",
-    ],
-    MAILBOX_HANDLER: [*_ADMIN_ACCESS, "mailbox.publish_letters"],
-    LEADER: [
-        *_ADMIN_ACCESS,
-        "mailbox.view_letter_statistics",
-        "school.view_study_report",
-        "exams.view_exam_report",
-        "points.view_points_report",
-        *_ASSESSMENT,
-    ],
+    PUBLICIST: [*_ADMIN_ACCESS],
+    REVIEWER: [*_ADMIN_ACCESS],
+    SCHOOL_ADMIN: [*_ADMIN_ACCESS],
+    MAILBOX_HANDLER: [*_ADMIN_ACCESS],
+    LEADER: [*_ADMIN_ACCESS],
     MEMBER: [],
 }
 
+# What the other apps declare for each role (declare_role_permissions, from their
+# AppConfig.ready), so this module names no content app's permissions.
+_declared: dict[str, dict[str, None]] = {name: {} for name in ROLE_NAMES}
+
+
+def declare_role_permissions(permissions: dict[str, list[str]]) -> None:
+    """Grant these model permissions ("app_label.codename") to these roles; an app calls
+    it from its AppConfig.ready() for its own models (and the Wagtail models it runs)."""
+    for role, perms in permissions.items():
+        if role not in _declared:
+            raise ValueError(f"Unknown role {role!r}: one of {ROLE_NAMES}")
+        _declared[role].update(dict.fromkeys(perms))
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """Every role's permissions: members' own and what the apps declared."""
+    return {
+        name: list(dict.fromkeys([*ROLE_PERMISSIONS.get(name, []), *_declared[name]]))
+        for name in ROLE_NAMES
+    }
+
 
 def sync_role_permissions(**kwargs) -> int:
-    """Create the role groups if missing and grant ROLE_PERMISSIONS; returns grants added."""
-    wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
+    """Create the role groups if missing and grant role_permissions(); returns grants added."""
+    table = role_permissions()
+    wanted = {p for perms in table.values() for p in perms}
     query = Q(pk__in=[])
     for dotted in wanted:
         app_label, codename = dotted.split(".", 1)
@@ -172,7 +99,7 @@ def sync_role_permissions(**kwargs) -> int:
         )
     }
     added = 0
-    for name, perms in ROLE_PERMISSIONS.items():
+    for name, perms in table.items():
         group, _ = Group.objects.get_or_create(name=name)
         have = set(group.permissions.values_list("pk", flat=True))
         missing = {existing[p] for p in perms if p in existing} - have

@@ -7,6 +7,24 @@ class NoticesConfig(AppConfig):
     verbose_name = "网上公示"
 
     def ready(self):
+        from members.roles import (
+            PUBLICIST,
+            REVIEWER,
+            SITE_ADMIN,
+            declare_role_permissions,
+        )
+
+        # Feedback on notices: seen and answered within the 组织管理员 scope
+        # (notices.permissions).
+        feedback = [
+            "notices.view_noticefeedback",
+            "notices.change_noticefeedback",
+            "notices.reply_noticefeedback",
+        ]
+        declare_role_permissions(
+            {SITE_ADMIN: feedback, PUBLICIST: feedback, REVIEWER: feedback}
+        )
+
         from notifications import kinds
 
         from . import search

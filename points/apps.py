@@ -6,6 +6,26 @@ class PointsConfig(AppConfig):
     verbose_name = "学习积分"
 
     def ready(self):
+        from members.roles import (
+            LEADER,
+            SCHOOL_ADMIN,
+            SITE_ADMIN,
+            declare_role_permissions,
+        )
+
+        staff = [
+            "points.view_pointrule",
+            "points.change_pointrule",
+            "points.view_points_report",
+        ]
+        declare_role_permissions(
+            {
+                SITE_ADMIN: staff,
+                SCHOOL_ADMIN: staff,
+                LEADER: ["points.view_points_report"],
+            }
+        )
+
         from members.personal import register_section
 
         from . import me, signal_handlers

@@ -6,6 +6,21 @@ class SchoolConfig(AppConfig):
     verbose_name = "网上党校"
 
     def ready(self):
+        from members.roles import LEADER, SCHOOL_ADMIN, crud, declare_role_permissions
+
+        declare_role_permissions(
+            {
+                SCHOOL_ADMIN: [
+                    *crud("school", "video"),
+                    *crud("school", "coursecategory"),
+                    *crud("school", "courseassignment"),
+                    "school.view_study_report",
+                    "school.change_schoolsettings",
+                ],
+                LEADER: ["school.view_study_report"],
+            }
+        )
+
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
