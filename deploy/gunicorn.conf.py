@@ -36,7 +36,7 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 100))
 # Only nginx may say that the request came over HTTPS (X-Forwarded-Proto, the one
 # header portal.conf sets) or from whom (X-Forwarded-For). gunicorn and Django read the
 # same list of proxy addresses, PORTAL_TRUSTED_PROXIES: from any other peer gunicorn
-# ignores the scheme header and Django drops both (members.middleware); the client's
+# ignores the scheme header and Django drops both (members.client_ip); the client's
 # address is then the X-Forwarded-For entry PORTAL_TRUSTED_PROXY_COUNT names.
 forwarded_allow_ips = os.environ.get("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1")
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}

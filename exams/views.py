@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from home.params import BadParameter, int_param, json_body, json_int
-from members.security import client_ip
+from members.client_ip import client_ip
 from school.page_context import member_of
 
 from . import certificates, contests, daily, rules, services

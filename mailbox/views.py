@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from home.params import id_param
 from members import tracking
-from members.security import client_ip
+from members.client_ip import client_ip
 
 from . import services
 from .forms import (

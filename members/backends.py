@@ -5,8 +5,8 @@ from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 
 from . import ratelimit
+from .client_ip import client_ip
 from .ratelimit import Limit
-from .security import client_ip
 
 
 def login_limits(request, username: str) -> list[Limit]:

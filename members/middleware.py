@@ -1,71 +1,11 @@
-"""Request-level security: trusted proxies, idle sessions, the request seen by audit
-signals, the admin's CSP."""
+"""Sessions: the idle timeout, and the request seen by audit signals (the client's
+address behind proxies is members/client_ip.py, the CSP members/csp.py)."""
 
-import ipaddress
 import time
-from functools import lru_cache
 
-from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import ImproperlyConfigured
-
-# Headers only a proxy may set: the scheme (SECURE_PROXY_SSL_HEADER), the client's
-# address (members.security.client_ip) and their relatives.
-FORWARDING_HEADERS = (
-    "HTTP_X_FORWARDED_PROTO",
-    "HTTP_X_FORWARDED_FOR",
-    "HTTP_X_FORWARDED_HOST",
-    "HTTP_X_FORWARDED_PORT",
-    "HTTP_X_FORWARDED_SSL",
-    "HTTP_X_FORWARDED_PROTOCOL",
-    "HTTP_X_REAL_IP",
-    "HTTP_FORWARDED",
-)
-
-
-@lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple:
-    try:
-        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies)
-    except ValueError as error:
-        raise ImproperlyConfigured(
-            f"PORTAL_TRUSTED_PROXIES 中有无效的地址（invalid address）：{error}"
-        ) from error
-
-
-def is_trusted_proxy(address: str) -> bool:
-    """Whether the peer is one of PORTAL_TRUSTED_PROXIES (addresses or networks).
-
-    No address at all is a Unix socket, which only local processes reach (gunicorn
-    trusts those too)."""
-    if not address:
-        return True
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in _networks(tuple(settings.PORTAL_TRUSTED_PROXIES)))
-
-
-class TrustedProxyMiddleware:
-    """Drop forwarding headers (X-Forwarded-Proto, -For …) unless a trusted proxy sent them.
-
-    First in MIDDLEWARE, before anything reads the scheme or the client's address:
-    a client that reaches the application server directly cannot make its request
-    look secure or come from elsewhere. gunicorn's forwarded_allow_ips reads the
-    same list (deploy/gunicorn.conf.py)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        _networks(tuple(settings.PORTAL_TRUSTED_PROXIES))  # a typo stops start-up
-
-    def __call__(self, request):
-        if not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
-            for header in FORWARDING_HEADERS:
-                request.META.pop(header, None)
-        return self.get_response(request)
 
 
 def start_idle_timer(request) -> None:
@@ -124,17 +64,3 @@ class CurrentRequestMiddleware:
             return self.get_response(request)
         finally:
             current_request.reset(token)
-
-
-class PortalCSPMiddleware(CSPMiddleware):
-    """The site's strict CSP, relaxed for Wagtail's admin, whose widgets use inline scripts."""
-
-    def get_policy_parts(self, request, response, report_only=False):
-        parts = super().get_policy_parts(request, response, report_only)
-        if request.path_info.startswith(settings.PORTAL_ADMIN_PATH_PREFIX):
-            parts.replace = {
-                **(parts.replace or {}),
-                **settings.PORTAL_ADMIN_CSP_REPLACE,
-            }
-            parts.nonce = None
-        return parts

@@ -1,24 +1,9 @@
 """Login auditing and the lockout response."""
 
-from django.conf import settings
 from django.shortcuts import render
 
+from .client_ip import client_ip
 from .models import SecurityEvent
-
-
-def client_ip(request) -> str | None:
-    """The client's address; X-Forwarded-For counts only behind trusted proxies."""
-    if request is None:
-        return None
-    proxies = settings.PORTAL_TRUSTED_PROXY_COUNT
-    if proxies:
-        hops = [
-            h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        hops = [h for h in hops if h]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR")
 
 
 def client_username(request, credentials=None) -> str | None:

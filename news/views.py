@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from members.security import client_ip
+from members.client_ip import client_ip
 
 from .models import NewsArticlePage
 from .readcounts import read_count, record_read

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from members import tracking
+from members.client_ip import client_ip
 from members.ratelimit import RateLimited
-from members.security import client_ip
 
 from . import services
 from .forms import FeedbackForm, TrackForm

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from members.client_ip import client_ip
 from members.ratelimit import RateLimited
-from members.security import client_ip
 
 from . import services
 from .models import Audience, QuestionKind, Survey

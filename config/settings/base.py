@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Forwarding headers (X-Forwarded-Proto, X-Forwarded-For) count only from
     # PORTAL_TRUSTED_PROXIES: dropped here before anything reads them.
-    "members.middleware.TrustedProxyMiddleware",
+    "members.client_ip.TrustedProxyMiddleware",
     # Anonymous pages are answered from the cache before any middleware below works;
     # a stored page carries the headers they gave it (home/page_cache.py).
     "home.page_cache.AnonymousPageCacheMiddleware",
@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "members.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "members.middleware.PortalCSPMiddleware",
+    "members.csp.PortalCSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
     # Accounts whose password an administrator set change it before anything else.
@@ -223,12 +223,12 @@ AXES_LOCKOUT_CALLABLE = "members.security.lockout_response"
 # Number of reverse proxies in front of the site whose X-Forwarded-For is trusted.
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # The addresses (or networks) those proxies connect from: X-Forwarded-Proto and
-# X-Forwarded-For from any other peer are dropped (members.middleware). gunicorn's
+# X-Forwarded-For from any other peer are dropped (members.client_ip). gunicorn's
 # forwarded_allow_ips reads the same variable (deploy/gunicorn.conf.py).
 PORTAL_TRUSTED_PROXIES = env.list(
     "PORTAL_TRUSTED_PROXIES", default=["127.0.0.1", "::1"]
 )
-AXES_CLIENT_IP_CALLABLE = "members.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "members.client_ip.client_ip"
 AXES_USERNAME_CALLABLE = "members.security.client_username"
 AXES_VERBOSE = False
 

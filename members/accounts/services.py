@@ -27,6 +27,7 @@ from django.utils import timezone
 from home.addresses import absolute_url
 
 from .. import ratelimit
+from ..client_ip import client_ip
 from ..fields import encrypt_text, lookup_digest
 from ..models import (
     ActivationCode,
@@ -40,7 +41,7 @@ from ..phones import mask_phone, normalise_phone
 from ..ratelimit import Limit
 from ..roles import MEMBER, SITE_ADMIN
 from ..scopes import can_manage_member
-from ..security import client_ip, record_event
+from ..security import record_event
 from . import codes, notices
 
 # The one answer to every failed activation, whatever went wrong.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from members.middleware import TrustedProxyMiddleware
+from members.client_ip import TrustedProxyMiddleware
 from members.models import SecurityEvent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,6 +114,6 @@ def test_gunicorn_and_the_production_settings_read_the_same_proxy_list(monkeypat
     )
     assert result.stdout.splitlines() == [
         proxies,
-        "members.middleware.TrustedProxyMiddleware",
+        "members.client_ip.TrustedProxyMiddleware",
         "('HTTP_X_FORWARDED_PROTO', 'https')",
     ], result.stderr
