@@ -7,7 +7,8 @@ URL names (the page, and the results fragment Wagtail's filters reload). Filters
 django-filter forms; a value the form refuses (a forged or broken link) is answered
 400 with the parameter's name, as every view of the site answers bad input
 (home.params). A user without the report's permission (``permission_policy`` and
-``permission_required``, Wagtail's check) gets a 403 page saying so
+``permission_required``, Wagtail's check, or ``required_permission``, a permission
+name such as ``news.view_publishing_stats`` for a report no model owns) gets a 403 page saying so
 (``forbidden_message``, ``forbidden_hint``), where Wagtail would redirect. Defaults of a filter (``filter_defaults``) are what the form reads when
 the link leaves them out, so a plain link shows the usual view without marking the
 filters as changed.
@@ -35,10 +36,15 @@ def forbidden(request, message: str, hint: str = "") -> TemplateResponse:
 
 class ReportView(ExportMixin, WagtailReportView):
     filter_defaults: dict[str, str] = {}
+    required_permission: str | None = None
     forbidden_message = "您没有查看此报表的权限。"
     forbidden_hint = "如需开通，请联系站点管理员。"
 
     def dispatch(self, request, *args, **kwargs):
+        if self.required_permission and not request.user.has_perm(
+            self.required_permission
+        ):
+            return forbidden(request, self.forbidden_message, self.forbidden_hint)
         try:
             return super().dispatch(request, *args, **kwargs)
         except PermissionDenied:
@@ -52,6 +58,14 @@ class ReportView(ExportMixin, WagtailReportView):
                 data[name] = value
         kwargs["data"] = data
         return kwargs
+
+    def get_paginator(self, *args, **kwargs):
+        # The pager's "N 个…" names the report's rows, which may not be a model's.
+        paginator = super().get_paginator(*args, **kwargs)
+        if self.verbose_name_plural:
+            paginator.verbose_name = self.verbose_name or self.verbose_name_plural
+            paginator.verbose_name_plural = self.verbose_name_plural
+        return paginator
 
     def get(self, request, *args, **kwargs):
         if self.filters is not None and not self.filters.is_valid():

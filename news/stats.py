@@ -22,7 +22,11 @@ class ColumnFreshness:
 
 
 def _published_in(year: int):
-    return NewsArticlePage.objects.live().filter(first_published_at__year=year)
+    # Without the page tree's ordering, which would join the GROUP BY of the counts
+    # below and split each (column, month) group into one row per article.
+    return (
+        NewsArticlePage.objects.live().filter(first_published_at__year=year).order_by()
+    )
 
 
 def months_of(year: int) -> list[date]:

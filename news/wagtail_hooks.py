@@ -19,7 +19,12 @@ def register_news_admin_urls():
             "news/stats/",
             PublishingStatsView.as_view(),
             name="news_publishing_stats",
-        )
+        ),
+        path(
+            "news/stats/results/",
+            PublishingStatsView.as_view(results_only=True),
+            name="news_publishing_stats_results",
+        ),
     ]
 
 

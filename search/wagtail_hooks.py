@@ -93,6 +93,7 @@ class QueryReportView(ReportView):
     filterset_class = QueryReportFilterSet
     filter_defaults = {"days": DEFAULT_DAYS, "table": "popular"}
     no_results_message = "该区间内还没有搜索记录。"
+    verbose_name_plural = "个搜索词"
     list_export = ["query", "searches", "zero"]
     export_headings = {"query": "搜索词", "searches": "搜索次数", "zero": "无结果次数"}
 

@@ -6,9 +6,15 @@ import csv
 import io
 from pathlib import Path
 
-from members.roles import PUBLICIST
+from django.utils import timezone
+
+from home.models import HomePage
+from members.roles import PUBLICIST, REVIEWER
+from news.models import NewsColumn
+from news.services import install_news_section
 from search.models import QueryStat
-from tests.members.factories import make_staff_user
+from tests.members.factories import OrganizationFactory, make_staff_user
+from tests.news.factories import make_article
 
 from .conftest import DESKTOP, PHONE
 from .test_members_scope import admin_login
@@ -60,3 +66,50 @@ def test_publicist_reads_the_search_report(new_page, transactional_db, screensho
     phone.goto("/admin/search-report/?days=7")
     assert phone.locator("table.listing tbody tr").count() == 3
     screenshot(phone, "search-report-phone")
+
+
+def test_reviewer_reads_the_publishing_statistics(
+    new_page, transactional_db, screenshot
+):
+    index = install_news_section(HomePage.objects.get())
+    committee = OrganizationFactory(name="机关党委")
+    first = OrganizationFactory(parent=committee, name="机关第一党支部", kind="branch")
+    second = OrganizationFactory(parent=committee, name="后勤党支部", kind="branch")
+    lilun = NewsColumn.objects.get(slug="lilun")
+    make_article(index, "机关第一党支部开展主题党日活动", branch=first, days_ago=0)
+    make_article(
+        index, "学习二十届四中全会精神", branch=first, column=lilun, days_ago=0
+    )
+    make_article(index, "后勤党支部召开组织生活会", branch=second, days_ago=0)
+    make_staff_user(REVIEWER, username="shenhe")
+    year = timezone.localdate().year
+
+    page = new_page(viewport=DESKTOP)
+    admin_login(page, "shenhe")
+    page.goto("/admin/news/stats/")
+    assert f"{year} 年共发布 3 篇" in page.content()
+    rows = page.locator("table.listing tbody tr")
+    assert rows.count() == 2
+    assert rows.first.inner_text().split()[:2] == ["1", "机关第一党支部"]
+    assert "2 个党组织" in page.content()
+    screenshot(page, "news-stats-desktop")
+
+    page.get_by_role("button", name="显示过滤器").click()
+    page.get_by_role("button", name="统计表").click()
+    page.get_by_label("栏目更新情况").check()
+    page.wait_for_url("**table=freshness**")
+    page.get_by_role("heading", name="栏目更新情况").wait_for()
+    assert "从未发布" in page.locator("table.listing").inner_text()
+    screenshot(page, "news-stats-freshness-desktop")
+    rows = read_csv(download(page, "下载CSV"))
+    assert rows[0] == ["栏目", "最近发布", "距今天数", "更新周期", "状态"]
+
+    phone = new_page(viewport=PHONE)
+    admin_login(phone, "shenhe")
+    phone.goto("/admin/news/stats/?table=columns")
+    assert phone.locator("table.listing tbody tr").count() == NewsColumn.objects.count()
+    # The months scroll sideways inside their box, not the page.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    box = phone.locator(".publishing-stats-table")
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+    screenshot(phone, "news-stats-phone")
