@@ -116,7 +116,7 @@ class PolicyLibraryPage(Page):
         verbose_name = "文件库"
 
     def serve(self, request, *args, **kwargs):
-        from library.views import serve_library
+        from .page_search import serve_library
 
         return serve_library(self, request)
 

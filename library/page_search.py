@@ -1,4 +1,6 @@
-"""The library page: the site search pre-filtered to policy documents, with its facets.
+"""What the library page shows: the site search pre-filtered to policy documents, with
+its facets (PolicyLibraryPage.serve renders through serve_library; library has no URLs
+of its own).
 
 Keyword search, browsing and facet counts all go through ``search.views.SearchView``;
 if the search engine fails, readers can still browse and filter from the database.
