@@ -50,6 +50,22 @@ def purge_all() -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 
+def purge_on_change(**kwargs) -> None:
+    """A signal receiver: purge_all(), whatever the signal says."""
+    purge_all()
+
+
+def purge_when_changed(*models) -> None:
+    """Purge the cache whenever a row of these models is saved or deleted (for rows
+    that pages show, e.g. news columns, or that decide what readers may see)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models:
+        uid = f"page-cache-purge-{model._meta.label}"
+        post_save.connect(purge_on_change, sender=model, dispatch_uid=uid)
+        post_delete.connect(purge_on_change, sender=model, dispatch_uid=f"{uid}-del")
+
+
 def _generation() -> str:
     generation = cache.get(GENERATION_KEY)
     if generation is None:

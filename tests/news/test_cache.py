@@ -231,3 +231,24 @@ def test_files_and_small_answers_are_not_compressed(client, news_index):
     assert response.status_code == 200
     assert "Content-Encoding" not in response  # neither gzip nor Wagtail's "None"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_renaming_a_column_or_a_tag_reaches_cached_pages_at_once(client, news_index):
+    """News' own snippets purge the cache (news.signal_handlers): the home page and
+    the article show a column's new name on the next anonymous view."""
+    from news.models import NewsColumn, NewsTag
+
+    article = make_article(news_index, "栏目改名")
+    column = NewsColumn.objects.get(pk=article.column_id)
+    for url in ("/", article.url):
+        client.get(url)
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    column.name = "改名后的栏目"
+    column.save()
+    for url in ("/", article.url):
+        response = client.get(url)
+        assert response["X-Page-Cache"] == "miss", url
+        assert "改名后的栏目" in response.content.decode(), url
+    client.get(article.url)
+    NewsTag.objects.create(name="新标签", slug="xin-biao-qian")
+    assert client.get(article.url)["X-Page-Cache"] == "miss"
