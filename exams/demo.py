@@ -3,6 +3,9 @@ course 学习党章 筑牢根基. Loading again updates the same questions (by t
 
 from __future__ import annotations
 
+import datetime
+import random
+
 from .importers import HEADERS, import_questions, to_bytes
 from .models import Exam, ExamRule, QuestionCategory
 
@@ -195,10 +198,8 @@ DAILY_DAYS = 10
 def _daily() -> str:
     """每日答题 of the last ten days for the demo members, answered through the
     services at believable times; 孙明 (dangyuan) answered the last six days in a row
-    and has today's five still to do. Members who already have sets are left alone."""
-    import datetime
-    import random
-
+    and has today's five still to do; 制造事业部's members answered on some days of last
+    quarter too (EARLIER_DAILY). Members who already have sets are left alone."""
     from members.models import Member
 
     from . import daily, services
@@ -210,6 +211,7 @@ def _daily() -> str:
     for member in members:
         if DailySet.objects.filter(member=member).exists():
             continue
+        made += _earlier_daily(member)
         rng = random.Random(f"daily-{member.pk}")  # noqa: S311 - repeatable demo data
         is_demo_member = member.user_id and member.user.username == "dangyuan"
         for back in range(DAILY_DAYS, -1, -1):
@@ -244,6 +246,68 @@ def _daily() -> str:
     return f"每日答题 {made} 份"
 
 
+# Share of last quarter's days (网上考核's closed demo plan) on which each of
+# 制造事业部's members answered 每日答题; written before their last ten days.
+# (More than about 0.45 would use up the demo bank: questions answered right are not
+# drawn again for 30 days.)
+EARLIER_DAILY = {
+    "马德胜": 0.4,
+    "罗春燕": 0.35,
+    "高建军": 0.3,
+    "林小军": 0.3,
+    "唐桂芳": 0.45,
+    "宋宇航": 0.05,
+    "李晓红": 0.3,
+    "董长青": 0.15,
+    "梁晓燕": 0.1,
+    "邓丽君": 0.4,
+    "彭亮": 0.15,
+}
+
+
+def _earlier_daily(member) -> int:
+    """The member's 每日答题 of last quarter (EARLIER_DAILY), day by day in order."""
+    from assessment.demo import previous_quarter
+
+    from . import daily, services
+
+    share = EARLIER_DAILY.get(member.real_name)
+    if not share:
+        return 0
+    rng = random.Random(f"daily-earlier-{member.pk}")  # noqa: S311 - demo data
+    start, end = previous_quarter()
+    made = 0
+    for back in range((end - start).days + 1):
+        day = start + datetime.timedelta(days=back)
+        if rng.random() > share:
+            continue
+        at = daily.day_start(day) + datetime.timedelta(
+            hours=rng.choice([7, 12, 20]), minutes=rng.randint(0, 59)
+        )
+        try:
+            current = daily.start_today(member, now=at)
+        except services.ExamError:  # nothing left to draw that day
+            continue
+        _answer_set(member, current, at, rng)
+        made += 1
+    return made
+
+
+def _answer_set(member, current, at, rng) -> None:
+    """Every question of the day's set, right as often as the member's skill."""
+    from . import services
+
+    skill = rng.uniform(0.6, 0.95)
+    for offset, answer in enumerate(current.attempt.answers.all(), start=1):
+        services.answer_and_mark(
+            current.attempt,
+            member=member,
+            position=answer.position,
+            response=_right(answer) if rng.random() < skill else _wrong(answer),
+            now=at + datetime.timedelta(seconds=25 * offset),
+        )
+
+
 def timezone_now():
     from django.utils import timezone
 
@@ -255,14 +319,14 @@ CONTESTS = [
     ("“学党章 守党规”知识竞赛", -2, 9, 0.6),
     ("庆“七一”党史知识竞赛", -40, 7, 0.8),
 ]
+# Held in last quarter (网上考核's closed demo plan): title, days from the quarter's
+# first day to the start, days of the window, share who take part.
+EARLIER_CONTEST = ("“学条例 强支部”党支部工作知识竞赛", 45, 10, 0.7)
 
 
 def _contests() -> str:
-    """A running contest of the whole tree and a closed one with its final ranking;
-    demo members' attempts go through the services, as a member's would."""
-    import datetime
-    import random
-
+    """A running contest of the whole tree and two closed ones (one of them last
+    quarter) with their final ranking; demo members' attempts go through the services, as a member's would."""
     from django.utils import timezone
 
     from members.models import Member, Organization
@@ -272,8 +336,12 @@ def _contests() -> str:
     root = Organization.objects.filter(depth=1).order_by("path").first()
     if root is None:
         return "未找到党组织，未建知识竞赛"
+    from assessment.demo import previous_quarter
+
     made = []
-    for title, start_day, days, share in CONTESTS:
+    name, offset, length, part = EARLIER_CONTEST
+    offset += (previous_quarter()[0] - timezone.localdate()).days
+    for title, start_day, days, share in [(name, offset, length, part), *CONTESTS]:
         now = timezone.now()
         starts = now.replace(hour=8, minute=0, second=0, microsecond=0)
         starts += datetime.timedelta(days=start_day)

@@ -196,6 +196,57 @@ PATTERNS = [
 ]
 
 
+# What 制造事业部's members finished last quarter (courses by their place in COURSES),
+# the period of 网上考核's closed demo plan; a lesson finished then adds nothing when
+# the member's pattern above watches it again in the last few weeks. 宋宇航 studied
+# nothing and 袁成 only began a lesson: their 学习 part of that plan is 0.
+EARLIER = {
+    "马德胜": [1],
+    "罗春燕": [0],
+    "高建军": [0],
+    "林小军": [0],
+    "唐桂芳": [0, 2],
+    "李晓红": [1],
+    "董长青": [1],
+    "梁晓燕": [0],
+    "邓丽君": [0, 1],
+    "彭亮": [2],
+}
+EARLIER_STARTED = {"袁成": 2}
+
+
+def _earlier_records(lessons: list[list[LessonPage]]) -> None:
+    """Last quarter's sittings of the members in EARLIER: one evening a lesson, a
+    week or so apart from the quarter's third week, through write_beats as below."""
+    from assessment.demo import previous_quarter
+    from members.models import Member
+
+    from .services import Beat, write_beats
+
+    start, end = previous_quarter()
+    names = set(EARLIER) | set(EARLIER_STARTED)
+    for member in Member.objects.filter(real_name__in=names).order_by("pk"):
+        sittings = [
+            (services.lesson_target(lesson.pk), 1.0)
+            for index in EARLIER.get(member.real_name, [])
+            for lesson in lessons[index]
+        ]
+        if member.real_name in EARLIER_STARTED:
+            first = lessons[EARLIER_STARTED[member.real_name]][0]
+            sittings.append((services.lesson_target(first.pk), 0.5))
+        beats = []
+        for number, (target, share) in enumerate(sittings):
+            day = min(
+                end, start + datetime.timedelta(days=15 + 9 * number + member.pk % 6)
+            )
+            at = timezone.make_aware(
+                datetime.datetime.combine(day, datetime.time(19, member.pk % 50))
+            )
+            watched = target.duration * share
+            beats.append(Beat(member.pk, target, [[0, watched]], watched, watched, at))
+        write_beats(beats)
+
+
 def _study_records(courses: list[CoursePage]) -> int:
     """Members watch lessons as heartbeats would record it (school.services.write_beats):
     progress, days studied, completions and 学时 all come from the same watching."""
@@ -209,6 +260,7 @@ def _study_records(courses: list[CoursePage]) -> int:
     if LessonProgress.objects.filter(member__in=members).exists():
         return len(members)
     lessons = [course.specific.lessons for course in courses]
+    _earlier_records(lessons)
     today = timezone.localdate()
     for offset, member in enumerate(members):
         # 孙明 (dangyuan) finished the first course and is half-way through the second.

@@ -42,3 +42,65 @@ def test_demo_plans(home_page):
     members = Member.objects.filter(organization__code__startswith="HX-ZZ-0")
     assert previous.member_results.count() == members.count() > 0
     assert current.member_excellent_percent == 80
+
+
+@pytest.mark.slow
+def test_demo_closed_plan_rates_members_from_last_quarters_records(home_page):
+    """Last quarter's plan is closed on records dated in its period by the school and
+    exams demos (courses finished, a 知识竞赛, 每日答题): most members 合格, some 先进,
+    one or two 不合格 whose 学习 part says why; loading everything again adds nothing.
+    (The school demo makes its clips with ffmpeg, hence slow.)"""
+    from exams import demo as exams_demo
+    from exams.models import Attempt, DailySet
+    from school import demo as school_demo
+    from school.models import CourseCompletion
+
+    def load_all():
+        for module in (members_demo, news_demo, school_demo, exams_demo, demo):
+            module.load()
+
+    load_all()
+    previous = AssessmentPlan.objects.order_by("period_start").first()
+    start, end = demo.previous_quarter()
+    assert (previous.period_start, previous.period_end) == (start, end)
+    assert previous.status == "closed"
+    rows = list(previous.member_results.all())
+    bands = [row.band for row in rows]
+    assert len(rows) == 12
+    assert bands.count("excellent") >= 1
+    assert bands.count("qualified") > len(rows) / 2
+    assert 1 <= bands.count("unqualified") <= 2
+    # Each part has real records behind it, all inside the period.
+    assert sum(row.hours for row in rows) > 0
+    assert sum(row.exams_taken for row in rows) > 0
+    assert sum(row.daily_days for row in rows) > 0
+    assert all(row.study is not None and row.exam is not None for row in rows)
+    assert all(row.daily is not None for row in rows)
+    for row in rows:
+        if row.band == "unqualified":
+            assert row.study == 0 and row.hours == 0
+        else:
+            assert row.study > 0
+    assert all(row.percent > 0 for row in rows)
+    in_period = {"completed_at__date__gte": start, "completed_at__date__lte": end}
+    assert CourseCompletion.objects.filter(**in_period).exists()
+    assert DailySet.objects.filter(day__gte=start, day__lte=end).exists()
+    assert Attempt.objects.filter(
+        exam__kind="contest", submitted_at__date__gte=start, submitted_at__date__lte=end
+    ).exists()
+    # 孙明 (dangyuan) keeps only recent records (his 0.5 学时 this year).
+    assert not CourseCompletion.objects.filter(
+        member__user__username="dangyuan", **in_period
+    ).exists()
+
+    counts = (
+        CourseCompletion.objects.count(),
+        DailySet.objects.count(),
+        Attempt.objects.count(),
+    )
+    load_all()
+    assert counts == (
+        CourseCompletion.objects.count(),
+        DailySet.objects.count(),
+        Attempt.objects.count(),
+    )

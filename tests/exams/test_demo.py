@@ -1,6 +1,7 @@
 """The demo bank loads cleanly, twice, and gives the demo course its two exams."""
 
 import pytest
+from django.utils import timezone
 
 from exams import demo
 from exams.models import Exam, Question
@@ -70,7 +71,15 @@ def test_demo_contests_with_attempts_and_boards(course, tree):
     assert running.contest_phase() == "open" and closed.contest_phase() == "closed"
     board = boards(closed)
     assert board.participants >= 5 and board.branches[0].name == "第一党支部"
-    assert Exam.objects.filter(kind="contest").count() == 2
+    # And one held last quarter (网上考核's closed demo plan rates its members on it).
+    from assessment.demo import previous_quarter
+
+    earlier = Exam.objects.get(title=demo.EARLIER_CONTEST[0])
+    start, end = previous_quarter()
+    assert earlier.contest_phase() == "closed"
+    assert start <= timezone.localdate(earlier.ends_at) <= end
+    assert earlier.attempts.filter(submitted_at__isnull=False).exists()
+    assert Exam.objects.filter(kind="contest").count() == 3
 
 
 def test_demo_daily_history_gives_a_streak_and_points(course, tree):
