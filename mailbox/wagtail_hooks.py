@@ -136,8 +136,12 @@ def register_letter_viewset():
 
 
 admin_urlpatterns = [
-    path("statistics/", admin_views.statistics, name="statistics"),
-    path("statistics/export/", admin_views.statistics_export, name="statistics_export"),
+    path("statistics/", admin_views.LetterStatisticsView.as_view(), name="statistics"),
+    path(
+        "statistics/results/",
+        admin_views.LetterStatisticsView.as_view(results_only=True),
+        name="statistics_results",
+    ),
     path("board/", admin_views.board_queue, name="board"),
     path(
         "board/<int:pk>/<slug:action>/",

@@ -40,10 +40,12 @@ class ReportView(ExportMixin, WagtailReportView):
     forbidden_message = "您没有查看此报表的权限。"
     forbidden_hint = "如需开通，请联系站点管理员。"
 
+    def user_may_view(self, user) -> bool:
+        """Whether the user may open the report at all (before Wagtail's policy)."""
+        return not self.required_permission or user.has_perm(self.required_permission)
+
     def dispatch(self, request, *args, **kwargs):
-        if self.required_permission and not request.user.has_perm(
-            self.required_permission
-        ):
+        if not self.user_may_view(request.user):
             return forbidden(request, self.forbidden_message, self.forbidden_hint)
         try:
             return super().dispatch(request, *args, **kwargs)

@@ -9,10 +9,13 @@ from pathlib import Path
 from django.utils import timezone
 
 from home.models import HomePage
-from members.roles import PUBLICIST, REVIEWER
+from mailbox import services as mailbox_services
+from mailbox.models import Mailbox
+from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER
 from news.models import NewsColumn
 from news.services import install_news_section
 from search.models import QueryStat
+from tests.mailbox.conftest import letter_data
 from tests.members.factories import OrganizationFactory, make_staff_user
 from tests.news.factories import make_article
 
@@ -113,3 +116,54 @@ def test_reviewer_reads_the_publishing_statistics(
     box = phone.locator(".publishing-stats-table")
     assert box.evaluate("e => e.scrollWidth > e.clientWidth")
     screenshot(phone, "news-stats-phone")
+
+
+def test_leader_reads_the_mailbox_statistics(new_page, transactional_db, screenshot):
+    leader = make_staff_user(LEADER, username="lingdao")
+    handler = make_staff_user(MAILBOX_HANDLER, username="banli")
+    box = Mailbox.objects.create(name="党委书记信箱", reply_days=5)
+    box.leaders.add(leader)
+    box.handlers.add(handler)
+    other = Mailbox.objects.create(name="总经理信箱", reply_days=5)
+    answered, _ = mailbox_services.submit_letter(
+        letter_data(box, subject="职工食堂午餐排队时间过长"), files=[], ip="192.0.2.1"
+    )
+    mailbox_services.accept_letter(answered, by=handler)
+    mailbox_services.sign_off_reply(
+        mailbox_services.draft_reply(answered, by=handler, body="已增开两个窗口。"),
+        by=leader,
+    )
+    for subject, kind in [
+        ("建议厂区增设自行车棚", "suggest"),
+        ("咨询党费基数", "consult"),
+    ]:
+        mailbox_services.submit_letter(
+            letter_data(box, subject=subject, letter_type=kind),
+            files=[],
+            ip="192.0.2.2",
+        )
+    mailbox_services.submit_letter(letter_data(other), files=[], ip="192.0.2.3")
+
+    page = new_page(viewport=DESKTOP)
+    admin_login(page, "lingdao")
+    page.goto("/admin/mailbox/statistics/")
+    assert page.get_by_test_id("kpi-total").inner_text() == "3"
+    table = page.locator("table.listing").inner_text()
+    assert "党委书记信箱" in table and "总经理信箱" not in table
+    screenshot(page, "mailbox-stats-desktop")
+
+    page.get_by_role("button", name="显示过滤器").click()
+    page.get_by_role("button", name="分组").click()
+    page.get_by_label("信箱", exact=True).check()
+    page.wait_for_url("**group=**")
+    page.locator("table.listing tbody tr").first.wait_for()
+    assert page.locator("table.listing tbody tr").count() == 1
+    rows = read_csv(download(page, "下载CSV"))
+    assert rows[0][:3] == ["分组", "名称", "来信数"]
+    assert rows[1:] == [rows[1]] and rows[1][:3] == ["信箱", "党委书记信箱", "3"]
+
+    phone = new_page(viewport=PHONE)
+    admin_login(phone, "lingdao")
+    phone.goto("/admin/mailbox/statistics/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "mailbox-stats-phone")

@@ -59,8 +59,10 @@ def test_letter_list_with_a_25_digit_mailbox_is_a_400(handler_client):
 @pytest.mark.parametrize("year", ["0", HUGE, "-1", "²"])
 def test_mailbox_statistics_with_an_impossible_year_is_a_400(client, superuser, year):
     client.force_login(superuser)
-    for name in ("mailbox_admin:statistics", "mailbox_admin:statistics_export"):
-        response = client.get(reverse(name), {"year": year})
+    for export in ("", "csv"):
+        response = client.get(
+            reverse("mailbox_admin:statistics"), {"year": year, "export": export}
+        )
         assert response.status_code == 400
         assert "参数 year" in response.content.decode()
 

@@ -226,12 +226,10 @@ def test_statistics_for_leaders_with_csv_and_xlsx(client, leader, submit, handle
     html = client.get(reverse("mailbox_admin:statistics")).content.decode()
     assert "答复率" in html and "按期答复率" in html and "满意率" in html
     assert 'data-testid="kpi-total">2<' in html
-    csv_response = client.get(
-        reverse("mailbox_admin:statistics_export"), {"format": "csv"}
-    )
+    csv_response = client.get(reverse("mailbox_admin:statistics"), {"export": "csv"})
     csv_text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
     assert "合计,全部,2,0,1,50.0,100.0" in csv_text
-    xlsx = client.get(reverse("mailbox_admin:statistics_export"), {"format": "xlsx"})
+    xlsx = client.get(reverse("mailbox_admin:statistics"), {"export": "xlsx"})
     rows = list(
         load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True)
     )
