@@ -3,28 +3,33 @@ the required-course assignments (必修课指派)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import django_filters
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 
-from home.params import MAX_ID, choice_param, id_param, year_param
+from home.params import MAX_ID, id_param
 from members.admin_views import (
     ChineseCreateMixin,
     ScopedHistoryView,
     ScopedObjectMixin,
     out_of_scope_response,
 )
-from members.exports import Sheet, export_response
 from members.models import Organization
+from members.reports import ReportView
 from members.scopes import organizations_for
 
 from . import required, stats
@@ -98,79 +103,72 @@ def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def study_report(request):
-    """Per 党组织 and per course statistics of one year, with CSV/XLSX export."""
-    if not can_view_report(request.user):
-        return forbidden_response(
-            request,
-            "您没有查看学习统计的权限。",
-            "学习统计对「党校管理员」和「领导」开放，且只含您管理范围内的党组织。",
-        )
-    today = timezone.localdate()
-    year = year_param(request.GET, "year", default=today.year)
-    scope = report_organizations(request.user)
-    chosen = id_param(request.GET, "org")
-    organizations = scope
-    root = None
-    if chosen:
-        root = scope.filter(pk=chosen).first()
-        if root is not None:
-            organizations = scope.filter(path__startswith=root.path)
-    export = choice_param(request.GET, "export", ("csv", "xlsx"))
-    table = choice_param(request.GET, "table", EXPORT_TABLES, default="branches")
-    if export:
-        header, rows = EXPORT_TABLES[table](organizations, year)
-        return export_response(
-            request,
-            sheets=[Sheet(header, rows, title="统计")],
-            filename=f"study-{table}-{year}",
-            fmt=export,
-            audit=f"学习统计 {year} {table}.{export}",
-        )
-    org_rows = stats.organization_report(organizations, year)
-    course_rows = stats.course_report(organizations, year)
-    ranking = Paginator(stats.member_ranking(organizations, year), 50).get_page(
-        request.GET.get("page")
+def _rate(value: float) -> str:
+    return f"{round(value * 100)}%"
+
+
+def _bar(value: float, ok: bool = False, text: str | None = None):
+    return format_html(
+        '<span class="bar{}"><span style="width: {}%"></span></span> {}',
+        " bar--ok" if ok else "",
+        round(value * 100),
+        _rate(value) if text is None else text,
     )
-    required_rows = [
+
+
+@dataclass
+class StudyTable:
+    """One table of the report: its rows, its page columns and its export."""
+
+    title: str
+    rows: Callable  # (organizations, year) -> rows
+    columns: list
+    export_header: list
+    export_row: Callable  # row -> list of cells
+    classname: str = ""
+    empty: str = "暂无数据。"
+
+
+def _course_rows(organizations, year):
+    rows = stats.course_report(organizations, year)
+    peak = max((row["completions"] for row in rows), default=0) or 1
+    for row in rows:
+        row["width"] = row["completions"] / peak
+    return rows
+
+
+def _required_rows(organizations, year):
+    return [
         row for row in required.required_report(organizations, year) if row.assigned
     ]
-    overdue = Paginator(required.overdue_members(organizations, year), 50).get_page(
-        request.GET.get("opage")
-    )
-    peak = max((row["completions"] for row in course_rows), default=0) or 1
-    for row in course_rows:
-        row["width"] = round(row["completions"] * 100 / peak)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("export", None)
-    query.pop("opage", None)
-    return render(
-        request,
-        "school/admin/study_report.html",
-        {
-            "year": year,
-            "years": list(range(today.year, today.year - 5, -1)),
-            "scope": scope.order_by("path"),
-            "root": root,
-            "org_rows": org_rows,
-            "course_rows": course_rows,
-            "ranking": ranking,
-            "required_rows": required_rows,
-            "overdue": overdue,
-            "query": query.urlencode(),
-            "summary": org_rows[0] if org_rows else None,
-        },
-    )
 
 
-def _branch_table(organizations, year: int):
-    header = [
-        "党组织", "党员数", "参学人数", "参学率", "必修课完成率", "人均学时",
-        "达标人数", "未达标人数", "评定",
-    ]  # fmt: skip
-    rows = (
+def _overdue_cell(row):
+    if row.overdue:
+        return format_html('<strong class="overdue-count">{}</strong>', row.overdue)
+    return 0
+
+
+STUDY_TABLES = {
+    "branches": StudyTable(
+        "各党组织",
+        stats.organization_report,
         [
+            Column("organization", label="党组织", accessor="organization.indented_name"),
+            Column("members", label="党员数"),
+            Column("participation", label="参学率",
+                   accessor=lambda r: _bar(r.participation_rate)),
+            Column("completion", label="必修课完成率",
+                   accessor=lambda r: _rate(r.completion_rate)),
+            Column("average_hours", label="人均学时"),
+            Column("below_target", label="未达标"),
+            Column("reached", label="达标率",
+                   accessor=lambda r: _bar(r.reached_rate, ok=True)),
+            Column("appraisal", label="评定"),
+        ],
+        ["党组织", "党员数", "参学人数", "参学率", "必修课完成率", "人均学时",
+         "达标人数", "未达标人数", "评定"],
+        lambda row: [
             row.organization.indented_name,
             row.members,
             row.participants,
@@ -180,16 +178,90 @@ def _branch_table(organizations, year: int):
             row.reached,
             row.below_target,
             row.appraisal,
-        ]
-        for row in stats.organization_report(organizations, year)
-    )
-    return header, rows
-
-
-def _member_table(organizations, year: int):
-    header = ["姓名", "所在党组织", "党内职务", "学时", "目标学时", "是否参学", "评定"]
-    rows = (
+        ],
+        empty="没有可查看的党组织。",
+    ),
+    "required": StudyTable(
+        "必修课指派完成情况",
+        _required_rows,
         [
+            Column("organization", label="党组织", accessor="organization.indented_name"),
+            Column("assigned", label="应学人次"),
+            Column("completed", label="已完成"),
+            Column("on_time", label="按期完成"),
+            Column("overdue", label="逾期未完成", accessor=_overdue_cell),
+            Column("rate", label="完成率",
+                   accessor=lambda r: _bar(r.completion_rate, ok=True)),
+        ],
+        ["党组织", "应学人次", "已完成", "按期完成", "逾期未完成", "完成率"],
+        lambda row: [
+            row.organization.indented_name,
+            row.assigned,
+            row.completed,
+            row.on_time,
+            row.overdue,
+            _percent(row.completion_rate),
+        ],
+        classname="required-report",
+        empty="该年没有截止的必修课指派。",
+    ),
+    "overdue": StudyTable(
+        "逾期未学名单",
+        required.overdue_members,
+        [
+            Column("real_name", label="姓名"),
+            Column("member_no", label="党员编号"),
+            Column("organization_name", label="所在党组织"),
+            Column("course_title", label="课程"),
+            Column("deadline", label="截止日期",
+                   accessor=lambda r: r.deadline.isoformat()),
+            Column("days_overdue", label="逾期天数"),
+        ],
+        ["姓名", "党员编号", "所在党组织", "课程", "截止日期", "逾期天数"],
+        lambda row: [
+            row.real_name,
+            row.member_no,
+            row.organization_name,
+            row.course_title,
+            row.deadline.isoformat(),
+            row.days_overdue,
+        ],
+        classname="overdue-list",
+        empty="没有逾期未学的党员。",
+    ),
+    "courses": StudyTable(
+        "各课程完成人数",
+        _course_rows,
+        [
+            Column("course", label="课程", accessor=lambda r: r["course"].title),
+            Column("kind", label="类型",
+                   accessor=lambda r: r["course"].get_kind_display()),
+            Column("completions", label="完成人数",
+                   accessor=lambda r: _bar(r["width"], text=r["completions"])),
+        ],
+        ["课程", "类型", "完成人数"],
+        lambda row: [
+            row["course"].title,
+            row["course"].get_kind_display(),
+            row["completions"],
+        ],
+        empty="还没有课程。",
+    ),
+    "members": StudyTable(
+        "党员学时排名",
+        stats.member_ranking,
+        [
+            Column("rank", label="名次"),
+            Column("name", label="姓名", accessor="member.real_name"),
+            Column("organization", label="所在党组织",
+                   accessor="member.organization.name"),
+            Column("hours", label="学时",
+                   accessor=lambda r: floatformat(r.hours, "-2")),
+            Column("target", label="目标"),
+            Column("appraisal", label="评定"),
+        ],
+        ["姓名", "所在党组织", "党内职务", "学时", "目标学时", "是否参学", "评定"],
+        lambda row: [
             row.member.real_name,
             row.member.organization.name,
             row.member.party_post,
@@ -197,51 +269,175 @@ def _member_table(organizations, year: int):
             row.target,
             "是" if row.studied else "否",
             row.appraisal,
-        ]
-        for row in stats.member_ranking(organizations, year).iterate()
+        ],
+        empty="没有党员。",
+    ),
+}  # fmt: skip
+
+
+def _keep(queryset, name, value):
+    return queryset  # read by the view, which builds the table's rows
+
+
+def _report_scope(request):
+    if request is None:
+        return Organization.objects.none()
+    return report_organizations(request.user).order_by("path")
+
+
+class ReportOrganizationFilter(django_filters.ModelChoiceFilter):
+    field_class = OrganizationFilterField
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class StudyReportFilterSet(WagtailFilterSet):
+    year = YearFilter(
+        label="年度",
+        min_value=2000,
+        max_value=2100,
+        method=_keep,
+        widget=forms.Select(),
     )
-    return header, rows
-
-
-def _required_table(organizations, year: int):
-    header = ["党组织", "应学人次", "已完成", "按期完成", "逾期未完成", "完成率"]
-    rows = (
-        [
-            row.organization.indented_name,
-            row.assigned,
-            row.completed,
-            row.on_time,
-            row.overdue,
-            _percent(row.completion_rate),
-        ]
-        for row in required.required_report(organizations, year)
-        if row.assigned
+    org = ReportOrganizationFilter(
+        label="党组织",
+        queryset=_report_scope,
+        empty_label="全部（我的管理范围）",
+        method=_keep,
     )
-    return header, rows
-
-
-def _overdue_table(organizations, year: int):
-    header = ["姓名", "党员编号", "所在党组织", "课程", "截止日期", "逾期天数"]
-    rows = (
-        [
-            row.real_name,
-            row.member_no,
-            row.organization_name,
-            row.course_title,
-            row.deadline.isoformat(),
-            row.days_overdue,
-        ]
-        for row in required.overdue_members(organizations, year)
+    table = django_filters.ChoiceFilter(
+        label="统计表",
+        choices=[(key, t.title) for key, t in STUDY_TABLES.items()],
+        empty_label=None,
+        initial="branches",
+        widget=forms.RadioSelect,
+        method=_keep,
     )
-    return header, rows
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = timezone.localdate().year
+        years = [(y, str(y)) for y in range(current, current - 5, -1)]
+        self.form.fields["year"].widget.choices = years
+        self.form.fields["year"].initial = current
 
 
-EXPORT_TABLES = {
-    "branches": _branch_table,
-    "members": _member_table,
-    "required": _required_table,
-    "overdue": _overdue_table,
-}
+class StudyReportView(ReportView):
+    """Per 党组织, required course, overdue member, course and member statistics of
+    one year in the user's part of the tree; one table at a time, each exportable."""
+
+    page_title = "学习统计"
+    header_icon = "table"
+    results_template_name = "school/admin/study_report_results.html"
+    index_url_name = "school_study_report"
+    index_results_url_name = "school_study_report_results"
+    forbidden_message = "您没有查看学习统计的权限。"
+    forbidden_hint = (
+        "学习统计对「党校管理员」和「领导」开放，且只含您管理范围内的党组织。"
+    )
+    filterset_class = StudyReportFilterSet
+    export_sheet_title = "统计"
+
+    def user_may_view(self, user):
+        return can_view_report(user)
+
+    @property
+    def filter_defaults(self):
+        return {"year": str(timezone.localdate().year), "table": "branches"}
+
+    @cached_property
+    def year(self) -> int:
+        return self.filters.form.cleaned_data["year"]
+
+    @cached_property
+    def table_key(self) -> str:
+        return self.filters.form.cleaned_data["table"]
+
+    @cached_property
+    def table(self) -> StudyTable:
+        return STUDY_TABLES[self.table_key]
+
+    @cached_property
+    def organizations(self):
+        scope = report_organizations(self.request.user)
+        root = self.filters.form.cleaned_data.get("org")
+        return scope.filter(path__startswith=root.path) if root else scope
+
+    @property
+    def verbose_name_plural(self):
+        return "行"
+
+    @property
+    def paginate_by(self):
+        return 50 if self.table_key in ("members", "overdue") else None
+
+    @property
+    def columns(self):
+        return self.table.columns
+
+    @property
+    def table_classname(self):
+        return f"listing {self.table.classname}".strip()
+
+    @property
+    def no_results_message(self):
+        return self.table.empty
+
+    @property
+    def list_export(self):
+        return [str(i) for i in range(len(self.table.export_header))]
+
+    @property
+    def export_headings(self):
+        return dict(zip(self.list_export, self.table.export_header, strict=True))
+
+    def to_row_dict(self, item):
+        return dict(zip(self.list_export, self.table.export_row(item), strict=True))
+
+    def get_queryset(self):
+        return self.table.rows(self.organizations, self.year)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context.get("page_obj")
+        if page is not None and self.table_key == "members":
+            for rank, row in enumerate(
+                context["object_list"], start=page.start_index()
+            ):
+                row.rank = rank
+        org_rows = (
+            context["object_list"]
+            if self.table_key == "branches"
+            else stats.organization_report(self.organizations, self.year)
+        )
+        title = self.table.title
+        if self.table_key == "overdue":
+            title = f"{title}（{context['items_count']} 人次）"
+        context.update(
+            year=self.year,
+            table_key=self.table_key,
+            table_title=title,
+            summary=org_rows[0] if org_rows else None,
+        )
+        context["media"] += forms.Media(css={"all": ["school/admin_report.css"]})
+        return context
+
+    def get_filename(self):
+        return f"study-{self.table_key}-{self.year}"
+
+    def export_audit_detail(self, queryset, spreadsheet_format):
+        return f"学习统计 {self.year} {self.table_key}.{spreadsheet_format}"
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        if self.table_key == "members":
+            queryset = queryset.iterate()  # in chunks, not a query per member
+        return super().as_spreadsheet(queryset, spreadsheet_format)
 
 
 # ---- required courses (必修课指派) ----------------------------------------------------

@@ -137,7 +137,16 @@ def register_school_admin_urls():
             admin_views.retry_video,
             name="school_video_retry",
         ),
-        path("school/stats/", admin_views.study_report, name="school_study_report"),
+        path(
+            "school/stats/",
+            admin_views.StudyReportView.as_view(),
+            name="school_study_report",
+        ),
+        path(
+            "school/stats/results/",
+            admin_views.StudyReportView.as_view(results_only=True),
+            name="school_study_report_results",
+        ),
     ]
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from home.models import HomePage
 from mailbox import services as mailbox_services
 from mailbox.models import Mailbox
-from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER
+from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER, SCHOOL_ADMIN
 from news.models import NewsColumn
 from news.services import install_news_section
 from search.models import QueryStat
@@ -167,3 +167,61 @@ def test_leader_reads_the_mailbox_statistics(new_page, transactional_db, screens
     phone.goto("/admin/mailbox/statistics/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "mailbox-stats-phone")
+
+
+def test_school_admin_reads_the_study_statistics(
+    new_page, transactional_db, screenshot
+):
+    from school.models import CourseCompletion, CoursePage
+    from school.services import install_school_section
+    from school.stats import rebuild_study_years
+
+    index = install_school_section()
+    committee = OrganizationFactory(name="红星机械厂党委")
+    first = OrganizationFactory(parent=committee, name="总装车间党支部", kind="branch")
+    second = OrganizationFactory(parent=committee, name="机关党支部", kind="branch")
+    course = CoursePage(title="学习党章 遵守党章", slug="dangzhang", kind="required")
+    index.add_child(instance=course)
+    from tests.members.factories import MemberFactory
+
+    names = ["林小军", "王海燕", "赵建国", "陈丽"]
+    members = [
+        MemberFactory(organization=first if i < 2 else second, real_name=name)
+        for i, name in enumerate(names)
+    ]
+    year = timezone.localdate().year
+    for member, hours in zip(members, [30, 12, 8, 0], strict=True):
+        if hours:
+            CourseCompletion.objects.create(
+                member=member,
+                course=course,
+                year=year,
+                credit_hours=hours,
+                completed_at=timezone.now(),
+            )
+    rebuild_study_years()
+    make_staff_user(SCHOOL_ADMIN, scope=committee, username="dangxiao")
+
+    page = new_page(viewport=DESKTOP)
+    admin_login(page, "dangxiao")
+    page.goto("/admin/school/stats/")
+    table = page.locator("table.listing").inner_text()
+    assert "总装车间党支部" in table and "机关党支部" in table
+    screenshot(page, "study-stats-desktop")
+
+    page.get_by_role("button", name="显示过滤器").click()
+    page.get_by_role("button", name="统计表").click()
+    page.get_by_label("党员学时排名").check()
+    page.wait_for_url("**table=members**")
+    page.get_by_role("heading", name="党员学时排名").wait_for()
+    first_row = page.locator("table.listing tbody tr").first.inner_text()
+    assert first_row.split()[:2] == ["1", "林小军"]
+    screenshot(page, "study-stats-members-desktop")
+    rows = read_csv(download(page, "下载CSV"))
+    assert rows[0][0] == "姓名" and rows[1][0] == "林小军"
+
+    phone = new_page(viewport=PHONE)
+    admin_login(phone, "dangxiao")
+    phone.goto("/admin/school/stats/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "study-stats-phone")

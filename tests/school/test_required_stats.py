@@ -130,8 +130,9 @@ def report_client(user) -> Client:
 def test_school_admin_sees_overdue_members_and_exports_them_formula_safe(world):
     admin = make_staff_user(SCHOOL_ADMIN, scope=world["committee"], username="dx")
     client = report_client(admin)
-    html = client.get("/admin/school/stats/").content.decode()
+    html = client.get("/admin/school/stats/?table=required").content.decode()
     assert "必修课指派完成情况" in html
+    html = client.get("/admin/school/stats/?table=overdue").content.decode()
     assert "逾期未学名单（1 人次）" in html
     assert "W002" in html
     text = b"".join(
@@ -161,7 +162,7 @@ def test_branch_scoped_roles_see_only_their_branch(world):
         make_staff_user(LEADER, scope=world["second"], username="ld_b"),
     ):
         client = report_client(user)
-        html = client.get("/admin/school/stats/").content.decode()
+        html = client.get("/admin/school/stats/?table=overdue").content.decode()
         assert "W002" not in html and "甲一小组" not in html
         assert "逾期未学名单（0 人次）" in html
         for table in ("required", "overdue"):
@@ -171,7 +172,9 @@ def test_branch_scoped_roles_see_only_their_branch(world):
                 ).streaming_content
             ).decode("utf-8-sig")
             assert "甲" not in text and "W002" not in text
-        other = client.get(f"/admin/school/stats/?org={world['first'].pk}")
+        other = client.get(
+            f"/admin/school/stats/?table=overdue&org={world['first'].pk}"
+        )
         assert "W002" not in other.content.decode()
 
 
