@@ -26,11 +26,11 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 
-from home.params import BadParameter, choice_param, id_param, text_param
+from home.params import choice_param, id_param, text_param
 from members.accounts.services import mask_email
 from members.exports import ExportMixin
 from members.phones import mask_phone
-from members.reports import ReportView
+from members.reports import ReportView, StrictFiltersMixin
 
 from . import services
 from .models import (
@@ -191,7 +191,7 @@ LETTER_EXPORT = {
 }
 
 
-class LetterIndexView(LetterAccess, ExportMixin, IndexView):
+class LetterIndexView(LetterAccess, StrictFiltersMixin, ExportMixin, IndexView):
     page_title = "领导信箱"
     filterset_class = LetterFilterSet
     default_ordering = "-submitted_at"
@@ -204,12 +204,10 @@ class LetterIndexView(LetterAccess, ExportMixin, IndexView):
 
     def get(self, request, *args, **kwargs):
         # The filters' values come from the form's own choices: a value it refuses
-        # is a forged or broken link, answered 400 with the parameter's name (an id
-        # is checked before the form takes it to the database).
+        # is a forged or broken link, answered 400 with the parameter's name
+        # (StrictFiltersMixin; an id is checked before the form takes it to the
+        # database).
         id_param(request.GET, "mailbox")
-        if self.filters is not None and not self.filters.is_valid():
-            name, errors = next(iter(self.filters.form.errors.items()))
-            raise BadParameter(f"参数 {name}：{errors[0]}")
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -3,15 +3,19 @@ and the one export path (members.exports).
 
 A report names its rows (``get_queryset``), its columns (``columns``), what its
 export carries (``list_export``, ``export_headings``), its filter set and its two
-URL names (the page, and the results fragment Wagtail's filters reload). Filters are
-django-filter forms; a value the form refuses (a forged or broken link) is answered
-400 with the parameter's name, as every view of the site answers bad input
-(home.params). A user without the report's permission (``permission_policy`` and
-``permission_required``, Wagtail's check, or ``required_permission``, a permission
-name such as ``news.view_publishing_stats`` for a report no model owns) gets a 403 page saying so
-(``forbidden_message``, ``forbidden_hint``), where Wagtail would redirect. Defaults of a filter (``filter_defaults``) are what the form reads when
-the link leaves them out, so a plain link shows the usual view without marking the
-filters as changed.
+URL names (the page, and the results fragment Wagtail's filters reload).
+
+- Filters are django-filter forms; a value the form refuses (a forged or broken
+  link) is answered 400 with the parameter's name, as every view of the site answers
+  bad input (home.params). ``StrictFiltersMixin`` does this for any listing (the
+  领导信箱 list uses it too).
+- A user without the report's permission (``permission_policy`` and
+  ``permission_required``, Wagtail's check, or ``user_may_view``, by default
+  ``required_permission``, a permission name for a report no model owns) gets a 403
+  page saying so (``forbidden_message``, ``forbidden_hint``), where Wagtail would
+  redirect.
+- ``filter_defaults`` are what the form reads when the link leaves them out, so a
+  plain link shows the usual view without marking the filters as changed.
 """
 
 from __future__ import annotations
@@ -34,7 +38,18 @@ def forbidden(request, message: str, hint: str = "") -> TemplateResponse:
     )
 
 
-class ReportView(ExportMixin, WagtailReportView):
+class StrictFiltersMixin:
+    """A listing whose filter form refuses a value answers 400 naming the parameter
+    (Wagtail would ignore the filter and list everything)."""
+
+    def get(self, request, *args, **kwargs):
+        if self.filters is not None and not self.filters.is_valid():
+            name, errors = next(iter(self.filters.form.errors.items()))
+            raise BadParameter(f"参数 {name}：{errors[0]}")
+        return super().get(request, *args, **kwargs)
+
+
+class ReportView(StrictFiltersMixin, ExportMixin, WagtailReportView):
     filter_defaults: dict[str, str] = {}
     required_permission: str | None = None
     forbidden_message = "您没有查看此报表的权限。"
@@ -68,12 +83,6 @@ class ReportView(ExportMixin, WagtailReportView):
             paginator.verbose_name = self.verbose_name or self.verbose_name_plural
             paginator.verbose_name_plural = self.verbose_name_plural
         return paginator
-
-    def get(self, request, *args, **kwargs):
-        if self.filters is not None and not self.filters.is_valid():
-            name, errors = next(iter(self.filters.form.errors.items()))
-            raise BadParameter(f"参数 {name}：{errors[0]}")
-        return super().get(request, *args, **kwargs)
 
     def get_filtered_queryset(self):
         # get_queryset() already applies the filter set (BaseListingView); Wagtail's
