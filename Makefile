@@ -40,14 +40,11 @@ check:
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
-# Tests that flush the database (browser tests among them) run in their own pass:
-# a flush empties the data-migration rows other tests rely on (tests/conftest.py).
-# The browser tests share a pass; the other flushing modules (gunicorn, threads on the
-# test database) each get a process of their own (.ci/pytest-isolated).
+# One pytest command runs every test, browser tests included, two workers, a file per
+# worker at a time. Tests that flush the database roll back by serialization
+# (tests/conftest.py), so they run beside the others.
 pytest:
-	$(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
-	$(BIN)/pytest -n 2 --dist loadfile -m transactional tests/e2e
-	./.ci/pytest-isolated -m transactional --ignore tests/e2e
+	$(BIN)/pytest -n 2 --dist loadfile
 
 ## The inner loop: the tests that neither flush the database, drive a browser nor take
 ## more than a few seconds, without installing, linting or checking first.
@@ -57,10 +54,15 @@ test-fast:
 
 ## The suite against PostgreSQL (CI runs it after `make test`): everything but the
 ## browser tests, which drive pages whose SQL the other tests already run here, and
-## which `make test` runs on a file-backed SQLite in WAL mode (concurrent writers).
+## which `make test` runs on a file-backed SQLite in WAL mode (concurrent writers), and
+## the tests that run the site on a SQLite database of their own (own_database), which
+## would only repeat themselves; and the malformed-input walk as each role, which sends
+## values the superuser's walk (run here) already sent every view, so PostgreSQL's answers
+## to hostile input are tested here without the role walk's minutes of CPU (it runs in
+## `make test`).
 pytest-postgres: install-dev assets system-packages-test services
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile -m "not transactional"
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} JOBS=1 ./.ci/pytest-isolated -m transactional --ignore tests/e2e
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile \
+	  -m "not e2e and not own_database" --deselect tests/home/test_malformed_input_roles.py
 
 ## The search tests against real Elasticsearch nodes (`make elasticsearch
 ## elasticsearch-secure` first): the whole of tests/search against the plain node on

@@ -22,15 +22,83 @@ def restore_sources():
     registry._sources.update(saved)
 
 
+def _flushes(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transaction = marker is not None and marker.kwargs.get("transaction", False)
+    return transaction or bool(
+        {"transactional_db", "live_server"} & set(item.fixturenames)
+    )
+
+
 def pytest_collection_modifyitems(items):
-    """Mark tests that flush the database (transactional tests, live-server browser
-    tests): `make test` runs them in a pass of their own, because a flush empties the
-    data-migration rows (groups, home page) under any test run after it in a worker."""
+    """Tests that flush the database (transactional tests, live-server browser tests)
+    run beside the others in one pytest command. A flush empties the rows the data
+    migrations wrote (groups and their permissions, the page tree, the site, the news
+    columns …), so these tests roll back by serialization: Django saves the migrated
+    database once per worker, loads it back before each of them (without the
+    post_migrate signal, whose new content types would clash), and
+    pytest_runtest_teardown below loads it back after the flush, for whatever test the
+    worker runs next. The marker `transactional` stays, to select or leave them out."""
     for item in items:
+        if not _flushes(item):
+            continue
+        item.add_marker(pytest.mark.transactional)
         marker = item.get_closest_marker("django_db")
-        flushes = marker is not None and marker.kwargs.get("transaction", False)
-        if flushes or {"transactional_db", "live_server"} & set(item.fixturenames):
-            item.add_marker(pytest.mark.transactional)
+        kwargs = dict(marker.kwargs) if marker else {}
+        kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+# The migrated database as Django serialized it, per alias. Django keeps it on the
+# connection object, but once Playwright's sync API runs its event loop in this
+# thread, Django's thread-critical connection storage behaves as in async code and
+# creates a new connection object, without the copy: Django would then neither load it
+# before a test nor keep post_migrate from recreating content types at the flush. So
+# every connection object created from now on gets the copy too.
+_serialized: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            _serialized[connection.alias] = contents
+    create_connection = connections.create_connection
+
+    def create_connection_with_copy(alias):
+        connection = create_connection(alias)
+        if alias in _serialized:
+            connection._test_serialized_contents = _serialized[alias]
+        return connection
+
+    connections.create_connection = create_connection_with_copy
+    yield
+    connections.create_connection = create_connection
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a flushing test has flushed, put the migrated rows back (see above).
+    A next flushing test of the same module loads them itself; one of another module
+    may first set up module fixtures that read them, so it gets them here."""
+    result = yield
+    if _flushes(item) and nextitem is not None:
+        same_module = nextitem.module is item.module
+        if not (same_module and _flushes(nextitem)):
+            _restore_migrated_rows(item.config)
+    return result
+
+
+def _restore_migrated_rows(config) -> None:
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock():
+        for alias, contents in _serialized.items():
+            connections[alias].creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture(scope="module", params=["database", "redis"])

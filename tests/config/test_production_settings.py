@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.own_database
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",

@@ -4,7 +4,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .test_production_settings import DEPLOY_ENV, ROOT
+
+pytestmark = pytest.mark.own_database
 
 
 def test_collectstatic_with_manifest_storage_succeeds(tmp_path):

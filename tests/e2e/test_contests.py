@@ -15,14 +15,12 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from tests.members.factories import MemberFactory, OrganizationFactory
 
 from .test_exams import choose, log_in, question, saved
-from .test_library_reader import ensure_site
 
 WINDOW_SECONDS = 40
 
 
 @pytest.fixture
 def contest():
-    ensure_site()
     committee = OrganizationFactory(name="集团党委")
     first = OrganizationFactory(parent=committee, name="研发第一党支部")
     second = OrganizationFactory(parent=committee, name="总装车间党支部")

@@ -15,7 +15,6 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from tests.members.factories import MemberFactory
 
 from .test_exams import log_in, question
-from .test_library_reader import ensure_site
 
 pytestmark = pytest.mark.transactional
 
@@ -39,7 +38,6 @@ BANK = [
 
 @pytest.fixture
 def member():
-    ensure_site()
     for number, (kind, stem, key, *options) in enumerate(BANK, start=1):
         item = question(kind, stem, key, *options)
         item.explanation = f"依据《中国共产党章程》第 {number} 条的规定（示例解析）。"
@@ -149,7 +147,6 @@ def test_branch_staff_read_the_points_ranking(new_page, screenshot):
     from school.models import StudyDay
     from tests.members.factories import OrganizationFactory, make_staff_user
 
-    ensure_site()
     committee = OrganizationFactory(name="集团党委")
     small = OrganizationFactory(parent=committee, name="研发第一党支部")
     large = OrganizationFactory(parent=committee, name="总装车间党支部")

@@ -25,8 +25,6 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from tests.members.factories import PASSWORD, MemberFactory, make_staff_user
 from tests.school.conftest import ready_video
 
-from .test_library_reader import ensure_site
-
 
 def question(kind, stem, answer, *options):
     fields = {
@@ -40,7 +38,6 @@ def question(kind, stem, answer, *options):
 def school():
     from home.models import HomePage
 
-    ensure_site()
     home = HomePage.objects.get()
     index = SchoolIndexPage(title="网上党校", slug="school")
     home.add_child(instance=index)

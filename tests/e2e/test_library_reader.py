@@ -7,33 +7,6 @@ from tests.library.conftest import corpus_records, write_jsonl
 from .conftest import DESKTOP, PHONE
 
 
-def ensure_site() -> None:
-    """Recreate locale, root, home page and site if an earlier transactional test
-    flushed the database without restoring it (happens when a non-browser test file
-    ran first in the same process: the test database is then not serialized)."""
-    from django.conf import settings
-    from wagtail.models import Collection, Locale, Page, Site
-
-    from home.models import HomePage
-
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
-    if Page.objects.exists():
-        return
-    locale = Locale.objects.create(language_code=settings.LANGUAGE_CODE)
-    root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-    home = root.add_child(
-        instance=HomePage(title="红星集团党建网", slug="home", locale=locale)
-    )
-    Site.objects.create(
-        hostname="localhost",
-        port=80,
-        root_page=home,
-        is_default_site=True,
-        site_name="红星集团党建网",
-    )
-
-
 @pytest.fixture
 def library(settings, tmp_path):
     from library import demo
@@ -47,7 +20,6 @@ def library(settings, tmp_path):
         }
     }
     reset_backends()
-    ensure_site()
     demo.load()
     records = corpus_records(30)
     import_documents(write_jsonl(tmp_path / "docs.jsonl", records))

@@ -3,7 +3,6 @@
 import pytest
 
 from .conftest import DESKTOP
-from .test_library_reader import ensure_site
 
 PHRASE = "廉洁从业承诺书应当于每年一月底前签订完毕"
 PASSWORD = "Wenjian@2026x"
@@ -21,7 +20,6 @@ def library(settings, tmp_path):
         }
     }
     reset_backends()
-    ensure_site()
     demo.load()
     yield
     reset_backends()

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from PIL import Image
 from playwright.sync_api import expect
 
-from mailbox.models import BoardCategory, BoardMessage, Letter, Mailbox
+from mailbox.models import BoardMessage, Letter, Mailbox
 from tests.members.factories import PASSWORD, MemberFactory, UserFactory
 
 from .conftest import DESKTOP, PHONE
@@ -40,9 +40,6 @@ def people(db):
     box.handlers.add(handler)
     box.leaders.add(leader)
     member = MemberFactory(real_name="孙明", user__username="e2e_member")
-    # Data-migration rows do not survive an earlier transactional test's flush
-    # unless the database was serialized, so make sure a topic exists.
-    BoardCategory.objects.get_or_create(name="党建工作")
     return {
         "handler": handler,
         "leader": leader,

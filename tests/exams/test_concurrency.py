@@ -39,11 +39,8 @@ def run_together(target) -> list:
 @pytest.fixture
 def exam():
     from exams.models import QuestionCategory
-    from school.models import CoursePage, SchoolIndexPage
-    from tests.e2e.test_library_reader import ensure_site
-
-    ensure_site()
     from home.models import HomePage
+    from school.models import CoursePage, SchoolIndexPage
 
     index = HomePage.objects.get().add_child(
         instance=SchoolIndexPage(title="网上党校", slug="school-c")

@@ -13,7 +13,7 @@ import pytest
 from .conftest import make_clip
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 
 def wait_for(condition, timeout: float, what: str):
@@ -65,7 +65,9 @@ def site(tmp_path):
 
 def test_killed_worker_job_is_picked_up_again_and_finishes_once(site):
     manage, query, env, tmp_path = site
-    clip = make_clip(tmp_path / "long.mp4", seconds=20, size="1280x720")
+    # 360p: one rung and the MP4 fallback, several seconds of work on one thread,
+    # long enough to be killed halfway and cheap enough to finish afterwards.
+    clip = make_clip(tmp_path / "long.mp4", seconds=30, size="640x360")
     manage("import_video", str(clip), "--title", "中断测试")
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--queue-name", "video", "--interval", "0.2"],
