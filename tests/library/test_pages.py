@@ -154,3 +154,18 @@ def test_library_still_browses_when_the_search_engine_is_down(
     assert "全文检索暂时不可用" in html
     assert _titles(html) == ["红星集团党支部组织生活若干规定"]
     reset_backends()
+
+
+@pytest.mark.django_db
+def test_library_facets_are_the_search_apps_template(client, demo_library):
+    """One facet column for site search and the library (issue 14, code point 3):
+    the library passes its summary, class and phone collapse to search's template."""
+    response = client.get(demo_library.url)
+    used = [t.name for t in response.templates]
+    assert "search/includes/facets.html" in used
+    assert not [name for name in used if name.startswith("library/includes/")]
+    html = response.content.decode()
+    assert '<aside class="search-facets library-facets" aria-label="筛选">' in html
+    assert '<details class="search-facets__toggle" open data-collapse-on-phone>' in html
+    assert "<summary>筛选文件</summary>" in html
+    assert 'data-facet="issuer"' in html

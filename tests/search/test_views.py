@@ -103,6 +103,18 @@ def test_results_keep_the_full_width_when_there_is_no_facet_column(client, index
     assert 'class="search-body search-body--facets"' in html
 
 
+def test_search_page_facet_column_is_the_shared_template(client, indexed):
+    """The library renders the same template with its own summary and phone
+    collapse (issue 14, code point 3); the search page keeps its defaults."""
+    response = client.get("/search/", {"q": "党费"})
+    assert "search/includes/facets.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    assert '<aside class="search-facets" aria-label="筛选">' in html
+    assert '<details class="search-facets__toggle" open>' in html
+    assert "<summary>筛选结果</summary>" in html and 'data-facet="type"' in html
+    assert "data-collapse-on-phone" not in html
+
+
 def test_pagination_links_and_page_two(client, indexed):
     response = client.get("/search/", {"q": "党建", "sort": "date"})
     assert response.context["results"].num_pages == 3
