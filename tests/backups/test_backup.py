@@ -76,12 +76,14 @@ def study_records(home) -> dict:
     from school.models import CoursePage, LessonPage, SchoolIndexPage
     from school.services import record_heartbeat
     from tests.members.factories import MemberFactory
-    from tests.school.conftest import ready_video
+    from tests.school.factories import VideoFactory
 
     school = home.add_child(instance=SchoolIndexPage(title="网上党校", slug="school"))
     course = school.add_child(instance=CoursePage(title="党章学习", slug="dangzhang"))
     lesson = course.add_child(
-        instance=LessonPage(title="第一讲", slug="l1", video=ready_video(20, "党章"))
+        instance=LessonPage(
+            title="第一讲", slug="l1", video=VideoFactory(duration=20, title="党章")
+        )
     )
     member = MemberFactory()
     start = timezone.now() - timedelta(minutes=1)

@@ -23,7 +23,7 @@ from school.models import (
 )
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.members.factories import PASSWORD, MemberFactory, make_staff_user
-from tests.school.conftest import ready_video
+from tests.school.factories import VideoFactory
 
 
 def question(kind, stem, answer, *options):
@@ -45,7 +45,9 @@ def school():
     index.add_child(instance=course)
     lessons = []
     for number, title in ((1, "第一讲 党章的总纲"), (2, "第二讲 党员的义务和权利")):
-        lesson = LessonPage(title=title, slug=f"l{number}", video=ready_video(100))
+        lesson = LessonPage(
+            title=title, slug=f"l{number}", video=VideoFactory(duration=100)
+        )
         course.add_child(instance=lesson)
         lessons.append(lesson)
     bank = [

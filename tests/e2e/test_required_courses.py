@@ -17,7 +17,7 @@ from tests.members.factories import (
     OrganizationFactory,
     make_staff_user,
 )
-from tests.school.conftest import ready_video
+from tests.school.factories import VideoFactory
 
 from .conftest import DESKTOP, PHONE
 
@@ -46,7 +46,7 @@ def world(home_page):
     course.save_revision().publish()
     for number in (1, 2):
         lesson = LessonPage(
-            title=f"第{number}讲", slug=f"l{number}", video=ready_video(600)
+            title=f"第{number}讲", slug=f"l{number}", video=VideoFactory(duration=600)
         )
         course.add_child(instance=lesson)
         lesson.save_revision().publish()

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from exams.models import Exam, ExamRule, Question, QuestionCategory
 from members.roles import MEMBER
 from tests.members.factories import MemberFactory, OrganizationFactory
-from tests.school.conftest import ready_video
+from tests.school.factories import VideoFactory
 
 
 def make_question(kind="single", stem=None, answer=None, category=None, **fields):
@@ -78,7 +78,7 @@ def course(home_page):
         lesson = LessonPage(
             title=f"第{number}讲",
             slug=f"l{number}",
-            video=ready_video(100, f"视频{number}"),
+            video=VideoFactory(duration=100, title=f"视频{number}"),
         )
         course.add_child(instance=lesson)
     return course

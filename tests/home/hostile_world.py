@@ -106,7 +106,7 @@ def build_world() -> World:
     from search.models import Synonym
     from tests.mailbox.conftest import letter_data
     from tests.news.factories import make_article
-    from tests.school.conftest import ready_video
+    from tests.school.factories import VideoFactory
 
     world = World()
     o = world.objects
@@ -207,7 +207,7 @@ def build_world() -> World:
     )
     school.add_child(instance=course)
     course.save_revision().publish()
-    o["video"] = ready_video(100, "第一讲视频")
+    o["video"] = VideoFactory(duration=100, title="第一讲视频")
     storage = o["video"].source.storage
     storage.save(o["video"].source.name, ContentFile(b"\x00\x00\x00\x18ftypmp42"))
     lesson = LessonPage(title="第一讲", slug="l1", video=o["video"])

@@ -6,6 +6,11 @@ from pathlib import Path
 import pytest
 
 from tests.members.factories import MemberFactory
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    SchoolIndexPageFactory,
+)
 
 
 def make_clip(
@@ -74,44 +79,24 @@ def member(db):
 
 @pytest.fixture
 def school_index(home_page):
-    from school.models import SchoolIndexPage
-
-    index = SchoolIndexPage(title="网上党校", slug="school", show_in_menus=True)
-    home_page.add_child(instance=index)
-    return index
-
-
-def ready_video(duration: float = 100.0, title: str = "视频"):
-    """A Video row marked ready without transcoding (for progress rules)."""
-    from school.models import Video
-
-    return Video.objects.create(
-        title=title,
-        source="school/sources/none.mp4",
-        status=Video.Status.READY,
-        duration=duration,
-        output_dir="school/videos/x-abc",
-        hls_master="master.m3u8",
-        mp4_fallback="fallback.mp4",
-    )
+    return SchoolIndexPageFactory(parent=home_page)
 
 
 @pytest.fixture
 def course_with_lessons(school_index):
     """A required course with two ready 100 s lessons."""
-    from school.models import CoursePage, LessonPage
-
-    course = CoursePage(title="党章学习", slug="dangzhang", summary="学习党章")
-    school_index.add_child(instance=course)
-    lessons = []
-    for number in (1, 2):
-        lesson = LessonPage(
+    course = CoursePageFactory(
+        parent=school_index, title="党章学习", slug="dangzhang", summary="学习党章"
+    )
+    lessons = [
+        LessonPageFactory(
+            parent=course,
             title=f"第{number}讲",
             slug=f"l{number}",
-            video=ready_video(100, f"视频{number}"),
+            video__title=f"视频{number}",
         )
-        course.add_child(instance=lesson)
-        lessons.append(lesson)
+        for number in (1, 2)
+    ]
     return course, lessons
 
 

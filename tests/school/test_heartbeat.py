@@ -18,6 +18,7 @@ from school.models import (
 )
 from school.progress import FIRST_HEARTBEAT_WALL_SECONDS
 from tests.members.factories import MemberFactory
+from tests.school.factories import CoursePageFactory, LessonPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -257,13 +258,8 @@ def test_heartbeat_is_a_handful_of_queries(
 @pytest.fixture
 def short_course(school_index):
     """One course with one 90 s lesson, as in the report of the attack."""
-    from school.models import CoursePage, LessonPage
-    from tests.school.conftest import ready_video
-
-    course = CoursePage(title="廉政教育", slug="lianzheng")
-    school_index.add_child(instance=course)
-    lesson = LessonPage(title="第一讲", slug="l1", video=ready_video(90, "廉政"))
-    course.add_child(instance=lesson)
+    course = CoursePageFactory(parent=school_index, title="廉政教育")
+    lesson = LessonPageFactory(parent=course, video__duration=90)
     return course, lesson
 
 

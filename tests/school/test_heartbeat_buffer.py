@@ -24,6 +24,11 @@ from school.models import (
     StudyDay,
 )
 from tests.members.factories import MemberFactory
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    SchoolIndexPageFactory,
+)
 
 REDIS_URL = os.environ.get("PORTAL_TEST_HEARTBEAT_REDIS", "redis://127.0.0.1:6379/5")
 URL = "/school/progress/"
@@ -263,14 +268,8 @@ def test_view_refuses_anonymous_and_non_members(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_folds_at_once_fold_each_beat_once(buffer, home_page):
-    from school.models import CoursePage, LessonPage, SchoolIndexPage
-    from tests.school.conftest import ready_video
-
-    index = home_page.add_child(instance=SchoolIndexPage(title="网上党校", slug="sc"))
-    course = index.add_child(instance=CoursePage(title="课程", slug="c"))
-    lesson = course.add_child(
-        instance=LessonPage(title="一", slug="l1", video=ready_video(3000))
-    )
+    course = CoursePageFactory(parent=SchoolIndexPageFactory(parent=home_page))
+    lesson = LessonPageFactory(parent=course, video__duration=3000)
     members = [MemberFactory() for _ in range(30)]
     now = timezone.now()
     for step in range(10):

@@ -13,16 +13,14 @@ from django.db import connection
 from django.test import Client
 
 from school import heartbeat_buffer
-from school.models import (
-    CoursePage,
-    LessonPage,
-    LessonProgress,
-    SchoolIndexPage,
-    StudyDay,
-)
+from school.models import LessonProgress, StudyDay
 from school.progress import FIRST_HEARTBEAT_WALL_SECONDS
 from tests.members.factories import MemberFactory
-from tests.school.conftest import ready_video
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    SchoolIndexPageFactory,
+)
 from tests.school.test_heartbeat_buffer import REDIS_URL, redis_available
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -66,16 +64,8 @@ def served_beats(beat_site, settings, home_page):
 
 @pytest.fixture
 def lessons(home_page):
-    index = home_page.add_child(instance=SchoolIndexPage(title="网上党校", slug="sc"))
-    course = index.add_child(instance=CoursePage(title="课程", slug="c"))
-    return [
-        course.add_child(
-            instance=LessonPage(
-                title=f"第{n}讲", slug=f"l{n}", video=ready_video(3000, f"视频{n}")
-            )
-        )
-        for n in range(3)
-    ]
+    course = CoursePageFactory(parent=SchoolIndexPageFactory(parent=home_page))
+    return [LessonPageFactory(parent=course, video__duration=3000) for _ in range(3)]
 
 
 def cookies_for(member) -> dict:

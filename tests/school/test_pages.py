@@ -8,15 +8,14 @@ from django.utils import timezone
 
 from school import services
 from school.models import (
-    CourseCategory,
     CourseCompletion,
-    CoursePage,
     LessonProgress,
     StudyDay,
     Video,
     video_root,
 )
 from tests.members.factories import MemberFactory, OrganizationFactory
+from tests.school.factories import CourseCategoryFactory, CoursePageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +31,10 @@ def test_catalogue_lists_courses_with_filters(
     client, school_index, course_with_lessons
 ):
     _course, _ = course_with_lessons
-    theory = CourseCategory.objects.create(name="党的理论")
-    elective = CoursePage(
-        title="廉洁从业", slug="lianjie", kind="elective", category=theory
+    theory = CourseCategoryFactory(name="党的理论")
+    CoursePageFactory(
+        parent=school_index, title="廉洁从业", kind="elective", category=theory
     )
-    school_index.add_child(instance=elective)
     page = client.get("/school/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -52,12 +50,14 @@ def test_catalogue_can_show_only_courses_for_my_branch(
     member, member_client, school_index
 ):
     other_branch = OrganizationFactory(parent=OrganizationFactory())
-    targeted = CoursePage(title="别的支部的课", slug="other", audience_all=False)
-    school_index.add_child(instance=targeted)
+    targeted = CoursePageFactory(
+        parent=school_index, title="别的支部的课", audience_all=False
+    )
     targeted.audience_organizations.set([other_branch])
     targeted.save_revision().publish()
-    mine = CoursePage(title="我支部的课", slug="mine", audience_all=False)
-    school_index.add_child(instance=mine)
+    mine = CoursePageFactory(
+        parent=school_index, title="我支部的课", audience_all=False
+    )
     mine.audience_organizations.set([member.organization.get_parent()])
     mine.save_revision().publish()
     html = member_client.get("/school/?mine=1").content.decode()

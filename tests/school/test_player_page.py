@@ -10,9 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from school.models import CoursePage, LessonPage, LessonProgress, Video
+from school.models import LessonProgress, Video
 from tests.news.factories import make_image
-from tests.school.conftest import ready_video
+from tests.school.factories import CoursePageFactory, LessonPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,10 +93,8 @@ def test_catalogue_shows_the_cover_rendition_else_the_first_lessons_poster(
     _course, (_first, second) = course_with_lessons
     # The first lesson's video has no poster frame: the second one's is used.
     with_poster(second.video)
-    covered = CoursePage(title="廉洁从业", slug="lianjie", cover=make_image())
-    school_index.add_child(instance=covered)
-    blank = CoursePage(title="没有视频的课", slug="blank")
-    school_index.add_child(instance=blank)
+    CoursePageFactory(parent=school_index, title="廉洁从业", cover=make_image())
+    CoursePageFactory(parent=school_index, title="没有视频的课")
 
     html = member_client.get("/school/").content.decode()
     cards = {
@@ -119,10 +117,8 @@ def test_catalogue_posters_take_one_query_whatever_the_number_of_courses(
     member_client, school_index
 ):
     def add_course(number):
-        course = CoursePage(title=f"课程{number}", slug=f"c{number}")
-        school_index.add_child(instance=course)
-        lesson = LessonPage(title="第一讲", slug="l1", video=with_poster(ready_video()))
-        course.add_child(instance=lesson)
+        course = CoursePageFactory(parent=school_index, title=f"课程{number}")
+        LessonPageFactory(parent=course, video__poster="poster.jpg")
 
     add_course(0)
     member_client.get("/school/")  # warm caches (site root, settings)

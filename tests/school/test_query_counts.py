@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from school.models import CoursePage, LessonPage, LessonProgress
 from tests.news.factories import make_image
-from tests.school.conftest import ready_video
+from tests.school.factories import CoursePageFactory, LessonPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,16 +15,10 @@ N = 2
 
 
 def course_with(school_index, lessons: int, slug: str) -> CoursePage:
-    course = CoursePage(title=f"课程{slug}", slug=slug, cover=make_image())
-    school_index.add_child(instance=course)
-    for number in range(lessons):
-        course.add_child(
-            instance=LessonPage(
-                title=f"第{number + 1}讲",
-                slug=f"l{number}",
-                video=ready_video(100, f"{slug}视频{number}"),
-            )
-        )
+    course = CoursePageFactory(
+        parent=school_index, title=f"课程{slug}", slug=slug, cover=make_image()
+    )
+    LessonPageFactory.create_batch(lessons, parent=course)
     return course
 
 

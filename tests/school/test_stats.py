@@ -23,6 +23,7 @@ from school.models import (
     StudyYear,
 )
 from tests.members.factories import MemberFactory, OrganizationFactory, UserFactory
+from tests.school.factories import CoursePageFactory
 
 pytestmark = pytest.mark.django_db
 YEAR = timezone.localdate().year
@@ -34,14 +35,20 @@ def tree(school_index):
     committee = OrganizationFactory(name="党委")
     first = OrganizationFactory(parent=committee, name="第一支部")
     second = OrganizationFactory(parent=committee, name="第二支部")
-    required = CoursePage(
-        title="必修课", slug="req", kind="required", credit_hours=Decimal("20")
+    required = CoursePageFactory(
+        parent=school_index,
+        title="必修课",
+        slug="req",
+        kind="required",
+        credit_hours=Decimal("20"),
     )
-    elective = CoursePage(
-        title="选修课", slug="ele", kind="elective", credit_hours=Decimal("15")
+    elective = CoursePageFactory(
+        parent=school_index,
+        title="选修课",
+        slug="ele",
+        kind="elective",
+        credit_hours=Decimal("15"),
     )
-    school_index.add_child(instance=required)
-    school_index.add_child(instance=elective)
     a = MemberFactory(organization=first, real_name="甲")
     b = MemberFactory(organization=first, real_name="乙")
     c = MemberFactory(organization=first, real_name="丙", party_post="书记")
