@@ -73,21 +73,21 @@ def test_home_page_lists_the_newest_documents_and_courses_for_everyone(
 
     from django.core.cache import cache
 
-    from library.models import PolicyDocumentPage
     from library.services import install_library_section
-    from school.models import CoursePage
     from school.services import install_school_section
+    from tests.library.factories import PolicyDocumentPageFactory
+    from tests.school.factories import CoursePageFactory
 
     library, school = install_library_section(), install_school_section()
     for day in (1, 2, 3):
-        library.add_child(
-            instance=PolicyDocumentPage(
-                title=f"第{day}号文件", publish_date=datetime.date(2026, 11, day)
-            )
+        PolicyDocumentPageFactory(
+            parent=library,
+            title=f"第{day}号文件",
+            publish_date=datetime.date(2026, 11, day),
         )
-    school.add_child(instance=CoursePage(title="党章学习", lecturer="王老师"))
-    school.add_child(instance=CoursePage(title="支部专题", audience_all=False))
-    school.add_child(instance=CoursePage(title="未发布课程", live=False))
+    CoursePageFactory(parent=school, title="党章学习", lecturer="王老师")
+    CoursePageFactory(parent=school, title="支部专题", audience_all=False)
+    CoursePageFactory(parent=school, title="未发布课程", live=False)
     cache.clear()
     html = client.get("/").content.decode()
     documents = html.index("最新政策文件")
@@ -153,14 +153,14 @@ def test_footer_gives_address_phone_and_the_icp_number_linked_to_miit(
 def test_every_page_type_has_the_same_breadcrumbs_starting_at_home(client, home_page):
     import re
 
-    from library.models import PolicyDocumentPage
     from library.services import install_library_section
-    from school.models import CoursePage
     from school.services import install_school_section
+    from tests.library.factories import PolicyDocumentPageFactory
+    from tests.school.factories import CoursePageFactory
 
     library, school = install_library_section(), install_school_section()
-    document = library.add_child(instance=PolicyDocumentPage(title="党费办法"))
-    course = school.add_child(instance=CoursePage(title="党章学习"))
+    document = PolicyDocumentPageFactory(parent=library, title="党费办法")
+    course = CoursePageFactory(parent=school, title="党章学习")
     for page, trail in [
         (library, ["首页", library.title]),
         (document, ["首页", library.title, "党费办法"]),

@@ -4,17 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from library.models import PolicyCategory, PolicyDocumentPage
-
-
-def _document(library_page, **fields):
-    page = PolicyDocumentPage(title=fields.pop("title", "测试文件"), **fields)
-    library_page.add_child(instance=page)
-    return page
+from tests.library.factories import PolicyCategoryFactory, PolicyDocumentPageFactory
 
 
 @pytest.mark.django_db
 def test_saving_a_document_splits_its_doc_number(library_page):
-    page = _document(library_page, doc_number="国发[2016]31号")
+    page = PolicyDocumentPageFactory(parent=library_page, doc_number="国发[2016]31号")
     page.refresh_from_db()
     assert page.doc_number == "国发〔2016〕31号"
     assert (page.doc_number_prefix, page.doc_number_year, page.doc_number_serial) == (
@@ -47,8 +42,8 @@ def test_written_date_after_publish_date_is_refused(library_page):
 
 @pytest.mark.django_db
 def test_taxonomy_has_at_most_two_levels():
-    top = PolicyCategory.objects.create(name="党的建设")
-    sub = PolicyCategory.objects.create(name="组织建设", parent=top)
+    top = PolicyCategoryFactory(name="党的建设")
+    sub = PolicyCategoryFactory(name="组织建设", parent=top)
     third = PolicyCategory(name="发展党员", parent=sub)
     with pytest.raises(ValidationError) as info:
         third.clean()

@@ -8,10 +8,10 @@ from library.models import (
     AttachmentText,
     ExtractionStatus,
     PolicyAttachment,
-    PolicyDocumentPage,
 )
 from library.services import retry_extraction
 from search.query import execute, parse
+from tests.library.factories import PolicyDocumentPageFactory
 
 DEMO_PDF = Path(__file__).resolve().parents[2] / "library" / "demo_files"
 PDF_PHRASE = "会后三个工作日内整理归档"
@@ -60,8 +60,9 @@ def test_attachment_text_makes_the_document_findable(
 ):
     document = _upload("记录规范.pdf", _pdf_bytes(), django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        page = PolicyDocumentPage(title="支部工作制度汇编", body="<p>见附件。</p>")
-        library_page.add_child(instance=page)
+        page = PolicyDocumentPageFactory(
+            parent=library_page, title="支部工作制度汇编", body="<p>见附件。</p>"
+        )
         page.attachments.add(PolicyAttachment(document=document))
         page.save_revision().publish()
     results = execute(parse(f'"{PDF_PHRASE}"', types=["policy"]))
