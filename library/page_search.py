@@ -20,7 +20,8 @@ from library.models import PolicyDocumentPage, Validity
 from library.search_sources import FACET_LABELS
 from search.backends import SearchUnavailable
 from search.documents import FacetValue, SearchResults
-from search.views import SearchView, facet_groups, page_links, read_form
+from search.forms import read_criteria
+from search.views import SearchView, facet_groups, page_links
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +61,14 @@ class LibrarySearchView(SearchView):
 
     def fallback_context(self) -> dict:
         """Browse and filter from the database when the engine is unavailable."""
-        form = read_form(self.request.GET, facet_names=FACETS, page_size=self.page_size)
-        results, documents = browse(self.library, form)
+        criteria = read_criteria(
+            self.request.GET, facet_names=FACETS, page_size=self.page_size
+        )
+        results, documents = browse(self.library, criteria)
         return {
             "view": self,
-            "form": form,
-            "search_query": form.q,
+            "criteria": criteria,
+            "search_query": criteria.q,
             "heading": self.library.title,
             "fixed_types": self.fixed_types,
             "results": results,
@@ -143,7 +146,7 @@ def _year_expr():
     )
 
 
-def browse(library, form) -> tuple[SearchResults, list[PolicyDocumentPage]]:
+def browse(library, criteria) -> tuple[SearchResults, list[PolicyDocumentPage]]:
     """Documents under the library by filters alone, newest first, with facet counts."""
     queryset = (
         PolicyDocumentPage.objects.live()
@@ -151,7 +154,7 @@ def browse(library, form) -> tuple[SearchResults, list[PolicyDocumentPage]]:
         .child_of(library)
         .annotate(pub_year=_year_expr())
     )
-    filters = form.filters
+    filters = criteria.filters
     for name, column in (
         ("issuer", "issuer"),
         ("doc_type", "doc_type"),
@@ -202,15 +205,17 @@ def browse(library, form) -> tuple[SearchResults, list[PolicyDocumentPage]]:
             category_counts[key] = category_counts.get(key, 0) + row["n"]
     facets["category"] = [FacetValue(k, v) for k, v in category_counts.items()]
     order = (
-        ["publish_date", "pk"] if form.sort == "date_asc" else ["-publish_date", "-pk"]
+        ["publish_date", "pk"]
+        if criteria.sort == "date_asc"
+        else ["-publish_date", "-pk"]
     )
-    paginator = Paginator(queryset.for_listing().order_by(*order), form.page_size)
-    page = paginator.get_page(form.page)
+    paginator = Paginator(queryset.for_listing().order_by(*order), criteria.page_size)
+    page = paginator.get_page(criteria.page)
     results = SearchResults(
         total=paginator.count,
         hits=[],
         facets=facets,
         page=page.number,
-        page_size=form.page_size,
+        page_size=criteria.page_size,
     )
     return results, list(page.object_list)

@@ -126,10 +126,15 @@ def test_pagination_links_and_page_two(client, indexed):
 
 def test_bad_dates_and_long_queries_give_chinese_warnings(client, indexed):
     response = client.get("/search/", {"q": "党" * 300, "from": "2024-13-45"})
-    errors = response.context["form"].errors
-    assert any("搜索词过长" in e for e in errors)
-    assert any("起始日期格式不正确" in e for e in errors)
-    assert len(response.context["form"].q) == 100
+    assert response.status_code == 200
+    warnings = response.context["criteria"].warnings
+    assert warnings == [
+        "搜索词过长，只使用了前 100 个字。",
+        "起始日期格式不正确，应为“年-月-日”，例如 2024-01-31；已忽略此条件。",
+    ]
+    assert len(response.context["criteria"].q) == 100
+    html = response.content.decode()
+    assert all(f"<li>{warning}</li>" in html for warning in warnings)
 
 
 def test_api_returns_contract_shape(client, indexed):
@@ -231,3 +236,20 @@ def test_demo_picks_only_pages_never_another_type_with_the_same_number(
     assert _promote("党费")
     promotion = SearchPromotion.objects.get(query__query_string="党费")
     assert promotion.page_id == article.pk
+
+
+@pytest.mark.parametrize("value", ["²", "1\x00", "9" * 40, "<script>", "2024-02-30"])
+def test_hostile_values_in_every_parameter_still_search(client, indexed, value):
+    """The form ignores what it cannot use: the page and the API answer 200, the
+    page with the dates' messages (a NUL in a date is a bad date too)."""
+    names = ["q", "page", "page_size", "sort", "mode", "scope", "from", "to"]
+    params = {**dict.fromkeys(names, value), "type": value, "issuer": value}
+    response = client.get("/search/", params)
+    assert response.status_code == 200
+    criteria = response.context["criteria"]
+    assert (criteria.page, criteria.page_size, criteria.sort) == (1, 10, "relevance")
+    assert criteria.date_from is None and criteria.date_to is None
+    assert len(criteria.warnings) == 2 and "截止日期格式不正确" in criteria.warnings[1]
+    response = client.get("/api/search", params)
+    assert response.status_code == 200
+    assert len(response.json()["warnings"]) == 2
