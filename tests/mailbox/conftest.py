@@ -3,12 +3,11 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from PIL import Image
 
 from mailbox import services
-from mailbox.models import Mailbox
-from tests.members.factories import MemberFactory, UserFactory
+from tests.mailbox.factories import MailboxFactory
+from tests.members.factories import MemberFactory, make_staff_user
 
 STRONG = "Str0ng-pass-2026"
 
@@ -28,35 +27,35 @@ def fresh_cache():
     cache.clear()
 
 
-def _staff(username: str, group: str, **fields):
-    user = UserFactory(username=username, email=f"{username}@example.org", **fields)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def handler(db):
-    return _staff("handler1", "信箱办理人")
+    return make_staff_user(
+        "信箱办理人", username="handler1", email="handler1@example.org"
+    )
 
 
 @pytest.fixture
 def other_handler(db):
-    return _staff("handler2", "信箱办理人")
+    return make_staff_user(
+        "信箱办理人", username="handler2", email="handler2@example.org"
+    )
 
 
 @pytest.fixture
 def leader(db):
-    return _staff("leader1", "领导")
+    return make_staff_user("领导", username="leader1", email="leader1@example.org")
 
 
 @pytest.fixture
 def other_leader(db):
-    return _staff("leader2", "领导")
+    return make_staff_user("领导", username="leader2", email="leader2@example.org")
 
 
 @pytest.fixture
 def reviewer(db, shipped_data):
-    return _staff("reviewer1", "审核员")
+    return make_staff_user(
+        "审核员", username="reviewer1", email="reviewer1@example.org"
+    )
 
 
 @pytest.fixture
@@ -88,18 +87,14 @@ def shipped_data(db):
 
 @pytest.fixture
 def mailbox(handler, leader, shipped_data):
-    box = Mailbox.objects.create(name="党委书记信箱", reply_days=5)
-    box.handlers.add(handler)
-    box.leaders.add(leader)
-    return box
+    return MailboxFactory(name="党委书记信箱", handlers=[handler], leaders=[leader])
 
 
 @pytest.fixture
 def other_mailbox(other_handler, other_leader):
-    box = Mailbox.objects.create(name="总经理信箱", reply_days=5)
-    box.handlers.add(other_handler)
-    box.leaders.add(other_leader)
-    return box
+    return MailboxFactory(
+        name="总经理信箱", handlers=[other_handler], leaders=[other_leader]
+    )
 
 
 @pytest.fixture

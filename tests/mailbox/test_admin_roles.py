@@ -13,6 +13,7 @@ from mailbox import services
 from mailbox.admin_views import STEPS
 from mailbox.models import Letter, LetterStatus
 from members.models import SecurityEvent
+from tests.mailbox.factories import LetterFactory
 from tests.members.factories import UserFactory
 
 INDEX = "mailbox_letters:index"
@@ -286,23 +287,6 @@ def test_export_is_formula_safe_and_audited(client, handler, submit):
     assert all(e.user == handler and "来信列表" in e.detail for e in events)
 
 
-def _copies(letter, count, start=0):
-    Letter.objects.bulk_create(
-        Letter(
-            mailbox=letter.mailbox,
-            letter_type=letter.letter_type,
-            subject=f"来信{n:02d}",
-            content="内容",
-            real_name="赵六",
-            tracking_number=f"{letter.tracking_number}-{n:02d}",
-            query_code_hash="x",
-            privacy_accepted_at=letter.privacy_accepted_at,
-            due_date=letter.due_date,
-        )
-        for n in range(start, start + count)
-    )
-
-
 def test_the_list_and_its_export_cost_the_same_queries_for_3_and_25_letters(
     client, handler, letters
 ):
@@ -311,11 +295,11 @@ def test_the_list_and_its_export_cost_the_same_queries_for_3_and_25_letters(
 
     ours, _ = letters
     client.force_login(handler)
-    _copies(ours, 2)
+    LetterFactory.create_batch(2, mailbox=ours.mailbox)
     listing(client)  # the first request fills the caches (content types, site)
     counts = []
     for more in (0, 22):
-        _copies(ours, more, start=10)
+        LetterFactory.create_batch(more, mailbox=ours.mailbox)
         with CaptureQueriesContext(connection) as page:
             listing(client)
         with CaptureQueriesContext(connection) as export:

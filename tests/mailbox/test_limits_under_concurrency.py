@@ -12,6 +12,7 @@ from django.conf import settings
 
 from mailbox import services
 from mailbox.models import BoardMessage, BoardReport, Letter
+from tests.mailbox.factories import BoardMessageFactory
 from tests.members.factories import PASSWORD
 
 from .conftest import letter_data
@@ -103,17 +104,9 @@ def test_simultaneous_reports_from_one_address_stop_at_its_allowance(
 ):
     limit, _window = settings.PORTAL_BOARD_REPORTS_PER_IP
     category = shipped_data_category()
-    messages = [
-        BoardMessage.objects.create(
-            author=member.user,
-            author_real_name="孙明",
-            category=category,
-            title=f"公开留言{i}",
-            body="内容",
-            status=BoardMessage.Status.APPROVED,
-        )
-        for i in range(limit + 10)
-    ]
+    messages = BoardMessageFactory.create_batch(
+        limit + 10, author=member.user, author_real_name="孙明", category=category
+    )
     session = served.session()
     token = served.form_token(session, f"/mailbox/board/{messages[0].pk}/")
     form = {"csrfmiddlewaretoken": token, "reason": "广告"}

@@ -5,7 +5,6 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from members.roles import (
     SCHOOL_ADMIN,
     SITE_ADMIN,
 )
+from tests.members.factories import make_staff_user
 
 URL = "/admin/mailbox/statistics/"
 URLS = [URL, URL + "results/", URL + "?export=csv", URL + "?export=xlsx"]
@@ -45,12 +45,6 @@ def rows_of(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response).decode("utf-8-sig"))))
 
 
-def role_user(django_user_model, role):
-    user = django_user_model.objects.create_user(f"u-{role}", password="pw-1234567")
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.fixture
 def letters(submit, mailbox, other_mailbox, handler, leader):
     mine, _ = submit(subject="食堂排队时间太长")
@@ -69,10 +63,8 @@ def test_the_url_names_are_the_report_and_its_fragment():
 
 
 @pytest.mark.parametrize("role", [SITE_ADMIN, LEADER])
-def test_roles_with_the_right_open_the_report_and_its_exports(
-    client, django_user_model, letters, role
-):
-    client.force_login(role_user(django_user_model, role))
+def test_roles_with_the_right_open_the_report_and_its_exports(client, letters, role):
+    client.force_login(make_staff_user(role))
     for url in URLS:
         assert client.get(url).status_code == 200, url
     assert SecurityEvent.objects.filter(action="export").count() == 2
@@ -81,10 +73,8 @@ def test_roles_with_the_right_open_the_report_and_its_exports(
 @pytest.mark.parametrize(
     "role", [PUBLICIST, REVIEWER, SCHOOL_ADMIN, MAILBOX_HANDLER, MEMBER]
 )
-def test_other_roles_get_403_on_the_report_and_its_exports(
-    client, django_user_model, letters, role
-):
-    client.force_login(role_user(django_user_model, role))
+def test_other_roles_get_403_on_the_report_and_its_exports(client, letters, role):
+    client.force_login(make_staff_user(role))
     for url in URLS:
         response = client.get(url)
         if role == MEMBER:  # no admin access at all: sent to log in
