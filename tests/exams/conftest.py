@@ -3,44 +3,32 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from exams.models import Exam, ExamRule, Question, QuestionCategory
+from exams.models import Exam
 from members.roles import MEMBER
+from tests.exams.factories import (
+    ExamFactory,
+    ExamRuleFactory,
+    QuestionCategoryFactory,
+    QuestionFactory,
+)
 from tests.members.factories import MemberFactory, OrganizationFactory
-from tests.school.factories import VideoFactory
-
-
-def make_question(kind="single", stem=None, answer=None, category=None, **fields):
-    """A question of the bank; defaults give a valid one of each kind."""
-    defaults = {
-        "single": {"option_a": "甲", "option_b": "乙", "option_c": "丙", "answer": "B"},
-        "multiple": {"option_a": "甲", "option_b": "乙", "option_c": "丙",
-                     "option_d": "丁", "answer": "AC"},
-        "judge": {"answer": "A"},
-        "fill": {"answer": "十八|党员/共产党员"},
-    }[kind]  # fmt: skip
-    values = {**defaults, **fields}
-    if answer is not None:
-        values["answer"] = answer
-    make_question.counter = getattr(make_question, "counter", 0) + 1
-    return Question.objects.create(
-        kind=kind,
-        stem=stem or f"第 {make_question.counter} 题（{kind}）",
-        category=category,
-        explanation="依据党章。",
-        **values,
-    )
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    SchoolIndexPageFactory,
+)
 
 
 @pytest.fixture
 def category(db):
-    return QuestionCategory.objects.create(name="党章")
+    return QuestionCategoryFactory(name="党章")
 
 
 @pytest.fixture
 def bank(category):
     """Two questions of each kind, all in 党章."""
     return [
-        make_question(kind, category=category)
+        QuestionFactory(kind=kind, category=category)
         for kind in ("single", "single", "multiple", "multiple", "judge", "judge",
                      "fill", "fill")
     ]  # fmt: skip
@@ -68,41 +56,29 @@ def other_member(tree):
 
 @pytest.fixture
 def course(home_page):
-    from school.models import CoursePage, LessonPage, SchoolIndexPage
-
-    index = SchoolIndexPage(title="网上党校", slug="school")
-    home_page.add_child(instance=index)
-    course = CoursePage(title="党章学习", slug="dangzhang", credit_hours=2)
-    index.add_child(instance=course)
+    course = CoursePageFactory(
+        parent=SchoolIndexPageFactory(parent=home_page),
+        title="党章学习",
+        slug="dangzhang",
+        credit_hours=2,
+    )
     for number in (1, 2):
-        lesson = LessonPage(
-            title=f"第{number}讲",
-            slug=f"l{number}",
-            video=VideoFactory(duration=100, title=f"视频{number}"),
-        )
-        course.add_child(instance=lesson)
+        LessonPageFactory(parent=course, title=f"第{number}讲", slug=f"l{number}")
     return course
 
 
 @pytest.fixture
 def quiz(course, bank):
     lesson = course.lessons[0]
-    exam = Exam.objects.create(
-        title="第一讲随堂测验",
-        kind=Exam.Kind.QUIZ,
-        lesson=lesson,
-        time_limit_minutes=10,
-        max_attempts=3,
-        pass_score=60,
-    )
-    ExamRule.objects.create(exam=exam, kind="single", count=2)
-    ExamRule.objects.create(exam=exam, kind="judge", count=2)
+    exam = ExamFactory(title="第一讲随堂测验", lesson=lesson)
+    ExamRuleFactory(exam=exam, kind="single", count=2)
+    ExamRuleFactory(exam=exam, kind="judge", count=2)
     return exam
 
 
 @pytest.fixture
 def final(course, bank):
-    exam = Exam.objects.create(
+    exam = ExamFactory(
         title="党章学习结业考试",
         kind=Exam.Kind.FINAL,
         course=course,
@@ -110,7 +86,7 @@ def final(course, bank):
         max_attempts=0,
         pass_score=80,
     )
-    ExamRule.objects.create(exam=exam, count=8)
+    ExamRuleFactory(exam=exam, count=8)
     return exam
 
 

@@ -17,9 +17,8 @@ from members.roles import (
     SCHOOL_ADMIN,
     SITE_ADMIN,
 )
+from tests.exams.factories import QuestionFactory
 from tests.members.factories import make_staff_user
-
-from .conftest import make_question
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +72,9 @@ def test_members_never_reach_the_admin(member):
 
 
 def test_filters_narrow_the_list(tree, category):
-    make_question("single", stem="单选题甲", category=category)
-    make_question("judge", stem="判断题乙", difficulty=3)
-    make_question("single", stem="停用题丙", retired=True)
+    QuestionFactory(kind="single", stem="单选题甲", category=category)
+    QuestionFactory(kind="judge", stem="判断题乙", difficulty=3)
+    QuestionFactory(kind="single", stem="停用题丙", retired=True)
     client = client_for(make_staff_user(SCHOOL_ADMIN))
     text = client.get(INDEX, {"kind": "judge"}).content.decode()
     assert "判断题乙" in text and "单选题甲" not in text
@@ -193,11 +192,11 @@ def test_unreadable_file_is_refused_as_a_whole(tree):
 
 
 def test_export_is_formula_safe_and_imports_back_unchanged(tree, category):
-    make_question(
-        "single", stem='=HYPERLINK("http://x")', option_a="+1", category=category
+    QuestionFactory(
+        kind="single", stem='=HYPERLINK("http://x")', option_a="+1", category=category
     )
-    make_question("fill", stem="党费", answer="0.5%|1%")
-    make_question("judge", answer="B")
+    QuestionFactory(kind="fill", stem="党费", answer="0.5%|1%")
+    QuestionFactory(kind="judge", answer="B")
     client = client_for(make_staff_user(SCHOOL_ADMIN))
     response = client.get("/admin/exams/export/", {"format": "xlsx"})
     assert response.status_code == 200

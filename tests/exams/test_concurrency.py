@@ -7,8 +7,15 @@ import pytest
 from django.db import connection
 
 from exams import services
-from exams.models import Attempt, Exam, ExamRule, Question
+from exams.models import Attempt
+from tests.exams.factories import (
+    ExamFactory,
+    ExamRuleFactory,
+    QuestionCategoryFactory,
+    QuestionFactory,
+)
 from tests.members.factories import MemberFactory
+from tests.school.factories import CoursePageFactory, SchoolIndexPageFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -38,21 +45,12 @@ def run_together(target) -> list:
 
 @pytest.fixture
 def exam():
-    from exams.models import QuestionCategory
-    from home.models import HomePage
-    from school.models import CoursePage, SchoolIndexPage
-
-    index = HomePage.objects.get().add_child(
-        instance=SchoolIndexPage(title="网上党校", slug="school-c")
+    course = CoursePageFactory(parent=SchoolIndexPageFactory(slug="school-c"))
+    QuestionFactory.create_batch(
+        4, kind="judge", category=QuestionCategoryFactory(name="党章")
     )
-    course = index.add_child(instance=CoursePage(title="党章", slug="c"))
-    category = QuestionCategory.objects.create(name="党章")
-    for number in range(4):
-        Question.objects.create(
-            kind="judge", stem=f"判断题 {number}", answer="A", category=category
-        )
-    exam = Exam.objects.create(title="结业考试", kind="final", course=course)
-    ExamRule.objects.create(exam=exam, count=4)
+    exam = ExamFactory(title="结业考试", kind="final", course=course)
+    ExamRuleFactory(exam=exam, count=4)
     return exam
 
 
@@ -82,8 +80,7 @@ def test_parallel_daily_starts_make_one_set():
     from exams import daily
     from exams.models import DailySet
 
-    for number in range(6):
-        Question.objects.create(kind="judge", stem=f"每日判断 {number}", answer="A")
+    QuestionFactory.create_batch(6, kind="judge")
     member = MemberFactory()
     results = run_together(lambda: daily.start_today(member).pk)
     assert all(isinstance(r, int) for r in results), results

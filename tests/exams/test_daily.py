@@ -11,10 +11,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from exams import daily, rules, services
-from exams.models import Attempt, DailySet, Exam
+from exams.models import DailySet, Exam
+from tests.exams.factories import AttemptFactory, QuestionFactory
 from tests.members.factories import MemberFactory
-
-from .conftest import make_question
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = datetime.UTC
@@ -32,7 +31,9 @@ def big_bank(category):
     kinds = ["single", "multiple", "judge", "fill"] * 3
     questions = []
     for number, kind in enumerate(kinds, start=1):
-        question = make_question(kind, stem=f"每日第 {number} 题", category=category)
+        question = QuestionFactory(
+            kind=kind, stem=f"每日第 {number} 题", category=category
+        )
         question.explanation = f"解析{number:02d}：依据党章第{number}条。"
         question.save()
         questions.append(question)
@@ -101,11 +102,12 @@ def test_five_questions_once_a_day(big_bank, member):
     assert len({a.question_id for a in first.attempt.answers.all()}) == 5
     with pytest.raises(IntegrityError), transaction.atomic():
         DailySet.objects.create(
-            member=member, day=first.day, attempt=Attempt.objects.create(
-                exam=first.attempt.exam, member=member, number=99,
-                deadline=now, submitted_at=now,
+            member=member,
+            day=first.day,
+            attempt=AttemptFactory(
+                exam=first.attempt.exam, member=member, number=99, submitted_at=now
             ),
-        )  # fmt: skip
+        )
 
 
 def test_one_daily_exam(big_bank, member):
@@ -179,7 +181,7 @@ def test_right_answers_in_other_exams_count_too(quiz, big_bank, member):
 
 
 def test_a_short_fresh_bank_gives_a_shorter_set(category, member):
-    questions = [make_question("judge", category=category) for _ in range(6)]
+    questions = [QuestionFactory(kind="judge", category=category) for _ in range(6)]
     first = daily.start_today(member, now=at("2026-12-01", 9))
     finish(first, correct=True, now=at("2026-12-01", 9, 5))
     second = daily.start_today(member, now=at("2026-12-02", 9))

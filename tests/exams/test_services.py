@@ -7,10 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from exams import services
-from exams.models import Attempt, AttemptAnswer, Exam, ExamQuestion
+from exams.models import AttemptAnswer, ExamQuestion
 from school.models import CourseCompletion, LessonProgress
+from tests.exams.factories import AttemptFactory, ExamFactory, QuestionFactory
+from tests.members.factories import MemberFactory
 
-from .conftest import answer_all, make_question
+from .conftest import answer_all
 
 pytestmark = pytest.mark.django_db
 
@@ -18,33 +20,25 @@ pytestmark = pytest.mark.django_db
 def test_draw_follows_the_rules_and_skips_retired_questions(quiz, bank):
     bank[0].retired = True
     bank[0].save()
-    attempt = services.start_attempt(quiz, member := _member(quiz))
+    attempt = services.start_attempt(quiz, member := MemberFactory())
     kinds = sorted(a.kind for a in attempt.answers.all())
     assert kinds == ["judge", "judge", "single"]  # only one active 单选 is left
     assert bank[0].pk not in {a.question_id for a in attempt.answers.all()}
     assert attempt.question_count == 3 and attempt.member == member
 
 
-def _member(exam):
-    from tests.members.factories import MemberFactory
-
-    return MemberFactory()
-
-
 def test_fixed_exam_asks_its_list(course, bank):
-    exam = Exam.objects.create(
-        title="固定", kind="quiz", lesson=course.lessons[1], mode="fixed"
-    )
+    exam = ExamFactory(title="固定", lesson=course.lessons[1], mode="fixed")
     for question in bank[:3]:
         ExamQuestion.objects.create(exam=exam, question=question)
-    attempt = services.start_attempt(exam, _member(exam))
+    attempt = services.start_attempt(exam, MemberFactory())
     assert {a.question_id for a in attempt.answers.all()} == {q.pk for q in bank[:3]}
 
 
 def test_option_order_is_shuffled_per_attempt_and_stored(final, member, other_member):
     orders = set()
     for _ in range(6):
-        make_question("single", option_d="丁", option_e="戊", option_f="己")
+        QuestionFactory(kind="single", option_d="丁", option_e="戊", option_f="己")
     for who in (member, other_member):
         attempt = services.start_attempt(final, who)
         again = services.start_attempt(final, who)
@@ -58,11 +52,9 @@ def test_option_order_is_shuffled_per_attempt_and_stored(final, member, other_me
 
 
 def test_one_open_attempt_is_a_database_constraint(quiz, member):
-    attempt = services.start_attempt(quiz, member)
+    services.start_attempt(quiz, member)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Attempt.objects.create(
-            exam=quiz, member=member, number=2, deadline=attempt.deadline
-        )
+        AttemptFactory(exam=quiz, member=member, number=2)
 
 
 def test_save_answer_refuses_tampering_with_chinese_messages(
