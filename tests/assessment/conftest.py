@@ -9,12 +9,16 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from assessment import services
-from assessment.models import AssessmentPlan, TaskItem
 from members.roles import LEADER, MEMBER, PUBLICIST
+from tests.assessment.factories import (
+    AssessmentPlanFactory,
+    TaskItemFactory,
+    quarter_start,
+)
 from tests.members.factories import MemberFactory, OrganizationFactory, make_staff_user
 
 TODAY = datetime.date.today()
-QUARTER_START = datetime.date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)
+QUARTER_START = quarter_start(TODAY)
 
 
 @pytest.fixture(autouse=True)
@@ -56,30 +60,27 @@ def staff(tree):
 
 
 def make_plan(tree, staff, **fields):
-    values = {
+    """The 党总支's plan for its branches 甲 and 乙: a news rule, a study rule and a
+    manually scored item."""
+    fields = {
         "title": "第一季度党建工作考核",
         "organization": tree["general"],
-        "period_kind": "quarter",
-        "period_start": QUARTER_START,
-        "period_end": QUARTER_START + datetime.timedelta(days=89),
         "created_by": staff["superior"],
+        "targets": [tree["a"], tree["b"]],
+        **fields,
     }
-    values.update(fields)
-    plan = AssessmentPlan.objects.create(**values)
-    plan.targets.set([tree["a"], tree["b"]])
-    due = TODAY + datetime.timedelta(days=10)
-    TaskItem.objects.create(
+    plan = AssessmentPlanFactory(**fields)
+    TaskItemFactory(
         plan=plan, sort_order=0, title="基层动态宣传", points=Decimal("20"),
-        due_date=due, rule="news", rule_target=2,
-        evidence_required="本支部发布的新闻",
+        rule="news", rule_target=2, evidence_required="本支部发布的新闻",
     )  # fmt: skip
-    TaskItem.objects.create(
+    TaskItemFactory(
         plan=plan, sort_order=1, title="党员网上学习", points=Decimal("30"),
-        due_date=due, rule="study", rule_target=50,
+        rule="study", rule_target=50,
     )  # fmt: skip
-    TaskItem.objects.create(
+    TaskItemFactory(
         plan=plan, sort_order=2, title="三会一课", points=Decimal("50"),
-        due_date=due, evidence_required="会议记录照片",
+        evidence_required="会议记录照片",
     )  # fmt: skip
     return plan
 

@@ -14,6 +14,7 @@ from assessment import member_ranking, services
 from assessment.models import MemberBand, MemberResult
 from members.models import ScopedModelLogEntry
 from tests.members.factories import MemberFactory
+from tests.school.factories import CoursePageFactory, SchoolIndexPageFactory
 
 from .conftest import TODAY, make_plan, report_of
 
@@ -55,18 +56,6 @@ def people(tree, staff):
             organization=tree["b"], real_name="赵书记", party_post="支部书记"
         ),
     }
-
-
-def _course(home_page, slug):
-    from school.models import CoursePage, SchoolIndexPage
-
-    index = SchoolIndexPage.objects.first()
-    if index is None:
-        index = SchoolIndexPage(title="网上党校", slug="school")
-        home_page.add_child(instance=index)
-    course = CoursePage(title=f"课程{slug}", slug=slug, credit_hours=2)
-    index.add_child(instance=course)
-    return course
 
 
 def complete(member, course, hours, at=AT):
@@ -134,7 +123,8 @@ def outcomes(tree, grades, status="closed"):
 def records(tree, people, home_page):
     """The rows the arithmetic below is worked out from."""
     p = people
-    c1, c2 = _course(home_page, "c1"), _course(home_page, "c2")
+    index = SchoolIndexPageFactory(parent=home_page)
+    c1, c2 = CoursePageFactory.create_batch(2, parent=index, credit_hours=2)
     complete(p["top"], c1, Decimal("30"))
     complete(p["top"], c2, Decimal("20"))  # 50 of 40: capped at 100 %
     complete(p["mid"], c1, Decimal("20"))  # 50 %
