@@ -13,6 +13,7 @@ from django.utils import timezone
 from assessment import member_ranking, services
 from assessment.models import MemberBand, MemberResult
 from members.models import ScopedModelLogEntry
+from tests.evaluation.factories import OutcomeFactory, RoundFactory
 from tests.members.factories import MemberFactory
 from tests.school.factories import CoursePageFactory, SchoolIndexPageFactory
 
@@ -105,9 +106,7 @@ def daily_sets(member, days):
 
 
 def outcomes(tree, grades, status="closed"):
-    from evaluation.models import Outcome, Round
-
-    rnd = Round.objects.create(
+    rnd = RoundFactory(
         title="民主评议",
         organization=tree["a"],
         year=YEAR,
@@ -116,7 +115,7 @@ def outcomes(tree, grades, status="closed"):
         status=status,
     )
     for member, grade in grades.items():
-        Outcome.objects.create(round=rnd, member=member, grade=grade, decided_at=AT)
+        OutcomeFactory(round=rnd, member=member, grade=grade, decided_at=AT)
 
 
 @pytest.fixture

@@ -1,13 +1,10 @@
 """A 党委 with two branches, a round of branch 甲 with four members, its staff."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from evaluation import services
-from evaluation.models import Round
 from members.roles import PUBLICIST
+from tests.evaluation.factories import RoundFactory
 from tests.members.factories import MemberFactory, OrganizationFactory, make_staff_user
 
 
@@ -50,22 +47,12 @@ def staff_committee(tree):
     return make_staff_user(PUBLICIST, scope=tree["committee"], username="vv_top")
 
 
-def make_round(organization, **fields):
-    now = timezone.now()
-    values = {
-        "title": "甲党支部2026年度民主评议党员",
-        "organization": organization,
-        "year": 2026,
-        "opens_at": now - datetime.timedelta(hours=1),
-        "closes_at": now + datetime.timedelta(days=3),
-    }
-    values.update(fields)
-    return Round.objects.create(**values)
-
-
 @pytest.fixture
 def round(tree, members, staff_a):
-    return services.open_round(make_round(tree["a"]), by=staff_a)
+    return services.open_round(
+        RoundFactory(organization=tree["a"], title="甲党支部2026年度民主评议党员"),
+        by=staff_a,
+    )
 
 
 def end_now(round, by):

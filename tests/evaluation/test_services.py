@@ -12,8 +12,9 @@ from wagtail.models import ModelLogEntry
 from evaluation import services
 from evaluation.models import Rating, Status
 from evaluation.outcomes import GRADE_RANK, confirmed_outcome, confirmed_outcomes
+from tests.evaluation.factories import RatingFactory, RoundFactory
 
-from .conftest import end_now, make_round
+from .conftest import end_now
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_open_fixes_the_register_with_the_branch_and_its_groups(
 def test_open_twice_and_tiny_branches_are_refused(tree, round, staff_a, outsider):
     with pytest.raises(services.EvaluationError, match="只有筹备中"):
         services.open_round(round, by=staff_a)
-    lonely = make_round(tree["b"], title="乙", year=2026)
+    lonely = RoundFactory(organization=tree["b"], title="乙")
     with pytest.raises(services.EvaluationError, match="不足 2 人"):
         services.open_round(lonely, by=staff_a)
 
@@ -56,16 +57,16 @@ def test_rating_rules(round, members, outsider):
 
 def test_the_database_keeps_one_rating_per_pair_and_none_of_oneself(round, members):
     wang, zhao = members[:2]
-    Rating.objects.create(round=round, rater=wang, ratee=zhao, grade="excellent")
+    RatingFactory(round=round, rater=wang, ratee=zhao, grade="excellent")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Rating.objects.create(round=round, rater=wang, ratee=zhao, grade="basic")
+        RatingFactory(round=round, rater=wang, ratee=zhao, grade="basic")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Rating.objects.create(round=round, rater=wang, ratee=wang, grade="basic")
+        RatingFactory(round=round, rater=wang, ratee=wang, grade="basic")
 
 
 def test_outside_the_window_nothing_is_written(tree, members, staff_a):
-    later = make_round(
-        tree["a"],
+    later = RoundFactory(
+        organization=tree["a"],
         opens_at=timezone.now() + datetime.timedelta(days=1),
         closes_at=timezone.now() + datetime.timedelta(days=2),
     )
@@ -162,7 +163,7 @@ def test_members_are_told_when_the_round_opens_and_when_outcomes_are_final(
 ):
     from notifications.models import Notification
 
-    round = services.open_round(make_round(tree["a"]), by=staff_a)
+    round = services.open_round(RoundFactory(organization=tree["a"]), by=staff_a)
     told = set(
         Notification.objects.filter(kind="evaluation_open").values_list(
             "recipient_id", flat=True

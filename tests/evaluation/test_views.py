@@ -14,6 +14,7 @@ from evaluation import services
 from evaluation.models import Outcome, Rating, Round, Status
 from members.models import Member
 from members.roles import LEADER, MAILBOX_HANDLER, REVIEWER, SCHOOL_ADMIN
+from tests.evaluation.factories import RoundFactory
 from tests.members.factories import make_site_admin, make_staff_user
 
 from .conftest import end_now
@@ -281,11 +282,9 @@ def test_pages_cost_the_same_queries_for_a_bigger_branch(client, tree, staff_a):
             MemberFactory(organization=tree["a"]) for _ in range(size - len(current))
         ]
         round = services.open_round(
-            Round.objects.create(
+            RoundFactory(
                 title="规模测试",
                 organization=tree["a"],
-                year=2026,
-                opens_at=timezone.now() - datetime.timedelta(hours=1),
                 closes_at=timezone.now() + datetime.timedelta(days=1),
             ),
             by=staff_a,
