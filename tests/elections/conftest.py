@@ -1,14 +1,11 @@
 """A branch with members, a vote of the branch with three candidates, its staff."""
 
-import datetime
-
 import pytest
 from django.http import QueryDict
-from django.utils import timezone
 
 from elections import services
-from elections.models import Candidate, Election
 from members.roles import PUBLICIST
+from tests.elections.factories import ElectionFactory
 from tests.members.factories import MemberFactory, OrganizationFactory, make_staff_user
 
 
@@ -33,25 +30,12 @@ def staff_a(tree):
     return make_staff_user(PUBLICIST, scope=tree["a"], username="zz_a")
 
 
-def make_election(organization, *, seats=2, names=("王磊", "赵雪", "李强"), **fields):
-    now = timezone.now()
-    values = {
-        "title": "甲党支部委员会换届选举",
-        "organization": organization,
-        "seats": seats,
-        "opens_at": now - datetime.timedelta(hours=1),
-        "closes_at": now + datetime.timedelta(hours=3),
-    }
-    values.update(fields)
-    election = Election.objects.create(**values)
-    for order, name in enumerate(names):
-        Candidate.objects.create(election=election, sort_order=order, name=name)
-    return election
-
-
 @pytest.fixture
 def election(tree, voters, staff_a):
-    return services.open_election(make_election(tree["a"]), by=staff_a)
+    return services.open_election(
+        ElectionFactory(organization=tree["a"], title="甲党支部委员会换届选举"),
+        by=staff_a,
+    )
 
 
 def ballot(election, *names, write_ins=(), blank=False):

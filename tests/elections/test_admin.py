@@ -8,9 +8,10 @@ from elections import services
 from elections.models import Election, Status
 from members.models import SecurityEvent
 from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER, SCHOOL_ADMIN
+from tests.elections.factories import ElectionFactory
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
 
-from .conftest import ballot, make_election
+from .conftest import ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def other(tree, staff_a):
     MemberFactory(organization=tree["b"])
-    return make_election(tree["b"], title="乙党支部委员会换届选举")
+    return ElectionFactory(organization=tree["b"], title="乙党支部委员会换届选举")
 
 
 def test_scoped_staff_run_only_their_votes(client, election, other, staff_a):

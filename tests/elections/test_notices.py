@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from elections import notices, services
 from notifications.models import Notification
+from tests.elections.factories import ElectionFactory
 from tests.members.factories import MemberFactory
 
-from .conftest import ballot, make_election
+from .conftest import ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +32,9 @@ def test_opening_a_vote_tells_the_register_once(
     outsider = MemberFactory(organization=tree["b"])
     with django_capture_on_commit_callbacks(execute=True):
         election = services.open_election(
-            make_election(
-                tree["a"], closes_at=timezone.now() + datetime.timedelta(days=3)
+            ElectionFactory(
+                organization=tree["a"],
+                closes_at=timezone.now() + datetime.timedelta(days=3),
             ),
             by=staff_a,
         )
@@ -71,7 +73,7 @@ def test_reminder_goes_to_those_who_have_not_voted_without_reading_ballots(
 
 def test_closed_and_draft_votes_tell_nobody(tree, voters, staff_a, election):
     services.close_election(election, by=staff_a)
-    draft = make_election(tree["a"], title="筹备中的投票")
+    draft = ElectionFactory(organization=tree["a"], title="筹备中的投票")
     Notification.objects.all().delete()
     assert notices.announce_election(election.pk) == 0
     assert notices.announce_election(draft.pk) == 0

@@ -9,8 +9,9 @@ from wagtail.models import ModelLogEntry
 from elections import services, tally
 from elections.models import PaperCount, Status
 from members.models import SecurityEvent
+from tests.elections.factories import ElectionFactory
 
-from .conftest import ballot, make_election
+from .conftest import ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def meeting(tree, voters, staff_a):
     """An in-person vote of branch 甲 (5 on the register, 2 seats): one member
     voted on the phone, then the meeting closed."""
     election = services.open_election(
-        make_election(tree["a"], mode="in_person"), by=staff_a
+        ElectionFactory(organization=tree["a"], mode="in_person"), by=staff_a
     )
     services.cast_ballot(election, ballot(election, "王磊"), user=voters[0].user)
     return services.close_election(election, by=staff_a)
@@ -118,7 +119,7 @@ def test_bad_entries_are_refused_and_nothing_is_written(tree, meeting, staff_a):
                 "write_ins": {},
             },
         )
-    online = services.open_election(make_election(tree["a"]), by=staff_a)
+    online = services.open_election(ElectionFactory(organization=tree["a"]), by=staff_a)
     services.close_election(online, by=staff_a)
     with pytest.raises(services.ElectionError, match="只有现场投票"):
         services.enter_paper_count(

@@ -11,9 +11,10 @@ from wagtail.models import ModelLogEntry
 
 from elections import services
 from elections.models import Ballot, Election, Elector, Participation
+from tests.elections.factories import ElectionFactory
 from tests.members.factories import MemberFactory
 
-from .conftest import ballot, make_election
+from .conftest import ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_opening_fixes_the_register_of_the_organisation_and_below(
     tree, voters, staff_a
 ):
-    election = make_election(tree["a"])
+    election = ElectionFactory(organization=tree["a"])
     MemberFactory(organization=tree["b"])
     services.open_election(election, by=staff_a)
     assert election.eligible_count == 5
@@ -80,7 +81,9 @@ def test_tampered_candidate_ids_are_refused(election, voters, value):
 
 
 def test_another_votes_candidate_is_tampering(tree, election, voters, staff_a):
-    other = make_election(tree["a"], title="另一次投票", names=("孙明", "钱进"))
+    other = ElectionFactory(
+        organization=tree["a"], title="另一次投票", candidates=("孙明", "钱进")
+    )
     data = ballot(election, "王磊")
     data.setlist("candidate", [str(other.candidates.first().pk)])
     with pytest.raises(services.ElectionError, match="无效的候选人"):
@@ -88,8 +91,8 @@ def test_another_votes_candidate_is_tampering(tree, election, voters, staff_a):
 
 
 def test_votes_outside_the_window_are_refused(tree, voters, staff_a):
-    future = make_election(
-        tree["a"], opens_at=timezone.now() + datetime.timedelta(hours=1)
+    future = ElectionFactory(
+        organization=tree["a"], opens_at=timezone.now() + datetime.timedelta(hours=1)
     )
     with pytest.raises(services.ElectionError, match="尚未开始"):
         services.cast_ballot(future, ballot(future, "王磊"), user=voters[0].user)
@@ -108,7 +111,7 @@ def test_votes_outside_the_window_are_refused(tree, voters, staff_a):
 
 def test_write_ins_when_allowed(tree, voters, staff_a):
     election = services.open_election(
-        make_election(tree["a"], allow_write_ins=True), by=staff_a
+        ElectionFactory(organization=tree["a"], allow_write_ins=True), by=staff_a
     )
     services.cast_ballot(
         election, ballot(election, "王磊", write_ins=["周 平"]), user=voters[0].user
@@ -180,7 +183,9 @@ def test_ballots_and_participations_cannot_be_lined_up(election, voters):
 @pytest.mark.transactional
 @pytest.mark.django_db(transaction=True)
 def test_parallel_double_votes_store_one_ballot(tree, voters, staff_a):
-    election = services.open_election(make_election(tree["a"]), by=staff_a)
+    election = services.open_election(
+        ElectionFactory(organization=tree["a"]), by=staff_a
+    )
     voter = voters[0]
     results, barrier = [], threading.Barrier(6)
 
