@@ -21,8 +21,9 @@ from members.roles import (
 from surveys import services
 from surveys.models import Survey
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
+from tests.surveys.factories import SurveyFactory
 
-from .conftest import form, make_survey
+from .conftest import form
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def surveys(tree):
     return (
-        make_survey(tree, title="甲支部调查", owner=tree["a"]),
-        make_survey(tree, title="乙支部调查", owner=tree["b"]),
+        SurveyFactory(title="甲支部调查", owner=tree["a"]),
+        SurveyFactory(title="乙支部调查", owner=tree["b"]),
     )
 
 
@@ -215,9 +216,7 @@ def test_close_and_open_are_audited(client, surveys, staff_a):
     assert client.get(reverse("surveys_close", args=[mine.pk])).status_code == 405
     again = client.post(reverse("surveys_close", args=[mine.pk]), follow=True)
     assert "只有已发布且未结束的调查才能结束" in again.content.decode()
-    draft = make_survey(
-        {"committee": mine.owner}, title="草稿", owner=mine.owner, is_published=False
-    )
+    draft = SurveyFactory(title="草稿", owner=mine.owner, is_published=False)
     client.post(reverse("surveys_open", args=[draft.pk]))
     draft.refresh_from_db()
     assert draft.is_published

@@ -13,8 +13,9 @@ from members.roles import PUBLICIST
 from notifications.models import Notification
 from surveys import notices, services
 from tests.members.factories import MemberFactory, make_staff_user
+from tests.surveys.factories import SurveyFactory
 
-from .conftest import form, make_survey
+from .conftest import form
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +37,8 @@ def people(tree):
 def test_publishing_tells_the_audience_once(
     tree, people, django_capture_on_commit_callbacks
 ):
-    survey = make_survey(
-        tree,
+    survey = SurveyFactory(
+        owner=tree["committee"],
         audience="organization",
         audience_organization=tree["a"],
         is_published=False,
@@ -52,7 +53,7 @@ def test_publishing_tells_the_audience_once(
 
 
 def test_reminder_skips_those_who_answered_an_anonymous_survey(tree, people):
-    survey = make_survey(tree, audience="members", anonymous=True)
+    survey = SurveyFactory(owner=tree["committee"], audience="members", anonymous=True)
     answered = people["a"][0]
     services.submit_response(survey, form(survey), user=answered.user)
     everyone = {m.user_id for group in people.values() for m in group}
@@ -67,7 +68,7 @@ def test_reminder_skips_those_who_answered_an_anonymous_survey(tree, people):
 
 
 def test_public_surveys_notify_nobody(tree, people):
-    survey = make_survey(tree, audience="public")
+    survey = SurveyFactory(owner=tree["committee"], audience="public")
     assert notices.announce_survey(survey.pk) == 0
     now = survey.closes_at - datetime.timedelta(hours=3)
     assert notices.send_reminders(now=now) == (0, 0)
@@ -76,7 +77,7 @@ def test_public_surveys_notify_nobody(tree, people):
 
 def test_the_scheduled_command_enqueues_the_job(tree, people, capsys, settings):
     assert any(job[0] == "send_survey_reminders" for job in settings.PORTAL_SCHEDULE)
-    make_survey(tree, audience="members")
+    SurveyFactory(owner=tree["committee"], audience="members")
     call_command("send_survey_reminders")
     assert "已排队" in capsys.readouterr().out
     assert len(_told("survey_open")) == 4

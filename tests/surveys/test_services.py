@@ -14,14 +14,15 @@ from members.ratelimit import RateLimited
 from surveys import services
 from surveys.models import Answer, Response
 from tests.members.factories import MemberFactory, OrganizationFactory
+from tests.surveys.factories import SurveyFactory
 
-from .conftest import form, make_survey
+from .conftest import form
 
 pytestmark = pytest.mark.django_db
 
 
 def test_member_answers_once_and_anonymous_response_keeps_no_account(tree):
-    survey = make_survey(tree)
+    survey = SurveyFactory(owner=tree["committee"])
     member = MemberFactory(organization=tree["a"])
     response = services.submit_response(survey, form(survey), user=member.user)
     assert response.member is None
@@ -35,7 +36,7 @@ def test_member_answers_once_and_anonymous_response_keeps_no_account(tree):
 def test_the_database_refuses_a_second_response_of_the_same_person(tree):
     from django.db import IntegrityError, transaction
 
-    survey = make_survey(tree)
+    survey = SurveyFactory(owner=tree["committee"])
     member = MemberFactory(organization=tree["a"])
     response = services.submit_response(survey, form(survey), user=member.user)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -43,7 +44,7 @@ def test_the_database_refuses_a_second_response_of_the_same_person(tree):
 
 
 def test_real_name_survey_keeps_the_member(tree):
-    survey = make_survey(tree, anonymous=False)
+    survey = SurveyFactory(owner=tree["committee"], anonymous=False)
     member = MemberFactory(organization=tree["a"], real_name="王芳")
     assert services.submit_response(survey, form(survey), user=member.user).member == (
         member
@@ -59,7 +60,7 @@ def test_real_name_survey_keeps_the_member(tree):
     ],
 )
 def test_outside_the_window_is_refused(tree, fields, message):
-    survey = make_survey(tree, **fields)
+    survey = SurveyFactory(owner=tree["committee"], **fields)
     member = MemberFactory(organization=tree["a"])
     with pytest.raises(ValidationError, match=message):
         services.submit_response(survey, form(survey), user=member.user)
@@ -67,7 +68,11 @@ def test_outside_the_window_is_refused(tree, fields, message):
 
 
 def test_organisation_audience_admits_members_below_it_only(tree):
-    survey = make_survey(tree, audience="organization", audience_organization=tree["a"])
+    survey = SurveyFactory(
+        owner=tree["committee"],
+        audience="organization",
+        audience_organization=tree["a"],
+    )
     inside = MemberFactory(organization=OrganizationFactory(parent=tree["a"]))
     outside = MemberFactory(organization=tree["b"])
     services.submit_response(survey, form(survey), user=inside.user)
@@ -90,7 +95,7 @@ def test_organisation_audience_admits_members_below_it_only(tree):
     ],
 )
 def test_tampered_or_missing_answers_store_nothing(tree, answers, message):
-    survey = make_survey(tree)
+    survey = SurveyFactory(owner=tree["committee"])
     member = MemberFactory(organization=tree["a"])
     with pytest.raises(ValidationError, match=message):
         services.submit_response(survey, form(survey, **answers), user=member.user)
@@ -98,7 +103,7 @@ def test_tampered_or_missing_answers_store_nothing(tree, answers, message):
 
 
 def test_two_choices_on_a_single_choice_question_are_refused(tree):
-    survey = make_survey(tree)
+    survey = SurveyFactory(owner=tree["committee"])
     data = form(survey)
     data.setlist(f"q{survey.questions.first().pk}", ["0", "1"])
     with pytest.raises(ValidationError, match="只能选一项"):
@@ -109,7 +114,7 @@ def test_two_choices_on_a_single_choice_question_are_refused(tree):
 
 @override_settings(PORTAL_SURVEYS_PUBLIC_PER_IP=(2, 3600))
 def test_public_survey_is_guarded_by_cookie_and_address(tree):
-    survey = make_survey(tree, audience="public")
+    survey = SurveyFactory(owner=tree["committee"], audience="public")
     services.submit_response(survey, form(survey), token="a" * 32, ip="192.0.2.1")
     with pytest.raises(ValidationError, match="每人只能提交一次"):
         services.submit_response(survey, form(survey), token="a" * 32, ip="192.0.2.1")
@@ -122,7 +127,7 @@ def test_public_survey_is_guarded_by_cookie_and_address(tree):
 
 
 def test_results_count_what_was_answered(tree):
-    survey = make_survey(tree)
+    survey = SurveyFactory(owner=tree["committee"])
     for single, multiple, rating, text in [
         ("0", ("0", "2"), "4", "多组织实地参观"),
         ("0", ("1",), "3", ""),

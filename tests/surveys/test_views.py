@@ -11,8 +11,9 @@ from members.roles import PUBLICIST
 from surveys.models import Response
 from surveys.views import VISITOR_COOKIE
 from tests.members.factories import MemberFactory, make_staff_user
+from tests.surveys.factories import SurveyFactory
 
-from .conftest import form, make_survey
+from .conftest import form
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def post(client, survey, **answers):
 
 
 def test_member_answers_once_and_sees_results_when_allowed(client, tree):
-    survey = make_survey(tree, results_visibility="respondents")
+    survey = SurveyFactory(owner=tree["committee"], results_visibility="respondents")
     member = MemberFactory(organization=tree["a"])
     client.force_login(member.user)
     page = client.get(reverse("surveys:answer", args=[survey.pk]))
@@ -46,7 +47,7 @@ def test_member_answers_once_and_sees_results_when_allowed(client, tree):
 
 
 def test_bad_answers_are_refused_in_chinese_and_keep_the_choices(client, tree):
-    survey = make_survey(tree)
+    survey = SurveyFactory(owner=tree["committee"])
     client.force_login(MemberFactory(organization=tree["a"]).user)
     response = post(client, survey, single="9", text="保留的建议")
     body = response.content.decode()
@@ -56,7 +57,7 @@ def test_bad_answers_are_refused_in_chinese_and_keep_the_choices(client, tree):
 
 
 def test_results_stay_with_staff_unless_the_survey_opens_them(client, tree):
-    survey = make_survey(tree)  # results_visibility: staff
+    survey = SurveyFactory(owner=tree["committee"])  # results_visibility: staff
     member = MemberFactory(organization=tree["a"])
     client.force_login(member.user)
     post(client, survey)
@@ -72,7 +73,11 @@ def test_results_stay_with_staff_unless_the_survey_opens_them(client, tree):
 
 
 def test_members_survey_asks_visitors_to_log_in_and_refuses_others(client, tree):
-    survey = make_survey(tree, audience="organization", audience_organization=tree["a"])
+    survey = SurveyFactory(
+        owner=tree["committee"],
+        audience="organization",
+        audience_organization=tree["a"],
+    )
     page = client.get(reverse("surveys:answer", args=[survey.pk]))
     assert page.status_code == 403 and "登录后参加" in page.content.decode()
     assert post(client, survey).status_code == 400
@@ -85,7 +90,9 @@ def test_members_survey_asks_visitors_to_log_in_and_refuses_others(client, tree)
 
 
 def test_public_survey_answered_once_per_browser_results_after_closing(client, tree):
-    survey = make_survey(tree, audience="public", results_visibility="public")
+    survey = SurveyFactory(
+        owner=tree["committee"], audience="public", results_visibility="public"
+    )
     page = client.get(reverse("surveys:answer", args=[survey.pk]))
     assert page.status_code == 200 and VISITOR_COOKIE in page.cookies
     assert post(client, survey).status_code == 302
@@ -113,8 +120,10 @@ def test_public_survey_answered_once_per_browser_results_after_closing(client, t
 
 
 def test_closed_and_draft_surveys(client, tree):
-    closed = make_survey(tree, closes_at=timezone.now() - datetime.timedelta(days=1))
-    draft = make_survey(tree, title="草稿调查", is_published=False)
+    closed = SurveyFactory(
+        owner=tree["committee"], closes_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    draft = SurveyFactory(owner=tree["committee"], title="草稿调查", is_published=False)
     client.force_login(MemberFactory(organization=tree["a"]).user)
     page = client.get(reverse("surveys:answer", args=[closed.pk]))
     assert "已结束" in page.content.decode() and "提交答卷" not in page.content.decode()
@@ -127,14 +136,14 @@ def test_closed_and_draft_surveys(client, tree):
 
 
 def test_index_lists_what_the_visitor_may_answer(client, tree):
-    mine = make_survey(
-        tree,
+    mine = SurveyFactory(
+        owner=tree["committee"],
         title="甲支部调查",
         audience="organization",
         audience_organization=tree["a"],
     )
-    theirs = make_survey(
-        tree,
+    theirs = SurveyFactory(
+        owner=tree["committee"],
         title="乙支部调查",
         audience="organization",
         audience_organization=tree["b"],
