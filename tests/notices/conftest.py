@@ -1,10 +1,8 @@
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from members.roles import PUBLICIST, REVIEWER
 from tests.members.factories import OrganizationFactory, make_staff_user
+from tests.notices.factories import NoticePageFactory
 
 
 @pytest.fixture
@@ -22,36 +20,25 @@ def index(home_page):
     return install_notice_section()
 
 
-def make_notice(index, organization, *, title="拟发展党员公示", starts=-1, days=5):
-    from notices.models import NoticePage
-
-    start = timezone.localdate() + datetime.timedelta(days=starts)
-    notice = NoticePage(
-        title=title,
-        notice_type="development",
-        organization=organization,
-        period_start=start,
-        period_end=start + datetime.timedelta(days=days - 1),
-        body="<p>拟接收张三同志为预备党员。</p>",
-    )
-    index.add_child(instance=notice)
-    notice.save_revision().publish()
-    return notice
-
-
 @pytest.fixture
 def notice_a(index, tree):
-    return make_notice(index, tree["a"], title="甲支部发展党员公示")
+    return NoticePageFactory(
+        parent=index, organization=tree["a"], title="甲支部发展党员公示"
+    )
 
 
 @pytest.fixture
 def notice_b(index, tree):
-    return make_notice(index, tree["b"], title="乙支部发展党员公示")
+    return NoticePageFactory(
+        parent=index, organization=tree["b"], title="乙支部发展党员公示"
+    )
 
 
 @pytest.fixture
 def archived_a(index, tree):
-    return make_notice(index, tree["a"], title="甲支部已结束公示", starts=-20)
+    return NoticePageFactory(
+        parent=index, organization=tree["a"], title="甲支部已结束公示", starts=-20
+    )
 
 
 @pytest.fixture

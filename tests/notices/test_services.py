@@ -11,8 +11,9 @@ from notices import services
 from notices.models import FeedbackStatus, NoticeFeedback
 from notifications.models import Notification
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
+from tests.notices.factories import NoticePageFactory
 
-from .conftest import make_notice, send
+from .conftest import send
 
 
 def test_feedback_on_open_notice_gets_number_and_code_and_tells_scoped_staff(
@@ -52,7 +53,7 @@ def test_wrong_code_finds_nothing_and_is_rate_limited(notice_a):
 def test_feedback_outside_the_period_is_refused_and_nothing_is_stored(
     index, tree, starts, message
 ):
-    notice = make_notice(index, tree["a"], starts=starts)
+    notice = NoticePageFactory(parent=index, organization=tree["a"], starts=starts)
     with pytest.raises(ValidationError, match=message):
         send(notice)
     assert not NoticeFeedback.objects.exists()
