@@ -24,9 +24,14 @@ from members.roles import (
 )
 from points import ledger
 from points.models import PointEntry, PointRule
-from school.models import CourseAssignment, CourseCompletion, LessonProgress, StudyDay
 from tests.exams.conftest import answer_all
 from tests.members.factories import MemberFactory, make_staff_user
+from tests.school.factories import (
+    CourseAssignmentFactory,
+    CourseCompletionFactory,
+    LessonProgressFactory,
+    StudyDayFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +62,9 @@ def test_default_rules_exist():
 
 def test_study_minutes_per_ten_minutes_with_daily_cap(member):
     day = datetime.date(2026, 11, 30)
-    StudyDay.objects.create(member=member, day=day, seconds=25 * 60)
-    StudyDay.objects.create(
-        member=member, day=day + datetime.timedelta(1), seconds=4800
-    )
-    StudyDay.objects.create(member=member, day=day + datetime.timedelta(2), seconds=300)
+    StudyDayFactory(member=member, day=day, seconds=25 * 60)
+    StudyDayFactory(member=member, day=day + datetime.timedelta(1), seconds=4800)
+    StudyDayFactory(member=member, day=day + datetime.timedelta(2), seconds=300)
     ledger.recompute(member)
     entries = {e.day: e for e in PointEntry.objects.filter(member=member)}
     assert entries[day].points == 2 and not entries[day].capped
@@ -88,22 +91,19 @@ def test_exams_count_once_per_exam_and_only_when_passed(quiz, final, member):
 def test_lessons_daily_answers_and_required_courses(course, bank, member, tree):
     now = timezone.now()
     for lesson in course.lessons:
-        LessonProgress.objects.create(
-            member=member, lesson=lesson, course=course, completed_at=now
-        )
+        LessonProgressFactory(member=member, lesson=lesson, completed_at=now)
     current = daily.start_today(member)
     for answer in current.attempt.answers.all():
         right = answer_all(current.attempt)[answer.position]
         services.answer_and_mark(
             current.attempt, member=member, position=answer.position, response=right
         )
-    assignment = CourseAssignment.objects.create(
-        course=course, deadline=timezone.localdate() + datetime.timedelta(days=3)
+    CourseAssignmentFactory(
+        course=course,
+        deadline=timezone.localdate() + datetime.timedelta(days=3),
+        organizations=[tree[0]],
     )
-    assignment.organizations.add(tree[0])
-    CourseCompletion.objects.create(
-        member=member, course=course, year=now.year, credit_hours=2
-    )
+    CourseCompletionFactory(member=member, course=course, completed_at=now)
     ledger.recompute(member)
     assert points_of(member, "lesson_completed") == 4
     assert points_of(member, "daily_correct") == 5  # five right, cap 5
@@ -111,19 +111,18 @@ def test_lessons_daily_answers_and_required_courses(course, bank, member, tree):
 
 
 def test_required_course_finished_late_earns_nothing(course, member, tree):
-    assignment = CourseAssignment.objects.create(
-        course=course, deadline=timezone.localdate() - datetime.timedelta(days=3)
+    CourseAssignmentFactory(
+        course=course,
+        deadline=timezone.localdate() - datetime.timedelta(days=3),
+        organizations=[tree[1]],
     )
-    assignment.organizations.add(tree[1])
-    CourseCompletion.objects.create(
-        member=member, course=course, year=timezone.now().year, credit_hours=2
-    )
+    CourseCompletionFactory(member=member, course=course)
     ledger.recompute(member)
     assert points_of(member, "required_on_time") == 0
 
 
 def test_recompute_is_idempotent_and_follows_rule_changes(member):
-    StudyDay.objects.create(member=member, day=datetime.date(2026, 12, 1), seconds=3000)
+    StudyDayFactory(member=member, day=datetime.date(2026, 12, 1), seconds=3000)
     assert ledger.recompute(member) == 1
     before = list(PointEntry.objects.values_list("pk", "points"))
     assert ledger.recompute(member) == 0
@@ -150,7 +149,7 @@ def test_graded_attempt_enqueues_the_recompute(
 
 
 def test_command_reports_what_it_did(member):
-    StudyDay.objects.create(member=member, day=timezone.localdate(), seconds=1200)
+    StudyDayFactory(member=member, day=timezone.localdate(), seconds=1200)
     out = io.StringIO()
     call_command("recompute_points", "--days", "2", stdout=out)
     assert "重算 1 名党员的学习积分，变动 1 条记录" in out.getvalue()
@@ -161,10 +160,8 @@ def test_command_reports_what_it_did(member):
 
 def test_me_and_my_points_page(member):
     today = daily.local_day()
-    StudyDay.objects.create(member=member, day=today, seconds=1800)
-    StudyDay.objects.create(
-        member=member, day=today - datetime.timedelta(days=1), seconds=600
-    )
+    StudyDayFactory(member=member, day=today, seconds=1800)
+    StudyDayFactory(member=member, day=today - datetime.timedelta(days=1), seconds=600)
     client = client_for(member.user)
     me = client.get("/me/").content.decode()
     assert "累计积分 4" in me and 'id="me-points-today">3<' in me
@@ -195,7 +192,7 @@ def scored(tree):
     for organization, name, seconds in people:
         member = MemberFactory(organization=organization, real_name=name)
         if seconds:
-            StudyDay.objects.create(member=member, day=day, seconds=seconds)
+            StudyDayFactory(member=member, day=day, seconds=seconds)
         ledger.recompute(member)
         members.append(member)
     return members
@@ -293,10 +290,8 @@ def test_recompute_and_daily_answer_cost_a_bounded_number_of_queries(
     from django.test.utils import CaptureQueriesContext
 
     for lesson in course.lessons:
-        LessonProgress.objects.create(
-            member=member, lesson=lesson, course=course, completed_at=timezone.now()
-        )
-    StudyDay.objects.create(member=member, day=daily.local_day(), seconds=3600)
+        LessonProgressFactory(member=member, lesson=lesson, completed_at=timezone.now())
+    StudyDayFactory(member=member, day=daily.local_day(), seconds=3600)
     attempt = services.start_attempt(quiz, member)
     services.submit_attempt(attempt, member=member, responses=answer_all(attempt))
     ledger.recompute(member)
