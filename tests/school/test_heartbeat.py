@@ -18,7 +18,11 @@ from school.models import (
 )
 from school.progress import FIRST_HEARTBEAT_WALL_SECONDS
 from tests.members.factories import MemberFactory
-from tests.school.factories import CoursePageFactory, LessonPageFactory
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    LessonProgressFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -160,8 +164,8 @@ def test_course_credit_override_is_used(member, course_with_lessons):
     course.save_revision().publish()
     now = timezone.now()
     for lesson in lessons:
-        LessonProgress.objects.create(
-            member=member, lesson=lesson, course=course, intervals=[[0, 95]],
+        LessonProgressFactory(
+            member=member, lesson=lesson, intervals=[[0, 95]],
             watched_seconds=95, last_beat_at=now,
         )  # fmt: skip
     services.record_heartbeat(

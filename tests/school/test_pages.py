@@ -8,14 +8,17 @@ from django.utils import timezone
 
 from school import services
 from school.models import (
-    CourseCompletion,
-    LessonProgress,
-    StudyDay,
     Video,
     video_root,
 )
 from tests.members.factories import MemberFactory, OrganizationFactory
-from tests.school.factories import CourseCategoryFactory, CoursePageFactory
+from tests.school.factories import (
+    CourseCategoryFactory,
+    CourseCompletionFactory,
+    CoursePageFactory,
+    LessonProgressFactory,
+    StudyDayFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,10 +72,9 @@ def test_course_page_shows_lessons_and_member_progress(
     member, member_client, course_with_lessons
 ):
     course, (first, _) = course_with_lessons
-    LessonProgress.objects.create(
+    LessonProgressFactory(
         member=member,
         lesson=first,
-        course=course,
         watched_seconds=95,
         completed_at=timezone.now(),
     )
@@ -91,10 +93,8 @@ def test_lesson_page_for_anonymous_asks_to_log_in(client, course_with_lessons):
 def test_lesson_page_has_player_with_resume_position_and_external_script(
     member, member_client, course_with_lessons
 ):
-    course, (lesson, _) = course_with_lessons
-    LessonProgress.objects.create(
-        member=member, lesson=lesson, course=course, last_position=42.5
-    )
+    _course, (lesson, _) = course_with_lessons
+    LessonProgressFactory(member=member, lesson=lesson, last_position=42.5)
     response = member_client.get(lesson.url)
     html = response.content.decode()
     assert 'data-resume="42.500000"' in html
@@ -116,17 +116,9 @@ def test_my_study_shows_year_hours_against_target_and_weekly_chart(
 ):
     course, _ = course_with_lessons
     today = timezone.localdate()
-    CourseCompletion.objects.create(
-        member=member,
-        course=course,
-        year=today.year,
-        credit_hours=3,
-        completed_at=timezone.now(),
-    )
-    StudyDay.objects.create(member=member, day=today, seconds=1800)
-    StudyDay.objects.create(
-        member=member, day=today - datetime.timedelta(days=7), seconds=600
-    )
+    CourseCompletionFactory(member=member, course=course, credit_hours=3)
+    StudyDayFactory(member=member, day=today, seconds=1800)
+    StudyDayFactory(member=member, day=today - datetime.timedelta(days=7), seconds=600)
     response = member_client.get("/school/me/")
     html = response.content.decode()
     assert "<strong>3</strong> / 32 学时" in html
@@ -237,7 +229,5 @@ def test_other_members_do_not_see_each_others_study(
 ):
     other = MemberFactory()
     course, _ = course_with_lessons
-    CourseCompletion.objects.create(
-        member=other, course=course, year=timezone.localdate().year, credit_hours=5
-    )
+    CourseCompletionFactory(member=other, course=course, credit_hours=5)
     assert "<strong>0</strong>" in member_client.get("/school/me/").content.decode()

@@ -10,9 +10,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from school.models import LessonProgress, Video
+from school.models import Video
 from tests.news.factories import make_image
-from tests.school.factories import CoursePageFactory, LessonPageFactory
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    LessonProgressFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,13 +58,11 @@ def test_player_loads_nothing_before_play_and_offers_the_speeds(
 def test_progress_line_shows_share_watched_and_the_courses_credit(
     member, member_client, course_with_lessons
 ):
-    course, (lesson, _) = course_with_lessons
+    _course, (lesson, _) = course_with_lessons
     html = member_client.get(lesson.url).content.decode()
     assert re.search(r'id="player-status"[^>]*>已学 0%<', html)
     assert "课程 0.25 学时" in html  # two 100 s lessons: under 15 minutes
-    LessonProgress.objects.create(
-        member=member, lesson=lesson, course=course, watched_seconds=50
-    )
+    LessonProgressFactory(member=member, lesson=lesson, watched_seconds=50)
     html = member_client.get(lesson.url).content.decode()
     assert re.search(r'id="player-status"[^>]*>已学 50%<', html)
 
@@ -156,10 +158,9 @@ def test_course_page_leads_to_the_first_lesson_not_completed(
     course, (first, second) = course_with_lessons
     html = member_client.get(course.url).content.decode()
     assert f'href="{first.url}">开始学习：第1讲</a>' in html
-    LessonProgress.objects.create(
+    LessonProgressFactory(
         member=member,
         lesson=first,
-        course=course,
         watched_seconds=95,
         completed_at=timezone.now(),
     )

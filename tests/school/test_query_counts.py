@@ -5,9 +5,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from school.models import CoursePage, LessonPage, LessonProgress
+from school.models import CoursePage, LessonPage
 from tests.news.factories import make_image
-from tests.school.factories import CoursePageFactory, LessonPageFactory
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    LessonProgressFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +39,7 @@ def test_course_page_queries_do_not_grow_with_lessons(school_index, member):
     many = course_with(school_index, 3 * N, "many")
     for course in (few, many):
         for lesson in LessonPage.objects.child_of(course):
-            LessonProgress.objects.create(
-                member=member, lesson=lesson, course=course, watched_seconds=50
-            )
+            LessonProgressFactory(member=member, lesson=lesson, watched_seconds=50)
     reader, learner = Client(), Client()
     learner.force_login(member.user)
     html = learner.get(many.url).content.decode()

@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from notifications.models import Notification
-from school.models import CourseAssignment, CourseCompletion
+from school.models import CourseAssignment
 from school.notices import announce_assignment, send_deadline_reminders
 from school.services import assign_course, change_assignment
 from tests.members.factories import MemberFactory, OrganizationFactory
+from tests.school.factories import CourseCompletionFactory
 
 
 @pytest.fixture
@@ -35,9 +36,7 @@ def course(course_with_lessons):
 @pytest.fixture
 def people(tree, course):
     done = MemberFactory(organization=tree["a"], real_name="已学完")
-    CourseCompletion.objects.create(
-        member=done, course=course, year=timezone.localdate().year, credit_hours=1
-    )
+    CourseCompletionFactory(member=done, course=course, credit_hours=1)
     return {
         "pending": MemberFactory(organization=tree["a"], real_name="未学"),
         "below": MemberFactory(organization=tree["a1"], real_name="小组未学"),
@@ -84,9 +83,7 @@ def test_members_who_completed_the_course_get_no_reminders(
     assert notified("course_due_soon") == {"未学", "小组未学"}
     assert send_deadline_reminders(today) == (0, 0)
 
-    CourseCompletion.objects.create(
-        member=people["below"], course=course, year=today.year, credit_hours=1
-    )
+    CourseCompletionFactory(member=people["below"], course=course, credit_hours=1)
     after = assignment.deadline + datetime.timedelta(days=1)
     assert send_deadline_reminders(after) == (0, 1)
     assert notified("course_overdue") == {"未学"}

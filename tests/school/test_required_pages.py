@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from school.models import CourseAssignment, CourseCompletion, CoursePage
+from school.models import CourseAssignment, CoursePage
 from school.services import assign_course
 from tests.members.factories import MemberFactory, OrganizationFactory
+from tests.school.factories import CourseCompletionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +87,7 @@ def test_overdue_shows_as_overdue_and_completed_shows_no_deadline(
     assert "已逾期 3 天" in page
 
     finished = MemberFactory(organization=tree["a"])
-    CourseCompletion.objects.create(
-        member=finished, course=elective, year=timezone.localdate().year, credit_hours=1
-    )
+    CourseCompletionFactory(member=finished, course=elective, credit_hours=1)
     html = login(finished).get("/school/").content.decode()
     assert '<span class="tag tag--required">必修</span>' in html
     assert "已逾期" not in html and "截止" not in html

@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from members.roles import LEADER, SCHOOL_ADMIN
-from school.models import CourseAssignment, CourseCompletion, CoursePage
+from school.models import CourseAssignment, CoursePage
 from school.required import overdue_members, required_report
 from school.services import assign_course
 from tests.members.factories import (
@@ -18,6 +18,7 @@ from tests.members.factories import (
     OrganizationFactory,
     make_staff_user,
 )
+from tests.school.factories import CourseCompletionFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -51,7 +52,7 @@ def world(school_index):
     CourseAssignment.objects.filter(pk=assignment.pk).update(deadline=days(-2))
 
     def complete(member, course, when):
-        CourseCompletion.objects.create(
+        CourseCompletionFactory(
             member=member,
             course=course,
             year=TODAY.year,
@@ -98,13 +99,7 @@ def test_late_completion_is_completed_but_not_on_time(world):
 
     _a, b, _c = world["members"]
     _on_time, late = world["courses"]
-    CourseCompletion.objects.create(
-        member=b,
-        course=late,
-        year=TODAY.year,
-        credit_hours=1,
-        completed_at=timezone.now(),
-    )
+    CourseCompletionFactory(member=b, course=late, year=TODAY.year, credit_hours=1)
     rows = figures(required_report(Organization.objects.all(), TODAY.year))
     assert rows["甲一小组"] == (2, 2, 1, 0)
     assert overdue_members(Organization.objects.all(), TODAY.year) == []

@@ -16,14 +16,17 @@ from openpyxl import load_workbook
 from members.models import Organization
 from school import services, stats
 from school.models import (
-    CourseCompletion,
     CoursePage,
     CourseYearCount,
     StudyDay,
     StudyYear,
 )
 from tests.members.factories import MemberFactory, OrganizationFactory, UserFactory
-from tests.school.factories import CoursePageFactory
+from tests.school.factories import (
+    CourseCompletionFactory,
+    CoursePageFactory,
+    StudyDayFactory,
+)
 
 pytestmark = pytest.mark.django_db
 YEAR = timezone.localdate().year
@@ -57,7 +60,7 @@ def tree(school_index):
     done = timezone.now()
 
     def complete(member, course, hours):
-        CourseCompletion.objects.create(
+        CourseCompletionFactory(
             member=member,
             course=course,
             year=YEAR,
@@ -70,13 +73,11 @@ def tree(school_index):
     complete(b, required, 32)  # 合格
     complete(c, required, 40)  # secretary: 40 < 56, 不合格
     complete(d, elective, 5)
-    CourseCompletion.objects.create(  # last year does not count
+    CourseCompletionFactory(  # last year does not count
         member=e, course=required, year=YEAR - 1, credit_hours=99, completed_at=done
     )
     for member in (a, b, c, d):
-        StudyDay.objects.create(
-            member=member, day=datetime.date(YEAR, 3, 1), seconds=600
-        )
+        StudyDayFactory(member=member, day=datetime.date(YEAR, 3, 1), seconds=600)
     # Records written directly (as an import would): the summary is recomputed.
     stats.rebuild_study_years()
     return {
