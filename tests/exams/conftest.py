@@ -70,7 +70,7 @@ def course(home_page):
 @pytest.fixture
 def quiz(course, bank):
     lesson = course.lessons[0]
-    exam = ExamFactory(title="第一讲随堂测验", lesson=lesson)
+    exam = ExamFactory(title="第一讲随堂测验", lesson=lesson, time_limit_minutes=10)
     ExamRuleFactory(exam=exam, kind="single", count=2)
     ExamRuleFactory(exam=exam, kind="judge", count=2)
     return exam

@@ -1,7 +1,8 @@
 """Factories for exams: question categories, questions, exams, draw rules, attempts.
 
 question = QuestionFactory(kind="multiple")        # valid defaults for each kind
-exam = ExamFactory(kind="quiz", lesson=lesson)     # a 60-point, 3-try quiz
+exam = ExamFactory(lesson=lesson)                  # a quiz (the model's limits)
+contest = ExamFactory(contest=True, organization=committee, audience=[a, b])
 ExamRuleFactory(exam=exam, kind="single", count=2)
 attempt = AttemptFactory(exam=exam, member=member) # an open attempt row, no answers
 
@@ -53,16 +54,33 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 
 
 class ExamFactory(factory.django.DjangoModelFactory):
-    """A quiz by default; give lesson= for a quiz, course= for a final."""
+    """A quiz by default (give lesson=), kind=FINAL with course=, or contest=True:
+    a 知识竞赛 running from an hour ago to an hour from now (give organization=).
+    Time limit, attempts and pass mark are the model's defaults; audience= takes
+    the organisations a contest is for."""
 
     class Meta:
         model = Exam
+        skip_postgeneration_save = True
+
+    class Params:
+        contest = factory.Trait(
+            kind=Exam.Kind.CONTEST,
+            starts_at=factory.LazyFunction(
+                lambda: timezone.now() - datetime.timedelta(hours=1)
+            ),
+            ends_at=factory.LazyFunction(
+                lambda: timezone.now() + datetime.timedelta(hours=1)
+            ),
+        )
 
     title = factory.Sequence(lambda n: f"测验{n}")
     kind = Exam.Kind.QUIZ
-    time_limit_minutes = 10
-    max_attempts = 3
-    pass_score = 60
+
+    @factory.post_generation
+    def audience(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.audience.set(extracted)
 
 
 class ExamRuleFactory(factory.django.DjangoModelFactory):

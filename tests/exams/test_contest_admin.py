@@ -11,8 +11,9 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from exams.models import Attempt, Exam, ExamRule
+from exams.models import Attempt
 from members.roles import SCHOOL_ADMIN, SITE_ADMIN
+from tests.exams.factories import ExamFactory, ExamRuleFactory
 from tests.members.factories import MemberFactory, make_staff_user
 
 from .test_contests import take
@@ -30,14 +31,14 @@ def client_for(user):
 def contest(bank, tree):
     """A contest of 集团党委 for both of its branches."""
     committee, first, second = tree
-    now = timezone.now()
-    exam = Exam.objects.create(
-        title="党章党规知识竞赛", kind=Exam.Kind.CONTEST, organization=committee,
-        starts_at=now - datetime.timedelta(hours=1),
-        ends_at=now + datetime.timedelta(hours=1), time_limit_minutes=10,
-    )  # fmt: skip
-    exam.audience.set([first, second])
-    ExamRule.objects.create(exam=exam, count=4)
+    exam = ExamFactory(
+        contest=True,
+        title="党章党规知识竞赛",
+        organization=committee,
+        audience=[first, second],
+        time_limit_minutes=10,
+    )
+    ExamRuleFactory(exam=exam, count=4)
     return exam
 
 
@@ -45,14 +46,10 @@ def contest(bank, tree):
 def branch_contest(bank, tree):
     """A contest of 第二党支部 alone (its own 主办 and audience)."""
     _, _, second = tree
-    now = timezone.now()
-    exam = Exam.objects.create(
-        title="第二支部党规小测赛", kind=Exam.Kind.CONTEST, organization=second,
-        starts_at=now - datetime.timedelta(hours=1),
-        ends_at=now + datetime.timedelta(hours=1),
-    )  # fmt: skip
-    exam.audience.set([second])
-    ExamRule.objects.create(exam=exam, count=2)
+    exam = ExamFactory(
+        contest=True, title="第二支部党规小测赛", organization=second, audience=[second]
+    )
+    ExamRuleFactory(exam=exam, count=2)
     return exam
 
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exams import contests, services
-from exams.models import Attempt, Exam, ExamRule
+from exams.models import Attempt, Exam
 from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER, SCHOOL_ADMIN
+from tests.exams.factories import ExamFactory, ExamRuleFactory
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
 
 from .conftest import answer_all
@@ -30,18 +31,15 @@ def client_for(user):
 @pytest.fixture
 def contest(bank, tree):
     committee, first, second = tree
-    now = timezone.now()
-    exam = Exam.objects.create(
+    exam = ExamFactory(
+        contest=True,
         title="党章党规知识竞赛",
-        kind=Exam.Kind.CONTEST,
         organization=committee,
-        starts_at=now - datetime.timedelta(hours=1),
-        ends_at=now + datetime.timedelta(hours=1),
+        audience=[first, second],
         time_limit_minutes=10,
         max_attempts=2,
     )
-    exam.audience.set([first, second])
-    ExamRule.objects.create(exam=exam, count=4)
+    ExamRuleFactory(exam=exam, count=4)
     return exam
 
 
