@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from home.management.commands.setup_site import install_sections
 from mailbox.models import Mailbox
+from tests.mailbox.factories import MailboxFactory
 from tests.members.factories import UserFactory, make_staff_user
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def superuser(db):
 @pytest.fixture
 def handler_client(db):
     handler = make_staff_user("信箱办理人", username="xinxiang")
-    Mailbox.objects.create(name="党委书记信箱").handlers.add(handler)
+    MailboxFactory(name="党委书记信箱", handlers=[handler])
     client = Client()
     client.force_login(handler)
     client.user = handler

@@ -19,14 +19,13 @@ from tests.members.factories import UserFactory
 
 
 class MailboxFactory(factory.django.DjangoModelFactory):
-    """A mailbox answering in 5 working days; handlers= and leaders= take users."""
+    """A mailbox receiving letters; handlers= and leaders= take users."""
 
     class Meta:
         model = Mailbox
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"第{n}信箱")
-    reply_days = 5
 
     @factory.post_generation
     def handlers(obj, create, extracted, **kwargs):

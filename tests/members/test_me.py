@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 
 from mailbox import services as mailbox_services
-from mailbox.models import Mailbox
 from notifications.models import Notification
 from notifications.service import notify
 from tests.mailbox.conftest import letter_data
+from tests.mailbox.factories import MailboxFactory
 
 from .factories import MemberFactory, UserFactory, make_staff_user
 
@@ -25,7 +25,7 @@ def member(tree):
 
 @pytest.fixture
 def box(db):
-    return Mailbox.objects.create(name="党委书记信箱", reply_days=5)
+    return MailboxFactory(name="党委书记信箱")
 
 
 def test_anonymous_visitors_are_sent_to_login(client, db):
