@@ -43,11 +43,22 @@ from members.roles import (
     SCHOOL_ADMIN,
     SITE_ADMIN,
 )
+from tests.assessment.factories import AssessmentPlanFactory, TaskItemFactory
+from tests.elections.factories import ElectionFactory
+from tests.evaluation.factories import RoundFactory
+from tests.exams.factories import ExamFactory, ExamRuleFactory
+from tests.mailbox.factories import MailboxFactory
 from tests.members.factories import (
     MemberFactory,
     OrganizationFactory,
     UserFactory,
     make_staff_user,
+)
+from tests.notices.factories import NoticePageFactory
+from tests.school.factories import (
+    CourseCompletionFactory,
+    CoursePageFactory,
+    LessonPageFactory,
 )
 
 from .pdf_samples import plain_pdf
@@ -98,10 +109,10 @@ def build_world() -> World:
         PolicyLibraryPage,
     )
     from mailbox import services as mailbox_services
-    from mailbox.models import BoardCategory, CalendarDay, Mailbox, SensitiveWord
+    from mailbox.models import BoardCategory, CalendarDay, SensitiveWord
     from news.models import NewsColumn, NewsIndexPage
     from notifications.models import Notification
-    from school.models import CourseCategory, CoursePage, LessonPage, SchoolIndexPage
+    from school.models import CourseCategory, SchoolIndexPage
     from school.services import assign_course
     from search.models import Synonym
     from tests.mailbox.conftest import letter_data
@@ -199,24 +210,25 @@ def build_world() -> World:
     # School.
     school = SchoolIndexPage.objects.get()
     o["course_category"] = CourseCategory.objects.create(name="理论学习")
-    course = CoursePage(
+    course = CoursePageFactory(
+        parent=school,
         title="党章学习",
         slug="dangzhang",
         summary="学习党章",
         category=o["course_category"],
     )
-    school.add_child(instance=course)
     course.save_revision().publish()
     o["video"] = VideoFactory(duration=100, title="第一讲视频")
     storage = o["video"].source.storage
     storage.save(o["video"].source.name, ContentFile(b"\x00\x00\x00\x18ftypmp42"))
-    lesson = LessonPage(title="第一讲", slug="l1", video=o["video"])
-    course.add_child(instance=lesson)
+    lesson = LessonPageFactory(
+        parent=course, title="第一讲", slug="l1", video=o["video"]
+    )
     lesson.save_revision().publish()
     o["course"], o["lesson"] = course, lesson
 
     # Exams: a question, a quiz after the lesson, the member's open attempt.
-    from exams.models import Certificate, Exam, ExamRule, Question, QuestionCategory
+    from exams.models import Certificate, Question, QuestionCategory
     from exams.services import start_attempt
 
     o["question_category"] = QuestionCategory.objects.create(name="党章")
@@ -228,25 +240,20 @@ def build_world() -> World:
         answer="A",
         category=o["question_category"],
     )
-    o["exam"] = Exam.objects.create(title="随堂测验", kind="quiz", lesson=lesson)
-    ExamRule.objects.create(exam=o["exam"], count=1)
+    o["exam"] = ExamFactory(title="随堂测验", lesson=lesson)
+    ExamRuleFactory(exam=o["exam"], count=1)
     o["attempt"] = start_attempt(o["exam"], member)
     # The member completed the course: the completion issues a 结业证书.
-    from school.models import CourseCompletion
-
-    CourseCompletion.objects.create(
-        member=member, course=course, year=timezone.localdate().year, credit_hours=1
-    )
+    CourseCompletionFactory(member=member, course=course, credit_hours=1)
     o["certificate"] = Certificate.objects.get(member=member)
     # A 知识竞赛 of the member's branch, running, with the member's open attempt.
-    o["contest"] = Exam.objects.create(
+    o["contest"] = ExamFactory(
+        contest=True,
         title="党章知识竞赛",
-        kind="contest",
         organization=branch,
-        starts_at=timezone.now() - datetime.timedelta(hours=1),
         ends_at=timezone.now() + datetime.timedelta(days=1),
     )
-    ExamRule.objects.create(exam=o["contest"], count=1)
+    ExamRuleFactory(exam=o["contest"], count=1)
     start_attempt(o["contest"], member)
     # The member's 每日答题 of today is started (its answer URL reads the JSON body).
     from exams.daily import start_today
@@ -262,9 +269,9 @@ def build_world() -> World:
     for name in ("党建工作", "意见建议"):
         BoardCategory.objects.get_or_create(name=name)
     o["board_category"] = BoardCategory.objects.first()
-    mailbox = Mailbox.objects.create(name="党委书记信箱", reply_days=5)
-    mailbox.handlers.add(users[MAILBOX_HANDLER])
-    mailbox.leaders.add(users[LEADER])
+    mailbox = MailboxFactory(
+        name="党委书记信箱", handlers=[users[MAILBOX_HANDLER]], leaders=[users[LEADER]]
+    )
     o["mailbox"] = mailbox
     letter, o["query_code"] = mailbox_services.submit_letter(
         letter_data(mailbox),
@@ -297,19 +304,15 @@ def build_world() -> World:
     )
 
     # Notices: an open notice of the branch with one piece of feedback.
-    from notices.models import NoticeIndexPage, NoticePage
+    from notices.models import NoticeIndexPage
     from notices.services import FeedbackData, submit_feedback
 
-    notice = NoticePage(
+    notice = NoticePageFactory(
+        parent=NoticeIndexPage.objects.get(),
         title="拟发展党员公示",
-        notice_type="development",
         organization=branch,
-        period_start=timezone.localdate(),
-        period_end=timezone.localdate() + datetime.timedelta(days=4),
-        body="<p>拟接收张三同志为预备党员。</p>",
+        starts=0,
     )
-    NoticeIndexPage.objects.get().add_child(instance=notice)
-    notice.save_revision().publish()
     o["notice"] = notice
     o["notice_feedback"], _ = submit_feedback(
         notice,
@@ -345,17 +348,16 @@ def build_world() -> World:
     o["survey"] = survey
 
     # Elections: an open vote of the branch in which the member has voted.
-    from elections.models import Candidate, Election
     from elections.services import cast_ballot, open_election
 
-    election = Election.objects.create(
+    election = ElectionFactory(
         title="支部委员会选举",
         organization=branch,
         seats=1,
-        opens_at=timezone.now() - datetime.timedelta(hours=1),
         closes_at=timezone.now() + datetime.timedelta(days=1),
+        candidates=["王磊"],
     )
-    candidate = Candidate.objects.create(election=election, name="王磊")
+    candidate = election.candidates.get()
     open_election(election, by=superuser)
     vote = QueryDict(mutable=True)
     vote["candidate"] = str(candidate.pk)
@@ -364,29 +366,26 @@ def build_world() -> World:
     # A closed in-person vote waiting for its paper ballots (the paper entry form).
     from elections.services import close_election
 
-    paper_election = Election.objects.create(
+    paper_election = ElectionFactory(
         title="党小组长推选",
         organization=branch,
         seats=1,
         mode="in_person",
         opens_at=timezone.now() - datetime.timedelta(hours=2),
         closes_at=timezone.now() + datetime.timedelta(hours=1),
+        candidates=["赵雪"],
     )
-    Candidate.objects.create(election=paper_election, name="赵雪")
     open_election(paper_election, by=superuser)
     o["paper_election"] = close_election(paper_election, by=superuser)
 
     # 民主评议: an open round of the branch; the member wrote a self-assessment and
     # rated the branch's other member.
-    from evaluation.models import Round
     from evaluation.services import open_round, rate, save_self_assessment
 
     colleague = MemberFactory(organization=branch, real_name="王磊")
-    evaluation_round = Round.objects.create(
+    evaluation_round = RoundFactory(
         title="2026年度民主评议党员",
         organization=branch,
-        year=2026,
-        opens_at=timezone.now() - datetime.timedelta(hours=1),
         closes_at=timezone.now() + datetime.timedelta(days=1),
     )
     open_round(evaluation_round, by=superuser)
@@ -397,23 +396,17 @@ def build_world() -> World:
     # 网上考核: the committee's quarterly plan issued to the branch, one item
     # reported by the branch's 组织管理员 with a photo.
     from assessment import services as assessment_services
-    from assessment.models import AssessmentPlan, TaskItem
 
-    plan = AssessmentPlan.objects.create(
+    plan = AssessmentPlanFactory(
         title="第一季度党建工作考核",
         organization=committee,
-        period_kind="quarter",
         period_start=datetime.date(timezone.localdate().year, 1, 1),
         period_end=datetime.date(timezone.localdate().year, 3, 31),
+        created_by=None,
+        targets=[branch],
     )
-    plan.targets.set([branch])
-    TaskItem.objects.create(
-        plan=plan,
-        title="基层动态宣传",
-        points=20,
-        due_date=timezone.localdate() + datetime.timedelta(days=10),
-        rule="news",
-        rule_target=2,
+    TaskItemFactory(
+        plan=plan, title="基层动态宣传", points=20, rule="news", rule_target=2
     )
     assessment_services.issue_plan(plan, by=superuser)
     o["assessment_plan"] = plan
