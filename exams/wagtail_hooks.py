@@ -30,7 +30,7 @@ from .permissions import (
 class QuestionIndexView(IndexView):
     @cached_property
     def header_buttons(self):
-        buttons = super().header_buttons
+        buttons = list(super().header_buttons)  # never the base class's shared list
         user = self.request.user
         if user.has_perm("exams.add_question"):
             buttons.append(

@@ -570,7 +570,7 @@ class MemberIndexView(IndexView):
 
     @cached_property
     def header_buttons(self):
-        buttons = super().header_buttons
+        buttons = list(super().header_buttons)  # never the base class's shared list
         if member_policy.user_has_permission(self.request.user, "add"):
             buttons.append(
                 HeaderButton(

@@ -133,7 +133,7 @@ class SurveyEditView(SurveyAccessMixin, SurveyScopeMixin, ScopedObjectMixin, Edi
 
     @cached_property
     def header_buttons(self):
-        buttons = super().header_buttons
+        buttons = list(super().header_buttons)  # never the base class's shared list
         buttons.append(
             HeaderButton(
                 "查看结果",

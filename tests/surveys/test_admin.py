@@ -259,3 +259,16 @@ def test_history_of_other_organisations_surveys_is_not_in_the_site_log(
     client.force_login(staff_a)
     page = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
     assert surveys[1].title not in page
+
+
+def test_the_results_button_is_on_its_own_survey_only(client, surveys, staff_a):
+    """The edit page's 查看结果 button was appended to Wagtail's shared header list, so
+    every later admin page (学习统计 among them) showed one per survey edit seen."""
+    mine, _ = surveys
+    client.force_login(staff_a)
+    results = reverse("surveys_results", args=[mine.pk])
+    for _ in range(3):
+        page = client.get(reverse("surveys_admin:edit", args=[mine.pk])).content
+        assert page.decode().count(f'href="{results}"') == 1
+    delete = client.get(reverse("surveys_admin:delete", args=[mine.pk])).content
+    assert "查看结果" not in delete.decode()
