@@ -29,6 +29,11 @@ from home.params import BadParameter
 from .exports import ExportMixin
 
 
+def keep_queryset(queryset, name, value):
+    """A filter's method for report choices (year, table) the view itself reads."""
+    return queryset
+
+
 def forbidden(request, message: str, hint: str = "") -> TemplateResponse:
     return TemplateResponse(
         request,

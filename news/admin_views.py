@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 
-from members.reports import ReportView
+from members.reports import ReportView, keep_queryset
 
 from . import stats
 from .models import NewsArticlePage
@@ -22,10 +22,6 @@ TABLES = {
 FIRST_YEAR = 2000
 
 
-def _keep(queryset, name, value):
-    return queryset  # read by the view, which builds the rows for the year
-
-
 def _years():
     current = timezone.localdate().year
     return [(str(y), f"{y} 年") for y in range(current + 1, FIRST_YEAR - 1, -1)]
@@ -33,7 +29,7 @@ def _years():
 
 class PublishingStatsFilterSet(WagtailFilterSet):
     year = django_filters.ChoiceFilter(
-        label="统计年度", choices=_years, empty_label=None, method=_keep
+        label="统计年度", choices=_years, empty_label=None, method=keep_queryset
     )
     table = django_filters.ChoiceFilter(
         label="统计表",
@@ -41,7 +37,7 @@ class PublishingStatsFilterSet(WagtailFilterSet):
         empty_label=None,
         initial="branches",
         widget=forms.RadioSelect,
-        method=_keep,
+        method=keep_queryset,
     )
 
     class Meta:

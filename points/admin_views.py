@@ -6,7 +6,8 @@ from django.shortcuts import render
 
 from home.params import choice_param, id_param, int_param
 from members.exports import Sheet, export_response
-from school.admin_views import forbidden_response, report_organizations
+from members.reports import forbidden
+from school.admin_views import report_organizations
 
 from . import stats
 
@@ -39,7 +40,7 @@ def _branch_table(rows):
 def ranking(request):
     """Members by points and branches by points per member, within the scope."""
     if not can_view_ranking(request.user):
-        return forbidden_response(
+        return forbidden(
             request,
             "您没有查看积分排行的权限。",
             "积分排行对「党校管理员」「领导」和「站点管理员」开放，"
@@ -53,7 +54,7 @@ def ranking(request):
     if chosen:
         root = scope.filter(pk=chosen).first()
         if root is None:
-            return forbidden_response(
+            return forbidden(
                 request,
                 "这个党组织不在您的管理范围内。",
                 "请从列表中选择您管理范围内的党组织。",

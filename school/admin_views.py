@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -29,7 +28,7 @@ from members.admin_views import (
     out_of_scope_response,
 )
 from members.models import Organization
-from members.reports import ReportView
+from members.reports import ReportView, forbidden, keep_queryset
 from members.scopes import organizations_for
 
 from . import required, stats
@@ -63,16 +62,6 @@ def retry_video(request, pk: int):
             )
         return redirect("wagtailsnippets_school_video:list")
     return render(request, "school/admin/retry_video.html", {"video": video})
-
-
-def forbidden_response(request, message: str, hint: str) -> TemplateResponse:
-    """A 403 page inside the admin saying what is missing (Wagtail would redirect)."""
-    return TemplateResponse(
-        request,
-        "school/admin/forbidden.html",
-        {"page_title": "无权访问", "message": message, "hint": hint},
-        status=403,
-    )
 
 
 def can_view_report(user) -> bool:
@@ -275,10 +264,6 @@ STUDY_TABLES = {
 }  # fmt: skip
 
 
-def _keep(queryset, name, value):
-    return queryset  # read by the view, which builds the table's rows
-
-
 def _report_scope(request):
     if request is None:
         return Organization.objects.none()
@@ -298,14 +283,14 @@ class StudyReportFilterSet(WagtailFilterSet):
         label="年度",
         min_value=2000,
         max_value=2100,
-        method=_keep,
+        method=keep_queryset,
         widget=forms.Select(),
     )
     org = ReportOrganizationFilter(
         label="党组织",
         queryset=_report_scope,
         empty_label="全部（我的管理范围）",
-        method=_keep,
+        method=keep_queryset,
     )
     table = django_filters.ChoiceFilter(
         label="统计表",
@@ -313,7 +298,7 @@ class StudyReportFilterSet(WagtailFilterSet):
         empty_label=None,
         initial="branches",
         widget=forms.RadioSelect,
-        method=_keep,
+        method=keep_queryset,
     )
 
     class Meta:
@@ -465,7 +450,7 @@ class AssignmentAccessMixin:
         if not assignment_policy.user_has_any_permission(
             request.user, ["add", "change", "delete", "view"]
         ):
-            return forbidden_response(
+            return forbidden(
                 request,
                 "您没有指派必修课的权限。",
                 "指派必修课需要「党校管理员」角色，并且只能指派给您担任组织管理员的"
