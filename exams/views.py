@@ -166,7 +166,11 @@ def attempt_page(request, attempt_id):
     if attempt.is_open:
         for answer in answers:
             for_taking(answer)
-        context["seconds_left"] = attempt.seconds_left()
+        left = attempt.seconds_left()
+        context["seconds_left"] = left
+        # The same text attempt.js writes every half second, so the bar does not
+        # change format when the script starts.
+        context["time_left"] = f"剩余 {left // 60}:{left % 60:02d}"
         return render(request, "exams/attempt.html", context)
     for answer in answers:
         for_review(answer)

@@ -63,6 +63,8 @@ def test_taking_page_never_contains_the_key(quiz, member):
     page = client.get(f"/exams/attempts/{attempt.public_id}/").content.decode()
     assert "依据党章" not in page  # the explanation
     assert 'name="csrfmiddlewaretoken"' in page and "exam-timer" in page
+    # Before the script runs, the bar already shows the time as the script writes it.
+    assert re.search(r'id="exam-timer"[^>]*>剩余 \d+:[0-5]\d</span>', page)
     for answer in attempt.answers.all():
         assert answer.stem in page
     assert "正确答案" not in page and "data-key" not in page and "correct" not in page
