@@ -113,7 +113,7 @@ def _close_earlier(member: Member, exam: Exam, day: datetime.date) -> None:
         )
 
 
-def start_today(member: Member, *, now=None) -> DailySet:
+def start_today(member: Member, *, now=None, rng=None) -> DailySet:
     """Today's set of the member, drawn now if it does not exist yet.
 
     Of two requests at the same moment one creates the attempt and the set; the
@@ -134,6 +134,7 @@ def start_today(member: Member, *, now=None) -> DailySet:
         now=now,
         exclude=recently_correct(member, day),
         deadline=day_start(day + datetime.timedelta(days=1)),
+        rng=rng,
     )
     try:
         with transaction.atomic():

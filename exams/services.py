@@ -49,18 +49,24 @@ def draw_questions(
     if exam.mode == Exam.Mode.FIXED:
         chosen = [
             item.question
-            for item in exam.fixed_questions.select_related("question")
+            for item in exam.fixed_questions.select_related("question").order_by(
+                "sort_order", "pk"
+            )
             if not item.question.retired and item.question_id not in exclude
         ]
     else:
         chosen, taken = [], set(exclude)
-        for rule in exam.draw_rules.all():
+        for rule in exam.draw_rules.order_by("sort_order", "pk"):
             ids = list(
-                rule.candidates().exclude(pk__in=taken).values_list("pk", flat=True)
+                rule.candidates()
+                .exclude(pk__in=taken)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
             picked = rng.sample(ids, min(rule.count, len(ids)))
             taken.update(picked)
-            chosen.extend(Question.objects.filter(pk__in=picked))
+            found = Question.objects.in_bulk(picked)
+            chosen.extend(found[pk] for pk in picked)
     chosen = chosen[:MAX_QUESTIONS]
     rng.shuffle(chosen)
     return chosen
@@ -122,13 +128,20 @@ def _sync_deadline(attempt: Attempt) -> Attempt:
 
 
 def start_attempt(
-    exam: Exam, member: Member, *, now=None, exclude=(), deadline=None
+    exam: Exam,
+    member: Member,
+    *,
+    now=None,
+    exclude=(),
+    deadline=None,
+    rng: random.Random | None = None,
 ) -> Attempt:
     """The member's open attempt at the exam, or a new one with its questions drawn.
 
     One open attempt per member and exam is a database constraint: of two requests
     starting at once, one creates it and the other returns it. ``exclude`` (question
-    ids never to draw) and ``deadline`` (instead of the time limit) are 每日答题's.
+    ids never to draw) and ``deadline`` (instead of the time limit) are 每日答题's;
+    ``rng`` draws and shuffles (the system's randomness unless a demo seeds its own).
     """
     now = now or timezone.now()
     if not exam.is_active:
@@ -143,7 +156,7 @@ def start_attempt(
             current = None
         else:
             return current
-    rng = random.SystemRandom()
+    rng = rng or random.SystemRandom()
     questions = draw_questions(exam, rng, exclude=exclude)
     if not questions:
         raise ExamError("题库中暂无可用的试题，请联系党校管理员。", status=409)
