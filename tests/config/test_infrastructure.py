@@ -44,7 +44,7 @@ def test_redis_cache_backend_round_trip():
     with override_settings(
         CACHES={
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "config.cache.RedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": "portal-test",
             }
@@ -58,3 +58,6 @@ def test_redis_cache_backend_round_trip():
         assert cache.incr("hits", 5) == 6
         cache.delete_many(["greeting", "hits"])
         assert cache.get("greeting") is None
+        # One redis.Redis per pool, not one per call as Django's own client makes.
+        reads, writes = cache._cache.get_client(), cache._cache.get_client(write=True)
+        assert reads is cache._cache.get_client() and writes is reads

@@ -63,7 +63,7 @@ def test_an_unavailable_search_engine_degrades_the_node(client, settings):
 def test_a_broken_cache_takes_the_node_out(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",
         }
     }
