@@ -8,6 +8,8 @@ be changed from the environment (/etc/portal/portal.env) without editing this fi
 
 import os
 
+from gunicorn.glogging import Logger
+
 
 def _cpus() -> int:
     try:
@@ -50,6 +52,21 @@ access_log_format = (
     '%({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
     "%(M)sms %({x-request-id}i)s"
 )
+
+
+class PortalLogger(Logger):
+    """gunicorn's logger, without the access lines of requests the app marked routine
+    (school.views.ROUTINE_REQUEST in the environ): accepted study heartbeats, which
+    10,000 members watching send 1,000 times a second. nginx's access log still has
+    them; refused ones (4xx, 5xx) are logged here as any other request."""
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("portal.routine") and resp.status_code == 200:
+            return
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = PortalLogger
 
 # The heartbeat file of each worker lives in memory, not on disk (gunicorn's advice).
 if os.path.isdir("/dev/shm"):  # noqa: S108

@@ -105,7 +105,7 @@ class HeartbeatMiddleware:
                 session.save()
         if buffered.fold_due:
             heartbeat_buffer.schedule_fold()
-        response = outcome_response(buffered.outcome(lesson, beat.position))
+        response = outcome_response(request, buffered.outcome(lesson, beat.position))
         add_never_cache_headers(response)
         return self.security.process_response(request, response)
 

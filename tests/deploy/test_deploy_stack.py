@@ -268,6 +268,37 @@ def test_lesson_video_reaches_members_through_nginx(
 # ---- Login, client address, letters --------------------------------------------------
 
 
+def test_accepted_heartbeats_stay_out_of_gunicorns_access_log(
+    stack, member_session, lesson_player
+):
+    """A member's heartbeat is credited and nginx logs it, while gunicorn's log keeps
+    only the lines of other requests (the lesson page, a refused heartbeat)."""
+    lesson_url = stack.seed["lesson_url"]
+    page = member_session.get(stack.url(lesson_url), timeout=30).text
+    lesson = re.search(r'data-lesson="(\d+)"', page).group(1)
+    beat_url = re.search(r'data-heartbeat-url="([^"]+)"', page).group(1)
+    headers = {
+        "X-CSRFToken": member_session.cookies["csrftoken"],
+        "Referer": stack.url(lesson_url),
+    }
+    body = {"lesson": int(lesson), "intervals": [[0, 5]], "position": 5, "playing": 1}
+    accepted = member_session.post(
+        stack.url(beat_url), json=body, headers=headers, timeout=30
+    )
+    assert accepted.status_code == 200, accepted.text
+    refused = member_session.post(
+        stack.url(beat_url), json={"lesson": "x"}, headers=headers, timeout=30
+    )
+    assert refused.status_code == 400
+    time.sleep(0.5)  # gunicorn writes its line after answering
+    gunicorn_lines = (Path(stack.logs) / "gunicorn.log").read_text().splitlines()
+    beats = [line for line in gunicorn_lines if f"POST {beat_url}" in line]
+    assert [line.split('"')[2].split()[0] for line in beats] == ["400"]
+    assert any(f"GET {lesson_url}" in line for line in gunicorn_lines)
+    nginx_lines = (Path(stack.logs) / "nginx-access.log").read_text()
+    assert nginx_lines.count(f"POST {beat_url}") >= 2
+
+
 def test_login_records_the_address_nginx_saw_not_a_forged_one(stack, member_session):
     out = stack.shell(
         "from members.models import SecurityEvent; "
