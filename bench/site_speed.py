@@ -185,7 +185,7 @@ def main() -> None:
     else:  # the code may have changed since: new migrations, static files
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput", "--ignore", "vendor")
-    manage(env, "shell", "-c", "from home.page_cache import purge_all; purge_all()")
+    manage(env, "shell", "-c", "from pagecache.cache import purge_all; purge_all()")
     urls = json.loads(manage(env, "shell", "-c", FIND_URLS).strip().splitlines()[-1])
 
     site = Gunicorn("config.wsgi", env, args.port, args.workers)

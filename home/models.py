@@ -9,7 +9,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from .page_cache import (
+from pagecache.cache import (
     CachedPageMixin,
     CachedRoutesMixin,
     cached_until_purge,
@@ -65,7 +65,7 @@ def section_links(pages: dict) -> list[dict]:
 
 
 def _public(pages: list) -> list:
-    """Pages outside the private sections (home.page_cache keeps their paths)."""
+    """Pages outside the private sections (pagecache.cache keeps their paths)."""
     private = restricted_page_paths()
     return [p for p in pages if not any(p.path.startswith(r) for r in private)]
 

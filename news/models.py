@@ -22,13 +22,13 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from home.addresses import absolute_url, page_full_url
-from home.page_cache import (
-    CachedPageMixin,
-    cached_until_purge,
-)
 from home.params import BadParameter, int_param
 from members.models import Organization
 from members.scopes import filing_organizations
+from pagecache.cache import (
+    CachedPageMixin,
+    cached_until_purge,
+)
 
 from .blocks import NewsBodyBlock
 from .slugs import pinyin_slug, tag_slug
@@ -495,7 +495,7 @@ class NewsArticlePage(CachedPageMixin, Page):
     def route(self, request, path_components):
         """Wagtail's; the article brings along what every render reads outside the
         shared fragments, since its route is kept until the next purge
-        (home.page_cache.CachedRoutesMixin)."""
+        (pagecache.cache.CachedRoutesMixin)."""
         result = super().route(request, path_components)
         for relation in ("column", "branch", "cover"):
             getattr(self, relation)

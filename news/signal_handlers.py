@@ -1,6 +1,6 @@
 """Infrastructure reactions: news' own snippets change what cached pages show."""
 
-from home.page_cache import purge_when_changed
+from pagecache.cache import purge_when_changed
 
 
 def register_signal_handlers() -> None:

@@ -24,8 +24,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from home.page_cache import KnownRestrictionsMixin
 from members.models import Member, Organization
+from pagecache.cache import KnownRestrictionsMixin
 
 from . import progress
 

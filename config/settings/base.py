@@ -19,6 +19,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # Our apps come first so their templates override Wagtail's and Django's.
     "members",
+    "pagecache",
     "home",
     "news",
     "library",
@@ -71,18 +72,18 @@ MIDDLEWARE = [
     # PORTAL_TRUSTED_PROXIES: dropped here before anything reads them.
     "members.client_ip.TrustedProxyMiddleware",
     # Anonymous pages are answered from the cache before any middleware below works;
-    # a stored page carries the headers they gave it (home/page_cache.py).
-    "home.page_cache.AnonymousPageCacheMiddleware",
+    # a stored page carries the headers they gave it (pagecache/cache.py).
+    "pagecache.cache.AnonymousPageCacheMiddleware",
     # Rendered pages compressed once, inside the page cache, which keeps the compressed
-    # copy (as nginx's micro-cache does: it asks for gzip). home/compression.py.
-    "home.compression.PageGZipMiddleware",
+    # copy (as nginx's micro-cache does: it asks for gzip). pagecache/compression.py.
+    "pagecache.compression.PageGZipMiddleware",
     # Study heartbeats buffered in Redis are answered here, with the session and
     # Django's CSRF check, before the rest does any work (school/middleware.py).
     "school.middleware.HeartbeatMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "home.page_cache.CachedSiteMiddleware",
+    "pagecache.cache.CachedSiteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.CurrentRequestMiddleware",

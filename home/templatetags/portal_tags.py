@@ -10,7 +10,7 @@ from wagtail.models import Site
 
 from home.addresses import page_full_url
 from home.models import SiteSettings
-from home.page_cache import cached_until_purge
+from pagecache.cache import cached_until_purge
 
 register = template.Library()
 

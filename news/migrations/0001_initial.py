@@ -8,7 +8,7 @@ import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
 
-import home.page_cache
+import pagecache.cache
 
 
 class Migration(migrations.Migration):
@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "新闻文章",
                 "verbose_name_plural": "新闻文章",
             },
-            bases=(home.page_cache.CachedPageMixin, "wagtailcore.page"),
+            bases=(pagecache.cache.CachedPageMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
             name="NewsColumn",
@@ -298,7 +298,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "新闻中心",
             },
             bases=(
-                home.page_cache.CachedPageMixin,
+                pagecache.cache.CachedPageMixin,
                 wagtail.contrib.routable_page.models.RoutablePageMixin,
                 "wagtailcore.page",
             ),

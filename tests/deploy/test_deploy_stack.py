@@ -84,7 +84,7 @@ def test_anonymous_pages_are_answered_from_the_micro_cache(stack):
 
 def test_the_micro_cache_keeps_the_apps_compressed_copy(stack):
     """nginx asks the app for gzip and keeps that copy: readers who take gzip get it as
-    it is (home/compression.py), the others get it unpacked by nginx."""
+    it is (pagecache/compression.py), the others get it unpacked by nginx."""
     path = stack.seed["article_url"]
     for _ in range(5):
         packed = stack.get(path, headers={"Accept-Encoding": "gzip"})

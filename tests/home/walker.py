@@ -123,6 +123,7 @@ HOSTILE_JSON = [
 # home.middleware.MalformedInputMiddleware (which is for Wagtail's views).
 PROJECT_APPS = {
     "home",
+    "pagecache",
     "news",
     "library",
     "school",

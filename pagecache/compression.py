@@ -2,7 +2,7 @@
 
 Behind the shipped nginx (deploy/nginx/portal.conf asks the app for gzip on every
 request), a page is compressed here as it is rendered; the app's page cache
-(home/page_cache.py, which keys the compressed copy apart) and nginx's micro-cache
+(pagecache/cache.py, which keys the compressed copy apart) and nginx's micro-cache
 keep that copy and hand it out as it is, so a cached page costs no compression at
 all. Without it nginx compressed the cached page again for every reader, which held
 the micro-cache to a sixth of the rate nginx serves a static file at.

@@ -110,6 +110,13 @@ def restricted_page_paths() -> list[str]:
     )
 
 
+def outside_private_sections(pages) -> list:
+    """The pages not under a view restriction, for lists shared by every reader (the
+    home page's newest documents and courses)."""
+    private = restricted_page_paths()
+    return [p for p in pages if not any(p.path.startswith(r) for r in private)]
+
+
 def _bypass_cookies() -> tuple[str, ...]:
     """A session may be logged in; a page rendered for a CSRF cookie may carry its token."""
     return (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, *BYPASS_COOKIES)
@@ -140,7 +147,7 @@ def cache_key(request) -> str:
             if name in request.GET
         )
     host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
-    # Compressed and plain copies apart (home/compression.py compresses for clients
+    # Compressed and plain copies apart (pagecache/compression.py compresses for clients
     # that ask for gzip, as nginx always does).
     encoding = "gzip" if accepts_gzip(request) else "identity"
     return (
