@@ -13,7 +13,6 @@ from pagecache.cache import (
     CachedPageMixin,
     CachedRoutesMixin,
     cached_until_purge,
-    restricted_page_paths,
 )
 
 # The home page's 网站导航 besides 新闻中心: a section page (app_label.Model, linked
@@ -64,12 +63,6 @@ def section_links(pages: dict) -> list[dict]:
     return links
 
 
-def _public(pages: list) -> list:
-    """Pages outside the private sections (pagecache.cache keeps their paths)."""
-    private = restricted_page_paths()
-    return [p for p in pages if not any(p.path.startswith(r) for r in private)]
-
-
 class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
     """The site root: headline carousel, latest news per column, notices, sections."""
 
@@ -100,41 +93,16 @@ class HomePage(CachedRoutesMixin, CachedPageMixin, Page):
     class Meta:
         verbose_name = "首页"
 
-    def library_and_school(self, pages: dict) -> dict:
-        """The newest public policy documents and the school's courses for everyone,
-        each with its section page for 更多 (none when the section is not installed)."""
-        from library.models import PolicyDocumentPage
-        from school.models import CoursePage
-
-        size = self.column_size
-        documents = PolicyDocumentPage.objects.live().order_by("-publish_date", "-pk")
-        courses = (
-            CoursePage.objects.live()
-            .filter(audience_all=True)
-            .order_by("-first_published_at", "-pk")
-        )
-        return {
-            "library_page": pages.get("library.PolicyLibraryPage"),
-            "library_documents": _public(
-                documents.only("title", "url_path", "path", "publish_date")[: size * 2]
-            )[:size],
-            "school_page": pages.get("school.SchoolIndexPage"),
-            "school_courses": _public(
-                courses.only("title", "url_path", "path", "lecturer")[:8]
-            )[:4],
-        }
-
     def sections(self) -> dict:
-        """Everything the page lists: what apps contribute through the
-        ``home_page_context`` hook (news: headlines, columns, notices, the news index),
-        the library's newest documents and the school's courses, the section links."""
+        """Everything the page lists: the section links, and what apps contribute
+        through the ``home_page_context`` hook, a function of the home page and the
+        section pages ("app.Model" → the first live one or None) returning context
+        (news: headlines, columns, notices; the library its newest documents; the
+        school its courses). Home imports none of their code."""
         pages = section_pages()
-        context = {
-            **self.library_and_school(pages),
-            "section_links": section_links(pages),
-        }
+        context = {"section_links": section_links(pages)}
         for contribute in hooks.get_hooks("home_page_context"):
-            context.update(contribute(self))
+            context.update(contribute(self, pages))
         return context
 
     def get_context(self, request, *args, **kwargs):

@@ -1,5 +1,3 @@
-from importlib.util import find_spec
-
 from django.apps import AppConfig
 
 
@@ -24,11 +22,11 @@ class LibraryConfig(AppConfig):
             }
         )
 
-        from library.signal_handlers import register_signal_handlers
+        from search.registry import register
+
+        from . import home_blocks  # noqa: F401  (registers the home_page_context hook)
+        from .search_sources import PolicyDocumentSource
+        from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
-        if find_spec("search.registry") is not None:
-            from library.search_sources import PolicyDocumentSource
-            from search.registry import register
-
-            register(PolicyDocumentSource)
+        register(PolicyDocumentSource)

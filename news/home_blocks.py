@@ -2,7 +2,7 @@
 column shown there (lists and 公告 boxes) and the link to the news index.
 
 The home page asks every app through the ``home_page_context`` hook (a function of the
-home page returning context); home imports no news code.
+home page and its section pages returning context); home imports no news code.
 """
 
 from django.db.models import F, Window
@@ -57,7 +57,7 @@ def column_sections(home) -> dict:
 
 
 @hooks.register("home_page_context")
-def home_page_context(home) -> dict:
+def home_page_context(home, sections: dict) -> dict:
     sections = column_sections(home)
     return {
         "headlines": headlines(home),

@@ -70,16 +70,11 @@ def can_view_report(user) -> bool:
 
 def report_organizations(user):
     """The user's own part of the tree: their admin scope, else their own branch."""
-    try:
-        from members.scopes import organizations_for
-    except ImportError:
-        organizations_for = None
     if user.is_superuser:
         return Organization.objects.all()
-    if organizations_for is not None:
-        scoped = organizations_for(user)
-        if scoped.exists():
-            return scoped
+    scoped = organizations_for(user)
+    if scoped.exists():
+        return scoped
     member = getattr(user, "member", None) if hasattr(user, "member") else None
     if member is not None:
         return Organization.objects.within(member.organization)

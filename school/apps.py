@@ -21,6 +21,7 @@ class SchoolConfig(AppConfig):
             }
         )
 
+        from . import home_blocks  # noqa: F401  (registers the home_page_context hook)
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
