@@ -20,6 +20,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 
 from home.params import choice_param, id_param, year_param
+from members import reports
 from members.admin_views import (
     ChineseCreateMixin,
     ScopedHistoryView,
@@ -54,16 +55,12 @@ from .permissions import (
 
 
 def forbidden_response(request) -> TemplateResponse:
-    return TemplateResponse(
+    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
+    return reports.forbidden(
         request,
-        "members/admin/forbidden.html",
-        {
-            "page_title": "无权访问",
-            "message": "您没有使用网上考核的权限。",
-            "hint": "网上考核由上级党组织的管理人员下发和评分，由被考核党组织的管理人员"
-            "报送；只能处理您担任组织管理员的党组织的考核。如需开通，请联系站点管理员。",
-        },
-        status=403,
+        "您没有使用网上考核的权限。",
+        "网上考核由上级党组织的管理人员下发和评分，由被考核党组织的管理人员"
+        "报送；只能处理您担任组织管理员的党组织的考核。如需开通，请联系站点管理员。",
     )
 
 

@@ -16,6 +16,7 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexV
 from wagtail.admin.widgets.button import HeaderButton
 
 from home.params import choice_param, id_param, int_param, text_param
+from members import reports
 from members.admin_views import (
     ChineseCreateMixin,
     ScopedHistoryView,
@@ -32,16 +33,12 @@ from .permissions import election_policy, may_run_elections
 
 
 def forbidden_response(request) -> TemplateResponse:
-    return TemplateResponse(
+    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
+    return reports.forbidden(
         request,
-        "members/admin/forbidden.html",
-        {
-            "page_title": "无权访问",
-            "message": "您没有主持投票的权限。",
-            "hint": "投票计票由站点管理员和宣传员主持，只能主持您担任组织管理员的"
-            "党组织及其下级的投票。如需开通，请联系站点管理员。",
-        },
-        status=403,
+        "您没有主持投票的权限。",
+        "投票计票由站点管理员和宣传员主持，只能主持您担任组织管理员的"
+        "党组织及其下级的投票。如需开通，请联系站点管理员。",
     )
 
 

@@ -18,6 +18,7 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexV
 from wagtail.admin.widgets.button import HeaderButton
 
 from home.params import choice_param, id_param
+from members import reports
 from members.admin_views import (
     ChineseCreateMixin,
     ScopedHistoryView,
@@ -34,16 +35,12 @@ from .permissions import may_run_rounds, round_policy, sees_raters
 
 
 def forbidden_response(request) -> TemplateResponse:
-    return TemplateResponse(
+    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
+    return reports.forbidden(
         request,
-        "members/admin/forbidden.html",
-        {
-            "page_title": "无权访问",
-            "message": "您没有组织民主评议的权限。",
-            "hint": "民主评议党员由站点管理员和宣传员组织，只能组织您担任组织管理员的"
-            "党组织及其下级党支部的评议。如需开通，请联系站点管理员。",
-        },
-        status=403,
+        "您没有组织民主评议的权限。",
+        "民主评议党员由站点管理员和宣传员组织，只能组织您担任组织管理员的"
+        "党组织及其下级党支部的评议。如需开通，请联系站点管理员。",
     )
 
 

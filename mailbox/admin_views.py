@@ -27,6 +27,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 
 from home.params import choice_param, id_param, text_param
+from members import reports
 from members.accounts.services import mask_email
 from members.exports import ExportMixin
 from members.phones import mask_phone
@@ -55,16 +56,11 @@ OUT_OF_SCOPE = "您无权查看或办理这封来信：它不属于您办理或�
 
 def forbidden(request, message="您没有使用领导信箱的权限。") -> TemplateResponse:
     """The admin's 403 page (Wagtail itself would redirect to the dashboard)."""
-    return TemplateResponse(
+    return reports.forbidden(
         request,
-        "members/admin/forbidden.html",
-        {
-            "page_title": "无权访问",
-            "message": message,
-            "hint": "领导信箱由信箱办理人办理、领导签发；每人只能看到自己办理或领导的"
-            "信箱的来信。如需开通，请联系站点管理员。",
-        },
-        status=403,
+        message,
+        "领导信箱由信箱办理人办理、领导签发；每人只能看到自己办理或领导的"
+        "信箱的来信。如需开通，请联系站点管理员。",
     )
 
 

@@ -14,6 +14,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import EditView, IndexView
 
 from home.params import id_param
+from members import reports
 from members.admin_views import (
     ScopedHistoryView,
     ScopedObjectMixin,
@@ -28,16 +29,11 @@ from .permissions import feedback_policy, may_see_feedback
 
 def forbidden_response(request) -> TemplateResponse:
     """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
-    return TemplateResponse(
+    return reports.forbidden(
         request,
-        "members/admin/forbidden.html",
-        {
-            "page_title": "无权访问",
-            "message": "您没有查看公示反馈的权限。",
-            "hint": "公示反馈由发布党组织的组织管理员（宣传员、审核员）答复，"
-            "只能看到您管理的党组织及其下级发布的公示。如需开通，请联系站点管理员。",
-        },
-        status=403,
+        "您没有查看公示反馈的权限。",
+        "公示反馈由发布党组织的组织管理员（宣传员、审核员）答复，"
+        "只能看到您管理的党组织及其下级发布的公示。如需开通，请联系站点管理员。",
     )
 
 

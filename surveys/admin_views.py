@@ -16,6 +16,7 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexV
 from wagtail.admin.widgets.button import HeaderButton
 
 from home.params import choice_param, id_param
+from members import reports
 from members.admin_views import (
     ChineseCreateMixin,
     ScopedHistoryView,
@@ -33,16 +34,11 @@ from .permissions import may_manage_surveys, survey_policy
 
 def forbidden_response(request) -> TemplateResponse:
     """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
-    return TemplateResponse(
+    return reports.forbidden(
         request,
-        "members/admin/forbidden.html",
-        {
-            "page_title": "无权访问",
-            "message": "您没有管理网上调查的权限。",
-            "hint": "网上调查由站点管理员和宣传员管理，只能管理您担任组织管理员的"
-            "党组织及其下级发起的调查。如需开通，请联系站点管理员。",
-        },
-        status=403,
+        "您没有管理网上调查的权限。",
+        "网上调查由站点管理员和宣传员管理，只能管理您担任组织管理员的"
+        "党组织及其下级发起的调查。如需开通，请联系站点管理员。",
     )
 
 
