@@ -12,46 +12,29 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from members.audit import register_log_scope
-from members.scopes import (
-    can_manage_organization,
-    has_scope,
-    is_site_admin,
-    organizations_for,
-)
+from members.permissions import OrganizationScopedPolicy
+from members.scopes import can_manage_organization, is_site_admin, organizations_for
 
 from .models import AssessmentPlan, PlanStatus, Report
 
 _ANY = ["view", "change", "delete"]
 
 
-class PlanPermissionPolicy(ModelPermissionPolicy):
-    def user_has_permission(self, user, action):
-        if not (user.is_authenticated and user.is_active):
-            return False
-        return super().user_has_permission(user, action) and has_scope(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
+class PlanPermissionPolicy(OrganizationScopedPolicy):
+    """Changes by the issuing organisation's staff while the plan is a draft; seeing
+    it also by the staff of the organisations it assesses, once issued."""
 
     def user_has_permission_for_instance(self, user, action, instance):
-        if not self.user_has_permission(user, action):
-            return False
         if action == "view":
-            return manages(user, instance) or reports_for(user, instance).exists()
-        if not can_manage_organization(user, instance.organization):
-            return False
-        if action in ("change", "delete"):
-            return instance.status == PlanStatus.DRAFT
-        return True
+            return self.user_has_permission(user, action) and (
+                manages(user, instance) or reports_for(user, instance).exists()
+            )
+        return super().user_has_permission_for_instance(user, action, instance)
 
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
+    def allows(self, action, instance):
+        return action not in ("change", "delete") or instance.status == PlanStatus.DRAFT
 
     def instances_user_has_any_permission_for(self, user, actions):
         if not self.user_has_any_permission(user, actions):

@@ -4,44 +4,17 @@ admins act on the whole tree; without a scope there is nothing to run. Only vote
 still being prepared can be changed or deleted; nobody in the admin ever reads who
 cast which ballot (the tables cannot be joined, see elections.models)."""
 
-from wagtail.permission_policies.base import ModelPermissionPolicy
-
 from members.audit import register_log_scope
-from members.scopes import can_manage_organization, has_scope, organizations_for
+from members.permissions import OrganizationScopedPolicy
 
 from .models import Election, Status
 
 _ANY = ["view", "change", "delete"]
 
 
-class ElectionPermissionPolicy(ModelPermissionPolicy):
-    def user_has_permission(self, user, action):
-        if not (user.is_authenticated and user.is_active):
-            return False
-        return super().user_has_permission(user, action) and has_scope(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        if not self.user_has_permission(user, action):
-            return False
-        if not can_manage_organization(user, instance.organization):
-            return False
-        if action == "delete":
-            return instance.status == Status.DRAFT
-        return True
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return Election.objects.none()
-        return Election.objects.within(organizations_for(user))
+class ElectionPermissionPolicy(OrganizationScopedPolicy):
+    def allows(self, action, instance):
+        return action != "delete" or instance.status == Status.DRAFT
 
 
 election_policy = ElectionPermissionPolicy(Election)

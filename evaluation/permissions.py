@@ -6,17 +6,11 @@ round's branch from an organisation at or above PORTAL_EVALUATION_RATERS_LEVEL (
 comments only."""
 
 from django.conf import settings
-from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from members.audit import register_log_scope
 from members.models import Organization
-from members.scopes import (
-    can_manage_organization,
-    has_scope,
-    is_site_admin,
-    organizations_for,
-    scope_root_paths,
-)
+from members.permissions import OrganizationScopedPolicy
+from members.scopes import is_site_admin, scope_root_paths
 
 from .models import Round, Status
 
@@ -30,34 +24,9 @@ LEVELS = [
 ]
 
 
-class RoundPermissionPolicy(ModelPermissionPolicy):
-    def user_has_permission(self, user, action):
-        if not (user.is_authenticated and user.is_active):
-            return False
-        return super().user_has_permission(user, action) and has_scope(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        if not self.user_has_permission(user, action):
-            return False
-        if not can_manage_organization(user, instance.organization):
-            return False
-        if action == "delete":
-            return instance.status == Status.DRAFT
-        return True
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return Round.objects.none()
-        return Round.objects.within(organizations_for(user))
+class RoundPermissionPolicy(OrganizationScopedPolicy):
+    def allows(self, action, instance):
+        return action != "delete" or instance.status == Status.DRAFT
 
 
 round_policy = RoundPermissionPolicy(Round)

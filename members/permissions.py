@@ -14,6 +14,7 @@ from .models import AdminScope, Member, Organization
 from .scopes import (
     can_manage_organization,
     can_restructure_organization,
+    has_scope,
     is_site_admin,
     members_for,
     organizations_for,
@@ -21,6 +22,48 @@ from .scopes import (
 )
 
 SCOPED_ACTIONS = {"add", "change", "delete", "view"}
+
+
+class OrganizationScopedPolicy(ModelPermissionPolicy):
+    """The model permissions of the user's role, held with a 组织管理员 scope, on the
+    objects of organisations within that scope (votes, 民主评议, surveys, 网上考核);
+    site admins act on the whole tree, staff without a scope on nothing.
+
+    Subclasses say whose an object is (``organization_of``) and what else an action
+    on it needs (``allows``: deleting only a draft, say). The model's manager lists
+    the objects of a set of organisations with ``within``."""
+
+    def user_has_permission(self, user, action):
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return super().user_has_permission(user, action) and has_scope(user)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def organization_of(self, instance):
+        return instance.organization
+
+    def allows(self, action: str, instance) -> bool:
+        return True
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return (
+            self.user_has_permission(user, action)
+            and can_manage_organization(user, self.organization_of(instance))
+            and self.allows(action, instance)
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        return self.model._default_manager.within(organizations_for(user))
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):

@@ -13,45 +13,23 @@ it once it has closed.
 
 from __future__ import annotations
 
-from wagtail.permission_policies.base import ModelPermissionPolicy
-
 from members.audit import register_log_scope
-from members.scopes import can_manage_organization, has_scope, organizations_for
+from members.permissions import OrganizationScopedPolicy
 
 from .models import Audience, ResultsVisibility, Survey
 
 _ANY = ["view", "change", "delete"]
 
 
-class SurveyPermissionPolicy(ModelPermissionPolicy):
+class SurveyPermissionPolicy(OrganizationScopedPolicy):
     """Model permissions, limited to the surveys of organisations in the user's scope."""
 
-    def user_has_permission(self, user, action):
-        if not (user.is_authenticated and user.is_active):
-            return False
-        return super().user_has_permission(user, action) and has_scope(user)
+    def organization_of(self, instance):
+        return instance.owner
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        if not self.user_has_permission(user, action):
-            return False
-        if not can_manage_organization(user, instance.owner):
-            return False
+    def allows(self, action, instance):
         # Answers are a record: a survey with responses is never deleted.
         return action != "delete" or not instance.responses.exists()
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return Survey.objects.none()
-        return Survey.objects.within(organizations_for(user))
 
 
 survey_policy = SurveyPermissionPolicy(Survey)
