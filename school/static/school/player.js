@@ -244,11 +244,21 @@
   /* ---- size: the player's top and bar measured (CSS has an estimate) ---- */
   var article = box.closest(".lesson") || document.documentElement;
   var bar = box.querySelector(".player__bar");
+  // The bar's own height, without the min-height this script sets from it: measured
+  // through its own minimum, one tall moment (a resize mid-layout) would hold the bar
+  // that tall for good.
+  function barHeight() {
+    if (!bar) return 0;
+    bar.style.minHeight = "0px";
+    var height = bar.offsetHeight;
+    bar.style.minHeight = "";
+    return height;
+  }
   function fit() {
     var top = box.getBoundingClientRect().top + window.scrollY;
-    var chrome = Math.ceil(top + (bar ? bar.offsetHeight : 0) + 12);
-    article.style.setProperty("--player-chrome", chrome + "px");
-    if (bar) article.style.setProperty("--player-bar", bar.offsetHeight + "px");
+    var height = barHeight();
+    article.style.setProperty("--player-chrome", Math.ceil(top + height + 12) + "px");
+    if (bar) article.style.setProperty("--player-bar", height + "px");
   }
   var fitPending = false;
   window.addEventListener("resize", function () {
