@@ -17,19 +17,18 @@ from django.views.decorators.http import require_POST
 from django.views.generic import View
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 
 from home.params import choice_param, id_param, year_param
-from members import reports
-from members.admin_views import (
-    ChineseCreateMixin,
-    ScopedHistoryView,
-    ScopedObjectMixin,
-    out_of_scope_response,
-)
+from members.admin_views import out_of_scope_response
 from members.exports import ExportMixin, Sheet
-from members.models import Organization, ScopedModelLogEntry
-from members.scopes import organizations_for
+from members.models import ScopedModelLogEntry
+from members.scoped_admin import (
+    AdminArea,
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    run_action,
+)
 
 from . import member_ranking, services
 from .forms import ItemReportForm, ReturnForm, ScoreForm
@@ -53,46 +52,19 @@ from .permissions import (
     visible_reports,
 )
 
-
-def forbidden_response(request) -> TemplateResponse:
-    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
-    return reports.forbidden(
-        request,
-        "您没有使用网上考核的权限。",
-        "网上考核由上级党组织的管理人员下发和评分，由被考核党组织的管理人员"
-        "报送；只能处理您担任组织管理员的党组织的考核。如需开通，请联系站点管理员。",
-    )
-
-
-class PlanAccessMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if not may_use_assessment(request.user):
-            return forbidden_response(request)
-        id_param(request.GET, "user")  # the history's user filter
-        if request.method == "POST":
-            scope = organizations_for(request.user)
-            wanted = [id_param(request.POST, "organization")]
-            wanted += [
-                id_param({"targets": raw}, "targets")
-                for raw in request.POST.getlist("targets")[:200]
-            ]
-            wanted = [pk for pk in wanted if pk]
-            if (
-                Organization.objects.filter(pk__in=wanted)
-                .exclude(pk__in=scope)
-                .exists()
-            ):
-                return out_of_scope_response(request)
-        return super().dispatch(request, *args, **kwargs)
+plan_admin = AdminArea(
+    may_use=may_use_assessment,
+    policy=plan_policy,
+    message="您没有使用网上考核的权限。",
+    hint="网上考核由上级党组织的管理人员下发和评分，由被考核党组织的管理人员"
+    "报送；只能处理您担任组织管理员的党组织的考核。如需开通，请联系站点管理员。",
+    organization_list_fields=("targets",),
+)
 
 
-class PlanIndexView(PlanAccessMixin, IndexView):
+class PlanIndexView(ScopedIndexView):
     default_ordering = "-period_start"
-
-    def get_base_queryset(self):
-        return plan_policy.instances_user_has_any_permission_for(
-            self.request.user, ["view"]
-        ).select_related("organization")
+    listed_for = ("view",)
 
     def get_valid_orderings(self):
         return ["period_start", "-period_start"]
@@ -117,40 +89,22 @@ class PlanIndexView(PlanAccessMixin, IndexView):
         ]
 
 
-class PlanCreateView(PlanAccessMixin, ChineseCreateMixin, CreateView):
-    def save_instance(self):
-        self.form.instance.created_by = self.request.user
-        return super().save_instance()
+class PlanCreateView(ScopedCreateView):
+    control_url_name = "assessment_plan"
 
+
+class PlanEditView(ScopedEditView):
     def get_success_url(self):
         return reverse("assessment_plan", args=[self.object.pk])
-
-
-class PlanEditView(PlanAccessMixin, ScopedObjectMixin, EditView):
-    def get_success_url(self):
-        return reverse("assessment_plan", args=[self.object.pk])
-
-
-class PlanDeleteView(PlanAccessMixin, ScopedObjectMixin, DeleteView):
-    scope_action = "delete"
-
-
-class PlanHistoryView(PlanAccessMixin, ScopedHistoryView):
-    pass
 
 
 # Plan and report pages -------------------------------------------------------------------
 
 
 def _plan(request, pk: int) -> AssessmentPlan | HttpResponse:
-    if not may_use_assessment(request.user):
-        return forbidden_response(request)
-    plan = get_object_or_404(
-        AssessmentPlan.objects.select_related("organization", "notice"), pk=pk
+    return plan_admin.load(
+        request, AssessmentPlan.objects.select_related("organization", "notice"), pk
     )
-    if not plan_policy.user_has_permission_for_instance(request.user, "view", plan):
-        return out_of_scope_response(request)
-    return plan
 
 
 def _managed_plan(request, pk: int) -> AssessmentPlan | HttpResponse:
@@ -201,7 +155,7 @@ def plan_detail(request, pk: int):
 
 def _report(request, pk: int) -> Report | HttpResponse:
     if not may_use_assessment(request.user):
-        return forbidden_response(request)
+        return plan_admin.forbidden(request)
     report = get_object_or_404(
         Report.objects.select_related("plan__organization", "organization"), pk=pk
     )
@@ -423,13 +377,14 @@ def _plan_action(request, pk: int, name: str):
     if isinstance(plan, HttpResponse):
         return plan
     action, message = PLAN_ACTIONS[name]
-    try:
-        action(plan, by=request.user)
-    except services.AssessmentError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, message)
-    return redirect("assessment_plan", pk=plan.pk)
+    return run_action(
+        request,
+        plan,
+        action,
+        message,
+        then="assessment_plan",
+        refused=services.AssessmentError,
+    )
 
 
 @require_POST
@@ -608,7 +563,7 @@ class _ExportRows(list):
 def history(request):
     """Every report the user may see, by period: a target's staff see only their own."""
     if not may_use_assessment(request.user):
-        return forbidden_response(request)
+        return plan_admin.forbidden(request)
     year = year_param(request.GET, "year")
     kind = choice_param(request.GET, "kind", PeriodKind.values)
     org = id_param(request.GET, "org")

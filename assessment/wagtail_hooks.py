@@ -4,9 +4,9 @@ pages and their actions, and the log actions they write."""
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import ObjectList
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
+
+from members.scoped_admin import ScopedModelViewSet
 
 from . import admin_views
 from .forms import PlanForm
@@ -38,21 +38,16 @@ register_permission_policy(AssessmentPlan, plan_policy, exact_class=True)
 register_assessment_log_scopes()
 
 
-class PlanViewSet(ModelViewSet):
+class PlanViewSet(ScopedModelViewSet):
     model = AssessmentPlan
+    area = admin_views.plan_admin
     icon = "list-ol"
     menu_label = "网上考核"
     menu_order = 346
-    add_to_admin_menu = True
-    copy_view_enabled = False
-    inspect_view_enabled = False
     index_view_class = admin_views.PlanIndexView
     add_view_class = admin_views.PlanCreateView
     edit_view_class = admin_views.PlanEditView
-    delete_view_class = admin_views.PlanDeleteView
-    history_view_class = admin_views.PlanHistoryView
-    permission_policy = plan_policy
-    edit_handler = ObjectList(AssessmentPlan.panels, base_form_class=PlanForm)
+    base_form_class = PlanForm
 
     @property
     def menu_item_class(self):

@@ -5,66 +5,40 @@ the user's organisation scope."""
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
-from wagtail.admin.widgets.button import HeaderButton
 
-from home.params import choice_param, id_param, int_param, text_param
-from members import reports
-from members.admin_views import (
-    ChineseCreateMixin,
-    ScopedHistoryView,
-    ScopedObjectMixin,
-    out_of_scope_response,
+from home.params import choice_param, int_param, text_param
+from members.models import SecurityEvent
+from members.scoped_admin import (
+    AdminArea,
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    run_action,
 )
-from members.models import Organization, SecurityEvent
-from members.scopes import organizations_for
 from members.security import record_event
 
 from . import services
 from .models import Election, Mode, PaperCount, PaperMethod, Status
 from .permissions import election_policy, may_run_elections
 
-
-def forbidden_response(request) -> TemplateResponse:
-    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
-    return reports.forbidden(
-        request,
-        "您没有主持投票的权限。",
-        "投票计票由站点管理员和宣传员主持，只能主持您担任组织管理员的"
-        "党组织及其下级的投票。如需开通，请联系站点管理员。",
-    )
+election_admin = AdminArea(
+    may_use=may_run_elections,
+    policy=election_policy,
+    message="您没有主持投票的权限。",
+    hint="投票计票由站点管理员和宣传员主持，只能主持您担任组织管理员的"
+    "党组织及其下级的投票。如需开通，请联系站点管理员。",
+)
 
 
-class ElectionAccessMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if not may_run_elections(request.user):
-            return forbidden_response(request)
-        id_param(request.GET, "user")  # the history's user filter: ids a table can hold
-        if request.method == "POST":
-            org = id_param(request.POST, "organization")
-            if org and (
-                Organization.objects.filter(pk=org)
-                .exclude(pk__in=organizations_for(request.user))
-                .exists()
-            ):
-                return out_of_scope_response(request)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ElectionIndexView(ElectionAccessMixin, IndexView):
+class ElectionIndexView(ScopedIndexView):
     default_ordering = "-opens_at"
-
-    def get_base_queryset(self):
-        return election_policy.instances_user_has_any_permission_for(
-            self.request.user, ["view", "change", "delete"]
-        ).select_related("organization")
 
     def get_valid_orderings(self):
         return ["opens_at", "-opens_at"]
@@ -85,48 +59,22 @@ class ElectionIndexView(ElectionAccessMixin, IndexView):
         ]
 
 
-class ElectionCreateView(ElectionAccessMixin, ChineseCreateMixin, CreateView):
-    def save_instance(self):
-        self.form.instance.created_by = self.request.user
-        return super().save_instance()
-
-    def get_success_url(self):
-        return reverse("elections_manage", args=[self.object.pk])
+class ElectionCreateView(ScopedCreateView):
+    control_url_name = "elections_manage"
 
 
-class ElectionEditView(ElectionAccessMixin, ScopedObjectMixin, EditView):
-    @cached_property
-    def header_buttons(self):
-        return [
-            *super().header_buttons,
-            HeaderButton(
-                "主持投票",
-                url=reverse("elections_manage", args=[self.object.pk]),
-                icon_name="tasks",
-            ),
-        ]
-
-
-class ElectionDeleteView(ElectionAccessMixin, ScopedObjectMixin, DeleteView):
-    scope_action = "delete"
-
-
-class ElectionHistoryView(ElectionAccessMixin, ScopedHistoryView):
-    pass
+class ElectionEditView(ScopedEditView):
+    control_url_name = "elections_manage"
+    control_label = "主持投票"
 
 
 def _election(request, pk: int, action: str = "view") -> Election | HttpResponse:
-    if not may_run_elections(request.user):
-        return forbidden_response(request)
-    election = get_object_or_404(
+    return election_admin.load(
+        request,
         Election.objects.select_related("organization", "signed_off_by", "notice"),
-        pk=pk,
+        pk,
+        action,
     )
-    if not election_policy.user_has_permission_for_instance(
-        request.user, action, election
-    ):
-        return out_of_scope_response(request)
-    return election
 
 
 def manage(request, pk: int):
@@ -190,14 +138,15 @@ def _act(request, pk: int, name: str):
     if isinstance(election, HttpResponse):
         return election
     action, message = ACTIONS[name]
-    try:
-        action(election, by=request.user)
-    except services.ElectionError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        _record(request, name, election)
-        messages.success(request, message)
-    return redirect("elections_manage", pk=election.pk)
+    return run_action(
+        request,
+        election,
+        action,
+        message,
+        then="elections_manage",
+        refused=services.ElectionError,
+        done=lambda: _record(request, name, election),
+    )
 
 
 @require_POST
@@ -318,11 +267,12 @@ def withdraw_paper(request, pk: int):
     election = _election(request, pk, "change")
     if isinstance(election, HttpResponse):
         return election
-    try:
-        services.withdraw_paper_count(election, by=request.user)
-    except services.ElectionError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        _record(request, "withdraw_paper", election)
-        messages.success(request, "已撤销纸质选票录入，可以重新录入。")
-    return redirect("elections_paper", pk=election.pk)
+    return run_action(
+        request,
+        election,
+        services.withdraw_paper_count,
+        "已撤销纸质选票录入，可以重新录入。",
+        then="elections_paper",
+        refused=services.ElectionError,
+        done=lambda: _record(request, "withdraw_paper", election),
+    )

@@ -3,9 +3,9 @@ its actions, and the log actions they write."""
 
 from django.urls import path
 from wagtail import hooks
-from wagtail.admin.panels import ObjectList
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
+
+from members.scoped_admin import ScopedModelViewSet
 
 from . import admin_views
 from .forms import ElectionForm
@@ -32,21 +32,16 @@ register_permission_policy(Election, election_policy, exact_class=True)
 register_election_log_scope()
 
 
-class ElectionViewSet(ModelViewSet):
+class ElectionViewSet(ScopedModelViewSet):
     model = Election
+    area = admin_views.election_admin
     icon = "tick-inverse"
     menu_label = "投票计票"
     menu_order = 345
-    add_to_admin_menu = True
-    copy_view_enabled = False
-    inspect_view_enabled = False
     index_view_class = admin_views.ElectionIndexView
     add_view_class = admin_views.ElectionCreateView
     edit_view_class = admin_views.ElectionEditView
-    delete_view_class = admin_views.ElectionDeleteView
-    history_view_class = admin_views.ElectionHistoryView
-    permission_policy = election_policy
-    edit_handler = ObjectList(Election.panels, base_form_class=ElectionForm)
+    base_form_class = ElectionForm
 
 
 @hooks.register("register_admin_viewset")

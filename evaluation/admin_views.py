@@ -7,66 +7,40 @@ above the configured level only (permissions.sees_raters)."""
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
-from wagtail.admin.widgets.button import HeaderButton
 
 from home.params import choice_param, id_param
 from members import reports
-from members.admin_views import (
-    ChineseCreateMixin,
-    ScopedHistoryView,
-    ScopedObjectMixin,
-    out_of_scope_response,
-)
 from members.exports import export_response
-from members.models import Organization
-from members.scopes import organizations_for
+from members.scoped_admin import (
+    AdminArea,
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    run_action,
+)
 
 from . import services
 from .models import GRADE_ORDER, Grade, Round, Status
 from .permissions import may_run_rounds, round_policy, sees_raters
 
-
-def forbidden_response(request) -> TemplateResponse:
-    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
-    return reports.forbidden(
-        request,
-        "您没有组织民主评议的权限。",
-        "民主评议党员由站点管理员和宣传员组织，只能组织您担任组织管理员的"
-        "党组织及其下级党支部的评议。如需开通，请联系站点管理员。",
-    )
+round_admin = AdminArea(
+    may_use=may_run_rounds,
+    policy=round_policy,
+    message="您没有组织民主评议的权限。",
+    hint="民主评议党员由站点管理员和宣传员组织，只能组织您担任组织管理员的"
+    "党组织及其下级党支部的评议。如需开通，请联系站点管理员。",
+)
 
 
-class RoundAccessMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if not may_run_rounds(request.user):
-            return forbidden_response(request)
-        id_param(request.GET, "user")  # the history's user filter
-        if request.method == "POST":
-            org = id_param(request.POST, "organization")
-            if org and (
-                Organization.objects.filter(pk=org)
-                .exclude(pk__in=organizations_for(request.user))
-                .exists()
-            ):
-                return out_of_scope_response(request)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class RoundIndexView(RoundAccessMixin, IndexView):
+class RoundIndexView(ScopedIndexView):
     default_ordering = "-year"
-
-    def get_base_queryset(self):
-        return round_policy.instances_user_has_any_permission_for(
-            self.request.user, ["view", "change", "delete"]
-        ).select_related("organization")
 
     def get_valid_orderings(self):
         return ["year", "-year"]
@@ -87,45 +61,19 @@ class RoundIndexView(RoundAccessMixin, IndexView):
         ]
 
 
-class RoundCreateView(RoundAccessMixin, ChineseCreateMixin, CreateView):
-    def save_instance(self):
-        self.form.instance.created_by = self.request.user
-        return super().save_instance()
-
-    def get_success_url(self):
-        return reverse("evaluation_manage", args=[self.object.pk])
+class RoundCreateView(ScopedCreateView):
+    control_url_name = "evaluation_manage"
 
 
-class RoundEditView(RoundAccessMixin, ScopedObjectMixin, EditView):
-    @cached_property
-    def header_buttons(self):
-        return [
-            *super().header_buttons,
-            HeaderButton(
-                "组织评议",
-                url=reverse("evaluation_manage", args=[self.object.pk]),
-                icon_name="tasks",
-            ),
-        ]
-
-
-class RoundDeleteView(RoundAccessMixin, ScopedObjectMixin, DeleteView):
-    scope_action = "delete"
-
-
-class RoundHistoryView(RoundAccessMixin, ScopedHistoryView):
-    pass
+class RoundEditView(ScopedEditView):
+    control_url_name = "evaluation_manage"
+    control_label = "组织评议"
 
 
 def _round(request, pk: int, action: str = "view") -> Round | HttpResponse:
-    if not may_run_rounds(request.user):
-        return forbidden_response(request)
-    round = get_object_or_404(
-        Round.objects.select_related("organization", "closed_by"), pk=pk
+    return round_admin.load(
+        request, Round.objects.select_related("organization", "closed_by"), pk, action
     )
-    if not round_policy.user_has_permission_for_instance(request.user, action, round):
-        return out_of_scope_response(request)
-    return round
 
 
 def manage(request, pk: int):
@@ -169,15 +117,10 @@ def raters(request, pk: int):
     if isinstance(round, HttpResponse):
         return round
     if not sees_raters(request.user, round):
-        return TemplateResponse(
+        return reports.forbidden(
             request,
-            "members/admin/forbidden.html",
-            {
-                "page_title": "无权访问",
-                "message": "评价人信息只对上级党组织的组织管理员开放。",
-                "hint": "党支部和党总支的工作人员只能看到票数汇总和不署名的意见。",
-            },
-            status=403,
+            "评价人信息只对上级党组织的组织管理员开放。",
+            "党支部和党总支的工作人员只能看到票数汇总和不署名的意见。",
         )
     services._log(round, "evaluation.view_raters", by=request.user)
     return TemplateResponse(
@@ -199,13 +142,14 @@ def _act(request, pk: int, name: str):
     if isinstance(round, HttpResponse):
         return round
     action, message = ACTIONS[name]
-    try:
-        action(round, by=request.user)
-    except services.EvaluationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, message)
-    return redirect("evaluation_manage", pk=round.pk)
+    return run_action(
+        request,
+        round,
+        action,
+        message,
+        then="evaluation_manage",
+        refused=services.EvaluationError,
+    )
 
 
 @require_POST

@@ -3,9 +3,9 @@ the log actions they write."""
 
 from django.urls import path
 from wagtail import hooks
-from wagtail.admin.panels import ObjectList
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
+
+from members.scoped_admin import ScopedModelViewSet
 
 from . import admin_views
 from .forms import RoundForm
@@ -37,21 +37,16 @@ register_permission_policy(Round, round_policy, exact_class=True)
 register_round_log_scope()
 
 
-class RoundViewSet(ModelViewSet):
+class RoundViewSet(ScopedModelViewSet):
     model = Round
+    area = admin_views.round_admin
     icon = "group"
     menu_label = "民主评议党员"
     menu_order = 346
-    add_to_admin_menu = True
-    copy_view_enabled = False
-    inspect_view_enabled = False
     index_view_class = admin_views.RoundIndexView
     add_view_class = admin_views.RoundCreateView
     edit_view_class = admin_views.RoundEditView
-    delete_view_class = admin_views.RoundDeleteView
-    history_view_class = admin_views.RoundHistoryView
-    permission_policy = round_policy
-    edit_handler = ObjectList(Round.panels, base_form_class=RoundForm)
+    base_form_class = RoundForm
 
 
 @hooks.register("register_admin_viewset")

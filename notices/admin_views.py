@@ -6,48 +6,38 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
-from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic import EditView, IndexView
+from wagtail.admin.views.generic import EditView
 
-from home.params import id_param
-from members import reports
 from members.admin_views import (
     ScopedHistoryView,
     ScopedObjectMixin,
     out_of_scope_response,
 )
+from members.scoped_admin import AdminArea, AreaAccessMixin, ScopedIndexView
 from members.scopes import organizations_for
 
 from . import services
 from .models import FeedbackStatus, NoticeFeedback, NoticePage
 from .permissions import feedback_policy, may_see_feedback
 
+feedback_admin = AdminArea(
+    may_use=may_see_feedback,
+    policy=feedback_policy,
+    message="您没有查看公示反馈的权限。",
+    hint="公示反馈由发布党组织的组织管理员（宣传员、审核员）答复，"
+    "只能看到您管理的党组织及其下级发布的公示。如需开通，请联系站点管理员。",
+    # the list's 公示 filter and the history's user filter
+    query_ids=("notice", "user"),
+    organization_fields=(),
+)
 
-def forbidden_response(request) -> TemplateResponse:
-    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
-    return reports.forbidden(
-        request,
-        "您没有查看公示反馈的权限。",
-        "公示反馈由发布党组织的组织管理员（宣传员、审核员）答复，"
-        "只能看到您管理的党组织及其下级发布的公示。如需开通，请联系站点管理员。",
-    )
 
-
-class FeedbackAccessMixin:
-    """A 403 page without the right; a 400 for ids no table can hold (the list's
-    公示 filter, the history's user filter), which Django's choice fields would
-    pass to the database."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not may_see_feedback(request.user):
-            return forbidden_response(request)
-        for name in ("notice", "user"):
-            id_param(request.GET, name)
-        return super().dispatch(request, *args, **kwargs)
+class FeedbackAccessMixin(AreaAccessMixin):
+    area = feedback_admin
 
 
 def _notices_for_filter(request):
@@ -69,14 +59,11 @@ class FeedbackFilterSet(WagtailFilterSet):
         fields = []
 
 
-class FeedbackIndexView(FeedbackAccessMixin, IndexView):
+class FeedbackIndexView(FeedbackAccessMixin, ScopedIndexView):
     filterset_class = FeedbackFilterSet
     default_ordering = "-submitted_at"
-
-    def get_base_queryset(self):
-        return feedback_policy.instances_user_has_any_permission_for(
-            self.request.user, ["view", "change", "reply"]
-        ).select_related("notice", "notice__organization")
+    listed_for = ("view", "change", "reply")
+    list_select_related = ("notice", "notice__organization")
 
     def get_valid_orderings(self):
         return ["submitted_at", "-submitted_at"]
@@ -164,7 +151,7 @@ class FeedbackHistoryView(FeedbackAccessMixin, ScopedHistoryView):
 def feedback_statistics(request):
     """公示反馈统计: per notice within the user's scope, received/answered/waiting."""
     if not may_see_feedback(request.user):
-        return forbidden_response(request)
+        return feedback_admin.forbidden(request)
     notices = NoticePage.objects.filter(
         organization__in=organizations_for(request.user)
     ).order_by("-period_start", "-pk")

@@ -3,84 +3,45 @@ results with charts and the XLSX export; all within the user's organisation scop
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
-from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
-from wagtail.admin.widgets.button import HeaderButton
 
-from home.params import choice_param, id_param
-from members import reports
-from members.admin_views import (
-    ChineseCreateMixin,
-    ScopedHistoryView,
-    ScopedObjectMixin,
-    out_of_scope_response,
-)
+from home.params import choice_param
 from members.exports import export_response
-from members.models import Organization
-from members.scopes import organizations_for
+from members.scoped_admin import (
+    AdminArea,
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    run_action,
+)
 
 from . import services
 from .models import Survey
 from .permissions import may_manage_surveys, survey_policy
 
-
-def forbidden_response(request) -> TemplateResponse:
-    """A 403 page inside the admin (Wagtail would redirect to the dashboard)."""
-    return reports.forbidden(
-        request,
-        "您没有管理网上调查的权限。",
-        "网上调查由站点管理员和宣传员管理，只能管理您担任组织管理员的"
-        "党组织及其下级发起的调查。如需开通，请联系站点管理员。",
-    )
-
-
-class SurveyAccessMixin:
-    """A 403 page for anyone without the right to manage surveys in some scope."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not may_manage_surveys(request.user):
-            return forbidden_response(request)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class SurveyScopeMixin:
-    """A 403 page when a post names organisations outside the user's scope (the
-    form would only call the choice invalid)."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method == "POST" and may_manage_surveys(request.user):
-            ids = [
-                value
-                for name in ("owner", "audience_organization")
-                if (value := id_param(request.POST, name))
-            ]
-            outside = Organization.objects.filter(pk__in=ids).exclude(
-                pk__in=organizations_for(request.user)
-            )
-            if ids and outside.exists():
-                return out_of_scope_response(request)
-        return super().dispatch(request, *args, **kwargs)
+survey_admin = AdminArea(
+    may_use=may_manage_surveys,
+    policy=survey_policy,
+    message="您没有管理网上调查的权限。",
+    hint="网上调查由站点管理员和宣传员管理，只能管理您担任组织管理员的"
+    "党组织及其下级发起的调查。如需开通，请联系站点管理员。",
+    query_ids=(),
+    organization_fields=("owner", "audience_organization"),
+)
 
 
 def _state(survey: Survey) -> str:
     return survey.state_label()
 
 
-class SurveyIndexView(SurveyAccessMixin, IndexView):
+class SurveyIndexView(ScopedIndexView):
     default_ordering = "-opens_at"
-
-    def get_base_queryset(self):
-        return survey_policy.instances_user_has_any_permission_for(
-            self.request.user, ["view", "change", "delete"]
-        ).select_related("owner")
+    list_select_related = ("owner",)
 
     def get_valid_orderings(self):
         return ["opens_at", "-opens_at", "closes_at", "-closes_at"]
@@ -103,11 +64,8 @@ class SurveyIndexView(SurveyAccessMixin, IndexView):
         ]
 
 
-class SurveyCreateView(
-    SurveyAccessMixin, SurveyScopeMixin, ChineseCreateMixin, CreateView
-):
+class SurveyCreateView(ScopedCreateView):
     def save_instance(self):
-        self.form.instance.created_by = self.request.user
         survey = super().save_instance()
         services.log_change(survey, "surveys.create", by=self.request.user)
         if survey.is_published:
@@ -115,7 +73,11 @@ class SurveyCreateView(
         return survey
 
 
-class SurveyEditView(SurveyAccessMixin, SurveyScopeMixin, ScopedObjectMixin, EditView):
+class SurveyEditView(ScopedEditView):
+    control_url_name = "surveys_results"
+    control_label = "查看结果"
+    control_icon = "table"
+
     def get_object(self, queryset=None):
         survey = super().get_object(queryset)
         self.was_published = survey.is_published
@@ -127,34 +89,11 @@ class SurveyEditView(SurveyAccessMixin, SurveyScopeMixin, ScopedObjectMixin, Edi
             services.log_change(survey, "surveys.open", by=self.request.user)
         return survey
 
-    @cached_property
-    def header_buttons(self):
-        buttons = list(super().header_buttons)  # never the base class's shared list
-        buttons.append(
-            HeaderButton(
-                "查看结果",
-                url=reverse("surveys_results", args=[self.object.pk]),
-                icon_name="table",
-            )
-        )
-        return buttons
 
-
-class SurveyDeleteView(SurveyAccessMixin, ScopedObjectMixin, DeleteView):
-    scope_action = "delete"
-
-
-class SurveyHistoryView(SurveyAccessMixin, ScopedHistoryView):
-    pass
-
-
-def _managed_survey(request, pk: int) -> Survey | HttpResponse:
-    if not may_manage_surveys(request.user):
-        return forbidden_response(request)
-    survey = get_object_or_404(Survey.objects.select_related("owner"), pk=pk)
-    if not survey_policy.user_has_permission_for_instance(request.user, "view", survey):
-        return out_of_scope_response(request)
-    return survey
+def _managed_survey(request, pk: int, action: str = "view") -> Survey | HttpResponse:
+    return survey_admin.load(
+        request, Survey.objects.select_related("owner"), pk, action
+    )
 
 
 def survey_results(request, pk: int):
@@ -192,23 +131,13 @@ def survey_results(request, pk: int):
 
 
 def _change(request, pk: int, action):
-    survey = _managed_survey(request, pk)
+    survey = _managed_survey(request, pk, "change")
     if isinstance(survey, HttpResponse):
         return survey
-    if not survey_policy.user_has_permission_for_instance(
-        request.user, "change", survey
-    ):
-        return out_of_scope_response(request)
-    try:
-        action(survey, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            f"已{'发布' if action is services.open_survey else '结束'}调查“{survey}”。",
-        )
-    return redirect("surveys_results", pk=survey.pk)
+    verb = "发布" if action is services.open_survey else "结束"
+    return run_action(
+        request, survey, action, f"已{verb}调查“{survey}”。", then="surveys_results"
+    )
 
 
 @require_POST

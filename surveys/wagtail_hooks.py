@@ -3,9 +3,9 @@ open/close actions and the log actions they write."""
 
 from django.urls import path
 from wagtail import hooks
-from wagtail.admin.panels import ObjectList
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
+
+from members.scoped_admin import ScopedModelViewSet
 
 from . import admin_views
 from .forms import SurveyForm
@@ -30,26 +30,21 @@ register_permission_policy(Survey, survey_policy, exact_class=True)
 register_survey_log_scope()
 
 
-class SurveyViewSet(ModelViewSet):
+class SurveyViewSet(ScopedModelViewSet):
     """网上调查: surveys of the organisations in the user's scope."""
 
     model = Survey
+    area = admin_views.survey_admin
     icon = "list-ul"
     menu_label = "网上调查"
     menu_order = 340
-    add_to_admin_menu = True
-    copy_view_enabled = False
-    inspect_view_enabled = False
     search_fields = ["title"]
     search_backend_name = None
     list_filter = ["audience", "is_published"]
     index_view_class = admin_views.SurveyIndexView
     add_view_class = admin_views.SurveyCreateView
     edit_view_class = admin_views.SurveyEditView
-    delete_view_class = admin_views.SurveyDeleteView
-    history_view_class = admin_views.SurveyHistoryView
-    permission_policy = survey_policy
-    edit_handler = ObjectList(Survey.panels, base_form_class=SurveyForm)
+    base_form_class = SurveyForm
 
 
 @hooks.register("register_admin_viewset")
