@@ -27,7 +27,7 @@ from members.scoped_admin import (
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
-    run_action,
+    step_view,
 )
 
 from . import member_ranking, services
@@ -372,34 +372,12 @@ PLAN_ACTIONS = {
 }
 
 
-def _plan_action(request, pk: int, name: str):
-    plan = _managed_plan(request, pk)
-    if isinstance(plan, HttpResponse):
-        return plan
-    action, message = PLAN_ACTIONS[name]
-    return run_action(
-        request,
-        plan,
-        action,
-        message,
-        then="assessment_plan",
-        refused=services.AssessmentError,
-    )
-
-
-@require_POST
-def issue_plan(request, pk: int):
-    return _plan_action(request, pk, "issue")
-
-
-@require_POST
-def close_plan(request, pk: int):
-    return _plan_action(request, pk, "close")
-
-
-@require_POST
-def publish_plan(request, pk: int):
-    return _plan_action(request, pk, "publish")
+act = step_view(
+    _managed_plan,
+    PLAN_ACTIONS,
+    then="assessment_plan",
+    refused=services.AssessmentError,
+)
 
 
 def plan_members(request, pk: int):

@@ -6,7 +6,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
-from members.scoped_admin import ScopedModelViewSet
+from members.scoped_admin import (
+    ScopedModelViewSet,
+    register_log_actions,
+    step_urls,
+)
 
 from . import admin_views
 from .forms import PlanForm
@@ -27,12 +31,7 @@ LOG_ACTIONS = {
     "assessment.rank_members": ("评定党员等次", "结束考核时评定了本组织党员的等次"),
 }
 
-
-@hooks.register("register_log_actions")
-def register_assessment_log_actions(actions):
-    for action, (label, message) in LOG_ACTIONS.items():
-        actions.register_action(action, label, message)
-
+register_log_actions(LOG_ACTIONS)
 
 register_permission_policy(AssessmentPlan, plan_policy, exact_class=True)
 register_assessment_log_scopes()
@@ -82,13 +81,7 @@ def register_assessment_admin_urls():
             views.plan_members,
             name="assessment_members",
         ),
-        path("assessment/<int:pk>/issue/", views.issue_plan, name="assessment_issue"),
-        path("assessment/<int:pk>/close/", views.close_plan, name="assessment_close"),
-        path(
-            "assessment/<int:pk>/publish/",
-            views.publish_plan,
-            name="assessment_publish",
-        ),
+        *step_urls("assessment", views.act, views.PLAN_ACTIONS),
         path(
             "assessment/<int:pk>/export/",
             views.ResultsExport.as_view(),

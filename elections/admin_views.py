@@ -21,6 +21,7 @@ from members.scoped_admin import (
     ScopedEditView,
     ScopedIndexView,
     run_action,
+    step_view,
 )
 from members.security import record_event
 
@@ -133,40 +134,13 @@ def _record(request, name: str, election: Election) -> None:
     )
 
 
-def _act(request, pk: int, name: str):
-    election = _election(request, pk, "change")
-    if isinstance(election, HttpResponse):
-        return election
-    action, message = ACTIONS[name]
-    return run_action(
-        request,
-        election,
-        action,
-        message,
-        then="elections_manage",
-        refused=services.ElectionError,
-        done=lambda: _record(request, name, election),
-    )
-
-
-@require_POST
-def open_election(request, pk: int):
-    return _act(request, pk, "open")
-
-
-@require_POST
-def close_election(request, pk: int):
-    return _act(request, pk, "close")
-
-
-@require_POST
-def sign_off(request, pk: int):
-    return _act(request, pk, "sign")
-
-
-@require_POST
-def publish(request, pk: int):
-    return _act(request, pk, "publish")
+act = step_view(
+    lambda request, pk: _election(request, pk, "change"),
+    ACTIONS,
+    then="elections_manage",
+    refused=services.ElectionError,
+    done=_record,
+)
 
 
 PAPER_MAX = 100_000

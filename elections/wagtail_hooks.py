@@ -5,7 +5,11 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from members.scoped_admin import ScopedModelViewSet
+from members.scoped_admin import (
+    ScopedModelViewSet,
+    register_log_actions,
+    step_urls,
+)
 
 from . import admin_views
 from .forms import ElectionForm
@@ -21,12 +25,7 @@ LOG_ACTIONS = {
     "elections.paper_withdraw": ("撤销纸质选票", "撤销了纸质选票的录入"),
 }
 
-
-@hooks.register("register_log_actions")
-def register_election_log_actions(actions):
-    for action, (label, message) in LOG_ACTIONS.items():
-        actions.register_action(action, label, message)
-
+register_log_actions(LOG_ACTIONS)
 
 register_permission_policy(Election, election_policy, exact_class=True)
 register_election_log_scope()
@@ -53,18 +52,7 @@ def register_election_viewset():
 def register_election_admin_urls():
     return [
         path("elections/<int:pk>/manage/", admin_views.manage, name="elections_manage"),
-        path(
-            "elections/<int:pk>/open/", admin_views.open_election, name="elections_open"
-        ),
-        path(
-            "elections/<int:pk>/close/",
-            admin_views.close_election,
-            name="elections_close",
-        ),
-        path("elections/<int:pk>/sign/", admin_views.sign_off, name="elections_sign"),
-        path(
-            "elections/<int:pk>/publish/", admin_views.publish, name="elections_publish"
-        ),
+        *step_urls("elections", admin_views.act, admin_views.ACTIONS),
         path("elections/<int:pk>/paper/", admin_views.paper, name="elections_paper"),
         path(
             "elections/<int:pk>/paper/withdraw/",

@@ -23,7 +23,7 @@ from members.scoped_admin import (
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
-    run_action,
+    step_view,
 )
 
 from . import services
@@ -137,34 +137,12 @@ ACTIONS = {
 }
 
 
-def _act(request, pk: int, name: str):
-    round = _round(request, pk, "change")
-    if isinstance(round, HttpResponse):
-        return round
-    action, message = ACTIONS[name]
-    return run_action(
-        request,
-        round,
-        action,
-        message,
-        then="evaluation_manage",
-        refused=services.EvaluationError,
-    )
-
-
-@require_POST
-def open_round(request, pk: int):
-    return _act(request, pk, "open")
-
-
-@require_POST
-def end_rating(request, pk: int):
-    return _act(request, pk, "end")
-
-
-@require_POST
-def close_round(request, pk: int):
-    return _act(request, pk, "close")
+act = step_view(
+    lambda request, pk: _round(request, pk, "change"),
+    ACTIONS,
+    then="evaluation_manage",
+    refused=services.EvaluationError,
+)
 
 
 @require_POST

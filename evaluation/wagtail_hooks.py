@@ -5,7 +5,11 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from members.scoped_admin import ScopedModelViewSet
+from members.scoped_admin import (
+    ScopedModelViewSet,
+    register_log_actions,
+    step_urls,
+)
 
 from . import admin_views
 from .forms import RoundForm
@@ -26,12 +30,7 @@ LOG_ACTIONS = {
     "evaluation.view_raters": ("查看评价人", "查看了评价明细（含评价人）"),
 }
 
-
-@hooks.register("register_log_actions")
-def register_evaluation_log_actions(actions):
-    for action, (label, message) in LOG_ACTIONS.items():
-        actions.register_action(action, label, message)
-
+register_log_actions(LOG_ACTIONS)
 
 register_permission_policy(Round, round_policy, exact_class=True)
 register_round_log_scope()
@@ -60,19 +59,11 @@ def register_evaluation_admin_urls():
         path(
             "evaluation/<int:pk>/manage/", admin_views.manage, name="evaluation_manage"
         ),
-        path(
-            "evaluation/<int:pk>/open/", admin_views.open_round, name="evaluation_open"
-        ),
-        path("evaluation/<int:pk>/end/", admin_views.end_rating, name="evaluation_end"),
+        *step_urls("evaluation", admin_views.act, admin_views.ACTIONS),
         path(
             "evaluation/<int:pk>/confirm/",
             admin_views.confirm,
             name="evaluation_confirm",
-        ),
-        path(
-            "evaluation/<int:pk>/close/",
-            admin_views.close_round,
-            name="evaluation_close",
         ),
         path(
             "evaluation/<int:pk>/raters/", admin_views.raters, name="evaluation_raters"

@@ -19,8 +19,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
@@ -220,3 +222,53 @@ def run_action(
             done()
         messages.success(request, message)
     return redirect(then, pk=obj.pk)
+
+
+def step_view(
+    load: Callable,
+    steps: dict[str, tuple[Callable, str]],
+    *,
+    then: str,
+    refused: type[ValidationError] = ValidationError,
+    done: Callable | None = None,
+):
+    """The POST-only view of a control page's steps: ``steps[name]`` (a service and
+    its success message) through ``run_action`` on ``load(request, pk)`` (the object,
+    or the 403 page to return); ``done(request, name, obj)`` after a step succeeds."""
+
+    @require_POST
+    def view(request, pk: int, name: str):
+        obj = load(request, pk)
+        if isinstance(obj, HttpResponse):
+            return obj
+        action, message = steps[name]
+        return run_action(
+            request,
+            obj,
+            action,
+            message,
+            then=then,
+            refused=refused,
+            done=done and (lambda: done(request, name, obj)),
+        )
+
+    return view
+
+
+def step_urls(prefix: str, view, names: Iterable[str]) -> list:
+    """One URL per step, ``<prefix>/<pk>/<name>/`` named ``<prefix>_<name>``."""
+    return [
+        path(
+            f"{prefix}/<int:pk>/{name}/", view, {"name": name}, name=f"{prefix}_{name}"
+        )
+        for name in names
+    ]
+
+
+def register_log_actions(actions: dict[str, tuple[str, str]]) -> None:
+    """Wagtail's log actions of an app: action -> (label, message)."""
+
+    @hooks.register("register_log_actions")
+    def register(registry):
+        for action, (label, message) in actions.items():
+            registry.register_action(action, label, message)

@@ -6,6 +6,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from members.scoped_admin import register_log_actions
+
 from . import admin_views
 from .models import NoticeFeedback
 from .permissions import feedback_policy, may_see_feedback, register_feedback_log_scope
@@ -16,12 +18,7 @@ LOG_ACTIONS = {
     "notices.feedback_reply_change": ("修改反馈答复", "修改了意见反馈的答复"),
 }
 
-
-@hooks.register("register_log_actions")
-def register_notice_log_actions(actions):
-    for action, (label, message) in LOG_ACTIONS.items():
-        actions.register_action(action, label, message)
-
+register_log_actions(LOG_ACTIONS)
 
 register_permission_policy(NoticeFeedback, feedback_policy, exact_class=True)
 register_feedback_log_scope()

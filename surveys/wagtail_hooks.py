@@ -5,7 +5,10 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from members.scoped_admin import ScopedModelViewSet
+from members.scoped_admin import (
+    ScopedModelViewSet,
+    register_log_actions,
+)
 
 from . import admin_views
 from .forms import SurveyForm
@@ -19,12 +22,7 @@ LOG_ACTIONS = {
     "surveys.export": ("导出调查答卷", "导出了调查答卷"),
 }
 
-
-@hooks.register("register_log_actions")
-def register_survey_log_actions(actions):
-    for action, (label, message) in LOG_ACTIONS.items():
-        actions.register_action(action, label, message)
-
+register_log_actions(LOG_ACTIONS)
 
 register_permission_policy(Survey, survey_policy, exact_class=True)
 register_survey_log_scope()
