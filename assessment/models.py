@@ -21,6 +21,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from members.activities import OrganizationActivity
 from members.models import Organization
 
 
@@ -73,15 +74,9 @@ def _weight(label: str, default: int, help_text: str):
     )
 
 
-class PlanQuerySet(models.QuerySet):
-    def issued_by(self, organizations):
-        return self.filter(organization__in=organizations)
-
-
-class AssessmentPlan(ClusterableModel):
+class AssessmentPlan(OrganizationActivity, ClusterableModel):
     """考核方案: who assesses whom, for which period, with which task list and bands."""
 
-    title = models.CharField("名称", max_length=80)
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -131,7 +126,6 @@ class AssessmentPlan(ClusterableModel):
         default=60,
         help_text="综合得分率不低于此值为合格党员，低于此值为不合格党员。",
     )
-    intro = models.TextField("说明", max_length=2000, blank=True)
     status = models.CharField(
         "状态",
         max_length=10,
@@ -150,17 +144,6 @@ class AssessmentPlan(ClusterableModel):
         editable=False,
         verbose_name="考核结果公示",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-
-    objects = PlanQuerySet.as_manager()
-
     panels = [
         FieldPanel("title"),
         FieldPanel("intro"),
@@ -207,9 +190,6 @@ class AssessmentPlan(ClusterableModel):
         verbose_name = "考核方案"
         verbose_name_plural = "网上考核"
         ordering = ["-period_start", "-pk"]
-
-    def __str__(self):
-        return self.title
 
     def clean(self):
         errors = {}

@@ -13,12 +13,12 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from members.activities import OrganizationActivity, TimeWindowMixin
 from members.models import Member, Organization
 
 
@@ -34,16 +34,9 @@ class Status(models.TextChoices):
     SIGNED = "signed", "结果已确认"
 
 
-class ElectionQuerySet(models.QuerySet):
-    def within(self, organizations):
-        return self.filter(organization__in=organizations)
-
-
-class Election(ClusterableModel):
+class Election(TimeWindowMixin, OrganizationActivity, ClusterableModel):
     """A vote in one organisation: candidates, how many to choose, when, the rules."""
 
-    title = models.CharField("名称", max_length=80)
-    intro = models.TextField("说明", max_length=2000, blank=True)
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -104,17 +97,6 @@ class Election(ClusterableModel):
         editable=False,
         verbose_name="结果公示",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-
-    objects = ElectionQuerySet.as_manager()
-
     panels = [
         FieldPanel("title"),
         FieldPanel("intro"),
@@ -137,13 +119,8 @@ class Election(ClusterableModel):
         verbose_name_plural = "投票计票"
         ordering = ["-opens_at", "-pk"]
 
-    def __str__(self):
-        return self.title
-
     def clean(self):
-        errors = {}
-        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            errors["closes_at"] = "截止时间须晚于开始时间。"
+        errors = self.window_errors()
         if not 1 <= (self.seats or 0) <= 50:
             errors["seats"] = "应选人数须在 1 到 50 之间。"
         for name in ("quorum_percent", "elect_percent"):
@@ -155,14 +132,7 @@ class Election(ClusterableModel):
 
     def phase(self, when=None) -> str:
         """draft, upcoming, voting, ended (time is up, not closed yet), closed, signed."""
-        when = when or timezone.now()
-        if self.status == Status.OPEN:
-            if when < self.opens_at:
-                return "upcoming"
-            if when >= self.closes_at:
-                return "ended"
-            return "voting"
-        return self.status
+        return self.window_phase("voting", when)
 
     def phase_label(self, when=None) -> str:
         return {

@@ -13,9 +13,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
+from members.activities import OrganizationActivity, TimeWindowMixin
 from members.models import Member, Organization
 
 
@@ -36,15 +36,9 @@ class Status(models.TextChoices):
     CLOSED = "closed", "已结束，结果已确定"
 
 
-class RoundQuerySet(models.QuerySet):
-    def within(self, organizations):
-        return self.filter(organization__in=organizations)
-
-
-class Round(models.Model):
+class Round(TimeWindowMixin, OrganizationActivity):
     """One year's 民主评议 in one branch, with its rating window."""
 
-    title = models.CharField("名称", max_length=80)
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -53,7 +47,6 @@ class Round(models.Model):
         help_text="该党支部（含其党小组）的党员参加评议；启动时确定名单。",
     )
     year = models.PositiveSmallIntegerField("评议年度")
-    intro = models.TextField("说明", max_length=2000, blank=True)
     opens_at = models.DateTimeField("开始时间")
     closes_at = models.DateTimeField("截止时间")
     status = models.CharField(
@@ -74,17 +67,6 @@ class Round(models.Model):
         verbose_name="结束人",
     )
     closed_at = models.DateTimeField("结束时间", null=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-
-    objects = RoundQuerySet.as_manager()
-
     panels = [
         FieldPanel("title"),
         FieldRowPanel([FieldPanel("organization"), FieldPanel("year")]),
@@ -105,13 +87,8 @@ class Round(models.Model):
             )
         ]
 
-    def __str__(self):
-        return self.title
-
     def clean(self):
-        errors = {}
-        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            errors["closes_at"] = "截止时间须晚于开始时间。"
+        errors = self.window_errors()
         if self.year is not None and not 2000 <= self.year <= 2100:
             errors["year"] = "请填写 2000 到 2100 之间的年份。"
         if self.organization_id and self.organization.kind != Organization.Kind.BRANCH:
@@ -130,14 +107,7 @@ class Round(models.Model):
     def phase(self, when=None) -> str:
         """draft, upcoming, rating, ended (window over, outcomes being confirmed),
         closed."""
-        when = when or timezone.now()
-        if self.status == Status.OPEN:
-            if when < self.opens_at:
-                return "upcoming"
-            if when >= self.closes_at:
-                return "ended"
-            return "rating"
-        return self.status
+        return self.window_phase("rating", when)
 
     def phase_label(self, when=None) -> str:
         return {

@@ -11,6 +11,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from members.activities import TimeWindowMixin
 from members.models import Organization
 
 MAX_OPTIONS = 12
@@ -46,7 +47,7 @@ class SurveyQuerySet(models.QuerySet):
         return self.filter(owner__in=organizations)
 
 
-class Survey(ClusterableModel):
+class Survey(TimeWindowMixin, ClusterableModel):
     """One survey: who may answer, whether names are kept, and when it runs."""
 
     title = models.CharField("标题", max_length=80)
@@ -126,9 +127,7 @@ class Survey(ClusterableModel):
         return self.title
 
     def clean(self):
-        errors = {}
-        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            errors["closes_at"] = "截止时间须晚于开始时间。"
+        errors = self.window_errors()
         if self.audience == Audience.ORGANIZATION and not self.audience_organization_id:
             errors["audience_organization"] = "请选择面向的党组织。"
         if self.audience == Audience.PUBLIC and not self.anonymous:
