@@ -11,14 +11,13 @@ once per closing time, for reminders: a moved deadline is announced again).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import kinds
-from notifications.service import notify
+from members import announcements
+from members.announcements import moment_label, notify_in_batches
 
 from .models import Election, Elector, Participation, Status
 
@@ -26,22 +25,10 @@ KINDS = {
     "election_open": "投票开始",
     "election_closing": "投票即将截止",
 }
-BATCH = 500
 
 
 def register_kinds() -> None:
-    for key, label in KINDS.items():
-        kinds.register(key, label, email_default=False)
-
-
-def _when(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
-
-
-def _batches(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
+    announcements.register_kinds(KINDS)
 
 
 def _electors(election: Election, *, not_voted: bool) -> list[int]:
@@ -57,9 +44,8 @@ def _electors(election: Election, *, not_voted: bool) -> list[int]:
 
 def _send(election: Election, user_ids, kind: str, title: str, body: str, key: str):
     url = reverse("elections:ballot", args=[election.pk])
-    return sum(
-        len(notify(batch, kind, title=title, body=body, url=url, dedupe_key=key))
-        for batch in _batches(user_ids)
+    return notify_in_batches(
+        user_ids, kind, title=title, body=body, url=url, dedupe_key=key
     )
 
 
@@ -78,8 +64,8 @@ def announce_election(election_id: int) -> int:
         _electors(election, not_voted=True),
         "election_open",
         f"投票：{election.title}",
-        f"{election.organization.name}，{_when(election.opens_at)} 至 "
-        f"{_when(election.closes_at)}，请按时投票。",
+        f"{election.organization.name}，{moment_label(election.opens_at)} 至 "
+        f"{moment_label(election.closes_at)}，请按时投票。",
         f"election_open:{election.pk}",
     )
 
@@ -103,7 +89,7 @@ def send_reminders(now: datetime.datetime | None = None) -> tuple[int, int]:
             _electors(election, not_voted=True),
             "election_closing",
             f"投票即将截止：{election.title}",
-            f"将于 {_when(election.closes_at)} 截止，您还没有投票。",
+            f"将于 {moment_label(election.closes_at)} 截止，您还没有投票。",
             f"election_closing:{election.pk}:{election.closes_at:%Y%m%d%H%M}",
         )
     return announced, reminded

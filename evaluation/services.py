@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from members.announcements import moment_label
 from members.exports import Sheet
 from members.models import Member
 
@@ -40,11 +41,6 @@ class EvaluationError(ValidationError):
 
 def _log(round: Round, action: str, *, by, **data) -> None:
     log(round, action, user=by, data={"title": round.title, **data})
-
-
-def _when(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def _tell(round: Round, kind: str, title: str, body: str) -> None:
@@ -101,7 +97,7 @@ def open_round(round: Round, *, by) -> Round:
             round,
             "evaluation_open",
             f"民主评议：{round.title}",
-            f"{_when(round.opens_at)} 至 {_when(round.closes_at)}，"
+            f"{moment_label(round.opens_at)} 至 {moment_label(round.closes_at)}，"
             "请填写自我评价并评价支部其他党员。",
         )
     return round

@@ -12,16 +12,15 @@ reminders).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from members import announcements
+from members.announcements import moment_label, notify_in_batches
 from members.models import Member
-from notifications import kinds
-from notifications.service import notify
 
 from .models import Audience, Survey
 
@@ -29,17 +28,10 @@ KINDS = {
     "survey_open": "调查开始",
     "survey_closing": "调查即将截止",
 }
-BATCH = 500
 
 
 def register_kinds() -> None:
-    for key, label in KINDS.items():
-        kinds.register(key, label, email_default=False)
-
-
-def _when(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    announcements.register_kinds(KINDS)
 
 
 def audience_user_ids(survey: Survey) -> list[int]:
@@ -64,16 +56,10 @@ def _not_answered(survey: Survey, user_ids: list[int]) -> list[int]:
     ]
 
 
-def _batches(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
-
-
 def _send(survey: Survey, user_ids, kind: str, title: str, body: str, key: str):
     url = reverse("surveys:answer", args=[survey.pk])
-    return sum(
-        len(notify(batch, kind, title=title, body=body, url=url, dedupe_key=key))
-        for batch in _batches(user_ids)
+    return notify_in_batches(
+        user_ids, kind, title=title, body=body, url=url, dedupe_key=key
     )
 
 
@@ -92,7 +78,7 @@ def announce_survey(survey_id: int) -> int:
         _not_answered(survey, audience_user_ids(survey)),
         "survey_open",
         f"调查：{survey.title}",
-        f"请在 {_when(survey.closes_at)} 前填写。",
+        f"请在 {moment_label(survey.closes_at)} 前填写。",
         f"survey_open:{survey.pk}",
     )
 
@@ -118,7 +104,7 @@ def send_reminders(now: datetime.datetime | None = None) -> tuple[int, int]:
             _not_answered(survey, audience_user_ids(survey)),
             "survey_closing",
             f"调查即将截止：{survey.title}",
-            f"将于 {_when(survey.closes_at)} 截止，您还没有填写。",
+            f"将于 {moment_label(survey.closes_at)} 截止，您还没有填写。",
             f"survey_closing:{survey.pk}:{survey.closes_at:%Y%m%d%H%M}",
         )
     return announced, reminded
