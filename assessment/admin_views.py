@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from django.views.generic import View
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import Column
 
 from home.params import choice_param, id_param, year_param
 from members.admin_views import out_of_scope_response
@@ -65,18 +65,13 @@ plan_admin = AdminArea(
 class PlanIndexView(ScopedIndexView):
     default_ordering = "-period_start"
     listed_for = ("view",)
-
-    def get_valid_orderings(self):
-        return ["period_start", "-period_start"]
+    orderings = ("period_start", "-period_start")
+    control_url_name = "assessment_plan"
 
     @cached_property
     def columns(self):
         return [
-            TitleColumn(
-                "title",
-                label="名称",
-                get_url=lambda p: reverse("assessment_plan", args=[p.pk]),
-            ),
+            self.control_title_column(),
             Column("organization", label="考核党组织"),
             Column(
                 "period_kind",

@@ -7,11 +7,10 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import Column
 
 from home.params import choice_param, int_param, text_param
 from members.models import SecurityEvent
@@ -40,18 +39,13 @@ election_admin = AdminArea(
 
 class ElectionIndexView(ScopedIndexView):
     default_ordering = "-opens_at"
-
-    def get_valid_orderings(self):
-        return ["opens_at", "-opens_at"]
+    orderings = ("opens_at", "-opens_at")
+    control_url_name = "elections_manage"
 
     @cached_property
     def columns(self):
         return [
-            TitleColumn(
-                "title",
-                label="名称",
-                get_url=lambda e: reverse("elections_manage", args=[e.pk]),
-            ),
+            self.control_title_column(),
             Column("organization", label="党组织"),
             Column("phase", label="状态", accessor=lambda e: e.phase_label()),
             Column("seats", label="应选"),

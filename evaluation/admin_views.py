@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import Column
 
 from home.params import choice_param, id_param
 from members import reports
@@ -41,18 +41,13 @@ round_admin = AdminArea(
 
 class RoundIndexView(ScopedIndexView):
     default_ordering = "-year"
-
-    def get_valid_orderings(self):
-        return ["year", "-year"]
+    orderings = ("year", "-year")
+    control_url_name = "evaluation_manage"
 
     @cached_property
     def columns(self):
         return [
-            TitleColumn(
-                "title",
-                label="名称",
-                get_url=lambda r: reverse("evaluation_manage", args=[r.pk]),
-            ),
+            self.control_title_column(),
             Column("organization", label="党支部"),
             Column("year", label="年度", sort_key="year"),
             Column("phase", label="状态", accessor=lambda r: r.phase_label()),

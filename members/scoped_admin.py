@@ -26,6 +26,7 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
@@ -118,15 +119,28 @@ class AreaAccessMixin:
 
 class ScopedIndexView(AreaAccessMixin, IndexView):
     """The objects the user has any of ``listed_for`` on (the organisations in their
-    scope), with ``list_select_related``."""
+    scope), with ``list_select_related``, sortable by ``orderings``; an app's columns
+    may start with ``control_title_column`` (the title linking to the control page)."""
 
     listed_for: Iterable[str] = ("view", "change", "delete")
     list_select_related: Iterable[str] = ("organization",)
+    orderings: Iterable[str] = ()
+    control_url_name: str | None = None
 
     def get_base_queryset(self):
         return self.area.policy.instances_user_has_any_permission_for(
             self.request.user, list(self.listed_for)
         ).select_related(*self.list_select_related)
+
+    def get_valid_orderings(self):
+        return list(self.orderings)
+
+    def control_title_column(self) -> TitleColumn:
+        return TitleColumn(
+            "title",
+            label="名称",
+            get_url=lambda obj: reverse(self.control_url_name, args=[obj.pk]),
+        )
 
 
 class ScopedCreateView(AreaAccessMixin, ChineseCreateMixin, CreateView):

@@ -64,9 +64,7 @@ class FeedbackIndexView(FeedbackAccessMixin, ScopedIndexView):
     default_ordering = "-submitted_at"
     listed_for = ("view", "change", "reply")
     list_select_related = ("notice", "notice__organization")
-
-    def get_valid_orderings(self):
-        return ["submitted_at", "-submitted_at"]
+    orderings = ("submitted_at", "-submitted_at")
 
     @cached_property
     def columns(self):

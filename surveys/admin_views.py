@@ -42,9 +42,7 @@ def _state(survey: Survey) -> str:
 class SurveyIndexView(ScopedIndexView):
     default_ordering = "-opens_at"
     list_select_related = ("owner",)
-
-    def get_valid_orderings(self):
-        return ["opens_at", "-opens_at", "closes_at", "-closes_at"]
+    orderings = ("opens_at", "-opens_at", "closes_at", "-closes_at")
 
     @cached_property
     def columns(self):
