@@ -1,8 +1,13 @@
 """Exam fixtures: a small bank, a course with two lessons, a quiz and a final exam."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
 
+from exams import services
 from exams.models import Exam
 from members.roles import MEMBER
 from tests.exams.factories import (
@@ -40,6 +45,22 @@ def tree(db):
     first = OrganizationFactory(parent=committee, name="第一党支部")
     second = OrganizationFactory(parent=committee, name="第二党支部")
     return committee, first, second
+
+
+@pytest.fixture
+def contest(bank, tree):
+    """A contest of 集团党委 for both of its branches, two tries each."""
+    committee, first, second = tree
+    exam = ExamFactory(
+        contest=True,
+        title="党章党规知识竞赛",
+        organization=committee,
+        audience=[first, second],
+        time_limit_minutes=10,
+        max_attempts=2,
+    )
+    ExamRuleFactory(exam=exam, count=4)
+    return exam
 
 
 @pytest.fixture
@@ -105,3 +126,23 @@ def answer_all(attempt, *, right=True):
             wrong = [letter for letter in answer.letters if letter not in answer.key]
             responses[answer.position] = wrong[:1]
     return responses
+
+
+def take(exam, member, *, right=True, seconds=60, now=None):
+    """Start, answer every question right (or wrong) and hand in ``seconds`` later."""
+    now = now or timezone.now()
+    attempt = services.start_attempt(exam, member, now=now)
+    responses = answer_all(attempt, right=right)
+    return services.submit_attempt(
+        attempt,
+        member=member,
+        responses=responses,
+        now=now + datetime.timedelta(seconds=seconds),
+    ).attempt
+
+
+def client_for(user) -> Client:
+    """A test client signed in as user."""
+    client = Client()
+    client.force_login(user)
+    return client

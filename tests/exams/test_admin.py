@@ -4,7 +4,6 @@ export and the template."""
 import io
 
 import pytest
-from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from exams.importers import HEADERS
@@ -19,6 +18,8 @@ from members.roles import (
 )
 from tests.exams.factories import QuestionFactory
 from tests.members.factories import make_staff_user
+
+from .conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +38,6 @@ OWN_URLS = [
     "/admin/exams/export/",
 ]
 MANAGE_URLS = VIEWSET_URLS + OWN_URLS
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("role", [SCHOOL_ADMIN, SITE_ADMIN])

@@ -22,15 +22,9 @@ from members.roles import (
 from school.models import CourseCompletion, LessonProgress
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
 
-from .conftest import answer_all
+from .conftest import answer_all, client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def complete(member, final):

@@ -7,7 +7,6 @@ import datetime
 import io
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -16,30 +15,9 @@ from members.roles import SCHOOL_ADMIN, SITE_ADMIN
 from tests.exams.factories import ExamFactory, ExamRuleFactory
 from tests.members.factories import MemberFactory, make_staff_user
 
-from .test_contests import take
+from .conftest import client_for, take
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def contest(bank, tree):
-    """A contest of 集团党委 for both of its branches."""
-    committee, first, second = tree
-    exam = ExamFactory(
-        contest=True,
-        title="党章党规知识竞赛",
-        organization=committee,
-        audience=[first, second],
-        time_limit_minutes=10,
-    )
-    ExamRuleFactory(exam=exam, count=4)
-    return exam
 
 
 @pytest.fixture

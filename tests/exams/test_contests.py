@@ -14,46 +14,11 @@ from django.utils import timezone
 from exams import contests, services
 from exams.models import Attempt, Exam
 from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER, SCHOOL_ADMIN
-from tests.exams.factories import ExamFactory, ExamRuleFactory
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
 
-from .conftest import answer_all
+from .conftest import answer_all, client_for, take
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def contest(bank, tree):
-    committee, first, second = tree
-    exam = ExamFactory(
-        contest=True,
-        title="党章党规知识竞赛",
-        organization=committee,
-        audience=[first, second],
-        time_limit_minutes=10,
-        max_attempts=2,
-    )
-    ExamRuleFactory(exam=exam, count=4)
-    return exam
-
-
-def take(exam, member, *, right=True, seconds=60, now=None):
-    """Start, answer every question right (or wrong) and hand in ``seconds`` later."""
-    now = now or timezone.now()
-    attempt = services.start_attempt(exam, member, now=now)
-    responses = answer_all(attempt, right=right)
-    return services.submit_attempt(
-        attempt,
-        member=member,
-        responses=responses,
-        now=now + datetime.timedelta(seconds=seconds),
-    ).attempt
 
 
 def test_window_and_audience_are_checked_on_the_server(contest, tree, member):

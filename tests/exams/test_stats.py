@@ -3,14 +3,13 @@
 import io
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from exams import services
 from members.roles import LEADER, MAILBOX_HANDLER, PUBLICIST, REVIEWER, SCHOOL_ADMIN
 from tests.members.factories import MemberFactory, make_staff_user
 
-from .conftest import answer_all
+from .conftest import answer_all, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +24,6 @@ def results(quiz, tree):
         responses = answer_all(attempt, right=right)
         services.submit_attempt(attempt, member=member, responses=responses)
     return quiz
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_stats_by_branch_distribution_and_question(results, tree):
