@@ -6,15 +6,17 @@ from django.http import QueryDict
 from elections import services
 from members.roles import PUBLICIST
 from tests.elections.factories import ElectionFactory
-from tests.members.factories import MemberFactory, OrganizationFactory, make_staff_user
+from tests.members.factories import (
+    MemberFactory,
+    OrganizationFactory,
+    make_org_tree,
+    make_staff_user,
+)
 
 
 @pytest.fixture
 def tree(db):
-    committee = OrganizationFactory(name="测试党委", code="E")
-    a = OrganizationFactory(parent=committee, name="甲党支部", code="E-A")
-    b = OrganizationFactory(parent=committee, name="乙党支部", code="E-B")
-    return {"committee": committee, "a": a, "b": b}
+    return make_org_tree("E")
 
 
 @pytest.fixture

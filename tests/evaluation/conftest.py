@@ -5,15 +5,17 @@ import pytest
 from evaluation import services
 from members.roles import PUBLICIST
 from tests.evaluation.factories import RoundFactory
-from tests.members.factories import MemberFactory, OrganizationFactory, make_staff_user
+from tests.members.factories import (
+    MemberFactory,
+    OrganizationFactory,
+    make_org_tree,
+    make_staff_user,
+)
 
 
 @pytest.fixture
 def tree(db):
-    committee = OrganizationFactory(name="测试党委", code="V")
-    a = OrganizationFactory(parent=committee, name="甲党支部", code="V-A")
-    b = OrganizationFactory(parent=committee, name="乙党支部", code="V-B")
-    return {"committee": committee, "a": a, "b": b}
+    return make_org_tree("V")
 
 
 @pytest.fixture

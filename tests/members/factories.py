@@ -4,6 +4,7 @@ org = OrganizationFactory()                     # a new root 党委
 branch = OrganizationFactory(parent=org, kind="branch")
 member = MemberFactory(organization=branch, phone="13800138000")
 staff = make_staff_user("宣传员", scope=branch)  # role group + 组织管理员 of branch
+tree = make_org_tree("T", group=True)  # 测试党委 > 甲党支部 > 甲一党小组, 乙党支部
 """
 
 import factory
@@ -71,6 +72,22 @@ class MemberFactory(factory.django.DjangoModelFactory):
     )
     party_post = "党员"
     phone = factory.Sequence(lambda n: f"139{n:08d}")
+
+
+def make_org_tree(code: str, *, group: bool = False) -> dict[str, Organization]:
+    """测试党委 (code) with two branches, 甲党支部 ("a", code-A) and 乙党支部 ("b",
+    code-B); group=True adds 甲一党小组 ("a1", code-A-1) under 甲党支部."""
+    committee = OrganizationFactory(name="测试党委", code=code)
+    tree = {
+        "committee": committee,
+        "a": OrganizationFactory(parent=committee, name="甲党支部", code=f"{code}-A"),
+        "b": OrganizationFactory(parent=committee, name="乙党支部", code=f"{code}-B"),
+    }
+    if group:
+        tree["a1"] = OrganizationFactory(
+            parent=tree["a"], name="甲一党小组", code=f"{code}-A-1", kind="group"
+        )
+    return tree
 
 
 def make_staff_user(role: str, *, scope=None, username: str | None = None, **fields):

@@ -1,16 +1,13 @@
 import pytest
 
 from members.roles import PUBLICIST, REVIEWER
-from tests.members.factories import OrganizationFactory, make_staff_user
+from tests.members.factories import make_org_tree, make_staff_user
 from tests.notices.factories import NoticePageFactory
 
 
 @pytest.fixture
 def tree(db):
-    committee = OrganizationFactory(name="测试党委", code="T")
-    branch_a = OrganizationFactory(parent=committee, name="甲党支部", code="T-A")
-    branch_b = OrganizationFactory(parent=committee, name="乙党支部", code="T-B")
-    return {"committee": committee, "a": branch_a, "b": branch_b}
+    return make_org_tree("T")
 
 
 @pytest.fixture

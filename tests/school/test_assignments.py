@@ -12,7 +12,7 @@ from school.models import CourseAssignment
 from school.services import assign_course
 from tests.members.factories import (
     MemberFactory,
-    OrganizationFactory,
+    make_org_tree,
     make_site_admin,
     make_staff_user,
 )
@@ -22,13 +22,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def tree(db):
-    committee = OrganizationFactory(name="测试党委", code="T")
-    branch_a = OrganizationFactory(parent=committee, name="甲党支部", code="T-A")
-    group_a = OrganizationFactory(
-        parent=branch_a, name="甲一党小组", code="T-A-1", kind="group"
-    )
-    branch_b = OrganizationFactory(parent=committee, name="乙党支部", code="T-B")
-    return {"committee": committee, "a": branch_a, "a1": group_a, "b": branch_b}
+    return make_org_tree("T", group=True)
 
 
 @pytest.fixture

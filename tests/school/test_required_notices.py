@@ -11,19 +11,13 @@ from notifications.models import Notification
 from school.models import CourseAssignment
 from school.notices import announce_assignment, send_deadline_reminders
 from school.services import assign_course, change_assignment
-from tests.members.factories import MemberFactory, OrganizationFactory
+from tests.members.factories import MemberFactory, make_org_tree
 from tests.school.factories import CourseCompletionFactory
 
 
 @pytest.fixture
 def tree(db):
-    committee = OrganizationFactory(name="测试党委", code="T")
-    branch = OrganizationFactory(parent=committee, name="甲党支部", code="T-A")
-    group = OrganizationFactory(
-        parent=branch, name="甲一党小组", code="T-A-1", kind="group"
-    )
-    other = OrganizationFactory(parent=committee, name="乙党支部", code="T-B")
-    return {"committee": committee, "a": branch, "a1": group, "b": other}
+    return make_org_tree("T", group=True)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from school.models import CourseAssignment, CoursePage
 from school.services import assign_course
-from tests.members.factories import MemberFactory, OrganizationFactory
+from tests.members.factories import MemberFactory, make_org_tree
 from tests.school.factories import CourseCompletionFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def tree(db):
-    committee = OrganizationFactory(name="测试党委", code="T")
-    branch = OrganizationFactory(parent=committee, name="甲党支部", code="T-A")
-    group = OrganizationFactory(
-        parent=branch, name="甲一党小组", code="T-A-1", kind="group"
-    )
-    other = OrganizationFactory(parent=committee, name="乙党支部", code="T-B")
-    return {"committee": committee, "a": branch, "a1": group, "b": other}
+    return make_org_tree("T", group=True)
 
 
 @pytest.fixture

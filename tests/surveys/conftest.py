@@ -3,15 +3,12 @@
 import pytest
 from django.http import QueryDict
 
-from tests.members.factories import OrganizationFactory
+from tests.members.factories import make_org_tree
 
 
 @pytest.fixture
 def tree(db):
-    committee = OrganizationFactory(name="测试党委", code="S")
-    a = OrganizationFactory(parent=committee, name="甲党支部", code="S-A")
-    b = OrganizationFactory(parent=committee, name="乙党支部", code="S-B")
-    return {"committee": committee, "a": a, "b": b}
+    return make_org_tree("S")
 
 
 def form(survey, single="0", multiple=("0", "2"), rating="4", text=""):
