@@ -1,9 +1,6 @@
 """信箱统计 on the report base (issue 14, code point 1): who may open it and its
 export, the scope of a leader's figures, the year and group filters, bad links."""
 
-import csv
-import io
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +18,7 @@ from members.roles import (
     SITE_ADMIN,
 )
 from tests.members.factories import make_staff_user
+from tests.members.reports import assert_refused, csv_rows
 
 URL = "/admin/mailbox/statistics/"
 URLS = [URL, URL + "results/", URL + "?export=csv", URL + "?export=xlsx"]
@@ -39,10 +37,6 @@ HEADINGS = [
     "不满意",
     "满意率%",
 ]
-
-
-def rows_of(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response).decode("utf-8-sig"))))
 
 
 @pytest.fixture
@@ -75,15 +69,13 @@ def test_roles_with_the_right_open_the_report_and_its_exports(client, letters, r
 )
 def test_other_roles_get_403_on_the_report_and_its_exports(client, letters, role):
     client.force_login(make_staff_user(role))
-    for url in URLS:
-        response = client.get(url)
-        if role == MEMBER:  # no admin access at all: sent to log in
-            assert response.status_code == 302, url
-        else:
-            assert response.status_code == 403, url
-            assert "您没有查看信箱统计的权限" in response.content.decode()
-        assert "党委书记信箱" not in response.content.decode()
-    assert not SecurityEvent.objects.filter(action="export").exists()
+    assert_refused(
+        client,
+        URLS,
+        role=role,
+        message="您没有查看信箱统计的权限",
+        hidden="党委书记信箱",
+    )
 
 
 def test_a_handler_of_a_mailbox_without_the_right_gets_403(client, handler, letters):
@@ -113,7 +105,7 @@ def test_a_leader_counts_only_the_letters_of_the_mailboxes_they_lead(
         "0.0",
         "0 / 0 / 0",
     ]
-    rows = rows_of(client.get(URL, {"export": "csv"}))
+    rows = csv_rows(client.get(URL, {"export": "csv"}))
     assert rows[0] == HEADINGS
     assert rows[1][:7] == ["合计", "全部", "2", "0", "1", "50.0", "100.0"]
     assert ["信箱", "党委书记信箱"] in [row[:2] for row in rows]
@@ -126,11 +118,11 @@ def test_a_leader_counts_only_the_letters_of_the_mailboxes_they_lead(
 def test_year_and_group_narrow_the_rows(client, leader, letters):
     client.force_login(leader)
     year = timezone.localdate().year
-    rows = rows_of(client.get(URL, {"year": year, "group": "类型", "export": "csv"}))
+    rows = csv_rows(client.get(URL, {"year": year, "group": "类型", "export": "csv"}))
     assert [row[0] for row in rows[1:]] == ["类型", "类型"]
     assert sorted(row[2] for row in rows[1:]) == ["1", "1"]
     Letter.objects.update(submitted_at=timezone.now().replace(year=year - 3))
-    rows = rows_of(client.get(URL, {"year": year, "export": "csv"}))
+    rows = csv_rows(client.get(URL, {"year": year, "export": "csv"}))
     assert rows[1][:3] == ["合计", "全部", "0"] and len(rows) == 2
     html = client.get(URL, {"year": year - 3, "group": "信箱"}).content.decode()
     assert 'data-testid="kpi-total">2<' in html

@@ -1,9 +1,6 @@
 """新闻发布统计 on Wagtail's ReportView (issue 14, code point 1): who may open it and
 its exports, the year and table filters, each table's export, bad links."""
 
-import csv
-import io
-
 import pytest
 from django.utils import timezone
 
@@ -18,6 +15,7 @@ from members.roles import (
     SITE_ADMIN,
 )
 from tests.members.factories import OrganizationFactory, make_staff_user
+from tests.members.reports import assert_refused, csv_rows
 from tests.news.factories import make_article
 
 URL = "/admin/news/stats/"
@@ -27,11 +25,6 @@ URLS = [
     URL + "?export=csv",
     URL + "?table=freshness&export=xlsx",
 ]
-
-
-def rows_of(response) -> list[list[str]]:
-    text = b"".join(response).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
 
 
 @pytest.fixture
@@ -58,15 +51,13 @@ def test_roles_with_the_right_open_the_report_and_its_exports(client, articles, 
 @pytest.mark.parametrize("role", [SCHOOL_ADMIN, MAILBOX_HANDLER, LEADER, MEMBER])
 def test_other_roles_get_403_on_the_report_and_its_exports(client, articles, role):
     client.force_login(make_staff_user(role))
-    for url in URLS:
-        response = client.get(url)
-        if role == MEMBER:  # no admin access at all: sent to log in
-            assert response.status_code == 302, url
-        else:
-            assert response.status_code == 403, url
-            assert "您没有查看新闻发布统计的权限" in response.content.decode()
-        assert "第一党支部" not in response.content.decode()
-    assert not SecurityEvent.objects.filter(action="export").exists()
+    assert_refused(
+        client,
+        URLS,
+        role=role,
+        message="您没有查看新闻发布统计的权限",
+        hidden="第一党支部",
+    )
 
 
 def test_anonymous_is_sent_to_log_in(client, db):
@@ -80,7 +71,7 @@ def test_each_table_exports_the_columns_it_shows(client, articles, columns):
     month = timezone.localdate().month
     months = [f"{n}月" for n in range(1, 13)]
 
-    rows = rows_of(client.get(URL + "?export=csv"))
+    rows = csv_rows(client.get(URL + "?export=csv"))
     assert rows[0] == ["排名", "党组织", *months, "合计"]
     assert [row[:2] + row[-1:] for row in rows[1:]] == [
         ["1", "第一党支部", "2"],
@@ -88,14 +79,14 @@ def test_each_table_exports_the_columns_it_shows(client, articles, columns):
     ]
     assert rows[1][1 + month] == "2"
 
-    rows = rows_of(client.get(URL + "?table=columns&export=csv"))
+    rows = csv_rows(client.get(URL + "?table=columns&export=csv"))
     assert rows[0] == ["栏目", *months, "合计"]
     by_name = {row[0]: row for row in rows[1:]}
     assert by_name["要闻"][-1] == "2" and by_name["理论学习"][-1] == "1"
     assert by_name["经验交流"][-1] == "0"  # its article is 400 days old
 
     response = client.get(URL + "?table=freshness&export=csv")
-    rows = rows_of(response)
+    rows = csv_rows(response)
     assert rows[0] == ["栏目", "最近发布", "距今天数", "更新周期", "状态"]
     by_name = {row[0]: row for row in rows[1:]}
     assert (
@@ -108,7 +99,7 @@ def test_each_table_exports_the_columns_it_shows(client, articles, columns):
     assert event.detail == "导出新闻发布统计-栏目更新情况（CSV）"
 
     old = (timezone.now() - timezone.timedelta(days=400)).year
-    rows = rows_of(client.get(URL + f"?year={old}&export=csv"))
+    rows = csv_rows(client.get(URL + f"?year={old}&export=csv"))
     assert [row[:2] + row[-1:] for row in rows[1:]] == [["1", "第二党支部", "1"]]
 
 
