@@ -12,14 +12,10 @@ long the staff statistics page of the exam takes over all attempts.
 
 import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from fresh_site import fresh_site
 
 
 def percentiles(times: list[float]) -> str:
@@ -36,27 +32,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    var = Path(tempfile.mkdtemp(prefix="bench-exams-"))
-    os.environ["PORTAL_VAR_DIR"] = str(var)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    os.environ["DEBUG"] = "false"
-    os.environ.pop("DATABASE_URL", None)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    sys.path.insert(0, str(ROOT))
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
-    from django.core.management import call_command
+    fresh_site("bench-exams-", database_url=args.database_url)
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    call_command("migrate", verbosity=0)
-    from django.contrib.auth import get_user_model
 
     from exams import demo as exams_demo
     from exams.models import Attempt, Exam, ExamRule

@@ -8,12 +8,13 @@ Prints documents/s (including search indexing), resident memory over the import
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import resource
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from fresh_site import fresh_site
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "policy-docs.jsonl.gz"
@@ -48,23 +49,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    var = Path(tempfile.mkdtemp(prefix="bench-library-"))
-    os.environ["PORTAL_VAR_DIR"] = str(var)
-    os.environ["MEDIA_ROOT"] = str(var / "media")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    os.environ["DEBUG"] = "false"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("ELASTICSEARCH_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.INFO)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    var = fresh_site("bench-library-", log_level=logging.INFO)
     from library.importers import import_documents
     from library.models import PolicyDocumentPage
     from library.services import ensure_library_page

@@ -11,14 +11,10 @@ and course page adds).
 
 import argparse
 import datetime
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from fresh_site import fresh_site
 
 
 def timed(function, repeat: int = 5) -> tuple[float, object]:
@@ -36,25 +32,12 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, default=6)
     args = parser.parse_args()
 
-    var = Path(tempfile.mkdtemp(prefix="bench-required-"))
-    os.environ["PORTAL_VAR_DIR"] = str(var)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    os.environ["DEBUG"] = "false"
-    os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
+    var = fresh_site("bench-required-")
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     from members import demo
     from members.models import Member, Organization
     from school.models import CourseAssignment, CourseCompletion, CoursePage
