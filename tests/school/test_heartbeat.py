@@ -27,6 +27,7 @@ from tests.school.factories import (
 pytestmark = pytest.mark.django_db
 
 URL = "/school/progress/"
+SECOND = datetime.timedelta(seconds=1)
 
 
 def beat(client, lesson, intervals, position=None, playing=True):
@@ -46,6 +47,16 @@ def member_client(member):
     client = Client()
     client.force_login(member.user)
     return client
+
+
+def record(member, lesson, intervals, *, at, position=None, playing=True):
+    """services.record_heartbeat at server time at; the position defaults to where
+    the last interval ends, as beat() sends it."""
+    if position is None:
+        position = intervals[-1][1] if intervals else 0
+    return services.record_heartbeat(
+        member, lesson, intervals=intervals, position=position, playing=playing, now=at
+    )
 
 
 def progress_of(member, lesson):
@@ -125,13 +136,8 @@ def test_credit_is_bounded_by_server_time_between_heartbeats(
 ):
     _, (lesson, _) = course_with_lessons
     start = timezone.now()
-    services.record_heartbeat(
-        member, lesson, intervals=[[0, 10]], position=10, playing=True, now=start
-    )
-    outcome = services.record_heartbeat(
-        member, lesson, intervals=[[10, 80]], position=80, playing=True,
-        now=start + datetime.timedelta(seconds=5),
-    )  # fmt: skip
+    record(member, lesson, [[0, 10]], at=start)
+    outcome = record(member, lesson, [[10, 80]], at=start + 5 * SECOND)
     # 5 s of server time allow 2x5 s of video, whatever the claim.
     assert outcome.watched_seconds == pytest.approx(10 + 10)
 
@@ -143,10 +149,9 @@ def test_watching_steadily_completes_lesson_and_course(member, course_with_lesso
     for lesson in lessons:
         for start in range(0, 100, 10):
             now += datetime.timedelta(seconds=10)
-            outcome = services.record_heartbeat(
-                member, lesson, intervals=[[start, start + 10]], position=start + 10,
-                playing=start + 10 < 100, now=now,
-            )  # fmt: skip
+            outcome = record(
+                member, lesson, [[start, start + 10]], at=now, playing=start + 10 < 100
+            )
             if outcome.course_completed:
                 course_completed_by.append((lesson.pk, start))
         assert outcome.completed
@@ -168,45 +173,25 @@ def test_course_credit_override_is_used(member, course_with_lessons):
             member=member, lesson=lesson, intervals=[[0, 95]],
             watched_seconds=95, last_beat_at=now,
         )  # fmt: skip
-    services.record_heartbeat(
-        member, lessons[1], intervals=[[95, 100]], position=100, playing=False,
-        now=now + datetime.timedelta(seconds=5),
-    )  # fmt: skip
+    record(member, lessons[1], [[95, 100]], at=now + 5 * SECOND, playing=False)
     LessonProgress.objects.filter(lesson=lessons[0]).update(completed_at=now)
-    services.record_heartbeat(
-        member, lessons[1], intervals=[], position=100, playing=False,
-        now=now + datetime.timedelta(seconds=6),
-    )  # fmt: skip
+    record(member, lessons[1], [], at=now + 6 * SECOND, position=100, playing=False)
     LessonProgress.objects.filter(lesson=lessons[1]).update(completed_at=None)
-    services.record_heartbeat(
-        member, lessons[1], intervals=[[0, 1]], position=1, playing=False,
-        now=now + datetime.timedelta(seconds=7),
-    )  # fmt: skip
+    record(member, lessons[1], [[0, 1]], at=now + 7 * SECOND, playing=False)
     assert CourseCompletion.objects.get(member=member).credit_hours == 2
 
 
 def test_only_one_lesson_accrues_time_at_a_time(member, course_with_lessons):
     _, (first, second) = course_with_lessons
     now = timezone.now()
-    services.record_heartbeat(
-        member, first, intervals=[[0, 10]], position=10, playing=True, now=now
-    )
-    outcome = services.record_heartbeat(
-        member, second, intervals=[[0, 10]], position=10, playing=True,
-        now=now + datetime.timedelta(seconds=2),
-    )  # fmt: skip
+    record(member, first, [[0, 10]], at=now)
+    outcome = record(member, second, [[0, 10]], at=now + 2 * SECOND)
     assert not outcome.accruing
     assert outcome.watched_seconds == 0
     assert progress_of(member, second).last_position == 10
     # Once the first lesson is paused the second one counts.
-    services.record_heartbeat(
-        member, first, intervals=[[10, 12]], position=12, playing=False,
-        now=now + datetime.timedelta(seconds=3),
-    )  # fmt: skip
-    outcome = services.record_heartbeat(
-        member, second, intervals=[[10, 20]], position=20, playing=True,
-        now=now + datetime.timedelta(seconds=13),
-    )  # fmt: skip
+    record(member, first, [[10, 12]], at=now + 3 * SECOND, playing=False)
+    outcome = record(member, second, [[10, 20]], at=now + 13 * SECOND)
     assert outcome.accruing
     assert outcome.watched_seconds == 10
 
@@ -322,9 +307,7 @@ def test_honest_watching_with_pauses_is_credited_in_full(
         played = min(10 * speed, 100 - position)
         pending.append([position, position + played])
         position += played
-        outcome = services.record_heartbeat(
-            member, lesson, intervals=pending, position=position, playing=True, now=now
-        )
+        outcome = record(member, lesson, pending, at=now, position=position)
         if not outcome.deferred:
             pending = []
         if position < 100 and int(position) % 3 == 0:
@@ -332,17 +315,14 @@ def test_honest_watching_with_pauses_is_credited_in_full(
             now += datetime.timedelta(seconds=1)
             pending.append([position, position + speed])
             position += speed
-            outcome = services.record_heartbeat(
-                member, lesson, intervals=pending, position=position,
-                playing=False, now=now,
-            )  # fmt: skip
+            outcome = record(
+                member, lesson, pending, at=now, position=position, playing=False
+            )
             deferred += outcome.deferred
             if not outcome.deferred:
                 pending = []
     now += datetime.timedelta(seconds=10)
-    services.record_heartbeat(
-        member, lesson, intervals=pending, position=100, playing=False, now=now
-    )
+    record(member, lesson, pending, at=now, position=100, playing=False)
     assert deferred > 0
     assert credited(member) == (100, 100)
     assert progress_of(member, lesson).completed_at is not None
@@ -354,10 +334,7 @@ def test_the_same_interval_sent_twice_is_counted_once(
     _, (lesson, _) = course_with_lessons
     now = timezone.now()
     for seconds in (0, 10, 20):
-        services.record_heartbeat(
-            member, lesson, intervals=[[0, 10], [0, 10]], position=10, playing=True,
-            now=now + datetime.timedelta(seconds=seconds),
-        )  # fmt: skip
+        record(member, lesson, [[0, 10], [0, 10]], at=now + seconds * SECOND)
     assert credited(member) == (10, 10)
     # And a replay through the endpoint, as after a reload.
     assert beat(member_client, lesson, [[0, 10]]).json()["watched_seconds"] == 10
@@ -369,18 +346,10 @@ def test_parallel_lessons_share_one_clock(member, course_with_lessons):
     second tab's heartbeat a moment later earns nothing; the member's time is one."""
     _, (first, second) = course_with_lessons
     now = timezone.now()
-    services.record_heartbeat(
-        member, first, intervals=[[0, 10]], position=10, playing=False, now=now
-    )
-    outcome = services.record_heartbeat(
-        member, second, intervals=[[0, 10]], position=10, playing=False,
-        now=now + datetime.timedelta(seconds=0.5),
-    )  # fmt: skip
+    record(member, first, [[0, 10]], at=now, playing=False)
+    outcome = record(member, second, [[0, 10]], at=now + 0.5 * SECOND, playing=False)
     assert outcome.deferred and outcome.watched_seconds == 0
-    outcome = services.record_heartbeat(
-        member, second, intervals=[[0, 10]], position=10, playing=False,
-        now=now + datetime.timedelta(seconds=3),
-    )  # fmt: skip
+    outcome = record(member, second, [[0, 10]], at=now + 3 * SECOND, playing=False)
     # 3 s of server time since the first tab's heartbeat: 6 s of video.
     assert outcome.watched_seconds == pytest.approx(6)
 
