@@ -32,6 +32,38 @@ def pytest_collection_modifyitems(items):
             )
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each browser test starts with an empty cache: no login counts or cached
+    pages left by the one before."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def branches(db):
+    """The company's tree: 中共红星集团委员会 (E) > 制造事业部党总支 (E-Z) > two
+    branches, 总装车间党支部 ("a", E-A, with 总装一班党小组 "a1", E-A-1) and
+    机加车间党支部 ("b", E-B), for tests of what a branch's staff may reach."""
+    from tests.members.factories import OrganizationFactory
+
+    committee = OrganizationFactory(name="中共红星集团委员会", code="E")
+    general = OrganizationFactory(
+        parent=committee, name="制造事业部党总支", code="E-Z", kind="general_branch"
+    )
+    a = OrganizationFactory(parent=general, name="总装车间党支部", code="E-A")
+    return {
+        "committee": committee,
+        "general": general,
+        "a": a,
+        "a1": OrganizationFactory(
+            parent=a, name="总装一班党小组", code="E-A-1", kind="group"
+        ),
+        "b": OrganizationFactory(parent=general, name="机加车间党支部", code="E-B"),
+    }
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

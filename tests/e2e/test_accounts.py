@@ -14,13 +14,12 @@ from openpyxl import load_workbook
 
 from members.models import ActivationCode, Member
 from tests.members.factories import (
-    PASSWORD,
     MemberFactory,
-    OrganizationFactory,
     make_staff_user,
 )
 
 from .conftest import DESKTOP, PHONE
+from .steps import sign_in
 
 NEW_PASSWORD = "Hongqi#2026go"
 IMPORT_CSV = (
@@ -32,30 +31,10 @@ IMPORT_CSV = (
 
 
 @pytest.fixture
-def branches(transactional_db):
-    committee = OrganizationFactory(name="中共红星集团委员会", code="E")
-    general = OrganizationFactory(
-        parent=committee, name="制造事业部党总支", code="E-Z", kind="general_branch"
-    )
-    a = OrganizationFactory(parent=general, name="总装车间党支部", code="E-A")
-    OrganizationFactory(parent=a, name="总装一班党小组", code="E-A-1", kind="group")
-    b = OrganizationFactory(parent=general, name="机加车间党支部", code="E-B")
-    return {"a": a, "b": b}
-
-
-@pytest.fixture
 def site_address(settings, live_server):
     """The site's own address is the live server's (sheets, QR codes, mail links)."""
     settings.PORTAL_BASE_URL = live_server.url
     return live_server.url
-
-
-def admin_login(page, username):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/")
 
 
 def shoot_both(page, screenshot, name):
@@ -70,7 +49,7 @@ def test_branch_admin_imports_prints_codes_and_member_activates_on_phone(
 ):
     make_staff_user("宣传员", scope=branches["a"], username="xc_a")
     admin = new_page(viewport=DESKTOP, accept_downloads=True)
-    admin_login(admin, "xc_a")
+    sign_in(admin, "xc_a", admin=True)
 
     # Import the branch's 党员名单.
     admin.goto(reverse("members_members:import"))
@@ -189,7 +168,7 @@ def test_branch_admin_is_refused_outside_the_branch_and_for_staff(
     reviewer = make_staff_user("审核员", username="shenhe")
     staff = MemberFactory(user=reviewer, organization=branches["a"], real_name="张卫东")
     page = new_page(viewport=DESKTOP)
-    admin_login(page, "xc_a")
+    sign_in(page, "xc_a", admin=True)
 
     response = page.goto(
         reverse("members_activation_organization", args=[branches["b"].pk])

@@ -15,7 +15,6 @@ from assessment.models import AssessmentPlan
 from members.roles import PUBLICIST
 from notifications.models import Notification
 from tests.members.factories import (
-    PASSWORD,
     MemberFactory,
     OrganizationFactory,
     UserFactory,
@@ -23,6 +22,7 @@ from tests.members.factories import (
 )
 
 from .conftest import DESKTOP, PHONE
+from .steps import fits, sign_in
 
 TODAY = datetime.date.today()
 QUARTER_START = datetime.date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)
@@ -34,11 +34,8 @@ QUARTER_END = (
 
 
 @pytest.fixture(autouse=True)
-def fresh(settings, tmp_path):
-    from django.core.cache import cache
-
+def private_files(settings, tmp_path):
     settings.PORTAL_ASSESSMENT_FILES_ROOT = tmp_path / "assessment-files"
-    cache.clear()
 
 
 @pytest.fixture
@@ -70,20 +67,6 @@ def site(db, home_page, tmp_path):
         "staff_b": make_staff_user(PUBLICIST, scope=b, username="as_b"),
         "staff_c": make_staff_user(PUBLICIST, scope=c, username="as_c"),
     }
-
-
-def _login(page, username):
-    page.goto("/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state()
-
-
-def _fits(page) -> bool:
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    )
 
 
 def _png(tmp_path, name):
@@ -119,7 +102,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     due = (TODAY + datetime.timedelta(days=7)).isoformat()
     # The 党总支 writes the task list and issues it (desktop).
     boss = new_page(viewport=DESKTOP)
-    _login(boss, "as_zz")
+    sign_in(boss, "as_zz", admin=True)
     boss.goto("/admin/assessment/new/")
     boss.fill("input[name=title]", "第四季度基层党建工作考核")
     boss.select_option("select[name=organization]", label="制造事业部党总支")
@@ -150,7 +133,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
 
     # Another branch's staff: 403 on the plan, both reports and the export.
     other = new_page(viewport=PHONE)
-    _login(other, "as_c")
+    sign_in(other, "as_c", admin=True)
     for url in (
         f"/admin/assessment/{plan.pk}/plan/",
         f"/admin/assessment/reports/{report_a.pk}/",
@@ -165,7 +148,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     # Branch A reports on a phone: the news item, then the meetings with a photo
     # after a "photo" that is really text is refused.
     phone_a = new_page(viewport=PHONE)
-    _login(phone_a, "as_a")
+    sign_in(phone_a, "as_a", admin=True)
     assert phone_a.goto(f"/admin/assessment/reports/{report_b.pk}/").status == 403
     phone_a.goto(f"/admin/assessment/{plan.pk}/plan/")
     phone_a.get_by_role("link", name="报送").click()
@@ -198,12 +181,12 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     meetings = phone_a.get_by_test_id("item-2")
     expect(meetings.get_by_test_id("item-status")).to_have_text("待评分")
     expect(meetings.locator(".as-evidence img")).to_have_count(1)
-    assert _fits(phone_a)
+    assert fits(phone_a)
     screenshot(phone_a, "branch-report-390")
 
     # Branch B reports both items (one news article: half the points suggested).
     phone_b = new_page(viewport=PHONE)
-    _login(phone_b, "as_b")
+    sign_in(phone_b, "as_b", admin=True)
     phone_b.goto(f"/admin/assessment/reports/{report_b.pk}/")
     for number, text in ((1, "发布基层动态 1 篇。"), (2, "召开支委会 2 次。")):
         item = phone_b.get_by_test_id(f"item-{number}")
@@ -279,7 +262,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     phone_a.goto(f"/admin/assessment/{plan.pk}/members/")
     expect(phone_a.get_by_test_id("member-ranking")).to_contain_text("周敏")
     expect(phone_a.get_by_test_id("member-ranking")).not_to_contain_text("吴刚")
-    assert _fits(phone_a)
+    assert fits(phone_a)
     screenshot(phone_a, "members-390")
     boss.goto(f"/admin/assessment/{plan.pk}/plan/")
     boss.get_by_role("button", name="生成考核结果公示").click()
@@ -294,7 +277,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
 
     # A site admin publishes the 公示; anyone reads the ranking on a phone.
     admin = new_page(viewport=DESKTOP)
-    _login(admin, "root")
+    sign_in(admin, "root", admin=True)
     admin.goto(f"/admin/pages/{plan.notice_id}/edit/")
     admin.locator("[data-w-dropdown-target='toggle']").last.click()
     admin.locator("button[name='action-publish']").click()
@@ -307,7 +290,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     reader.goto(notice.url)
     expect(reader.locator("main")).to_contain_text("第 1 名 总装车间党支部：97.0 分")
     expect(reader.locator("main")).to_contain_text("不合格党组织")
-    assert _fits(reader)
+    assert fits(reader)
     screenshot(reader, "notice-390")
 
     # The next day the 公示期 begins (it starts the day after the draft): a member
@@ -318,22 +301,18 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     NoticePage.objects.filter(pk=notice.pk).update(period_start=TODAY)
     cache.clear()
     member_phone = new_page(viewport=PHONE)
-    member_phone.goto("/accounts/login/")
-    member_phone.fill("input[name=username]", "as_member")
-    member_phone.fill("input[name=password]", PASSWORD)
-    member_phone.get_by_role("button", name="登录", exact=True).click()
-    member_phone.wait_for_load_state()
+    sign_in(member_phone, "as_member")
     member_phone.goto(notice.url)
     member_phone.get_by_role("link", name="我要提意见").click()
     expect(member_phone.get_by_label("真实姓名")).to_have_value("周敏")
     member_phone.get_by_label("联系电话或电子邮箱").fill("139 0000 1234")
     opinion = "建议公示中写明机加车间党支部需要整改的具体事项和整改期限。"
     member_phone.get_by_label("意见内容").fill(opinion)
-    assert _fits(member_phone)
+    assert fits(member_phone)
     screenshot(member_phone, "feedback-form-390")
     member_phone.get_by_role("button", name="提交反馈").click()
     number = member_phone.get_by_test_id("tracking-number").inner_text().strip()
-    assert _fits(member_phone)
+    assert fits(member_phone)
     screenshot(member_phone, "feedback-receipt-390")
     from notices.models import NoticeFeedback
 
@@ -349,16 +328,16 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     assert listing.status == 403 or number not in other.content()
     phone_a.goto(f"/admin/assessment/reports/{report_a.pk}/")
     expect(phone_a.get_by_test_id("report-result")).to_contain_text("第 1 名")
-    assert _fits(phone_a)
+    assert fits(phone_a)
     screenshot(phone_a, "result-390")
     # The branch's history by period holds its own result only.
     phone_a.goto("/admin/assessment-results/")
     history = phone_a.get_by_test_id("history")
     expect(history).to_contain_text("先进党组织")
     expect(history).not_to_contain_text("机加车间党支部")
-    assert _fits(phone_a)
+    assert fits(phone_a)
     screenshot(phone_a, "history-390")
     phone_a.goto(f"/admin/assessment/{plan.pk}/plan/")
     expect(phone_a.get_by_test_id("matrix")).not_to_contain_text("机加车间党支部")
-    assert _fits(phone_a)
+    assert fits(phone_a)
     screenshot(phone_a, "plan-390")

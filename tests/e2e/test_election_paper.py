@@ -3,86 +3,45 @@ the vote has started; one votes on a 390 px phone at the meeting, the others on
 paper; the staff close, enter the paper ballots one by one (a mistyped name is
 refused, nothing stored), and the confirmed tally counts both."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from elections.models import Candidate, Election, PaperCount
+from elections.models import PaperCount
 from members.roles import PUBLICIST
-from tests.members.factories import (
-    PASSWORD,
-    MemberFactory,
-    OrganizationFactory,
-    make_staff_user,
-)
+from tests.elections.factories import ElectionFactory
+from tests.members.factories import MemberFactory, make_staff_user
 
 from .conftest import DESKTOP, PHONE
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+from .steps import fits, sign_in
 
 
 @pytest.fixture
-def site(db):
-    committee = OrganizationFactory(name="红星集团党委")
-    branch = OrganizationFactory(parent=committee, name="机加车间党支部")
+def site(branches):
+    branch = branches["b"]
     for i, name in enumerate(["董长青", "梁晓燕", "袁成", "彭亮", "邓丽君"]):
         MemberFactory(organization=branch, real_name=name, user__username=f"pp{i}")
-    now = timezone.now()
-    election = Election.objects.create(
-        title="机加车间党支部委员会换届选举",
-        organization=branch,
-        seats=2,
-        mode="in_person",
-        opens_at=now - datetime.timedelta(minutes=10),
-        closes_at=now + datetime.timedelta(hours=2),
+    make_staff_user(PUBLICIST, scope=branch, username="pp_staff")
+    election = ElectionFactory(
+        title="机加车间党支部委员会换届选举", organization=branch, mode="in_person"
     )
-    for order, name in enumerate(["王磊", "赵雪", "李强"]):
-        Candidate.objects.create(election=election, sort_order=order, name=name)
-    return {
-        "election": election,
-        "staff": make_staff_user(PUBLICIST, scope=branch, username="pp_staff"),
-    }
-
-
-def _login(page, username, *, admin=False):
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    if admin:
-        page.locator("form button[type=submit]").first.click()
-    else:
-        page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_load_state()
-
-
-def _fits(page) -> bool:
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    )
+    return {"election": election}
 
 
 def test_paper_ballots_join_the_online_ones(new_page, site, screenshot):
     election = site["election"]
     staff = new_page(viewport=DESKTOP)
-    _login(staff, "pp_staff", admin=True)
+    sign_in(staff, "pp_staff", admin=True)
     staff.goto(f"/admin/elections/{election.pk}/manage/")
     staff.get_by_role("button", name="启动投票（确定选举人名单）").click()
     expect(staff.get_by_test_id("admin-phase")).to_have_text("投票中")
 
     # The member finds the notification and votes on the phone.
     phone = new_page(viewport=PHONE)
-    _login(phone, "pp0")
+    sign_in(phone, "pp0")
     phone.goto("/me/notifications/")
     notice = phone.locator(".notice", has_text=f"投票：{election.title}")
     expect(notice).to_contain_text("投票开始")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "notifications-390")
     notice.get_by_role("button", name="查看").click()
     phone.get_by_label("王磊").check()
@@ -120,5 +79,5 @@ def test_paper_ballots_join_the_online_ones(new_page, site, screenshot):
 
     phone.goto(f"/elections/{election.pk}/results/")
     expect(phone.get_by_test_id("tally-paper")).to_contain_text("4 张")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "results-390")

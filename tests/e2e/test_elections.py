@@ -2,85 +2,43 @@
 phones, the staff close, count and confirm; the tally is right and a receipt
 verifies; the other branch's staff get 403."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from elections.models import Ballot, Candidate, Election, Participation
+from elections.models import Ballot, Participation
 from members.roles import PUBLICIST
-from tests.members.factories import (
-    PASSWORD,
-    MemberFactory,
-    OrganizationFactory,
-    make_staff_user,
-)
+from tests.elections.factories import ElectionFactory
+from tests.members.factories import MemberFactory, make_staff_user
 
 from .conftest import DESKTOP, PHONE
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+from .steps import fits, sign_in
 
 
 @pytest.fixture
-def site(db):
-    committee = OrganizationFactory(name="红星集团党委")
-    branch = OrganizationFactory(parent=committee, name="总装车间党支部")
-    other = OrganizationFactory(parent=committee, name="机加车间党支部")
-    voters = [
+def site(branches):
+    branch = branches["a"]
+    for i, name in enumerate(["马德胜", "罗春燕", "高建军", "林小军"]):
         MemberFactory(organization=branch, real_name=name, user__username=f"ev{i}")
-        for i, name in enumerate(["马德胜", "罗春燕", "高建军", "林小军"])
-    ]
-    now = timezone.now()
-    election = Election.objects.create(
+    make_staff_user(PUBLICIST, scope=branch, username="ev_staff")
+    make_staff_user(PUBLICIST, scope=branches["b"], username="ev_other")
+    election = ElectionFactory(
         title="总装车间党支部委员会换届选举",
         intro="应选支部委员 2 名，差额选举。",
         organization=branch,
-        seats=2,
-        opens_at=now - datetime.timedelta(minutes=30),
-        closes_at=now + datetime.timedelta(hours=2),
         mode="in_person",
+        candidates=[
+            ("王磊", "装配工艺员"),
+            ("赵雪", "质量检验员"),
+            ("李强", "设备维修班长"),
+        ],
     )
-    for order, (name, note) in enumerate(
-        [("王磊", "装配工艺员"), ("赵雪", "质量检验员"), ("李强", "设备维修班长")]
-    ):
-        Candidate.objects.create(
-            election=election, sort_order=order, name=name, note=note
-        )
-    return {
-        "election": election,
-        "voters": voters,
-        "staff": make_staff_user(PUBLICIST, scope=branch, username="ev_staff"),
-        "other": make_staff_user(PUBLICIST, scope=other, username="ev_other"),
-    }
-
-
-def _login(page, username, *, admin=False):
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    if admin:
-        page.locator("form button[type=submit]").first.click()
-    else:
-        page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_load_state()
-
-
-def _fits(page) -> bool:
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    )
+    return {"election": election}
 
 
 def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screenshot):
     election = site["election"]
     staff = new_page(viewport=DESKTOP)
-    _login(staff, "ev_staff", admin=True)
+    sign_in(staff, "ev_staff", admin=True)
     staff.goto(f"/admin/elections/{election.pk}/manage/")
     staff.get_by_role("button", name="启动投票（确定选举人名单）").click()
     expect(staff.get_by_test_id("admin-phase")).to_have_text("投票中")
@@ -90,7 +48,7 @@ def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screensho
     receipts = []
     for i, names in enumerate(plans):
         phone = new_page(viewport=PHONE)
-        _login(phone, f"ev{i}")
+        sign_in(phone, f"ev{i}")
         phone.goto("/elections/")
         phone.get_by_role("link", name=election.title).click()
         expect(phone.get_by_test_id("turnout")).to_have_text(str(i))
@@ -104,7 +62,7 @@ def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screensho
             )
             assert not Ballot.objects.exists()
             phone.get_by_label("李强").uncheck()
-            assert _fits(phone)
+            assert fits(phone)
             screenshot(phone, "ballot-390")
         else:
             for name in names:
@@ -113,12 +71,12 @@ def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screensho
         code = phone.get_by_test_id("receipt-code").inner_text().strip()
         receipts.append((phone, code))
         if i == 0:
-            assert _fits(phone)
+            assert fits(phone)
             screenshot(phone, "receipt-390")
         phone.goto(f"/elections/{election.pk}/")
         expect(phone.get_by_test_id("ballot-closed")).to_contain_text("每人只能投一次")
     blank = new_page(viewport=PHONE)
-    _login(blank, "ev3")
+    sign_in(blank, "ev3")
     blank.goto(f"/elections/{election.pk}/")
     blank.get_by_role("button", name="投空白票（弃权）").click()
     expect(blank.get_by_test_id("receipt-code")).to_be_visible()
@@ -134,7 +92,7 @@ def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screensho
 
     # The other branch's staff: 403.
     other = new_page(viewport=DESKTOP)
-    _login(other, "ev_other", admin=True)
+    sign_in(other, "ev_other", admin=True)
     assert other.goto(f"/admin/elections/{election.pk}/manage/").status == 403
 
     staff.get_by_role("button", name="结束投票").click()
@@ -166,13 +124,13 @@ def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screensho
     phone.get_by_label("回执码").fill(code.lower())
     phone.get_by_role("button", name="核对").click()
     expect(phone.get_by_test_id("verify-result")).to_contain_text("已计入")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "verify-390")
     phone.goto(f"/elections/{election.pk}/results/")
     expect(phone.get_by_test_id("tally-row").first).to_contain_text("王磊")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "results-390")
     desktop = new_page(viewport=DESKTOP)
-    _login(desktop, "ev1")
+    sign_in(desktop, "ev1")
     desktop.goto(f"/elections/{election.pk}/results/")
     screenshot(desktop, "results-1366")

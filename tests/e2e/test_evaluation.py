@@ -3,88 +3,45 @@ self-assessments and rate each other on 390 px phones, the staff end the rating,
 confirm each member's outcome and close the round; the member then sees the
 confirmed outcome, and the other branch's staff get 403."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from evaluation.models import Outcome, Rating, Round
+from evaluation.models import Outcome, Rating
 from evaluation.outcomes import confirmed_outcomes
 from members.roles import PUBLICIST
-from tests.members.factories import (
-    PASSWORD,
-    MemberFactory,
-    OrganizationFactory,
-    make_staff_user,
-)
+from tests.evaluation.factories import RoundFactory
+from tests.members.factories import MemberFactory, make_staff_user
 
 from .conftest import DESKTOP, PHONE
+from .steps import fits, sign_in
 
 NAMES = ["马德胜", "罗春燕", "高建军"]
 # Who gives whom which grade (the others get 合格).
 GRADES = {("罗春燕", "马德胜"): "优秀", ("高建军", "马德胜"): "优秀"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
-def site(db):
-    committee = OrganizationFactory(name="红星集团党委")
-    branch = OrganizationFactory(parent=committee, name="总装车间党支部")
-    other = OrganizationFactory(parent=committee, name="机加车间党支部")
+def site(branches):
+    branch = branches["a"]
     members = [
-        MemberFactory(
-            organization=branch,
-            real_name=name,
-            user__username=f"pe{i}",
-            party_post="党员",
-        )
+        MemberFactory(organization=branch, real_name=name, user__username=f"pe{i}")
         for i, name in enumerate(NAMES)
     ]
-    now = timezone.now()
-    round = Round.objects.create(
+    make_staff_user(PUBLICIST, scope=branch, username="pe_staff")
+    make_staff_user(PUBLICIST, scope=branches["b"], username="pe_other")
+    round = RoundFactory(
         title="总装车间党支部2026年度民主评议党员",
         intro="对照党员标准，先自评，再互评。",
         organization=branch,
         year=2026,
-        opens_at=now - datetime.timedelta(minutes=30),
-        closes_at=now + datetime.timedelta(days=3),
     )
-    return {
-        "round": round,
-        "members": members,
-        "staff": make_staff_user(PUBLICIST, scope=branch, username="pe_staff"),
-        "other": make_staff_user(PUBLICIST, scope=other, username="pe_other"),
-    }
-
-
-def _login(page, username, *, admin=False):
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    if admin:
-        page.locator("form button[type=submit]").first.click()
-    else:
-        page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_load_state()
-
-
-def _fits(page) -> bool:
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    )
+    return {"round": round, "members": members}
 
 
 def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screenshot):
     round = site["round"]
     staff = new_page(viewport=DESKTOP)
-    _login(staff, "pe_staff", admin=True)
+    sign_in(staff, "pe_staff", admin=True)
     staff.goto(f"/admin/evaluation/{round.pk}/manage/")
     staff.get_by_role("button", name="启动评议（确定参评党员名单）").click()
     expect(staff.get_by_test_id("admin-phase")).to_have_text("评议中")
@@ -93,12 +50,12 @@ def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screens
     for i, name in enumerate(NAMES):
         phone = new_page(viewport=PHONE)
         phones[name] = phone
-        _login(phone, f"pe{i}")
+        sign_in(phone, f"pe{i}")
         phone.goto("/me/")
         section = phone.get_by_test_id("my-evaluations")
         expect(section).to_contain_text("评议中 · 已评价 0 / 2 人")
         if i == 0:
-            assert _fits(phone)
+            assert fits(phone)
             screenshot(phone, "me-390")
         section.get_by_role("link", name=round.title).click()
         expect(phone.get_by_test_id("rated-count")).to_have_text("0")
@@ -108,7 +65,7 @@ def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screens
         phone.get_by_role("button", name="保存自我评价").click()
         expect(phone.get_by_test_id("self-saved")).to_be_visible()
         if i == 0:
-            assert _fits(phone)
+            assert fits(phone)
             screenshot(phone, "round-390")
         # The first member in the list; each submit moves on to the next one.
         phone.locator(".ev-people a").first.click()
@@ -120,7 +77,7 @@ def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screens
                 expect(phone.get_by_test_id("rate-errors")).to_contain_text(
                     "请选择评价"
                 )
-                assert _fits(phone)
+                assert fits(phone)
                 screenshot(phone, "rate-390")
             grade = GRADES.get((name, ratee), "合格")
             phone.get_by_label(grade, exact=True).check()
@@ -132,7 +89,7 @@ def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screens
 
     # The other branch's staff: 403 on the control page and the raters.
     other = new_page(viewport=DESKTOP)
-    _login(other, "pe_other", admin=True)
+    sign_in(other, "pe_other", admin=True)
     assert other.goto(f"/admin/evaluation/{round.pk}/manage/").status == 403
     assert other.goto(f"/admin/evaluation/{round.pk}/raters/").status == 403
 
@@ -171,10 +128,10 @@ def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screens
     phone.goto(f"/evaluation/{round.pk}/")
     expect(phone.get_by_test_id("my-outcome")).to_contain_text("优秀")
     expect(phone.get_by_test_id("my-outcome")).to_contain_text("支委会一致同意评为优秀")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "outcome-390")
     desktop = new_page(viewport=DESKTOP)
-    _login(desktop, "pe1")
+    sign_in(desktop, "pe1")
     desktop.goto(f"/evaluation/{round.pk}/")
     expect(desktop.get_by_test_id("my-outcome")).to_contain_text("合格")
     screenshot(desktop, "outcome-1366")

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from tests.members.factories import MemberFactory, OrganizationFactory, make_site_admin
 
 from .conftest import DESKTOP, PHONE
-from .test_members_scope import admin_login
+from .steps import sign_in
 
 
 def download(page, label: str):
@@ -29,7 +29,7 @@ def test_site_admin_exports_members_and_reads_the_export_in_the_security_log(
     MemberFactory(organization=branch, real_name="罗春燕", phone="13905310402")
     make_site_admin(username="guanli")
     page = new_page(viewport=DESKTOP)
-    admin_login(page, "guanli")
+    sign_in(page, "guanli", admin=True)
 
     csv_file = download(page, "导出 CSV")
     assert csv_file.suggested_filename == "党员名单.csv"
@@ -52,7 +52,7 @@ def test_site_admin_exports_members_and_reads_the_export_in_the_security_log(
     assert "127.0.0.1" in listing
     screenshot(page, "security-log-desktop")
     phone = new_page(viewport=PHONE)
-    admin_login(phone, "guanli")
+    sign_in(phone, "guanli", admin=True)
     phone.goto(reverse("security_log:index"))
     assert "导出党员 2 人（XLSX，范围：后台）" in phone.content()
     screenshot(phone, "security-log-phone")

@@ -5,6 +5,7 @@ import pytest
 from tests.library.conftest import corpus_records, write_jsonl
 
 from .conftest import DESKTOP, PHONE
+from .steps import fits
 
 
 @pytest.fixture
@@ -25,12 +26,6 @@ def library(settings, tmp_path):
     import_documents(write_jsonl(tmp_path / "docs.jsonl", records))
     yield records[0]
     reset_backends()
-
-
-def _no_sideways_scroll(page):
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    )
 
 
 def test_reader_searches_filters_and_sees_highlights(new_page, library, screenshot):
@@ -85,13 +80,13 @@ def test_library_and_document_fit_a_phone(new_page, library, screenshot):
     page.goto("/wenjianku/?q=%E5%85%9A%E8%B4%B9")
     assert page.locator(".search-result").count() >= 2
     assert not page.locator("[data-collapse-on-phone]").evaluate("d => d.open")
-    assert _no_sideways_scroll(page)
+    assert fits(page)
     screenshot(page, "results-phone")
     page.locator(".search-result__title a").first.click()
     page.wait_for_load_state()
     assert page.locator(".policy-meta").is_visible()
-    assert _no_sideways_scroll(page)
+    assert fits(page)
     screenshot(page, "document-phone")
     page.goto(f"/wenjianku/{library['id']}/")
     assert page.locator("h1").inner_text() == library["title"]
-    assert _no_sideways_scroll(page)
+    assert fits(page)

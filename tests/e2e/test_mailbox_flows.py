@@ -3,14 +3,16 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from PIL import Image
 from playwright.sync_api import expect
 
-from mailbox.models import BoardMessage, Letter, Mailbox
-from tests.members.factories import PASSWORD, MemberFactory, UserFactory
+from mailbox.models import BoardMessage, Letter
+from members.roles import LEADER, MAILBOX_HANDLER, REVIEWER
+from tests.mailbox.factories import MailboxFactory
+from tests.members.factories import MemberFactory, make_staff_user
 
 from .conftest import DESKTOP, PHONE
+from .steps import answer_letter, fits, sign_in, write_letter
 
 
 @pytest.fixture(autouse=True)
@@ -18,52 +20,15 @@ def private_files(settings, tmp_path):
     settings.PORTAL_MAILBOX_FILES_ROOT = tmp_path / "mailbox-files"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-def _staff(username: str, group: str):
-    user = UserFactory(username=username, email=f"{username}@example.org")
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def people(db):
-    handler = _staff("e2e_handler", "信箱办理人")
-    leader = _staff("e2e_leader", "领导")
-    reviewer = _staff("e2e_reviewer", "审核员")
-    box = Mailbox.objects.create(name="党委书记信箱", reply_days=5)
-    box.handlers.add(handler)
-    box.leaders.add(leader)
-    member = MemberFactory(real_name="孙明", user__username="e2e_member")
-    return {
-        "handler": handler,
-        "leader": leader,
-        "reviewer": reviewer,
-        "member": member,
-        "mailbox": box,
-    }
-
-
-def _login(page, username: str, *, admin: bool = False):
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    if admin:
-        page.locator("form button[type=submit]").first.click()
-    else:
-        page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_load_state()
-
-
-def _no_sideways_scroll(page) -> bool:
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    MailboxFactory(
+        name="党委书记信箱",
+        handlers=[make_staff_user(MAILBOX_HANDLER, username="e2e_handler")],
+        leaders=[make_staff_user(LEADER, username="e2e_leader")],
     )
+    make_staff_user(REVIEWER, username="e2e_reviewer")
+    MemberFactory(real_name="孙明", user__username="e2e_member")
 
 
 def _png_file(tmp_path):
@@ -76,23 +41,16 @@ def test_letter_with_attachment_is_answered_signed_off_tracked_and_rated(
     new_page, people, screenshot, tmp_path
 ):
     writer = new_page(viewport=PHONE)
-    _login(writer, "e2e_member")
+    sign_in(writer, "e2e_member")
     writer.goto("/mailbox/write/")
-    assert _no_sideways_scroll(writer)
+    assert fits(writer)
     screenshot(writer, "write-phone")
-    writer.get_by_label("咨询").check()
-    writer.get_by_label("标题").fill("党费基数如何核定")
-    writer.get_by_label("内容").fill("请问绩效奖金是否计入党费缴纳基数？")
-    writer.locator("input[name=attachments]").set_input_files(str(_png_file(tmp_path)))
-    writer.get_by_label("真实姓名").fill("孙明")
-    writer.get_by_label("联系电话").fill("13912345678")
-    writer.get_by_label("我已阅读并同意上述个人信息保护说明").check()
-    writer.get_by_role("button", name="提交来信").click()
-    number = writer.get_by_test_id("tracking-number").inner_text().strip()
-    code = writer.get_by_test_id("query-code").inner_text().strip()
+    number, code = write_letter(
+        writer, "党费基数如何核定", attachment=_png_file(tmp_path)
+    )
     assert re.fullmatch(r"\d{8}-[0-9A-Z]{4}-[0-9A-Z]{5}", number)
     assert code not in writer.url and number not in writer.url
-    assert _no_sideways_scroll(writer)
+    assert fits(writer)
     screenshot(writer, "receipt-phone")
     writer.reload()
     assert "本页已失效" in writer.content()
@@ -100,23 +58,13 @@ def test_letter_with_attachment_is_answered_signed_off_tracked_and_rated(
     assert letter.attachments.count() == 1
 
     handler = new_page(viewport=DESKTOP)
-    _login(handler, "e2e_handler", admin=True)
+    sign_in(handler, "e2e_handler", admin=True)
     handler.goto("/admin/mailbox/letters/")
     handler.get_by_role("link", name=number).click()
-    handler.get_by_role("button", name="受理").click()
-    expect(handler.get_by_test_id("admin-status")).to_contain_text("已受理")
-    handler.get_by_label("拟写答复（提交后由领导签发）").fill(
-        "绩效奖金不计入党费基数，按月工资收入计算。"
-    )
-    handler.get_by_role("button", name="提交领导签发").click()
-    expect(handler.get_by_test_id("admin-status")).to_contain_text("办理中")
-    screenshot(handler, "handler-desktop")
-
     leader = new_page(viewport=DESKTOP)
-    _login(leader, "e2e_leader", admin=True)
-    leader.goto(f"/admin/mailbox/letters/{letter.pk}/")
-    leader.get_by_role("button", name="签发", exact=True).click()
-    expect(leader.get_by_test_id("admin-status")).to_contain_text("已答复")
+    sign_in(leader, "e2e_leader", admin=True)
+    answer_letter(handler, leader, letter, "绩效奖金不计入党费基数，按月工资收入计算。")
+    screenshot(handler, "handler-desktop")
 
     tracker = new_page(viewport=PHONE)
     tracker.goto("/mailbox/track/")
@@ -129,7 +77,7 @@ def test_letter_with_attachment_is_answered_signed_off_tracked_and_rated(
     tracker.get_by_role("button", name="查询").click()
     expect(tracker.get_by_test_id("letter-status")).to_contain_text("已答复")
     assert "按月工资收入计算" in tracker.get_by_test_id("reply-body").inner_text()
-    assert _no_sideways_scroll(tracker)
+    assert fits(tracker)
     screenshot(tracker, "track-phone")
     tracker.get_by_label("满意", exact=True).check()
     tracker.get_by_role("button", name="提交评价").click()
@@ -146,7 +94,7 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     new_page, people, screenshot
 ):
     author = new_page(viewport=PHONE)
-    _login(author, "e2e_member")
+    sign_in(author, "e2e_member")
     author.goto("/mailbox/board/new/")
     author.get_by_label("标题").fill("建议开设周末党课")
     author.get_by_label("内容").fill("工作日时间紧，希望周末也能参加党课。")
@@ -157,7 +105,7 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     author.wait_for_url("**/mailbox/board/mine/")
     expect(author.locator(".messages")).to_contain_text("审核通过后公开显示")
     assert "待审核" in author.content()
-    assert _no_sideways_scroll(author)
+    assert fits(author)
     screenshot(author, "board-mine-phone")
 
     visitor = new_page(viewport=PHONE)
@@ -165,7 +113,7 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     assert "建议开设周末党课" not in visitor.content()
 
     reviewer = new_page(viewport=DESKTOP)
-    _login(reviewer, "e2e_reviewer", admin=True)
+    sign_in(reviewer, "e2e_reviewer", admin=True)
     reviewer.goto("/admin/mailbox/board/")
     card = reviewer.locator("section.mba-card", has_text="建议开设周末党课")
     card.get_by_role("button", name="审核通过").click()
@@ -181,7 +129,7 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     visitor.goto("/mailbox/board/")
     assert "建议开设周末党课" in visitor.content()
     assert "已安排每月第一个周六上午开设党课。" in visitor.content()
-    assert _no_sideways_scroll(visitor)
+    assert fits(visitor)
     screenshot(visitor, "board-phone")
     desktop = new_page(viewport=DESKTOP)
     desktop.goto("/mailbox/board/")

@@ -1,37 +1,15 @@
 """A 宣传员 of branch A works in the Wagtail admin and cannot open branch B's members."""
 
-import pytest
 from django.urls import reverse
 
 from tests.members.factories import (
-    PASSWORD,
     MemberFactory,
-    OrganizationFactory,
     make_site_admin,
     make_staff_user,
 )
 
 from .conftest import DESKTOP
-
-
-@pytest.fixture
-def branches(transactional_db):
-    committee = OrganizationFactory(name="中共红星集团委员会", code="E")
-    general = OrganizationFactory(
-        parent=committee, name="制造事业部党总支", code="E-Z", kind="general_branch"
-    )
-    a = OrganizationFactory(parent=general, name="总装车间党支部", code="E-A")
-    OrganizationFactory(parent=a, name="总装一班党小组", code="E-A-1", kind="group")
-    b = OrganizationFactory(parent=general, name="机加车间党支部", code="E-B")
-    return {"a": a, "b": b}
-
-
-def admin_login(page, username):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/")
+from .steps import sign_in
 
 
 def test_publicist_of_branch_a_cannot_open_branch_b_member(
@@ -43,7 +21,7 @@ def test_publicist_of_branch_a_cannot_open_branch_b_member(
     other = MemberFactory(organization=branches["b"], real_name="董长青")
     make_staff_user("宣传员", scope=branches["a"], username="xc_a")
     page = new_page(viewport=DESKTOP)
-    admin_login(page, "xc_a")
+    sign_in(page, "xc_a", admin=True)
 
     page.goto(reverse("members_members:index"))
     rows = page.locator("table.listing tbody")
@@ -72,7 +50,7 @@ def test_organisation_tree_in_the_admin(new_page, branches, screenshot):
         MemberFactory(organization=branches["a"], real_name=f"党员{n}")
     make_site_admin(username="site_admin")
     page = new_page(viewport=DESKTOP)
-    admin_login(page, "site_admin")
+    sign_in(page, "site_admin", admin=True)
     page.goto(reverse("members_organizations:index"))
     names = page.locator("table.listing tbody .org-tree__node").all_inner_texts()
     assert [n.strip("└ \n") for n in names] == [
@@ -100,7 +78,7 @@ def test_import_in_the_admin_reports_bad_rows(new_page, branches, screenshot, tm
         "钱多多,P004,13900000004,总装车间党支部,党员,2099-01-01\n".encode("gb18030")
     )
     page = new_page(viewport=DESKTOP)
-    admin_login(page, "xc_a")
+    sign_in(page, "xc_a", admin=True)
     page.goto(reverse("members_members:import"))
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_role("button", name="导入").click()
@@ -126,7 +104,7 @@ def test_import_in_the_admin_reports_bad_rows(new_page, branches, screenshot, tm
 def test_moving_an_organisation_in_the_admin(new_page, branches, screenshot):
     make_site_admin(username="site_admin")
     page = new_page(viewport=DESKTOP)
-    admin_login(page, "site_admin")
+    sign_in(page, "site_admin", admin=True)
     group = "总装一班党小组"
     page.goto(reverse("members_organizations:index"))
     page.locator("tr", has_text=group).get_by_role("button").first.click()

@@ -10,8 +10,8 @@ from django.db import OperationalError
 from PIL import Image as PILImage
 
 from .conftest import DESKTOP, PHONE
+from .steps import sign_in
 
-PASSWORD = "Xuanchuan#2026"
 TITLE = "第一党支部开展重温入党誓词主题党日活动"
 
 
@@ -39,12 +39,8 @@ def newsroom(transactional_db, settings, tmp_path):
     committee = OrganizationFactory(name="红星集团党委")
     branch = OrganizationFactory(parent=committee, name="第一党支部", kind="branch")
     publicist = make_staff_user("宣传员", username="xuanchuan")
-    publicist.set_password(PASSWORD)
-    publicist.save()
     MemberFactory(user=publicist, organization=branch, real_name="李晓红")
-    reviewer = make_staff_user("审核员", username="shenhe")
-    reviewer.set_password(PASSWORD)
-    reviewer.save()
+    make_staff_user("审核员", username="shenhe")
     cover = tmp_path / "huodong.jpg"
     out = io.BytesIO()
     PILImage.new("RGB", (1600, 900), (178, 24, 31)).save(out, "JPEG")
@@ -76,14 +72,6 @@ def task_status(article) -> str:
 
     state = TaskState.objects.filter(workflow_state__object_id=str(article.pk)).last()
     return state.status if state else ""
-
-
-def admin_login(page, username):
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url("**/admin/")
 
 
 def footer_action(page, name, expect_text="党员"):
@@ -145,7 +133,7 @@ def test_article_goes_through_review_and_reaches_readers(
     from news.models import NewsArticlePage
 
     writer = new_page()
-    admin_login(writer, "xuanchuan")
+    sign_in(writer, "xuanchuan", admin=True)
     write_and_submit(writer, newsroom)
     article = NewsArticlePage.objects.get(title=TITLE)
     assert not article.live
@@ -168,7 +156,7 @@ def test_article_goes_through_review_and_reaches_readers(
 
     # The reviewer asks for changes with a comment.
     reviewer = new_page()
-    admin_login(reviewer, "shenhe")
+    sign_in(reviewer, "shenhe", admin=True)
     reviewer.goto(edit_url)
     footer_action(reviewer, "请求修改")
     dialog = reviewer.locator(".modal-dialog")

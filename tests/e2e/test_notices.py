@@ -2,54 +2,37 @@
 feedback, keeps the number and code and tracks it; the branch's staff answer in the
 admin; the other branch's staff get 403; the archived notice takes no feedback."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from members.roles import PUBLICIST
-from notices.models import NoticeFeedback, NoticePage
+from notices.models import NoticeFeedback
 from notices.services import install_notice_section
-from tests.members.factories import (
-    PASSWORD,
-    MemberFactory,
-    OrganizationFactory,
-    make_staff_user,
-)
+from tests.members.factories import MemberFactory, make_staff_user
+from tests.notices.factories import NoticePageFactory
 
 from .conftest import DESKTOP, PHONE
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+from .steps import fits, sign_in
 
 
 @pytest.fixture
-def site(db):
-    committee = OrganizationFactory(name="红星集团党委")
-    branch = OrganizationFactory(parent=committee, name="总装车间党支部")
-    other = OrganizationFactory(parent=committee, name="机加车间党支部")
+def site(branches):
+    branch = branches["a"]
     index = install_notice_section()
-    today = timezone.localdate()
 
-    def notice(title, start, kind="development"):
-        page = NoticePage(
+    def notice(title, starts, kind="development"):
+        return NoticePageFactory(
+            parent=index,
             title=title,
             notice_type=kind,
             organization=branch,
-            period_start=today + datetime.timedelta(days=start),
-            period_end=today + datetime.timedelta(days=start + 4),
+            starts=starts,
             contact="总装车间党支部，电话 0531-8888 6401",
             body="<p>经党支部委员会研究，拟接收王磊同志为中共预备党员，现予公示。</p>",
         )
-        index.add_child(instance=page)
-        page.save_revision().publish()
-        return page
 
+    make_staff_user(PUBLICIST, scope=branch, username="nt_staff")
+    make_staff_user(PUBLICIST, scope=branches["b"], username="nt_other")
     return {
         "index": index,
         "open": notice("关于王磊同志拟接收为预备党员的公示", -1),
@@ -57,42 +40,23 @@ def site(db):
         "member": MemberFactory(
             real_name="孙明", organization=branch, user__username="nt_member"
         ),
-        "staff": make_staff_user(PUBLICIST, scope=branch, username="nt_staff"),
-        "other_staff": make_staff_user(PUBLICIST, scope=other, username="nt_other"),
     }
-
-
-def _login(page, username, *, admin=False):
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    if admin:
-        page.locator("form button[type=submit]").first.click()
-    else:
-        page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_load_state()
-
-
-def _fits(page) -> bool:
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    )
 
 
 def test_member_gives_feedback_on_phone_and_tracks_the_answer(
     new_page, site, screenshot
 ):
     phone = new_page(viewport=PHONE)
-    _login(phone, "nt_member")
+    sign_in(phone, "nt_member")
     phone.goto(site["index"].url)
     expect(phone.locator(".nt-item")).to_have_count(2)
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "index-390")
     phone.get_by_role("link", name="公示中").click()
     expect(phone.locator(".nt-item")).to_have_count(1)
     phone.get_by_role("link", name="关于王磊同志拟接收为预备党员的公示").click()
     expect(phone.get_by_test_id("notice-phase")).to_have_text("公示中")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "notice-390")
 
     phone.get_by_role("link", name="我要提意见").click()
@@ -101,12 +65,12 @@ def test_member_gives_feedback_on_phone_and_tracks_the_answer(
     phone.get_by_label("意见内容").fill(
         "王磊同志技改攻关表现突出，群众认可，支持发展。"
     )
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "form-390")
     phone.get_by_role("button", name="提交反馈").click()
     number = phone.get_by_test_id("tracking-number").inner_text().strip()
     code = phone.get_by_test_id("query-code").inner_text().strip()
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "receipt-390")
     feedback = NoticeFeedback.objects.get(tracking_number=number)
     assert feedback.contact == "13912345678"
@@ -121,7 +85,7 @@ def test_member_gives_feedback_on_phone_and_tracks_the_answer(
 
     # The other branch's staff cannot open it; the branch's staff answer.
     other = new_page(viewport=DESKTOP)
-    _login(other, "nt_other", admin=True)
+    sign_in(other, "nt_other", admin=True)
     response = other.goto(f"/admin/notices/feedback/edit/{feedback.pk}/")
     assert response.status == 403
     expect(other.locator("body")).to_contain_text("不在您管理的党组织范围内")
@@ -129,7 +93,7 @@ def test_member_gives_feedback_on_phone_and_tracks_the_answer(
     expect(other.locator("body")).not_to_contain_text(number)
 
     staff = new_page(viewport=DESKTOP)
-    _login(staff, "nt_staff", admin=True)
+    sign_in(staff, "nt_staff", admin=True)
     staff.goto("/admin/notices/feedback/")
     staff.get_by_role("link", name=number).click()
     expect(staff.locator("body")).to_contain_text("13912345678")
@@ -145,7 +109,7 @@ def test_member_gives_feedback_on_phone_and_tracks_the_answer(
     phone.reload()
     expect(phone.get_by_test_id("feedback-status")).to_contain_text("已答复")
     expect(phone.get_by_test_id("feedback-reply")).to_contain_text("记入考察材料")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "tracked-390")
     phone.goto("/me/")
     expect(phone.get_by_test_id("my-notice-feedback")).to_contain_text("已答复")

@@ -10,66 +10,36 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.roles import SCHOOL_ADMIN
-from school.models import CourseAssignment, CoursePage, LessonPage, SchoolIndexPage
-from tests.members.factories import (
-    PASSWORD,
-    MemberFactory,
-    OrganizationFactory,
-    make_staff_user,
+from school.models import CourseAssignment
+from tests.members.factories import MemberFactory, make_staff_user
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    SchoolIndexPageFactory,
 )
-from tests.school.factories import VideoFactory
 
 from .conftest import DESKTOP, PHONE
+from .steps import sign_in
 
 
 @pytest.fixture
-def world(home_page):
-    committee = OrganizationFactory(name="中共红星集团委员会", code="E")
-    general = OrganizationFactory(
-        parent=committee, name="制造事业部党总支", code="E-Z", kind="general_branch"
-    )
-    a = OrganizationFactory(parent=general, name="总装车间党支部", code="E-A")
-    a1 = OrganizationFactory(
-        parent=a, name="总装一班党小组", code="E-A-1", kind="group"
-    )
-    b = OrganizationFactory(parent=general, name="机加车间党支部", code="E-B")
-    index = SchoolIndexPage(title="网上党校", slug="school", show_in_menus=True)
-    home_page.add_child(instance=index)
-    course = CoursePage(
+def world(branches, home_page):
+    course = CoursePageFactory(
+        parent=SchoolIndexPageFactory(parent=home_page),
         title="新时代党支部工作实务",
-        slug="zhibu",
         kind="elective",
         lecturer="机关第一党支部 周国平",
         summary="“三会一课”、主题党日、发展党员的规范流程。",
     )
-    index.add_child(instance=course)
     course.save_revision().publish()
-    for number in (1, 2):
-        lesson = LessonPage(
-            title=f"第{number}讲", slug=f"l{number}", video=VideoFactory(duration=600)
-        )
-        course.add_child(instance=lesson)
-        lesson.save_revision().publish()
-    member = MemberFactory(organization=a1, real_name="林小军", member_no="E0404")
-    make_staff_user(SCHOOL_ADMIN, scope=a, username="dx_a")
-    make_staff_user(SCHOOL_ADMIN, scope=committee, username="dx")
-    return {"a": a, "b": b, "course": course, "member": member}
-
-
-def admin_login(page, username):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/")
-
-
-def member_login(page, member):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", member.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form[method=post] button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    for _ in range(2):
+        LessonPageFactory(parent=course, video__duration=600).save_revision().publish()
+    member = MemberFactory(
+        organization=branches["a1"], real_name="林小军", member_no="E0404"
+    )
+    make_staff_user(SCHOOL_ADMIN, scope=branches["a"], username="dx_a")
+    make_staff_user(SCHOOL_ADMIN, scope=branches["committee"], username="dx")
+    return {**branches, "course": course, "member": member}
 
 
 def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistics(
@@ -80,7 +50,7 @@ def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistic
 
     # The branch's 党校管理员 assigns the course to the branch.
     admin = new_page(viewport=DESKTOP)
-    admin_login(admin, "dx_a")
+    sign_in(admin, "dx_a", admin=True)
     admin.goto(reverse("school_assignments:add"))
     form = admin.locator("form[method=post]").first
     assert "机加车间党支部" not in form.inner_text()
@@ -116,7 +86,7 @@ def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistic
 
     # A member of a group below the branch, on a phone.
     phone = new_page(viewport=PHONE)
-    member_login(phone, member)
+    sign_in(phone, member.user.username)
     phone.goto("/school/")
     card = phone.locator(".course-card", has_text=course.title)
     assert card.locator(".tag--required").inner_text() == "必修"
@@ -138,7 +108,7 @@ def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistic
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "me-390")
     desktop = new_page(viewport=DESKTOP)
-    member_login(desktop, member)
+    sign_in(desktop, member.user.username)
     desktop.goto(reverse("school:me"))
     screenshot(desktop, "my-study-1366")
 
@@ -151,7 +121,7 @@ def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistic
     screenshot(phone, "catalogue-overdue-390")
 
     stats = new_page(viewport=DESKTOP)
-    admin_login(stats, "dx")
+    sign_in(stats, "dx", admin=True)
     report = reverse("school_study_report")
     stats.goto(f"{report}?year={past.year}&table=overdue")
     overdue = stats.locator("table.overdue-list tbody").inner_text()

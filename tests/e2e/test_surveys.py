@@ -2,98 +2,42 @@
 results chart shows what the database holds; the branch's staff read the same results
 in the admin, the other branch's staff get 403."""
 
-import datetime
-
 import pytest
 from django.db.models import Count
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from members.roles import PUBLICIST
 from surveys import services
-from surveys.models import Answer, Question, Survey
-from tests.members.factories import (
-    PASSWORD,
-    MemberFactory,
-    OrganizationFactory,
-    make_staff_user,
-)
+from surveys.models import Answer
+from tests.members.factories import MemberFactory, make_staff_user
 from tests.surveys.conftest import form
+from tests.surveys.factories import SurveyFactory
 
 from .conftest import DESKTOP, PHONE
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+from .steps import fits, sign_in
 
 
 @pytest.fixture
-def site(db):
-    committee = OrganizationFactory(name="红星集团党委")
-    branch = OrganizationFactory(parent=committee, name="总装车间党支部")
-    other = OrganizationFactory(parent=committee, name="机加车间党支部")
-    now = timezone.now()
-    survey = Survey.objects.create(
+def site(branches):
+    branch = branches["a"]
+    survey = SurveyFactory(
         title="主题党日活动满意度调查",
         intro="请对本月主题党日活动作出评价，匿名填写。",
         owner=branch,
         audience="organization",
         audience_organization=branch,
         results_visibility="respondents",
-        opens_at=now - datetime.timedelta(hours=2),
-        closes_at=now + datetime.timedelta(days=5),
-        is_published=True,
     )
-    for order, (kind, text, options) in enumerate(
-        [
-            ("single", "活动形式", "很好\n一般\n较差"),
-            ("multiple", "希望的内容", "理论学习\n志愿服务\n参观教育基地"),
-            ("rating", "总体评分", ""),
-            ("text", "建议", ""),
-        ]
-    ):
-        Question.objects.create(
-            survey=survey,
-            sort_order=order,
-            kind=kind,
-            text=text,
-            options=options,
-            required=kind != "text",
-        )
     for single, multiple, rating in [("0", ("0", "2"), "4"), ("1", ("1",), "2")]:
         services.submit_response(
             survey,
             form(survey, single, multiple, rating),
             user=MemberFactory(organization=branch).user,
         )
-    return {
-        "survey": survey,
-        "member": MemberFactory(
-            real_name="孙明", organization=branch, user__username="sv_member"
-        ),
-        "staff": make_staff_user(PUBLICIST, scope=branch, username="sv_staff"),
-        "other_staff": make_staff_user(PUBLICIST, scope=other, username="sv_other"),
-    }
-
-
-def _login(page, username, *, admin=False):
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    if admin:
-        page.locator("form button[type=submit]").first.click()
-    else:
-        page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_load_state()
-
-
-def _fits(page) -> bool:
-    return (
-        page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    )
+    MemberFactory(real_name="孙明", organization=branch, user__username="sv_member")
+    make_staff_user(PUBLICIST, scope=branch, username="sv_staff")
+    make_staff_user(PUBLICIST, scope=branches["b"], username="sv_other")
+    return {"survey": survey}
 
 
 def _chart(page) -> list[list[tuple[int, int]]]:
@@ -146,11 +90,11 @@ def _expected(survey) -> list[list[tuple[int, int]]]:
 def test_member_answers_on_a_phone_and_the_chart_matches(new_page, site, screenshot):
     survey = site["survey"]
     phone = new_page(viewport=PHONE)
-    _login(phone, "sv_member")
+    sign_in(phone, "sv_member")
     phone.goto("/surveys/")
     phone.get_by_role("link", name=survey.title).click()
     expect(phone.get_by_test_id("survey-state")).to_have_text("进行中")
-    assert _fits(phone)
+    assert fits(phone)
     # Sending with a required question unanswered keeps the page and says which.
     phone.get_by_role("button", name="提交答卷").click()
     expect(phone.get_by_test_id("survey-errors")).to_contain_text("请回答第 1 题")
@@ -159,7 +103,7 @@ def test_member_answers_on_a_phone_and_the_chart_matches(new_page, site, screens
     phone.get_by_label("志愿服务").check()
     phone.get_by_label("5 分").check()
     phone.get_by_label("建议").fill("希望多组织到红色教育基地现场学习。")
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "answer-390")
     phone.get_by_role("button", name="提交答卷").click()
     expect(phone.get_by_test_id("survey-done")).to_contain_text("答卷已提交")
@@ -171,20 +115,20 @@ def test_member_answers_on_a_phone_and_the_chart_matches(new_page, site, screens
     expect(phone.get_by_test_id("text-answer")).to_have_text(
         "希望多组织到红色教育基地现场学习。"
     )
-    assert _fits(phone)
+    assert fits(phone)
     screenshot(phone, "results-390")
     # A second try is refused.
     phone.goto(f"/surveys/{survey.pk}/")
     expect(phone.get_by_test_id("survey-answered")).to_contain_text("已经提交过")
 
     desktop = new_page(viewport=DESKTOP)
-    _login(desktop, "sv_member")
+    sign_in(desktop, "sv_member")
     desktop.goto(f"/surveys/{survey.pk}/results/")
     assert _chart(desktop) == _expected(survey)
     screenshot(desktop, "results-1366")
 
     staff = new_page(viewport=DESKTOP)
-    _login(staff, "sv_staff", admin=True)
+    sign_in(staff, "sv_staff", admin=True)
     staff.goto("/admin/surveys/")
     staff.get_by_role("link", name="查看结果").first.click()
     expect(staff.get_by_test_id("results-total")).to_have_text("3")
@@ -197,6 +141,6 @@ def test_member_answers_on_a_phone_and_the_chart_matches(new_page, site, screens
     screenshot(staff, "admin-edit-1366")
 
     other = new_page(viewport=DESKTOP)
-    _login(other, "sv_other", admin=True)
+    sign_in(other, "sv_other", admin=True)
     assert other.goto(f"/admin/surveys/{survey.pk}/results/").status == 403
     assert other.goto(f"/admin/surveys/edit/{survey.pk}/").status == 403

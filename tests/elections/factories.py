@@ -2,6 +2,7 @@
 
 election = ElectionFactory(organization=branch)          # 2 seats; 王磊, 赵雪, 李强
 election = ElectionFactory(candidates=("孙明", "钱进"), mode="in_person")
+election = ElectionFactory(candidates=[("王磊", "装配工艺员"), ("赵雪", "质量检验员")])
 
 The voting window opened an hour ago and closes in three hours; an open vote with
 its electors comes from elections.services.open_election(election, by=...).
@@ -17,7 +18,8 @@ from tests.members.factories import OrganizationFactory
 
 
 class ElectionFactory(factory.django.DjangoModelFactory):
-    """A vote in preparation; candidates= names its candidates in order."""
+    """A vote in preparation; candidates= names its candidates in order, each a name
+    or a (name, note) pair."""
 
     class Meta:
         model = Election
@@ -38,5 +40,8 @@ class ElectionFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         names = ("王磊", "赵雪", "李强") if extracted is None else extracted
-        for order, name in enumerate(names):
-            Candidate.objects.create(election=obj, sort_order=order, name=name)
+        for order, candidate in enumerate(names):
+            name, note = (candidate, "") if isinstance(candidate, str) else candidate
+            Candidate.objects.create(
+                election=obj, sort_order=order, name=name, note=note
+            )
