@@ -9,13 +9,13 @@ from wagtail.models import ModelLogEntry
 
 from members.roles import LEADER, MEMBER, PUBLICIST, SCHOOL_ADMIN
 from school.models import CourseAssignment
-from school.services import assign_course
 from tests.members.factories import (
     MemberFactory,
     make_org_tree,
     make_site_admin,
     make_staff_user,
 )
+from tests.school.factories import CourseAssignmentFactory
 
 TODAY = timezone.localdate
 
@@ -92,21 +92,17 @@ def test_assigning_outside_the_scope_is_refused_with_403(
 def test_assignments_outside_the_scope_are_hidden_and_refused(
     client, tree, course, school_admin_a
 ):
-    theirs = assign_course(
+    theirs = CourseAssignmentFactory(
         course=course,
         organizations=[tree["b"]],
         deadline=TODAY() + datetime.timedelta(days=5),
     )
-    wide = assign_course(
+    wide = CourseAssignmentFactory(
         course=course,
         organizations=[tree["a"], tree["b"]],
         deadline=TODAY() + datetime.timedelta(days=6),
     )
-    mine = assign_course(
-        course=course,
-        organizations=[tree["a1"]],
-        deadline=TODAY() + datetime.timedelta(days=7),
-    )
+    mine = CourseAssignmentFactory(course=course, organizations=[tree["a1"]])
     client.force_login(school_admin_a)
     listing = client.get(reverse("school_assignments:index"))
     assert listing.status_code == 200
@@ -130,11 +126,7 @@ def test_assignments_outside_the_scope_are_hidden_and_refused(
 def test_editing_cannot_move_an_assignment_outside_the_scope(
     client, tree, course, school_admin_a
 ):
-    mine = assign_course(
-        course=course,
-        organizations=[tree["a"]],
-        deadline=TODAY() + datetime.timedelta(days=7),
-    )
+    mine = CourseAssignmentFactory(course=course, organizations=[tree["a"]])
     client.force_login(school_admin_a)
     response = client.post(
         reverse("school_assignments:edit", args=[mine.pk]),
@@ -231,18 +223,11 @@ def test_hostile_ids_are_answered_without_a_server_error(
 def test_index_filters_by_course_organisation_and_state(
     client, tree, course, school_admin_a
 ):
-    open_one = assign_course(
-        course=course,
-        organizations=[tree["a1"]],
-        deadline=TODAY() + datetime.timedelta(days=7),
-    )
-    closed = assign_course(
+    open_one = CourseAssignmentFactory(course=course, organizations=[tree["a1"]])
+    closed = CourseAssignmentFactory(
         course=course,
         organizations=[tree["a"]],
-        deadline=TODAY() + datetime.timedelta(days=3),
-    )
-    CourseAssignment.objects.filter(pk=closed.pk).update(
-        deadline=TODAY() - datetime.timedelta(days=3)
+        deadline=TODAY() - datetime.timedelta(days=3),
     )
     client.force_login(school_admin_a)
     url = reverse("school_assignments:index")
@@ -267,7 +252,7 @@ def test_assignment_reaches_members_below_and_not_beside(tree, course):
 
     below = MemberFactory(organization=tree["a1"])
     beside = MemberFactory(organization=tree["b"])
-    assignment = assign_course(
+    assignment = CourseAssignmentFactory(
         course=course, organizations=[tree["a"]], deadline=TODAY()
     )
     assert list(members_reached(assignment)) == [below]
