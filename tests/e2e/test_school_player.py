@@ -7,9 +7,15 @@ import time
 import pytest
 
 from school import services
-from school.models import CoursePage, LessonPage, LessonProgress, SchoolIndexPage, Video
+from school.models import LessonProgress, Video
 from tests.e2e.conftest import DESKTOP, PHONE
-from tests.members.factories import PASSWORD, MemberFactory
+from tests.e2e.steps import sign_in
+from tests.members.factories import MemberFactory
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    SchoolIndexPageFactory,
+)
 
 
 def wait_for(condition, timeout=20.0, what="condition"):
@@ -36,21 +42,24 @@ def lesson(home_page, tmp_path, settings):
     video = services.import_video_file(clip, title="演示")
     video.refresh_from_db()
     assert video.status == Video.Status.READY, video.error
-    index = SchoolIndexPage(title="网上党校", slug="school")
-    home_page.add_child(instance=index)
-    course = CoursePage(title="党章学习", slug="dangzhang")
-    index.add_child(instance=course)
-    page = LessonPage(title="第一讲 党章的总纲", slug="l1", video=video)
-    course.add_child(instance=page)
-    return page
+    course = CoursePageFactory(
+        parent=SchoolIndexPageFactory(parent=home_page), title="党章学习"
+    )
+    return LessonPageFactory(parent=course, title="第一讲 党章的总纲", video=video)
 
 
 def log_in(page, member):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", member.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form[method=post] button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    sign_in(page, member.user.username)
+
+
+def open_recording_requests(page, lesson) -> list[str]:
+    """Open the lesson and let the network settle; the list returned holds every URL
+    the page requests, from now on too."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto(lesson.url)
+    page.wait_for_load_state("networkidle")
+    return urls
 
 
 def current_time(page) -> float:
@@ -167,10 +176,7 @@ def test_the_lesson_page_downloads_no_video_until_the_member_presses_play(
     member = MemberFactory()
     page = new_page(viewport=viewport)
     log_in(page, member)
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
-    page.goto(lesson.url)
-    page.wait_for_load_state("networkidle")
+    urls = open_recording_requests(page, lesson)
     screenshot(page, "before-play")
     assert video_requests(urls) == []
     assert not any("hls.min.js" in url for url in urls)

@@ -7,22 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from school.models import CoursePage, LessonProgress
+from school.models import LessonProgress
+from tests.e2e.conftest import PHONE
 from tests.e2e.test_school_player import (  # noqa: F401 (the lesson fixture)
     beats,
     current_time,
     leave,
     lesson,
     log_in,
+    open_recording_requests,
     settle,
     video_requests,
     wait_for,
 )
 from tests.members.factories import MemberFactory
+from tests.school.factories import CoursePageFactory
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 LAPTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 VIDEO = "document.getElementById('lesson-video')"
 
 
@@ -65,10 +67,7 @@ def test_player_fits_the_screen_and_loads_no_video_before_play(
     member = MemberFactory()
     page = new_page(viewport=viewport)
     log_in(page, member)
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
-    page.goto(transcript_lesson.url)
-    page.wait_for_load_state("networkidle")
+    urls = open_recording_requests(page, transcript_lesson)
     page.wait_for_timeout(300)
     assert page.evaluate("window.scrollY") == 0
 
@@ -213,10 +212,11 @@ def test_catalogue_and_course_page_show_the_poster_and_fill_their_cards(
     new_page, transcript_lesson, viewport, screenshot
 ):
     course = transcript_lesson.get_parent().specific
-    bare = CoursePage(
-        title="新时代党建工作专题", slug="bare", summary="专题辅导。" * 30
+    bare = CoursePageFactory(
+        parent=course.get_parent(),
+        title="新时代党建工作专题",
+        summary="专题辅导。" * 30,
     )
-    course.get_parent().add_child(instance=bare)
     member = MemberFactory()
     page = new_page(viewport=viewport)
     log_in(page, member)
