@@ -66,12 +66,18 @@ SCORE_BUDGET = 12_000
 BROAD_PHRASE_DOCS = RERANK_DEPTH
 # Bytes of fragment masks each process keeps per index snapshot
 TERM_CACHE_BYTES = 48 * 1024 * 1024
+# Bounded counts (see _Columns.count_upto) each process keeps per index snapshot
+BOUNDED_COUNTS = 50_000
+# Up to this many candidates, title words are tested per document, not by a scan
+TITLE_TESTS = 5_000
 SEP = "\x1f"
 
 _write_lock = threading.Lock()
 
 _BIT = [1 << b for b in range(8)]
 _BITS_OF = [tuple(b for b in range(8) if v >> b & 1) for v in range(256)]
+_WORD = (1 << 64) - 1
+_NONZERO_RUN = re.compile(rb"[^\x00]+")
 _by_score = itemgetter(1)
 
 
@@ -83,11 +89,33 @@ def ids_to_mask(ids: Iterable[int], top: int) -> int:
     return int.from_bytes(data, "little")
 
 
+def words_to_mask(words: list[tuple[int, int, int]]) -> int:
+    """A mask from (word index, signed 64-bit word, popcount) rows, as SQLite sums them."""
+    if not words:
+        return 0
+    data = bytearray(8 * (max(w[0] for w in words) + 1))
+    for index, bits, _n in words:
+        data[index << 3 : (index + 1) << 3] = (bits & _WORD).to_bytes(8, "little")
+    return int.from_bytes(data, "little")
+
+
 def mask_to_ids(mask: int) -> list[int]:
-    """The set bits of a mask, ascending."""
+    """The set bits of a mask, ascending.
+
+    In a sparse mask a regex finds the runs of non-zero bytes (in C), so it costs
+    its set bits rather than its length.
+    """
     out: list[int] = []
     data = mask.to_bytes((mask.bit_length() + 7) >> 3, "little")
     extend = out.extend
+    if mask.bit_count() * 16 < len(data):
+        for run in _NONZERO_RUN.finditer(data):
+            pos = run.start()
+            for byte in run.group():
+                base = pos << 3
+                extend([base + b for b in _BITS_OF[byte]])
+                pos += 1
+        return out
     for pos, byte in enumerate(data):
         if byte:
             base = pos << 3
@@ -123,6 +151,7 @@ class _Columns:
         }
         self.term_masks: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self.sparse: dict[str, tuple[dict[int, list[str]], int]] = {}
+        self.bounded: dict[tuple[str, int], int] = {}
         self.term_bytes = 0
         self.titles: tuple[str, list[int], list[int], list[str | None]] | None = None
 
@@ -136,6 +165,10 @@ class _Columns:
                 _key, (old, _n) = self.term_masks.popitem(last=False)
                 self.term_bytes -= (old.bit_length() >> 3) + 100
 
+    def cached(self, key: str) -> bool:
+        with self.lock:
+            return key in self.term_masks
+
     def _cached(self, key: str) -> tuple[int, int] | None:
         with self.lock:
             hit = self.term_masks.get(key)
@@ -147,24 +180,54 @@ class _Columns:
         """(mask, count) of the documents an FTS5 expression matches, cached.
 
         Common words recur across queries (Zipf), and they are exactly the ones
-        whose position lists are costly to read: one pass per snapshot.
+        whose position lists are costly to read: one pass per snapshot. SQLite
+        folds the ids into 64-bit words, so Python sees one row per 64 documents.
         """
         hit = self._cached(expr)
         if hit is not None:
             return hit
         try:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT rowid FROM fts_{self.gen} WHERE fts_{self.gen} MATCH ?",
-                    (expr,),
-                )
-            ]
+            words = conn.execute(
+                f"SELECT rowid >> 6, sum(1 << (rowid & 63)), count(*) FROM fts_{self.gen}"
+                f" WHERE fts_{self.gen} MATCH ? GROUP BY 1",
+                (expr,),
+            ).fetchall()
         except sqlite3.OperationalError:
-            ids = []
-        value = (ids_to_mask(ids, max(self.top, max(ids))) if ids else 0, len(ids))
+            words = []
+        value = (words_to_mask(words), sum(w[2] for w in words))
         self._remember(expr, value)
         return value
+
+    def count_upto(self, conn: sqlite3.Connection, expr: str, limit: int) -> int:
+        """How many documents an FTS5 expression matches, counted no further than limit.
+
+        FTS5 stops reading after ``limit`` rows, so a broad word costs no more
+        than a narrow one; a cached mask answers exactly.
+        """
+        hit = self._cached(expr)
+        if hit is None and '" *' in expr:
+            # FTS5 expands a prefix in full before its first row: read it once.
+            hit = self.term_mask(conn, expr)
+        if hit is not None:
+            return min(hit[1], limit)
+        key = (expr, limit)
+        with self.lock:
+            found = self.bounded.get(key)
+        if found is not None:
+            return found
+        try:
+            found = conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM fts_{self.gen}"
+                f" WHERE fts_{self.gen} MATCH ? LIMIT ?)",
+                (expr, limit),
+            ).fetchone()[0]
+        except sqlite3.OperationalError:
+            found = 0
+        with self.lock:
+            if len(self.bounded) >= BOUNDED_COUNTS:
+                self.bounded.clear()
+            self.bounded[key] = found
+        return found
 
     def title_index(
         self, conn: sqlite3.Connection
@@ -193,12 +256,34 @@ class _Columns:
             self.titles = titles
         return titles
 
-    def title_mask(self, conn: sqlite3.Connection, word: str) -> int:
-        """Documents whose normalised title contains the word (a substring test)."""
+    def titles_within(
+        self, conn: sqlite3.Connection, within: int
+    ) -> list[tuple[int, str]] | None:
+        """(id, normalised title) of the documents of a mask, if few enough to test."""
+        if within.bit_count() > TITLE_TESTS:
+            return None
+        by_id = self.title_index(conn)[3]
+        return [(i, by_id[i] or "") for i in mask_to_ids(within)]
+
+    def title_mask(
+        self,
+        conn: sqlite3.Connection,
+        word: str,
+        within: int,
+        titled: list[tuple[int, str]] | None = None,
+    ) -> int:
+        """The documents of ``within`` whose normalised title contains the word.
+
+        With ``titled`` (``titles_within`` of the same mask), they are tested
+        one by one; otherwise against a mask of every title holding the word (a
+        substring scan, cached).
+        """
+        if titled is not None:
+            return ids_to_mask((i for i, title in titled if word in title), self.top)
         key = "\x00title\x00" + word
         hit = self._cached(key)
         if hit is not None:
-            return hit[0]
+            return hit[0] & within
         text, starts, ids, _by_id = self.title_index(conn)
         found = [
             ids[bisect_right(starts, m.start()) - 1]
@@ -206,7 +291,7 @@ class _Columns:
         ]
         value = (ids_to_mask(found, self.top) if found else 0, len(found))
         self._remember(key, value)
-        return value[0]
+        return value[0] & within
 
     def newest(
         self, mask: int, n: int, skip: set[int] | frozenset = frozenset()
@@ -799,39 +884,85 @@ class EmbeddedBackend(BaseSearchBackend):
             return ""
         return " AND ".join(f"({e})" for e in (positive, phrases) if e)
 
-    def _text(self, cols: _Columns, query: SearchQuery) -> tuple[int, int] | None:
-        """(mask, cost) of the query's text, from cached fragment masks; None if none.
+    def _text(self, cols: _Columns, query: SearchQuery) -> tuple[int, int, str] | None:
+        """(mask, cost, expression) of the query's text less its exclusions.
 
-        The same boolean structure as ``_expr``; cost is the postings its fragments
-        match in total, which is what FTS5's bm25() would have to read.
+        None when the query has no text. The match-only fragments combine as in
+        ``_expr``. When every item must match, one FTS5 query intersects them
+        (FTS5 skips through the broad doclists, and only the matches reach
+        Python) unless all their masks are cached; when any item may, the union
+        of the fragments' cached masks. Cost is the postings the fragments match
+        in total, which is what FTS5's bm25() would have to read; it is counted
+        only as far as the score budget, past which its size does not matter.
+        The expression is the text part alone, for narrowing boost phrases to
+        the documents that match.
         """
         if not query.has_terms():
             return None
         title_only = query.scope == SCOPE_TITLE
-        items = query.should if query.mode == MODE_ANY else query.must
-        cost = 0
-
-        def item_mask(exprs: list[str]) -> int:
-            nonlocal cost
-            mask = 0
-            for expr in exprs:
-                found, count = cols.term_mask(self.conn, expr)
-                cost += count
-                mask |= found
-            return mask
-
-        masks = [
-            item_mask(e)
-            for e in item_fragments(items, title_only=title_only, match_only=True)
-        ]
-        parts = []
-        if masks:
-            parts.append(reduce(or_ if query.mode == MODE_ANY else and_, masks))
+        items = item_fragments(
+            query.should if query.mode == MODE_ANY else query.must,
+            title_only=title_only,
+            match_only=True,
+        )
         phrases = item_fragments(
             [[p] for p in query.phrases], title_only=title_only, match_only=True
         )
-        parts.extend(item_mask(e) for e in phrases)
-        return (reduce(and_, parts) if parts else 0), cost
+        if query.mode == MODE_ANY:
+            for exprs in (*items, *phrases):
+                for expr in exprs:
+                    cols.term_mask(self.conn, expr)  # counted exactly on the way
+        limit = max(self.score_budget, 0) + 1  # at least 1: a zero count ends AND
+        cost = 0
+        counts: dict[str, int] = {}
+        for exprs in (*items, *phrases):
+            for expr in exprs:
+                if expr not in counts:
+                    counts[expr] = cols.count_upto(self.conn, expr, limit)
+                if cost <= self.score_budget:
+                    cost += counts[expr]
+
+        def item_expr(exprs: list[str]) -> str:
+            return exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
+
+        def item_size(exprs: list[str]) -> int:
+            return sum(counts[e] for e in exprs)
+
+        def item_mask(exprs: list[str]) -> int:
+            return reduce(or_, (cols.term_mask(self.conn, e)[0] for e in exprs), 0)
+
+        excluded = [
+            e
+            for exprs in item_fragments(
+                [[x] for x in query.exclude], title_only=False, match_only=True
+            )
+            for e in exprs
+        ]
+        if query.mode == MODE_ANY:
+            # Any item may match: the union of each fragment's (cached) mask; the
+            # broad words such queries hold recur from query to query.
+            mask = item_mask([e for exprs in items for e in exprs]) if items else None
+            for exprs in phrases:
+                found = item_mask(exprs)
+                mask = found if mask is None else mask & found
+            if excluded and mask:
+                mask &= ~item_mask(excluded)
+            expr = " AND ".join(
+                f"({c})"
+                for c in ([" OR ".join(item_expr(e) for e in items)] if items else [])
+                + [item_expr(e) for e in phrases]
+            )
+            return mask or 0, cost, expr
+        # Every item must match: one FTS5 query, rarest conjunct first, so FTS5
+        # skips through the broader doclists and only the matches reach Python.
+        sized = sorted([*items, *phrases], key=item_size)
+        if not sized or any(item_size(e) == 0 for e in sized):
+            return 0, cost, ""
+        expr = " AND ".join(f"({item_expr(e)})" for e in sized)
+        if all(cols.cached(e) for exprs in sized for e in exprs) and not excluded:
+            return reduce(and_, map(item_mask, sized)), cost, expr
+        full = f"({expr}) NOT ({' OR '.join(excluded)})" if excluded else expr
+        return cols.term_mask(self.conn, full)[0], cost, expr
 
     def _excluded(self, cols: _Columns, query: SearchQuery) -> int:
         mask = 0
@@ -865,19 +996,20 @@ class EmbeddedBackend(BaseSearchBackend):
                 out.append((name, cols.values_mask(c, name, values)))
         return out
 
-    def _match_mask(self, cols: _Columns, query: SearchQuery) -> tuple[int, int]:
-        """(documents matching the text minus exclusions, the text's cost)."""
+    def _match_mask(self, cols: _Columns, query: SearchQuery) -> tuple[int, int, str]:
+        """(documents matching the text minus exclusions, the text's cost, its expression)."""
         text = self._text(cols, query)
-        mask, cost = (cols.all_mask, 0) if text is None else text
+        if text is not None:
+            return text
         excluded = self._excluded(cols, query)
-        return (mask & ~excluded if excluded else mask), cost
+        return (cols.all_mask & ~excluded if excluded else cols.all_mask), 0, ""
 
     def count_matches(self, query: SearchQuery) -> int:
         """Documents matching the text and filters, counted without ranking."""
         with self._transaction(write=False):
             gen, writes = self._state()
             cols = self._columns(gen, writes)
-            mask, _cost = self._match_mask(cols, query)
+            mask, _cost, _expr = self._match_mask(cols, query)
             for _name, constraint in self._constraints(cols, query):
                 mask &= constraint
             return mask.bit_count()
@@ -892,7 +1024,7 @@ class EmbeddedBackend(BaseSearchBackend):
         with self._transaction(write=False):
             gen, writes = self._state()
             cols = self._columns(gen, writes)
-            match_mask, cost = self._match_mask(cols, query)
+            match_mask, cost, text_expr = self._match_mask(cols, query)
             constraints = self._constraints(cols, query)
             final = match_mask
             for _name, constraint in constraints:
@@ -903,9 +1035,9 @@ class EmbeddedBackend(BaseSearchBackend):
                 ordered = self._by_date(cols, query, {}, final, end)
             elif cost <= self.score_budget or not self.rerank:
                 scores = self._match(gen, self._expr(query) or "", scored=True)
-                ordered = self._order(gen, cols, query, scores, final, end)
+                ordered = self._order(gen, cols, query, scores, final, end, text_expr)
             else:
-                ordered = self._order_broad(gen, cols, query, final, end)
+                ordered = self._order_broad(cols, query, final, end, text_expr)
             page_ids = ordered[query.offset : end]
             facets = (
                 self._facets(cols, query, match_mask, constraints)
@@ -929,6 +1061,7 @@ class EmbeddedBackend(BaseSearchBackend):
         matched: dict[int, float] | None,
         final: int,
         end: int,
+        text_expr: str = "",
     ) -> list[tuple[int, float]]:
         """The first ``end`` hits of one total order (the same on every page)."""
         if not final:
@@ -945,29 +1078,24 @@ class EmbeddedBackend(BaseSearchBackend):
         def member(i: int) -> bool:
             return (i >> 3) < len(data) and data[i >> 3] >> (i & 7) & 1 == 1
 
-        boosts = self._phrase_sets(gen, query)
+        boosts, body_docs = self._phrase_sets(cols, query, text_expr)
         boosted = {
             i for i in boosts["body"].keys() | boosts["near"].keys() if member(i)
         }
         head = {i for i, _ in heapq.nlargest(RERANK_DEPTH, rows, key=_by_score)}
-        if len(boosts["body"]) <= RERANK_DEPTH:
+        if body_docs <= RERANK_DEPTH:
             head |= {i for i in boosts["body"] if member(i)}
-        titles = dict(
-            self.conn.execute(
-                f"SELECT id, title FROM docs_{gen} WHERE id IN ({','.join('?' * len(head))})",
-                list(head),
-            ).fetchall()
-        )
+        title_of = cols.title_index(self.conn)[3]
         scorer = TitleScorer(query)
         rescored: dict[int, float] = {}
-        for doc_id in boosted | titles.keys():
+        for doc_id in boosted | head:
             features = RankFeatures(
                 bm25=scores.get(doc_id, 0.0) / top,
                 body_phrase=boosts["body"].get(doc_id, 0.0),
                 near=doc_id in boosts["near"],
             )
-            if doc_id in titles:
-                scorer.apply(features, titles[doc_id])
+            if doc_id in head:
+                scorer.apply(features, title_of[doc_id] or "", normalized=True)
             rescored[doc_id] = final_score(features)
         # Only the first ``end`` of each group (ties included) can reach the first
         # ``end`` places: the re-scored by their final score, everyone else by
@@ -990,7 +1118,7 @@ class EmbeddedBackend(BaseSearchBackend):
         return candidates[:end]
 
     def _order_broad(
-        self, gen: int, cols: _Columns, query: SearchQuery, final: int, end: int
+        self, cols: _Columns, query: SearchQuery, final: int, end: int, text_expr: str
     ) -> list[tuple[int, float]]:
         """One total order for queries too broad for BM25, from cheap evidence.
 
@@ -1006,8 +1134,9 @@ class EmbeddedBackend(BaseSearchBackend):
         words = [w for w in query.near_words if w]
         # Per-document count of query words in the title, as bit planes.
         planes: list[int] = []
+        titled = cols.titles_within(self.conn, final)
         for word in words:
-            carry = cols.title_mask(self.conn, word) & final
+            carry = cols.title_mask(self.conn, word, final, titled)
             for k in range(len(planes)):
                 if not carry:
                     break
@@ -1030,7 +1159,9 @@ class EmbeddedBackend(BaseSearchBackend):
                 weight = body_phrase_weight(text)
                 if len(grams) < 2 or not weight:
                     continue
-                found, _n = cols.term_mask(self.conn, f"{{bg}} : {_phrase(grams)}")
+                found = cols.term_mask(
+                    self.conn, f"({text_expr}) AND {{bg}} : {_phrase(grams)}"
+                )[0]
                 for i in cols.newest(found & final, BROAD_PHRASE_DOCS):
                     phrase[i] = max(weight, phrase.get(i, 0.0))
         head: list[int] = []
@@ -1088,21 +1219,40 @@ class EmbeddedBackend(BaseSearchBackend):
                         return out
         return out
 
-    def _phrase_sets(self, gen: int, query: SearchQuery) -> dict[str, dict[int, float]]:
+    def _phrase_sets(
+        self, cols: _Columns, query: SearchQuery, text_expr: str
+    ) -> tuple[dict[str, dict[int, float]], int]:
+        """Documents holding a boost phrase in the body, or the query words near.
+
+        Only documents matching the text can use the boost, so each phrase is read
+        together with the text's expression. The second value is how many
+        documents of the whole index hold a boost phrase (counted no further
+        than RERANK_DEPTH + 1): up to RERANK_DEPTH, all of them are re-ranked.
+        """
         sets: dict[str, dict[int, float]] = {"body": {}, "near": {}}
+        within = f"({text_expr}) AND " if text_expr else ""
+        phrases = []
         for text in query.boost_phrases:
             grams = analysis.query_grams(text)
             weight = body_phrase_weight(text)
             if len(grams) < 2 or not weight or query.scope == SCOPE_TITLE:
                 continue
-            for doc_id in self._match(gen, f"{{bg}} : {_phrase(grams)}", scored=False):
+            phrase = f"{{bg}} : {_phrase(grams)}"
+            phrases.append(phrase)
+            found = cols.term_mask(self.conn, within + phrase)[0]
+            for doc_id in mask_to_ids(found):
                 sets["body"][doc_id] = max(weight, sets["body"].get(doc_id, 0.0))
         words = [w for w in query.near_words if len(w) >= 2 and analysis.query_grams(w)]
         if len(words) >= 2 and query.scope != SCOPE_TITLE:
             near = " ".join(_phrase(analysis.query_grams(w)) for w in words[:6])
-            matched = self._match(gen, f"{{bg}} : NEAR({near}, 12)", scored=False)
-            sets["near"] = dict.fromkeys(matched, 1.0)
-        return sets
+            found = cols.term_mask(self.conn, f"{within}{{bg}} : NEAR({near}, 12)")[0]
+            sets["near"] = dict.fromkeys(mask_to_ids(found), 1.0)
+        body_docs = (
+            cols.count_upto(self.conn, " OR ".join(phrases), RERANK_DEPTH + 1)
+            if phrases
+            else 0
+        )
+        return sets, body_docs
 
     def _facets(
         self,
