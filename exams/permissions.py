@@ -27,21 +27,12 @@ class CertificatePermissionPolicy(ModelPermissionPolicy):
             return user.has_perm(REVOKE_PERMISSION)
         return super().user_has_permission(user, action)
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
         if user.is_superuser:
             return True
         return report_organizations(user).filter(pk=instance.organization_id).exists()
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
 
     def instances_user_has_any_permission_for(self, user, actions):
         if not self.user_has_any_permission(user, actions):
@@ -101,12 +92,6 @@ class ExamPermissionPolicy(ModelPermissionPolicy):
         if user.is_superuser or instance.kind != "contest":
             return True
         return contest_in_scope(instance, report_organizations(user))
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
 
     def instances_user_has_any_permission_for(self, user, actions):
         from django.db.models import Exists, OuterRef

@@ -86,21 +86,12 @@ class LetterPermissionPolicy(ModelPermissionPolicy):
             )
         return known[action]
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
     def user_has_permission_for_instance(self, user, action, instance):
         if action == "view":
             return can_view_letter(user, instance)
         if action == "change":
             return can_handle_letter(user, instance)
         return False
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
 
     def instances_user_has_any_permission_for(self, user, actions):
         if not ({"view", "change"} & set(actions)):

@@ -26,8 +26,9 @@ SCOPED_ACTIONS = {"add", "change", "delete", "view"}
 
 class OrganizationScopedPolicy(ModelPermissionPolicy):
     """The model permissions of the user's role, held with a 组织管理员 scope, on the
-    objects of organisations within that scope (votes, 民主评议, surveys, 网上考核);
-    site admins act on the whole tree, staff without a scope on nothing.
+    objects of organisations within that scope (votes, 民主评议, surveys, 网上考核,
+    公示反馈, 必修课指派); site admins act on the whole tree, staff without a scope
+    on nothing.
 
     Subclasses say whose an object is (``organization_of``) and what else an action
     on it needs (``allows``: deleting only a draft, say). The model's manager lists
@@ -37,9 +38,6 @@ class OrganizationScopedPolicy(ModelPermissionPolicy):
         if not (user.is_authenticated and user.is_active):
             return False
         return super().user_has_permission(user, action) and has_scope(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
 
     def organization_of(self, instance):
         return instance.organization
@@ -52,12 +50,6 @@ class OrganizationScopedPolicy(ModelPermissionPolicy):
             self.user_has_permission(user, action)
             and can_manage_organization(user, self.organization_of(instance))
             and self.allows(action, instance)
-        )
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
         )
 
     def instances_user_has_any_permission_for(self, user, actions):
@@ -76,9 +68,6 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
             return super().user_has_permission(user, action)
         return action in SCOPED_ACTIONS and bool(scope_root_paths(user))
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
     def users_with_any_permission(self, actions):
         scoped = Q(admin_scopes__isnull=False) if SCOPED_ACTIONS & set(actions) else Q()
         site_admins = super().users_with_any_permission(actions)
@@ -92,12 +81,6 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action) and self.instance_in_scope(
             user, action, instance
-        )
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
         )
 
     def instances_user_has_any_permission_for(self, user, actions):

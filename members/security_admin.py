@@ -18,15 +18,6 @@ class SecurityLogPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission(self, user, action):
         return action == "view" and is_site_admin(user)
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, a) for a in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return self.user_has_any_permission(user, actions)
-
 
 register_permission_policy(
     SecurityEvent, SecurityLogPermissionPolicy(SecurityEvent), exact_class=True

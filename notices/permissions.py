@@ -6,48 +6,25 @@ notices published by organisations in it. Site admins act on the whole tree; wit
 a scope there is nothing to see. Nobody adds or deletes feedback in the admin.
 """
 
-from wagtail.permission_policies.base import ModelPermissionPolicy
-
 from members.audit import register_log_scope
-from members.scopes import can_manage_organization, has_scope, organizations_for
+from members.permissions import OrganizationScopedPolicy
 
 from .models import NoticeFeedback
 
 REPLY_PERMISSION = "notices.reply_noticefeedback"
 
 
-class NoticeFeedbackPermissionPolicy(ModelPermissionPolicy):
-    """View and change (answer) within the scope; never add or delete."""
+class NoticeFeedbackPermissionPolicy(OrganizationScopedPolicy):
+    """View and change (answer) within the scope; never add or delete. Feedback is
+    the organisation's that published its notice."""
 
     def user_has_permission(self, user, action):
         if action in ("add", "delete"):
             return False
-        if not (user.is_authenticated and user.is_active):
-            return False
-        if action == "reply":
-            allowed = user.has_perm(REPLY_PERMISSION)
-        else:
-            allowed = super().user_has_permission(user, action)
-        return allowed and has_scope(user)
+        return super().user_has_permission(user, action)
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action) and can_manage_organization(
-            user, instance.notice.organization
-        )
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return NoticeFeedback.objects.none()
-        return NoticeFeedback.objects.within(organizations_for(user))
+    def organization_of(self, instance):
+        return instance.notice.organization
 
 
 feedback_policy = NoticeFeedbackPermissionPolicy(NoticeFeedback)

@@ -19,9 +19,6 @@ class RulePolicy(ModelPermissionPolicy):
             return False
         return super().user_has_permission(user, action)
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
 
 rule_policy = RulePolicy(PointRule)
 register_permission_policy(PointRule, rule_policy, exact_class=True)

@@ -9,11 +9,10 @@ to act on.
 
 from collections.abc import Iterable
 
-from wagtail.permission_policies.base import ModelPermissionPolicy
-
 from members.audit import register_log_scope
 from members.models import Organization
-from members.scopes import can_manage_organization, has_scope, organizations_for
+from members.permissions import OrganizationScopedPolicy
+from members.scopes import can_manage_organization
 
 from .models import CourseAssignment
 
@@ -23,32 +22,14 @@ def may_assign_to(user, organizations: Iterable[Organization]) -> bool:
     return all(can_manage_organization(user, org) for org in organizations)
 
 
-class CourseAssignmentPermissionPolicy(ModelPermissionPolicy):
-    """Model permissions, limited to the organisations within the user's scope."""
-
-    def user_has_permission(self, user, action):
-        if not (user.is_authenticated and user.is_active):
-            return False
-        return super().user_has_permission(user, action) and has_scope(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
+class CourseAssignmentPermissionPolicy(OrganizationScopedPolicy):
+    """Model permissions, limited to the organisations within the user's scope: an
+    assignment is in it when every organisation it is made to is."""
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action) and may_assign_to(
             user, instance.organizations.all()
         )
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(
-            self.user_has_permission_for_instance(user, action, instance)
-            for action in actions
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return CourseAssignment.objects.none()
-        return CourseAssignment.objects.within(organizations_for(user))
 
 
 assignment_policy = CourseAssignmentPermissionPolicy(CourseAssignment)
