@@ -436,36 +436,34 @@ class NewsArticlePage(CachedPageMixin, Page):
     def siblings_published(self):
         return NewsArticlePage.objects.sibling_of(self).published()
 
-    def previous_article(self):
-        """The article published just before this one in the same column."""
+    def _adjacent_article(self, direction: str):
+        """The nearest published article in the same column before ("lt") or after
+        ("gt") this one, by first publication (then pk)."""
         if not self.first_published_at:
             return None
+        sign = "-" if direction == "lt" else ""
         return (
             self.siblings_published()
             .filter(column_id=self.column_id)
             .filter(
-                Q(first_published_at__lt=self.first_published_at)
-                | Q(first_published_at=self.first_published_at, pk__lt=self.pk)
+                Q(**{f"first_published_at__{direction}": self.first_published_at})
+                | Q(
+                    first_published_at=self.first_published_at,
+                    **{f"pk__{direction}": self.pk},
+                )
             )
+            .order_by(f"{sign}first_published_at", f"{sign}pk")
             .only("title", "url_path")
             .first()
         )
 
+    def previous_article(self):
+        """The article published just before this one in the same column."""
+        return self._adjacent_article("lt")
+
     def next_article(self):
         """The article published just after this one in the same column."""
-        if not self.first_published_at:
-            return None
-        return (
-            self.siblings_published()
-            .filter(column_id=self.column_id)
-            .filter(
-                Q(first_published_at__gt=self.first_published_at)
-                | Q(first_published_at=self.first_published_at, pk__gt=self.pk)
-            )
-            .order_by("first_published_at", "pk")
-            .only("title", "url_path")
-            .first()
-        )
+        return self._adjacent_article("gt")
 
     def related_articles(self, limit: int = 4, tags=None):
         """Articles sharing tags with this one, then the latest of its column."""
