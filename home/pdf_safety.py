@@ -13,9 +13,9 @@ Refused, wherever they sit (catalog /OpenAction, /AA of pages, annotations and
 fields, the /Names trees, annotations' /A, AcroForm, file specifications): see
 ``FINDINGS``. A file that cannot be parsed, is encrypted or has no page is
 refused too. ``check_pdf`` runs the work in ``python -I pdf_safety.py`` with CPU,
-memory and wall-clock limits, so a PDF bomb costs one child process a few seconds;
-this module imports nothing from Django or the project, which keeps that child
-small.
+memory and wall-clock limits (home.limited_child), so a PDF bomb costs one child
+process a few seconds; this module imports nothing from Django or the project at its
+top, which keeps that child small.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import IO
 
 # What is refused, by kind, in the words shown to the person uploading.
@@ -333,18 +333,6 @@ def _skip_space(buffer: io.BytesIO) -> None:
         buffer.seek(-1, io.SEEK_CUR)
 
 
-def _limit_child(limits: Limits):
-    def apply() -> None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes,) * 2)
-        cpu = int(limits.timeout_seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
 def check_pdf(
     source: bytes | str | os.PathLike | IO[bytes], limits: Limits | None = None
 ) -> None:
@@ -368,28 +356,20 @@ def check_pdf(
 
 
 def _run_child(feed: dict, limits: Limits) -> None:
-    command = [sys.executable, "-I", os.path.abspath(__file__)]
-    env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}
-    env["PORTAL_PDF_LIMITS"] = json.dumps(asdict(limits))
+    from home.limited_child import answer, run_script
+
     try:
-        done = subprocess.run(  # noqa: S603 - fixed interpreter and script
-            command,
-            **feed,
-            capture_output=True,
-            timeout=limits.timeout_seconds,
-            env=env,
-            preexec_fn=_limit_child(limits),
-            check=False,
+        done = run_script(
+            __file__, limits=limits, limits_variable="PORTAL_PDF_LIMITS", **feed
         )
     except subprocess.TimeoutExpired as exc:
         raise PdfRefused(
             f"安全检查超时（超过 {limits.timeout_seconds:.0f} 秒），{TOO_COMPLEX}"
         ) from exc
-    try:
-        payload = json.loads(done.stdout.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    payload = answer(done)
+    if payload is None:
         # Killed by a limit (memory, CPU) before it could answer.
-        raise PdfRefused(STOPPED if done.returncode else UNREADABLE) from None
+        raise PdfRefused(STOPPED if done.returncode else UNREADABLE)
     if "error" in payload:
         raise PdfRefused(payload["error"])
     if payload["findings"]:

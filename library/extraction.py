@@ -1,9 +1,9 @@
 """Safe text extraction from attachments (PDF, DOCX, TXT) in a limited child process.
 
 The parent calls ``extract_file(path, limits)``; the work runs in ``python -I
-extraction.py PATH`` with CPU, memory and wall-clock limits, so a hostile file can
-at worst fail its own extraction. This module imports nothing from Django or the
-project, which keeps the child small and fast to start.
+extraction.py PATH`` with CPU, memory and wall-clock limits (home.limited_child), so
+a hostile file can at worst fail its own extraction. This module imports nothing from
+Django or the project at its top, which keeps the child small and fast to start.
 """
 
 from __future__ import annotations
@@ -302,20 +302,6 @@ def extract_in_process(path: Path, limits: Limits) -> Extraction:
     )
 
 
-def _limit_child(limits: Limits):
-    def apply() -> None:
-        import resource
-
-        resource.setrlimit(
-            resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes)
-        )
-        cpu = int(limits.timeout_seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
 def extract_file(path: str | os.PathLike, limits: Limits | None = None) -> Extraction:
     """Extract text from a local file in a child process with time and memory limits."""
     limits = limits or Limits()
@@ -325,29 +311,22 @@ def extract_file(path: str | os.PathLike, limits: Limits | None = None) -> Extra
         raise ExtractionError(
             f"文件过大（{size / 1048576:.1f} MB，上限 {limits.max_bytes / 1048576:.0f} MB）。"
         )
-    command = [sys.executable, "-I", str(Path(__file__).resolve()), str(path)]
-    env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}
-    env["PORTAL_EXTRACT_LIMITS"] = json.dumps(asdict(limits))
+    from home.limited_child import answer, run_script
+
     try:
-        done = subprocess.run(  # noqa: S603 - fixed interpreter and script, file path argument
-            command,
-            capture_output=True,
-            timeout=limits.timeout_seconds,
-            env=env,
-            preexec_fn=_limit_child(limits),
-            check=False,
+        done = run_script(
+            __file__, str(path), limits=limits, limits_variable="PORTAL_EXTRACT_LIMITS"
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(
             f"提取超时（超过 {limits.timeout_seconds:.0f} 秒），文件可能过于复杂或已损坏。"
         ) from exc
-    try:
-        payload = json.loads(done.stdout.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    payload = answer(done)
+    if payload is None:
         if done.returncode < 0:
-            raise ExtractionError("提取进程被终止（超出时间或内存限制）。") from None
+            raise ExtractionError("提取进程被终止（超出时间或内存限制）。")
         tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise ExtractionError(f"提取失败：{tail[0] if tail else '未知错误'}") from None
+        raise ExtractionError(f"提取失败：{tail[0] if tail else '未知错误'}")
     if "error" in payload:
         raise ExtractionError(payload["error"])
     return Extraction(**payload)
