@@ -272,6 +272,29 @@ def _first_pk(model) -> int | str | None:
     return obj.pk if obj else None
 
 
+# URL arguments that name an object of the world by its primary key, and the
+# world's name for that object.
+PK_ARGUMENTS = {
+    "revision_id": "revision",
+    "task_state_id": "task_state",
+    "workflow_state_id": "workflow_state",
+    "task_id": "task",
+    "workflow_pk": "workflow",
+    "document_id": "document",
+    "doc_id": "document",
+    "image_id": "image",
+    "redirect_id": "redirect",
+    "query_id": "query",
+    "collection_id": "collection",
+    "session_id": "editing_session",
+    "attachment_pk": "letter_attachment",
+    "restriction_id": "page_view_restriction",
+    "page_view_restriction_id": "page_view_restriction",
+    "item_pk": "assessment_item",
+    "evidence_pk": "assessment_evidence",
+}
+
+
 def _argument(name: str, url_name: str, pattern: URLPattern, world):
     """A value for URL argument ``name`` of ``url_name`` naming an existing object."""
     o = world.objects
@@ -293,50 +316,19 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
             return o["draft"].pk
         return o["article"].pk
     if name in ("content_type_app_name", "app_label", "app_name"):
-        if "pages" in url_name:
-            return "news"
-        if "tag" in url_name:
-            return "news"
-        if "task" in url_name:
-            return "wagtailcore"
-        if "settings" in url_name:
-            return _setting_model()._meta.app_label
-        if "editing_sessions" in url_name or "bulk" in url_name:
-            return "wagtailcore"
-        return "wagtailcore"
+        return _content_type(url_name)[0]
     if name in ("content_type_model_name", "model_name"):
-        if "pages" in url_name:
-            return "newsarticlepage"
-        if "tag" in url_name:
-            return "newstag"
-        if "task" in url_name:
-            return "groupapprovaltask"
-        if "settings" in url_name:
-            return _setting_model()._meta.model_name
-        return "page"
+        return _content_type(url_name)[1]
+    if name in PK_ARGUMENTS:
+        return o[PK_ARGUMENTS[name]].pk
     simple = {
-        "revision_id": o["revision"].pk,
         "revision_id_a": "earliest",
         "revision_id_b": "latest",
-        "task_state_id": o["task_state"].pk,
-        "workflow_state_id": o["workflow_state"].pk,
-        "task_id": o["task"].pk,
-        "workflow_pk": o["workflow"].pk,
-        "document_id": o["document"].pk,
-        "doc_id": o["document"].pk,
-        "image_id": o["image"].pk,
-        "redirect_id": o["redirect"].pk,
-        "query_id": o["query"].pk,
-        "collection_id": o["collection"].pk,
-        "session_id": o["editing_session"].pk,
         "object_id": str(o["draft"].pk),
-        "attachment_pk": o["letter_attachment"].pk,
         "filter_spec": "fill-80x80",
         "public_id": o["letter"].public_id
         if hasattr(o["letter"], "public_id")
         else uuid.uuid4(),
-        "restriction_id": o["page_view_restriction"].pk,
-        "page_view_restriction_id": o["page_view_restriction"].pk,
         "uidb64": "MQ",
         "token": "set-password",
         "name": "master.m3u8",
@@ -344,8 +336,6 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
         "number": o["letter"].tracking_number,
         "attempt_id": o["attempt"].public_id,
         "code": o["certificate"].token,
-        "item_pk": o["assessment_item"].pk,
-        "evidence_pk": o["assessment_evidence"].pk,
     }
     if name == "uploaded_file_id":
         return o["uploaded_image" if "image" in url_name else "uploaded_document"].pk
@@ -367,6 +357,20 @@ def _argument(name: str, url_name: str, pattern: URLPattern, world):
 # Every step of the board admin view, each walked on its own (each step of a letter
 # has a URL of its own).
 BOARD_ACTIONS = ["approve", "reject", "hide", "reply", "dismiss", "grant", "deny"]
+
+
+def _content_type(url_name: str) -> tuple[str, str]:
+    """The app label and model name a content-type URL named url_name is given."""
+    if "pages" in url_name:
+        return "news", "newsarticlepage"
+    if "tag" in url_name:
+        return "news", "newstag"
+    if "task" in url_name:
+        return "wagtailcore", "groupapprovaltask"
+    if "settings" in url_name:
+        meta = _setting_model()._meta
+        return meta.app_label, meta.model_name
+    return "wagtailcore", "page"
 
 
 def _setting_model():
