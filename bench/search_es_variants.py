@@ -126,19 +126,11 @@ def bm25f_fragment(
             boost=boost,
         )
 
-    should = []
-    words = analysis.query_words(fragment)
-    terms = words if len(words) == 1 else []
-    terms += [
-        t
-        for t in analysis.doc_number_terms(analysis.normalize(fragment), query=True)
-        if not t.startswith("docno_")
-    ]
-    should += [combined(words_w, t) for t in terms]
-    grams = analysis.query_grams(fragment)
-    lone_prefix = len(grams) == 1 and grams[0].endswith("*")
-    if grams and not (lone_prefix and should and not alone):
-        if len(grams) == 1 and not lone_prefix:
+    parts = analysis.fragment_terms(fragment)
+    grams = list(parts.grams)
+    should = [combined(words_w, t) for t in parts.terms]
+    if parts.uses_grams(alone=alone):
+        if len(grams) == 1 and not parts.lone_prefix:
             should.append(combined(grams_w, grams[0]))
         else:
             fields = [f for f, _ in phrase_w]

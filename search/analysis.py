@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -226,6 +227,50 @@ def _query_grams(text: str) -> tuple[str, ...]:
         else:
             out[-1] = tail + "*"
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class FragmentTerms:
+    """What one query fragment matches, the same for every engine.
+
+    A fragment matches as its word (when it is a single word), as each of its
+    发文字号 terms, or as its bigram phrase; the phrase is left out when it is a
+    lone one-character prefix and the fragment sits next to other words that
+    already match it as a word (as a bigram prefix it would touch most of the
+    index for little precision).
+    """
+
+    word: str | None
+    doc_numbers: tuple[str, ...]
+    grams: tuple[str, ...]
+
+    @property
+    def lone_prefix(self) -> bool:
+        return len(self.grams) == 1 and self.grams[0].endswith("*")
+
+    @property
+    def terms(self) -> list[str]:
+        """The word (if one) and the 发文字号 terms."""
+        return ([self.word] if self.word else []) + list(self.doc_numbers)
+
+    def uses_grams(self, *, alone: bool) -> bool:
+        """Whether the bigram phrase is one of the fragment's alternatives."""
+        return bool(self.grams) and not (self.lone_prefix and self.terms and not alone)
+
+
+@lru_cache(maxsize=4096)
+def fragment_terms(fragment: str) -> FragmentTerms:
+    """The word, 发文字号 terms and bigram phrase of a query fragment."""
+    words = query_words(fragment)
+    return FragmentTerms(
+        word=words[0] if len(words) == 1 else None,
+        doc_numbers=tuple(
+            t
+            for t in doc_number_terms(normalize(fragment), query=True)
+            if not t.startswith("docno_")
+        ),
+        grams=tuple(query_grams(fragment)),
+    )
 
 
 def all_chinese(text: str) -> bool:

@@ -230,19 +230,11 @@ def fragment_query(fragment: str, *, title_only: bool, alone: bool = True) -> Q 
     count = 1 if title_only else 2
     word_fields = COMBINED_WORDS[:count]
     gram_fields = COMBINED_GRAMS[:count]
-    should: list[Q] = []
-    words = analysis.query_words(fragment)
-    terms = words if len(words) == 1 else []
-    terms += [
-        t
-        for t in analysis.doc_number_terms(analysis.normalize(fragment), query=True)
-        if not t.startswith("docno_")
-    ]
-    should += [combined_query(term, word_fields) for term in terms]
-    grams = analysis.query_grams(fragment)
-    lone_prefix = len(grams) == 1 and grams[0].endswith("*")
-    if grams and not (lone_prefix and should and not alone):
-        if len(grams) == 1 and not lone_prefix:
+    parts = analysis.fragment_terms(fragment)
+    grams = list(parts.grams)
+    should: list[Q] = [combined_query(term, word_fields) for term in parts.terms]
+    if parts.uses_grams(alone=alone):
+        if len(grams) == 1 and not parts.lone_prefix:
             should.append(combined_query(grams[0], gram_fields))
         else:
             should += [

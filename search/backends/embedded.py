@@ -443,26 +443,19 @@ def fragment_expr(
     (a document holding the word holds the bigram too). Multi-gram phrases keep
     their filter: across word columns they would mean something else.
     """
-    words = analysis.query_words(fragment)
+    terms = analysis.fragment_terms(fragment)
     free = match_only and not title_only
     word_cols = "{t}" if title_only else "{t b}"
     gram_cols = "{tg}" if title_only else "{tg bg}"
     parts = []
-    if len(words) == 1:
-        word = words[0]
-        only_words = analysis.all_chinese(word) and len(word) >= 2
+    if terms.word:
+        only_words = analysis.all_chinese(terms.word) and len(terms.word) >= 2
         cols = "" if free and only_words else f"{word_cols} : "
-        parts.append(f"{cols}{_fts_quote(word)}")
-    doc_numbers = [
-        t
-        for t in analysis.doc_number_terms(analysis.normalize(fragment), query=True)
-        if not t.startswith("docno_")
-    ]
+        parts.append(f"{cols}{_fts_quote(terms.word)}")
     cols = "" if free else f"{word_cols} : "
-    parts.extend(f"{cols}{_fts_quote(t)}" for t in doc_numbers)
-    grams = analysis.query_grams(fragment)
-    lone_prefix = len(grams) == 1 and grams[0].endswith("*")
-    if grams and not (lone_prefix and parts and not alone):
+    parts.extend(f"{cols}{_fts_quote(t)}" for t in terms.doc_numbers)
+    if terms.uses_grams(alone=alone):
+        grams = list(terms.grams)
         bigram = (
             len(grams) == 1 and len(grams[0]) == 2 and analysis.all_chinese(grams[0])
         )
