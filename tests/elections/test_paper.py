@@ -9,6 +9,7 @@ from wagtail.models import ModelLogEntry
 from elections import services, tally
 from elections.models import PaperCount, Status
 from members.models import SecurityEvent
+from tests.audit_log import logged_actions
 from tests.elections.factories import ElectionFactory
 
 from .conftest import ballot
@@ -87,10 +88,8 @@ def test_second_entry_is_refused_and_withdrawal_allows_a_correction(meeting, sta
     )
     votes = {r.name: r.votes for r in services.count_ballots(meeting).rows}
     assert votes == {"赵雪": 2, "王磊": 1, "李强": 0}
-    actions = ModelLogEntry.objects.filter(object_id=str(meeting.pk)).values_list(
-        "action", flat=True
-    )
-    assert list(actions).count("elections.paper") == 2
+    actions = logged_actions(meeting)
+    assert actions.count("elections.paper") == 2
     assert "elections.paper_withdraw" in actions
 
 

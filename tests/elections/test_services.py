@@ -7,10 +7,10 @@ import threading
 import pytest
 from django.db import connection
 from django.utils import timezone
-from wagtail.models import ModelLogEntry
 
 from elections import services
 from elections.models import Ballot, Election, Elector, Participation
+from tests.audit_log import logged_actions
 from tests.elections.factories import ElectionFactory
 from tests.members.factories import MemberFactory
 
@@ -155,11 +155,7 @@ def test_results_only_after_closing_then_signed_and_published(
     assert notice.organization == election.organization
     with pytest.raises(services.ElectionError, match="已经生成过"):
         services.publish_notice(election, by=staff_a)
-    actions = set(
-        ModelLogEntry.objects.filter(object_id=str(election.pk)).values_list(
-            "action", flat=True
-        )
-    )
+    actions = set(logged_actions(election))
     assert {
         "elections.open",
         "elections.close",

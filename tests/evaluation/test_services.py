@@ -12,6 +12,7 @@ from wagtail.models import ModelLogEntry
 from evaluation import services
 from evaluation.models import Rating, Status
 from evaluation.outcomes import GRADE_RANK, confirmed_outcome, confirmed_outcomes
+from tests.audit_log import logged_actions
 from tests.evaluation.factories import RatingFactory, RoundFactory
 
 from .conftest import end_now
@@ -139,11 +140,7 @@ def test_every_state_change_is_audited_without_naming_whom_a_rating_was_of(
     services.rate(round, wang, zhao.pk, "unqualified", "不参加组织生活")
     round = end_now(round, staff_a)
     services.confirm_outcome(round, zhao.pk, "basic", "", by=staff_a)
-    actions = list(
-        ModelLogEntry.objects.filter(object_id=str(round.pk))
-        .order_by("timestamp", "pk")
-        .values_list("action", flat=True)
-    )
+    actions = logged_actions(round)
     assert actions == [
         "evaluation.open",
         "evaluation.self",

@@ -20,7 +20,7 @@ from django.urls import reverse
 from PIL import Image
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, ModelLogEntry, PageLogEntry, Site
+from wagtail.models import Collection, PageLogEntry, Site
 from wagtail.test.utils.form_data import (
     inline_formset,
     nested_form_data,
@@ -32,6 +32,7 @@ from mailbox.models import Letter, LetterReply, LetterStatus, Mailbox
 from members.models import Member, SecurityEvent
 from news.models import NewsArticlePage, NewsColumn, NewsIndexPage
 from school.models import CoursePage, LessonPage, SchoolIndexPage, Video
+from tests.audit_log import logged_actions
 from tests.school.conftest import make_clip
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -523,11 +524,7 @@ def test_handler_answers_a_letter_and_leader_signs_it_off(
         reverse("mailbox:track"), {"number": number, "code": code}, follow=True
     )
     assert "按退休费总额的 0.5% 按月缴纳。" in writer.html and "已办结" in writer.html
-    actions = set(
-        ModelLogEntry.objects.filter(object_id=str(letter.pk)).values_list(
-            "action", flat=True
-        )
-    )
+    actions = set(logged_actions(letter))
     assert {
         "mailbox.submit",
         "mailbox.accept",

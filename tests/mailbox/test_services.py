@@ -20,6 +20,7 @@ from mailbox.models import (
     Mailbox,
     private_storage,
 )
+from tests.audit_log import logged_actions
 
 from .conftest import letter_data, pdf_bytes, png_bytes
 
@@ -162,11 +163,7 @@ def test_full_happy_path_with_mail_and_audit_log(
     services.close_letter(letter, by=handler)
     letter.refresh_from_db()
     assert letter.status == LetterStatus.CLOSED
-    actions = set(
-        ModelLogEntry.objects.filter(object_id=str(letter.pk)).values_list(
-            "action", flat=True
-        )
-    )
+    actions = set(logged_actions(letter))
     assert {
         "mailbox.submit",
         "mailbox.accept",

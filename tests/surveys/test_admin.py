@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from openpyxl import load_workbook
-from wagtail.models import ModelLogEntry
 
 from members.models import SecurityEvent
 from members.roles import (
@@ -20,6 +19,7 @@ from members.roles import (
 )
 from surveys import services
 from surveys.models import Survey
+from tests.audit_log import logged_actions
 from tests.members.factories import MemberFactory, make_site_admin, make_staff_user
 from tests.surveys.factories import SurveyFactory
 
@@ -39,14 +39,6 @@ def surveys(tree):
 @pytest.fixture
 def staff_a(tree):
     return make_staff_user(PUBLICIST, scope=tree["a"], username="xc_a")
-
-
-def _actions(survey):
-    return list(
-        ModelLogEntry.objects.filter(object_id=str(survey.pk))
-        .order_by("pk")
-        .values_list("action", flat=True)
-    )
 
 
 def test_scoped_publicist_sees_and_changes_only_their_surveys(client, surveys, staff_a):
@@ -139,7 +131,7 @@ def test_publicist_creates_a_survey_with_questions_inline(client, tree, staff_a)
     survey = Survey.objects.get(title="党员教育培训需求调查")
     assert survey.owner == tree["a"] and survey.created_by == staff_a
     assert [q.text for q in survey.questions.all()] == ["最希望的学习形式", "其他建议"]
-    assert {"surveys.create", "surveys.open"} <= set(_actions(survey))
+    assert {"surveys.create", "surveys.open"} <= set(logged_actions(survey))
 
 
 def test_creating_for_an_organisation_outside_the_scope_is_403(client, tree, staff_a):
@@ -220,7 +212,9 @@ def test_close_and_open_are_audited(client, surveys, staff_a):
     client.post(reverse("surveys_open", args=[draft.pk]))
     draft.refresh_from_db()
     assert draft.is_published
-    assert "surveys.close" in _actions(mine) and "surveys.open" in _actions(draft)
+    assert "surveys.close" in logged_actions(mine) and "surveys.open" in logged_actions(
+        draft
+    )
     history = client.get(
         reverse("surveys_admin:history", args=[mine.pk])
     ).content.decode()
@@ -245,7 +239,7 @@ def test_results_page_and_export_are_audited(client, surveys, tree, staff_a):
         load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
     )
     assert len(rows) == 4
-    assert "surveys.export" in _actions(mine)
+    assert "surveys.export" in logged_actions(mine)
     event = SecurityEvent.objects.get(action="export")
     assert event.user == staff_a and mine.title in event.detail
     bad = client.get(reverse("surveys_results", args=[mine.pk]) + "?export=csv")
