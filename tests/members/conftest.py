@@ -1,8 +1,9 @@
-"""A small tree shared by the members tests: one 党委, two 党总支, branches A and B."""
+"""Shared by the members tests: a small tree (one 党委, a 党总支, branches A and B)
+and two plain accounts."""
 
 import pytest
 
-from .factories import MemberFactory, OrganizationFactory, make_staff_user
+from .factories import MemberFactory, OrganizationFactory, UserFactory, make_staff_user
 
 
 @pytest.fixture
@@ -48,3 +49,19 @@ def member_b(tree):
 def publicist_a(tree):
     """A 宣传员 who is 组织管理员 of branch A."""
     return make_staff_user("宣传员", scope=tree["a"], username="xc_a")
+
+
+@pytest.fixture
+def member_user(db):
+    """A plain account (no member profile, no role), signing in as zhangsan."""
+    return UserFactory(username="zhangsan")
+
+
+@pytest.fixture
+def staff_user(db):
+    """An account that may enter the admin and do nothing else there."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="bianji")
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    return user

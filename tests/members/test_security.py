@@ -4,40 +4,21 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from members.middleware import IdleTimeoutMiddleware
 from members.models import SecurityEvent
 
-PASSWORD = "Zhibu#2026ok"
+from .factories import PASSWORD, make_site_admin
+
 LOGIN_URL = "/accounts/login/"
 
 
 @pytest.fixture
-def member_user(db):
-    return get_user_model().objects.create_user("zhangsan", password=PASSWORD)
-
-
-@pytest.fixture
-def staff_user(db):
-    user = get_user_model().objects.create_user("bianji", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    return user
-
-
-@pytest.fixture
 def site_admin(db):
-    user = get_user_model().objects.create_user("guanli", password=PASSWORD)
-    group, _ = Group.objects.get_or_create(name="站点管理员")
-    group.permissions.add(
-        *Permission.objects.filter(
-            codename__in=["access_admin", "add_user", "change_user", "view_user"]
-        )
-    )
-    user.groups.add(group)
-    return user
+    return make_site_admin(username="guanli")
 
 
 def _fail(client, username, times, ip="10.0.0.1"):

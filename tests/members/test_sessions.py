@@ -8,27 +8,14 @@ it cannot skip the check.
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 
 from members.middleware import IdleTimeoutMiddleware
 from members.models import SecurityEvent
 
-PASSWORD = "Zhibu#2026ok"
+from .factories import PASSWORD
+
 LOGIN_URL = "/accounts/login/"
 IDLE_MESSAGE = "分钟未操作，为保护账号安全已自动退出登录，请重新登录"
-
-
-@pytest.fixture
-def member_user(db):
-    return get_user_model().objects.create_user("zhangsan", password=PASSWORD)
-
-
-@pytest.fixture
-def staff_user(db):
-    user = get_user_model().objects.create_user("bianji", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    return user
 
 
 def _log_in(client, username):
