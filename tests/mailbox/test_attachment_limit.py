@@ -64,24 +64,10 @@ def test_the_body_limit_follows_the_attachment_limit(client, mailbox, small_limi
     assert "每个不超过 4 KB" in response.content.decode()
 
 
-def test_the_service_refuses_what_the_form_would(mailbox, small_limit):
+def test_the_service_refuses_what_the_form_would(submit, small_limit):
     upload = SimpleUploadedFile("材料.png", padded_png(small_limit + 1))
     with pytest.raises(Exception, match="超过 4 KB"):
-        services.submit_letter(
-            services.LetterData(
-                mailbox=mailbox,
-                letter_type="suggest",
-                subject="附件大小",
-                content="见附件。",
-                real_name="",
-                phone="",
-                email="",
-                consent_public=False,
-                privacy_accepted=True,
-            ),
-            files=[upload],
-            ip="192.0.2.50",
-        )
+        submit(files=[upload], subject="附件大小", ip="192.0.2.50")
     assert Letter.objects.count() == 0
 
 
