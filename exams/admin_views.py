@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -25,18 +24,17 @@ from wagtail.admin.views.generic import (
     InspectView,
     UsageView,
 )
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from home.params import choice_param, id_param
 from members.admin_views import (
     ScopedHistoryView,
     ScopedObjectMixin,
+    SpreadsheetImportView,
     out_of_scope_response,
 )
 from members.exports import XLSX_TYPE as XLSX
 from members.exports import Sheet, attachment, export_response
-from members.forms import MAX_IMPORT_BYTES
-from members.importers import ImportFileError
+from members.forms import SpreadsheetImportForm
 from school.admin_views import report_organizations
 
 from . import certificates, importers, stats
@@ -52,20 +50,10 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-class QuestionImportForm(forms.Form):
+class QuestionImportForm(SpreadsheetImportForm):
     file = forms.FileField(
         label="试题文件", help_text="Excel .xlsx 或 CSV（UTF-8 或 GB18030 编码）"
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError("只支持 CSV 或 XLSX 文件")
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                f"文件超过 {MAX_IMPORT_BYTES // (1024 * 1024)} MB，请分批导入"
-            )
-        return upload
 
 
 def _may_import(user) -> bool:
@@ -74,44 +62,22 @@ def _may_import(user) -> bool:
     )
 
 
-class QuestionImportView(WagtailAdminTemplateMixin, FormView):
+class QuestionImportView(SpreadsheetImportView):
     """Upload a question file; a per-row report of what was imported and refused."""
 
     form_class = QuestionImportForm
     template_name = "exams/admin/question_import.html"
-    header_icon = "upload"
     page_title = "导入试题"
+    index_url_name = "exams_questions:index"
+    index_label = "题库"
+    back_label = "返回题库"
+    columns = importers.HEADERS
 
-    def dispatch(self, request, *args, **kwargs):
-        if not _may_import(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def may_import(self, user) -> bool:
+        return _may_import(user)
 
-    def get_breadcrumbs_items(self):
-        return [
-            {"url": reverse("wagtailadmin_home"), "label": "首页"},
-            {"url": reverse("exams_questions:index"), "label": "题库"},
-            {"url": "", "label": "导入试题"},
-        ]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["columns"] = importers.HEADERS
-        return context
-
-    def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        try:
-            report = importers.import_questions(upload.read(), upload.name)
-        except ImportFileError as exc:
-            form.add_error("file", str(exc))
-            return self.form_invalid(form)
-        (messages.warning if report.failed else messages.success)(
-            self.request, report.summary()
-        )
-        return self.render_to_response(
-            self.get_context_data(form=QuestionImportForm(), report=report)
-        )
+    def run_import(self, upload):
+        return importers.import_questions(upload.read(), upload.name)
 
 
 def template(request):

@@ -637,50 +637,84 @@ class MemberInspectView(ScopedObjectMixin, InspectView):
         return self.object.user.get_username()
 
 
-class MemberImportView(WagtailAdminTemplateMixin, FormView):
-    """Upload a CSV/XLSX file; shows the same per-row report as manage.py import_members."""
+class SpreadsheetImportView(WagtailAdminTemplateMixin, FormView):
+    """Upload a CSV/XLSX file (a SpreadsheetImportForm) and show the per-row report of
+    what was imported and refused. Subclasses say who may import (``may_import``),
+    where the imported objects are listed (``index_url_name``, ``back_label``), the
+    file's columns (``columns``, for the instructions in their template, which extends
+    members/admin/import.html) and run the import (``run_import``)."""
 
-    form_class = ImportForm
-    template_name = "members/admin/member_import.html"
     header_icon = "upload"
-    page_title = "导入党员"
+    index_url_name: str
+    index_label: str
+    back_label: str
+    columns: list[str] = []
+
+    def may_import(self, user) -> bool:
+        """Override: whether the user may open the page and import."""
+        raise NotImplementedError
+
+    def run_import(self, upload):
+        """Override: import the uploaded file, returning its ImportReport (or raising
+        ImportFileError for a file that cannot be read at all)."""
+        raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
-        if not member_policy.user_has_permission(request.user, "add"):
+        if not self.may_import(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
         return [
             {"url": reverse("wagtailadmin_home"), "label": "首页"},
-            {"url": reverse("members_members:index"), "label": "党员"},
-            {"url": "", "label": "导入党员"},
+            {"url": reverse(self.index_url_name), "label": self.index_label},
+            {"url": "", "label": self.page_title},
         ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["columns"] = EXPORT_HEADERS
+        context["columns"] = self.columns
+        context["index_url"] = reverse(self.index_url_name)
+        context["back_label"] = self.back_label
         return context
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            report = import_members(upload.read(), upload.name, by=self.request.user)
+            report = self.run_import(upload)
         except ImportFileError as exc:
             form.add_error("file", str(exc))
             return self.form_invalid(form)
+        (messages.warning if report.failed else messages.success)(
+            self.request, report.summary()
+        )
+        return self.render_to_response(
+            self.get_context_data(form=self.form_class(), report=report)
+        )
+
+
+class MemberImportView(SpreadsheetImportView):
+    """Upload a CSV/XLSX file; shows the same per-row report as manage.py import_members."""
+
+    form_class = ImportForm
+    template_name = "members/admin/member_import.html"
+    page_title = "导入党员"
+    index_url_name = "members_members:index"
+    index_label = "党员"
+    back_label = "返回党员列表"
+    columns = EXPORT_HEADERS
+
+    def may_import(self, user) -> bool:
+        return member_policy.user_has_permission(user, "add")
+
+    def run_import(self, upload):
+        report = import_members(upload.read(), upload.name, by=self.request.user)
         record_event(
             self.request,
             SecurityEvent.Action.IMPORT,
             detail=f"导入党员（{upload.name}）：{report.summary()}",
         )
-        if report.failed:
-            messages.warning(self.request, report.summary())
-        else:
-            messages.success(self.request, report.summary())
-        return self.render_to_response(
-            self.get_context_data(form=ImportForm(), report=report)
-        )
+        return report
 
 
 # 组织管理员

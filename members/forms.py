@@ -204,11 +204,11 @@ class AdminScopeForm(WagtailAdminModelForm):
         fields = ["user", "organization"]
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="党员名单文件",
-        help_text="CSV（UTF-8 或 GB18030 编码）或 Excel .xlsx，第一行为表头",
-    )
+class SpreadsheetImportForm(forms.Form):
+    """The upload of an admin import (members.admin_views.SpreadsheetImportView): a
+    CSV or XLSX file of at most MAX_IMPORT_BYTES. Subclasses label ``file``."""
+
+    file = forms.FileField()
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -219,3 +219,10 @@ class ImportForm(forms.Form):
                 f"文件超过 {MAX_IMPORT_BYTES // (1024 * 1024)} MB，请分批导入"
             )
         return upload
+
+
+class ImportForm(SpreadsheetImportForm):
+    file = forms.FileField(
+        label="党员名单文件",
+        help_text="CSV（UTF-8 或 GB18030 编码）或 Excel .xlsx，第一行为表头",
+    )
