@@ -29,10 +29,10 @@ from pathlib import Path
 
 import requests
 from PIL import Image
+from portal_server import Gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 
 
 def free_port() -> int:
@@ -56,50 +56,35 @@ def make_env(var_dir: Path) -> dict:
 
 
 class Server:
-    """gunicorn in its own process group, so a kill takes master and workers."""
+    """gunicorn (portal_server.Gunicorn, a process group, so a kill takes master and
+    workers) that starts again on the same port after a kill."""
 
     def __init__(self, env: dict, port: int, workers: int):
         self.env, self.port, self.workers = env, port, workers
-        self.process = None
+        self.gunicorn = None
         self.log = open(Path(env["PORTAL_VAR_DIR"]) / "gunicorn.log", "ab")  # noqa: SIM115
 
     def start(self) -> float:
+        """Start and wait until the site answers; returns how long that took."""
         started = time.monotonic()
-        self.process = subprocess.Popen(
-            [
-                GUNICORN,
-                "config.wsgi",
-                "--workers",
-                str(self.workers),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--timeout",
-                "60",
-                "--preload",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=self.log,
-            start_new_session=True,
+        self.gunicorn = Gunicorn(
+            "config.wsgi",
+            self.env,
+            self.port,
+            self.workers,
+            options=("--timeout", "60", "--preload"),
+            log=self.log,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{self.port}/mailbox/track/", timeout=2)
-                return time.monotonic() - started
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not come up")
+        self.gunicorn.wait_until_up("/mailbox/track/")
+        return time.monotonic() - started
 
     def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        os.killpg(self.gunicorn.process.pid, signal.SIGKILL)
+        self.gunicorn.process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
+        if self.gunicorn:
+            self.gunicorn.stop()
 
 
 def attachment_set(index: int) -> list[tuple[str, bytes, str]]:
@@ -226,8 +211,9 @@ def verify(env: dict, stats: Stats) -> dict:
     django.setup()
     from django.db.models import Count
 
-    from mailbox import services, tracking
+    from mailbox import services
     from mailbox.models import Letter, LetterAttachment, LetterEvent, private_storage
+    from members import tracking
 
     missing, bad_files, bad_codes, wrong_counts = [], 0, 0, 0
     for marker, number, code, expected in stats.receipts:

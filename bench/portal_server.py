@@ -80,10 +80,18 @@ def prepare_site(env: dict) -> None:
 
 
 class Gunicorn:
-    """A gunicorn process group serving `app` on 127.0.0.1:`port`."""
+    """A gunicorn process group serving `app` on 127.0.0.1:`port`; options are more
+    of gunicorn's arguments, log a file for its output."""
 
     def __init__(
-        self, app: str, env: dict, port: int, workers: int, chdir: Path = ROOT
+        self,
+        app: str,
+        env: dict,
+        port: int,
+        workers: int,
+        chdir: Path = ROOT,
+        options: tuple[str, ...] = (),
+        log=None,
     ):
         self.port = port
         self.process = subprocess.Popen(
@@ -98,9 +106,12 @@ class Gunicorn:
                 "warning",
                 "--chdir",
                 str(chdir),
+                *options,
             ],
             cwd=chdir,
             env=env,
+            stdout=log,
+            stderr=log,
             start_new_session=True,
         )
 
