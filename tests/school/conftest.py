@@ -1,11 +1,13 @@
-"""School fixtures: tiny clips generated with ffmpeg's lavfi sources, courses, members."""
+"""School fixtures: tiny clips generated with ffmpeg's lavfi sources, courses, members,
+the organisation tree required courses are assigned in."""
 
 import subprocess
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
-from tests.members.factories import MemberFactory
+from tests.members.factories import MemberFactory, make_org_tree
 from tests.school.factories import (
     CoursePageFactory,
     LessonPageFactory,
@@ -78,6 +80,20 @@ def member(db):
 
 
 @pytest.fixture
+def member_client(member):
+    """A test client signed in as member."""
+    client = Client()
+    client.force_login(member.user)
+    return client
+
+
+@pytest.fixture
+def tree(db):
+    """测试党委 (T) with 甲党支部 ("a", and its 甲一党小组 "a1") and 乙党支部 ("b")."""
+    return make_org_tree("T", group=True)
+
+
+@pytest.fixture
 def school_index(home_page):
     return SchoolIndexPageFactory(parent=home_page)
 
@@ -98,6 +114,14 @@ def course_with_lessons(school_index):
         for number in (1, 2)
     ]
     return course, lessons
+
+
+@pytest.fixture
+def course(course_with_lessons):
+    """The course with lessons, published with a revision as an editor publishes it."""
+    course, _ = course_with_lessons
+    course.save_revision().publish()
+    return course
 
 
 @pytest.fixture(autouse=True)

@@ -11,25 +11,12 @@ from members.roles import LEADER, MEMBER, PUBLICIST, SCHOOL_ADMIN
 from school.models import CourseAssignment
 from tests.members.factories import (
     MemberFactory,
-    make_org_tree,
     make_site_admin,
     make_staff_user,
 )
 from tests.school.factories import CourseAssignmentFactory
 
 TODAY = timezone.localdate
-
-
-@pytest.fixture
-def tree(db):
-    return make_org_tree("T", group=True)
-
-
-@pytest.fixture
-def course(course_with_lessons):
-    course, _ = course_with_lessons
-    course.save_revision().publish()
-    return course
 
 
 @pytest.fixture

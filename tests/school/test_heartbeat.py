@@ -42,13 +42,6 @@ def beat(client, lesson, intervals, position=None, playing=True):
     return client.post(URL, json.dumps(body), content_type="application/json")
 
 
-@pytest.fixture
-def member_client(member):
-    client = Client()
-    client.force_login(member.user)
-    return client
-
-
 def record(member, lesson, intervals, *, at, position=None, playing=True):
     """services.record_heartbeat at server time at; the position defaults to where
     the last interval ends, as beat() sends it."""

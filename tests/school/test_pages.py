@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from school import services
@@ -21,13 +20,6 @@ from tests.school.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def member_client(member):
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 def test_catalogue_lists_courses_with_filters(

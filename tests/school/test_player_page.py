@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,13 +18,6 @@ from tests.school.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def member_client(member):
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 def with_poster(video: Video) -> Video:

@@ -11,20 +11,8 @@ from notifications.models import Notification
 from school.models import CourseAssignment
 from school.notices import announce_assignment, send_deadline_reminders
 from school.services import assign_course, change_assignment
-from tests.members.factories import MemberFactory, make_org_tree
+from tests.members.factories import MemberFactory
 from tests.school.factories import CourseCompletionFactory
-
-
-@pytest.fixture
-def tree(db):
-    return make_org_tree("T", group=True)
-
-
-@pytest.fixture
-def course(course_with_lessons):
-    course, _ = course_with_lessons
-    course.save_revision().publish()
-    return course
 
 
 @pytest.fixture

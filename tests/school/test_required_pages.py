@@ -8,24 +8,18 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from school.models import CourseAssignment, CoursePage
+from school.models import CourseAssignment
 from school.services import assign_course
-from tests.members.factories import MemberFactory, make_org_tree
-from tests.school.factories import CourseCompletionFactory
+from tests.members.factories import MemberFactory
+from tests.school.factories import CourseCompletionFactory, CoursePageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tree(db):
-    return make_org_tree("T", group=True)
-
-
-@pytest.fixture
 def elective(school_index):
     """A course whose own type is 选修: assigned, it is 必修 for the branch."""
-    course = CoursePage(title="廉洁从业", slug="lianjie", kind="elective")
-    school_index.add_child(instance=course)
+    course = CoursePageFactory(parent=school_index, title="廉洁从业", kind="elective")
     course.save_revision().publish()
     return course
 
