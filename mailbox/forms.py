@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import validate_email
 
 from home.honeypot import HoneypotMixin
+from members import tracked_views
 
 from .models import BoardCategory, LetterType, Mailbox, Satisfaction
 from .services import MAX_ATTACHMENTS, attachment_limit
@@ -110,17 +111,8 @@ class LetterForm(HoneypotMixin, forms.Form):
         return data
 
 
-class TrackForm(forms.Form):
-    number = forms.CharField(
-        label="信件编号",
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    code = forms.CharField(
-        label="查询码",
-        max_length=40,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
+class TrackForm(tracked_views.TrackForm):
+    number_label = "信件编号"
 
 
 class RatingForm(forms.Form):

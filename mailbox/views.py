@@ -8,13 +8,13 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from home.params import id_param
 from members import tracking
 from members.client_ip import client_ip
+from members.tracked_views import TrackedSession, receipt_page
 
 from . import services
 from .forms import (
@@ -31,8 +31,7 @@ from .models import BoardCategory, BoardMessage, Letter, LetterReply, Mailbox
 from .uploads import size_text
 
 SESSION_RECEIPT = "mailbox_receipt"
-SESSION_TRACKED = "mailbox_tracked"
-TRACK_SESSION_SECONDS = 30 * 60
+TRACKED = TrackedSession("mailbox_tracked")
 
 
 def max_letter_body() -> int:
@@ -135,17 +134,14 @@ def _write_context(form, mailboxes) -> dict:
 @never_cache
 def sent(request):
     """Shows the number and the query code exactly once."""
-    receipt = request.session.pop(SESSION_RECEIPT, None)
-    if receipt is None:
-        return render(request, "mailbox/sent_expired.html", status=410)
-    response = render(request, "mailbox/sent.html", {"receipt": receipt})
-    response["Cache-Control"] = "no-store"
-    return response
+    return receipt_page(
+        request, SESSION_RECEIPT, "mailbox/sent.html", "mailbox/sent_expired.html"
+    )
 
 
 def _tracked_letter(request) -> Letter | None:
-    tracked = request.session.get(SESSION_TRACKED)
-    if not tracked or tracked.get("until", 0) < timezone.now().timestamp():
+    pk = TRACKED.pk(request)
+    if pk is None:
         return None
     return (
         Letter.objects.select_related("mailbox")
@@ -155,7 +151,7 @@ def _tracked_letter(request) -> Letter | None:
                 queryset=LetterReply.objects.filter(status=LetterReply.Status.SIGNED),
             )
         )
-        .filter(pk=tracked["id"])
+        .filter(pk=pk)
         .first()
     )
 
@@ -169,30 +165,18 @@ def track(request):
     if request.method == "POST" and "number" in request.POST:
         form = TrackForm(request.POST)
         if form.is_valid():
-            try:
-                letter = services.find_tracked_letter(
-                    form.cleaned_data["number"],
-                    form.cleaned_data["code"],
-                    ip=client_ip(request),
-                )
-            except services.RateLimited as exc:
-                form.add_error(None, str(exc))
-                status = 429
-            else:
-                if letter is None:
-                    form.add_error(None, "信件编号或查询码不正确，请核对后再试。")
-                    status = 404
-                else:
-                    request.session.cycle_key()
-                    request.session[SESSION_TRACKED] = {
-                        "id": letter.pk,
-                        "until": timezone.now().timestamp() + TRACK_SESSION_SECONDS,
-                    }
-                    return redirect("mailbox:track")
+            status = TRACKED.open(
+                request,
+                form,
+                services.find_tracked_letter,
+                wrong="信件编号或查询码不正确，请核对后再试。",
+            )
+            if status is None:
+                return redirect("mailbox:track")
     elif request.method == "GET":
         letter = _tracked_letter(request)
     if request.GET.get("leave") is not None:
-        request.session.pop(SESSION_TRACKED, None)
+        TRACKED.forget(request)
         letter = None
     context = {"form": form, "letter": letter}
     if letter is not None:
@@ -217,10 +201,7 @@ def my_letter(request, number: str):
     letter = get_object_or_404(
         Letter.objects.filter(writer=request.user), tracking_number=normalized
     )
-    request.session[SESSION_TRACKED] = {
-        "id": letter.pk,
-        "until": timezone.now().timestamp() + TRACK_SESSION_SECONDS,
-    }
+    TRACKED.remember(request, letter)
     return redirect("mailbox:track")
 
 

@@ -3,6 +3,7 @@
 from django import forms
 
 from home.honeypot import HoneypotMixin
+from members import tracked_views
 
 
 class FeedbackForm(HoneypotMixin, forms.Form):
@@ -19,14 +20,5 @@ class FeedbackForm(HoneypotMixin, forms.Form):
     )
 
 
-class TrackForm(forms.Form):
-    number = forms.CharField(
-        label="反馈编号",
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    code = forms.CharField(
-        label="查询码",
-        max_length=40,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
+class TrackForm(tracked_views.TrackForm):
+    number_label = "反馈编号"

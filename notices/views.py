@@ -4,20 +4,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from members import tracking
 from members.client_ip import client_ip
 from members.ratelimit import RateLimited
+from members.tracked_views import TrackedSession, receipt_page
 
 from . import services
 from .forms import FeedbackForm, TrackForm
 from .models import NoticeFeedback, NoticePage
 
 SESSION_RECEIPT = "notices_receipt"
-SESSION_TRACKED = "notices_tracked"
-TRACK_SESSION_SECONDS = 30 * 60
+TRACKED = TrackedSession("notices_tracked")
 
 
 def _notice(pk: int) -> NoticePage:
@@ -77,30 +76,16 @@ def feedback(request, pk: int):
 @never_cache
 def sent(request):
     """Shows the number and the query code exactly once."""
-    receipt = request.session.pop(SESSION_RECEIPT, None)
-    if receipt is None:
-        return render(request, "notices/sent_expired.html", status=410)
-    response = render(request, "notices/sent.html", {"receipt": receipt})
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _tracked(request) -> NoticeFeedback | None:
-    tracked = request.session.get(SESSION_TRACKED)
-    if not tracked or tracked.get("until", 0) < timezone.now().timestamp():
-        return None
-    return (
-        NoticeFeedback.objects.select_related("notice")
-        .filter(pk=tracked.get("id"))
-        .first()
+    return receipt_page(
+        request, SESSION_RECEIPT, "notices/sent.html", "notices/sent_expired.html"
     )
 
 
-def _remember(request, item: NoticeFeedback) -> None:
-    request.session[SESSION_TRACKED] = {
-        "id": item.pk,
-        "until": timezone.now().timestamp() + TRACK_SESSION_SECONDS,
-    }
+def _tracked(request) -> NoticeFeedback | None:
+    pk = TRACKED.pk(request)
+    if pk is None:
+        return None
+    return NoticeFeedback.objects.select_related("notice").filter(pk=pk).first()
 
 
 @never_cache
@@ -112,27 +97,18 @@ def track(request):
     if request.method == "POST":
         form = TrackForm(request.POST)
         if form.is_valid():
-            try:
-                item = services.find_tracked_feedback(
-                    form.cleaned_data["number"],
-                    form.cleaned_data["code"],
-                    ip=client_ip(request),
-                )
-            except RateLimited as exc:
-                form.add_error(None, str(exc))
-                status = 429
-            else:
-                if item is None:
-                    form.add_error(None, "反馈编号或查询码不正确，请核对后再试。")
-                    status = 404
-                else:
-                    request.session.cycle_key()
-                    _remember(request, item)
-                    return redirect("notices:track")
+            status = TRACKED.open(
+                request,
+                form,
+                services.find_tracked_feedback,
+                wrong="反馈编号或查询码不正确，请核对后再试。",
+            )
+            if status is None:
+                return redirect("notices:track")
         else:
             status = 400
     elif "leave" in request.GET:
-        request.session.pop(SESSION_TRACKED, None)
+        TRACKED.forget(request)
     else:
         item = _tracked(request)
     response = render(
@@ -151,5 +127,5 @@ def mine(request, number: str):
     item = get_object_or_404(
         NoticeFeedback.objects.filter(writer=request.user), tracking_number=normalized
     )
-    _remember(request, item)
+    TRACKED.remember(request, item)
     return redirect("notices:track")
