@@ -205,44 +205,48 @@ def my_letter(request, number: str):
     return redirect("mailbox:track")
 
 
-@require_POST
-def rate(request):
+def _act_on_tracked_letter(request, form_class, act, *, done: str, invalid: str):
+    """A writer's action on the letter they opened (a rating, a follow-up question):
+    ``act(letter, cleaned_data)`` runs the service; its refusal or ``invalid`` (a
+    form error) or ``done`` is shown on the tracking page."""
     letter = _tracked_letter(request)
     if letter is None:
         messages.error(request, "查询已超时，请重新输入信件编号和查询码。")
         return redirect("mailbox:track")
-    form = RatingForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.rate_letter(
-                letter,
-                satisfaction=form.cleaned_data["satisfaction"],
-                comment=form.cleaned_data["comment"],
-            )
-            messages.success(request, "感谢您的评价。")
+            act(letter, form.cleaned_data)
+            messages.success(request, done)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
     else:
-        messages.error(request, "请选择满意程度。")
+        messages.error(request, invalid)
     return redirect("mailbox:track")
+
+
+@require_POST
+def rate(request):
+    return _act_on_tracked_letter(
+        request,
+        RatingForm,
+        lambda letter, data: services.rate_letter(
+            letter, satisfaction=data["satisfaction"], comment=data["comment"]
+        ),
+        done="感谢您的评价。",
+        invalid="请选择满意程度。",
+    )
 
 
 @require_POST
 def follow_up(request):
-    letter = _tracked_letter(request)
-    if letter is None:
-        messages.error(request, "查询已超时，请重新输入信件编号和查询码。")
-        return redirect("mailbox:track")
-    form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ask_follow_up(letter, question=form.cleaned_data["question"])
-            messages.success(request, "追问已提交，我们将尽快答复。")
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-    else:
-        messages.error(request, "追问内容须为 1—1000 个字。")
-    return redirect("mailbox:track")
+    return _act_on_tracked_letter(
+        request,
+        FollowUpForm,
+        lambda letter, data: services.ask_follow_up(letter, question=data["question"]),
+        done="追问已提交，我们将尽快答复。",
+        invalid="追问内容须为 1—1000 个字。",
+    )
 
 
 def published_letters(request):
