@@ -31,7 +31,7 @@ from members import reports
 from members.accounts.services import mask_email
 from members.exports import ExportMixin
 from members.phones import mask_phone
-from members.reports import ReportView, StrictFiltersMixin
+from members.reports import ReportView, StrictFiltersMixin, YearFilter, keep_queryset
 
 from . import services
 from .models import (
@@ -388,10 +388,6 @@ STEPS = {
 # Statistics ---------------------------------------------------------------------------
 
 
-class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
 STAT_GROUPS = ["合计", "信箱", "类型", "月份"]
 
 
@@ -417,7 +413,7 @@ class LetterStatisticsFilterSet(WagtailFilterSet):
         choices=[(g, g) for g in STAT_GROUPS],
         empty_label="全部",
         widget=forms.RadioSelect,
-        method=lambda queryset, name, value: queryset,  # rows are grouped after
+        method=keep_queryset,
     )
 
     class Meta:

@@ -20,6 +20,8 @@ URL names (the page, and the results fragment Wagtail's filters reload).
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from wagtail.admin.views.reports import ReportView as WagtailReportView
@@ -32,6 +34,25 @@ from .exports import ExportMixin
 def keep_queryset(queryset, name, value):
     """A filter's method for report choices (year, table) the view itself reads."""
     return queryset
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A report's year, read as a whole number (``min_value``/``max_value`` bound it)."""
+
+    field_class = forms.IntegerField
+
+
+def table_filter(choices, *, initial: str = "branches") -> django_filters.ChoiceFilter:
+    """The 统计表 switch of a report that shows one of its tables at a time (the view
+    reads the choice itself)."""
+    return django_filters.ChoiceFilter(
+        label="统计表",
+        choices=choices,
+        empty_label=None,
+        initial=initial,
+        widget=forms.RadioSelect,
+        method=keep_queryset,
+    )
 
 
 def forbidden(request, message: str, hint: str = "") -> TemplateResponse:

@@ -1,7 +1,6 @@
 """Admin screen: the publishing statistics report, on Wagtail's ReportView."""
 
 import django_filters
-from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -9,7 +8,7 @@ from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 
-from members.reports import ReportView, keep_queryset
+from members.reports import ReportView, keep_queryset, table_filter
 
 from . import stats
 from .models import NewsArticlePage
@@ -31,14 +30,7 @@ class PublishingStatsFilterSet(WagtailFilterSet):
     year = django_filters.ChoiceFilter(
         label="统计年度", choices=_years, empty_label=None, method=keep_queryset
     )
-    table = django_filters.ChoiceFilter(
-        label="统计表",
-        choices=list(TABLES.items()),
-        empty_label=None,
-        initial="branches",
-        widget=forms.RadioSelect,
-        method=keep_queryset,
-    )
+    table = table_filter(list(TABLES.items()))
 
     class Meta:
         model = NewsArticlePage

@@ -28,7 +28,13 @@ from members.admin_views import (
     out_of_scope_response,
 )
 from members.models import Organization
-from members.reports import ReportView, forbidden, keep_queryset
+from members.reports import (
+    ReportView,
+    YearFilter,
+    forbidden,
+    keep_queryset,
+    table_filter,
+)
 from members.scopes import organizations_for
 
 from . import required, stats
@@ -269,10 +275,6 @@ class ReportOrganizationFilter(django_filters.ModelChoiceFilter):
     field_class = OrganizationFilterField
 
 
-class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
 class StudyReportFilterSet(WagtailFilterSet):
     year = YearFilter(
         label="年度",
@@ -287,14 +289,7 @@ class StudyReportFilterSet(WagtailFilterSet):
         empty_label="全部（我的管理范围）",
         method=keep_queryset,
     )
-    table = django_filters.ChoiceFilter(
-        label="统计表",
-        choices=[(key, t.title) for key, t in STUDY_TABLES.items()],
-        empty_label=None,
-        initial="branches",
-        widget=forms.RadioSelect,
-        method=keep_queryset,
-    )
+    table = table_filter([(key, t.title) for key, t in STUDY_TABLES.items()])
 
     class Meta:
         model = Organization
