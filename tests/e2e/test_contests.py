@@ -10,11 +10,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from exams.models import Attempt, Exam, ExamQuestion
+from exams.models import Attempt
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.exams.factories import ExamFactory
 from tests.members.factories import MemberFactory, OrganizationFactory
 
-from .test_exams import choose, log_in, question, saved
+from .steps import sign_in
+from .test_exams import ask, choose, saved
 
 WINDOW_SECONDS = 40
 
@@ -25,22 +27,13 @@ def contest():
     first = OrganizationFactory(parent=committee, name="研发第一党支部")
     second = OrganizationFactory(parent=committee, name="总装车间党支部")
     now = timezone.now()
-    exam = Exam.objects.create(
-        title="党章知识竞赛（限时）", kind="contest", mode="fixed",
+    exam = ExamFactory(
+        contest=True, title="党章知识竞赛（限时）", mode="fixed",
         organization=committee, starts_at=now - datetime.timedelta(minutes=5),
         ends_at=now + datetime.timedelta(seconds=WINDOW_SECONDS),
         time_limit_minutes=10, max_attempts=1,
     )  # fmt: skip
-    bank = [
-        question("single", "党的最高领导机关是（  ）。", "A",
-                 "党的全国代表大会和它所产生的中央委员会", "中央政治局", "中央书记处"),
-        question("single", "预备党员的预备期为（  ）。", "B", "半年", "一年", "两年"),
-        question("judge", "党员领导干部可以不参加所在党支部的组织生活。", "B"),
-        question("multiple", "“三会一课”中的“三会”是指（  ）。", "ABC",
-                 "支部党员大会", "支部委员会会议", "党小组会", "职工代表大会"),
-    ]  # fmt: skip
-    for item in bank:
-        ExamQuestion.objects.create(exam=exam, question=item)
+    ask(exam)
     return exam, first, second
 
 
@@ -52,7 +45,7 @@ def test_timed_contest_ends_on_the_server_while_the_page_is_open(
     for name in ("李华", "王芳"):
         MemberFactory(organization=second, real_name=name)
     page = new_page(viewport=PHONE)
-    log_in(page, member.user.username)
+    sign_in(page, member.user.username)
     page.goto("/exams/contests/")
     page.get_by_role("link", name=exam.title).click()
     screenshot(page, "contest-390")
@@ -94,7 +87,7 @@ def test_timed_contest_ends_on_the_server_while_the_page_is_open(
     screenshot(page, "contest-board-390")
 
     desktop = new_page(viewport=DESKTOP)
-    log_in(desktop, member.user.username)
+    sign_in(desktop, member.user.username)
     desktop.goto(f"/exams/contests/{exam.pk}/board/")
     assert "孙明" in desktop.locator("[data-testid=member-board]").inner_text()
     screenshot(desktop, "contest-board-1366")

@@ -17,71 +17,69 @@ from exams.models import Attempt, Certificate, Exam, ExamQuestion, Question
 from members.roles import SCHOOL_ADMIN
 from school.models import (
     CourseCompletion,
-    CoursePage,
-    LessonPage,
     LessonProgress,
-    SchoolIndexPage,
 )
 from tests.e2e.conftest import DESKTOP, PHONE
-from tests.members.factories import PASSWORD, MemberFactory, make_staff_user
-from tests.school.factories import VideoFactory
+from tests.exams.factories import ExamFactory, QuestionFactory
+from tests.members.factories import MemberFactory, make_staff_user
+from tests.school.factories import (
+    CoursePageFactory,
+    LessonPageFactory,
+    SchoolIndexPageFactory,
+)
+
+from .steps import sign_in
+
+# The four questions of both browser exam tests: kind, stem, answer, options.
+BANK = [
+    ("single", "党的最高领导机关是（  ）。", "A",
+     ("党的全国代表大会和它所产生的中央委员会", "中央政治局", "中央书记处")),
+    ("single", "预备党员的预备期为（  ）。", "B", ("半年", "一年", "两年")),
+    ("judge", "党员领导干部可以不参加所在党支部的组织生活。", "B", ()),
+    ("multiple", "“三会一课”中的“三会”是指（  ）。", "ABC",
+     ("支部党员大会", "支部委员会会议", "党小组会", "职工代表大会")),
+]  # fmt: skip
 
 
-def question(kind, stem, answer, *options):
-    fields = {
-        f"option_{letter}": text
-        for letter, text in zip("abcdef", options, strict=False)
-    }
-    return Question.objects.create(kind=kind, stem=stem, answer=answer, **fields)
+OPTION_FIELDS = ("option_a", "option_b", "option_c", "option_d")
+
+
+def ask(exam, *, explanation: str = "") -> None:
+    """Put BANK's questions in the bank and on the fixed-question exam."""
+    for kind, stem, answer, options in BANK:
+        padded = (*options, "", "", "", "")[:4]
+        question = QuestionFactory(
+            kind=kind,
+            stem=stem,
+            answer=answer,
+            explanation=explanation,
+            **dict(zip(OPTION_FIELDS, padded, strict=True)),
+        )
+        ExamQuestion.objects.create(exam=exam, question=question)
 
 
 @pytest.fixture
-def school():
-    from home.models import HomePage
-
-    home = HomePage.objects.get()
-    index = SchoolIndexPage(title="网上党校", slug="school")
-    home.add_child(instance=index)
-    course = CoursePage(title="学习党章 筑牢根基", slug="dangzhang", credit_hours=2)
-    index.add_child(instance=course)
-    lessons = []
-    for number, title in ((1, "第一讲 党章的总纲"), (2, "第二讲 党员的义务和权利")):
-        lesson = LessonPage(
-            title=title, slug=f"l{number}", video=VideoFactory(duration=100)
-        )
-        course.add_child(instance=lesson)
-        lessons.append(lesson)
-    bank = [
-        question("single", "党的最高领导机关是（  ）。", "A",
-                 "党的全国代表大会和它所产生的中央委员会", "中央政治局", "中央书记处"),
-        question("single", "预备党员的预备期为（  ）。", "B", "半年", "一年", "两年"),
-        question("judge", "党员领导干部可以不参加所在党支部的组织生活。", "B"),
-        question("multiple", "“三会一课”中的“三会”是指（  ）。", "ABC",
-                 "支部党员大会", "支部委员会会议", "党小组会", "职工代表大会"),
-    ]  # fmt: skip
-    for question_ in bank:
-        question_.explanation = "依据党章和《中国共产党支部工作条例（试行）》。"
-        question_.save()
-    quiz = Exam.objects.create(
-        title="第一讲随堂测验", kind="quiz", lesson=lessons[0], mode="fixed",
+def school(home_page):
+    course = CoursePageFactory(
+        parent=SchoolIndexPageFactory(parent=home_page),
+        title="学习党章 筑牢根基",
+        credit_hours=2,
+    )
+    lessons = [
+        LessonPageFactory(parent=course, title=title, video__duration=100)
+        for title in ("第一讲 党章的总纲", "第二讲 党员的义务和权利")
+    ]
+    quiz = ExamFactory(
+        title="第一讲随堂测验", lesson=lessons[0], mode="fixed",
         time_limit_minutes=10, max_attempts=0, pass_score=60,
     )  # fmt: skip
-    final = Exam.objects.create(
-        title="结业考试", kind="final", course=course, mode="fixed",
+    final = ExamFactory(
+        title="结业考试", kind=Exam.Kind.FINAL, course=course, mode="fixed",
         time_limit_minutes=30, max_attempts=3, pass_score=75,
     )  # fmt: skip
     for exam in (quiz, final):
-        for item in bank:
-            ExamQuestion.objects.create(exam=exam, question=item)
+        ask(exam, explanation="依据党章和《中国共产党支部工作条例（试行）》。")
     return course, lessons, quiz, final
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form[method=post] button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def current_attempt(exam, member) -> Attempt:
@@ -124,7 +122,7 @@ def test_member_takes_quiz_offline_resumes_fails_passes_and_completes_course(
             completed_at=now,
         )  # fmt: skip
     page = new_page(viewport=PHONE)
-    log_in(page, member.user.username)
+    sign_in(page, member.user.username)
 
     # The lesson page offers the quiz.
     page.goto(lessons[0].url)
@@ -230,7 +228,7 @@ def test_member_takes_quiz_offline_resumes_fails_passes_and_completes_course(
 
     # The same pages at desktop width.
     desktop = new_page(viewport=DESKTOP)
-    log_in(desktop, member.user.username)
+    sign_in(desktop, member.user.username)
     desktop.goto(f"/exams/attempts/{attempt.public_id}/")
     screenshot(desktop, "final-result-1366")
     desktop.goto(f"/exams/{quiz.pk}/")
@@ -325,11 +323,7 @@ def test_staff_import_bank_with_one_bad_row_and_read_statistics(
     path = tmp_path / "题库.xlsx"
     path.write_bytes(_bank_xlsx())
     page = new_page(viewport=DESKTOP)
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill("dangxiao")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    sign_in(page, "dangxiao", admin=True)
     page.goto("/admin/exams/questions/")
     page.get_by_role("link", name="导入").click()
     page.locator("input[name=file]").set_input_files(str(path))
@@ -361,11 +355,7 @@ def test_staff_revokes_a_certificate_and_the_check_page_says_so(
     certificate = Certificate.objects.get(member=member)
     make_staff_user(SCHOOL_ADMIN, username="dangxiao")
     page = new_page(viewport=DESKTOP)
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill("dangxiao")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    sign_in(page, "dangxiao", admin=True)
     page.goto("/admin/exams/certificates/")
     screenshot(page, "certificates-1366")
     page.get_by_role("link", name=certificate.serial).click()
