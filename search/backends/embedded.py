@@ -877,18 +877,16 @@ class EmbeddedBackend(BaseSearchBackend):
             return ""
         return " AND ".join(f"({e})" for e in (positive, phrases) if e)
 
-    def _text(self, cols: _Columns, query: SearchQuery) -> tuple[int, int, str] | None:
-        """(mask, cost, expression) of the query's text less its exclusions.
+    def _text(self, cols: _Columns, query: SearchQuery) -> tuple[int, int] | None:
+        """(mask, cost) of the query's text less its exclusions; None if it has none.
 
-        None when the query has no text. The match-only fragments combine as in
-        ``_expr``. When every item must match, one FTS5 query intersects them
-        (FTS5 skips through the broad doclists, and only the matches reach
-        Python) unless all their masks are cached; when any item may, the union
-        of the fragments' cached masks. Cost is the postings the fragments match
-        in total, which is what FTS5's bm25() would have to read; it is counted
-        only as far as the score budget, past which its size does not matter.
-        The expression is the text part alone, for narrowing boost phrases to
-        the documents that match.
+        The match-only fragments combine as in ``_expr``. When every item must
+        match, one FTS5 query intersects them (FTS5 skips through the broad
+        doclists, and only the matches reach Python) unless all their masks are
+        cached; when any item may, the union of the fragments' cached masks.
+        Cost is the postings the fragments match in total, which is what FTS5's
+        bm25() would have to read; it is counted only as far as the score budget,
+        past which its size does not matter.
         """
         if not query.has_terms():
             return None
@@ -940,22 +938,17 @@ class EmbeddedBackend(BaseSearchBackend):
                 mask = found if mask is None else mask & found
             if excluded and mask:
                 mask &= ~item_mask(excluded)
-            expr = " AND ".join(
-                f"({c})"
-                for c in ([" OR ".join(item_expr(e) for e in items)] if items else [])
-                + [item_expr(e) for e in phrases]
-            )
-            return mask or 0, cost, expr
+            return mask or 0, cost
         # Every item must match: one FTS5 query, rarest conjunct first, so FTS5
         # skips through the broader doclists and only the matches reach Python.
         sized = sorted([*items, *phrases], key=item_size)
         if not sized or any(item_size(e) == 0 for e in sized):
-            return 0, cost, ""
+            return 0, cost
         expr = " AND ".join(f"({item_expr(e)})" for e in sized)
         if all(cols.cached(e) for exprs in sized for e in exprs) and not excluded:
-            return reduce(and_, map(item_mask, sized)), cost, expr
+            return reduce(and_, map(item_mask, sized)), cost
         full = f"({expr}) NOT ({' OR '.join(excluded)})" if excluded else expr
-        return cols.term_mask(self.conn, full)[0], cost, expr
+        return cols.term_mask(self.conn, full)[0], cost
 
     def _excluded(self, cols: _Columns, query: SearchQuery) -> int:
         mask = 0
@@ -989,20 +982,20 @@ class EmbeddedBackend(BaseSearchBackend):
                 out.append((name, cols.values_mask(c, name, values)))
         return out
 
-    def _match_mask(self, cols: _Columns, query: SearchQuery) -> tuple[int, int, str]:
-        """(documents matching the text minus exclusions, the text's cost, its expression)."""
+    def _match_mask(self, cols: _Columns, query: SearchQuery) -> tuple[int, int]:
+        """(documents matching the text minus exclusions, the text's cost)."""
         text = self._text(cols, query)
         if text is not None:
             return text
         excluded = self._excluded(cols, query)
-        return (cols.all_mask & ~excluded if excluded else cols.all_mask), 0, ""
+        return (cols.all_mask & ~excluded if excluded else cols.all_mask), 0
 
     def count_matches(self, query: SearchQuery) -> int:
         """Documents matching the text and filters, counted without ranking."""
         with self._transaction(write=False):
             gen, writes = self._state()
             cols = self._columns(gen, writes)
-            mask, _cost, _expr = self._match_mask(cols, query)
+            mask, _cost = self._match_mask(cols, query)
             for _name, constraint in self._constraints(cols, query):
                 mask &= constraint
             return mask.bit_count()
@@ -1017,7 +1010,7 @@ class EmbeddedBackend(BaseSearchBackend):
         with self._transaction(write=False):
             gen, writes = self._state()
             cols = self._columns(gen, writes)
-            match_mask, cost, text_expr = self._match_mask(cols, query)
+            match_mask, cost = self._match_mask(cols, query)
             constraints = self._constraints(cols, query)
             final = match_mask
             for _name, constraint in constraints:
@@ -1028,9 +1021,9 @@ class EmbeddedBackend(BaseSearchBackend):
                 ordered = self._by_date(cols, query, {}, final, end)
             elif cost <= self.score_budget or not self.rerank:
                 scores = self._match(gen, self._expr(query) or "", scored=True)
-                ordered = self._order(gen, cols, query, scores, final, end, text_expr)
+                ordered = self._order(gen, cols, query, scores, final, end)
             else:
-                ordered = self._order_broad(cols, query, final, end, text_expr)
+                ordered = self._order_broad(cols, query, final, end)
             page_ids = ordered[query.offset : end]
             facets = (
                 self._facets(cols, query, match_mask, constraints)
@@ -1054,7 +1047,6 @@ class EmbeddedBackend(BaseSearchBackend):
         matched: dict[int, float] | None,
         final: int,
         end: int,
-        text_expr: str = "",
     ) -> list[tuple[int, float]]:
         """The first ``end`` hits of one total order (the same on every page)."""
         if not final:
@@ -1071,7 +1063,7 @@ class EmbeddedBackend(BaseSearchBackend):
         def member(i: int) -> bool:
             return (i >> 3) < len(data) and data[i >> 3] >> (i & 7) & 1 == 1
 
-        boosts, body_docs = self._phrase_sets(cols, query, text_expr)
+        boosts, body_docs = self._phrase_sets(cols, query)
         boosted = {
             i for i in boosts["body"].keys() | boosts["near"].keys() if member(i)
         }
@@ -1111,7 +1103,7 @@ class EmbeddedBackend(BaseSearchBackend):
         return candidates[:end]
 
     def _order_broad(
-        self, cols: _Columns, query: SearchQuery, final: int, end: int, text_expr: str
+        self, cols: _Columns, query: SearchQuery, final: int, end: int
     ) -> list[tuple[int, float]]:
         """One total order for queries too broad for BM25, from cheap evidence.
 
@@ -1152,9 +1144,7 @@ class EmbeddedBackend(BaseSearchBackend):
                 weight = body_phrase_weight(text)
                 if len(grams) < 2 or not weight:
                     continue
-                found = cols.term_mask(
-                    self.conn, f"({text_expr}) AND {{bg}} : {_phrase(grams)}"
-                )[0]
+                found = cols.term_mask(self.conn, f"{{bg}} : {_phrase(grams)}")[0]
                 for i in cols.newest(found & final, BROAD_PHRASE_DOCS):
                     phrase[i] = max(weight, phrase.get(i, 0.0))
         head: list[int] = []
@@ -1213,39 +1203,32 @@ class EmbeddedBackend(BaseSearchBackend):
         return out
 
     def _phrase_sets(
-        self, cols: _Columns, query: SearchQuery, text_expr: str
+        self, cols: _Columns, query: SearchQuery
     ) -> tuple[dict[str, dict[int, float]], int]:
         """Documents holding a boost phrase in the body, or the query words near.
 
-        Only documents matching the text can use the boost, so each phrase is read
-        together with the text's expression. The second value is how many
-        documents of the whole index hold a boost phrase (counted no further
-        than RERANK_DEPTH + 1): up to RERANK_DEPTH, all of them are re-ranked.
+        Each phrase is read alone (cached: phrases recur, and reading one alone
+        costs less than reading it together with the text's words). The second
+        value is how many documents hold any boost phrase: up to RERANK_DEPTH,
+        all of them are re-ranked.
         """
         sets: dict[str, dict[int, float]] = {"body": {}, "near": {}}
-        within = f"({text_expr}) AND " if text_expr else ""
-        phrases = []
+        held = 0
         for text in query.boost_phrases:
             grams = analysis.query_grams(text)
             weight = body_phrase_weight(text)
             if len(grams) < 2 or not weight or query.scope == SCOPE_TITLE:
                 continue
-            phrase = f"{{bg}} : {_phrase(grams)}"
-            phrases.append(phrase)
-            found = cols.term_mask(self.conn, within + phrase)[0]
+            found = cols.term_mask(self.conn, f"{{bg}} : {_phrase(grams)}")[0]
+            held |= found
             for doc_id in mask_to_ids(found):
                 sets["body"][doc_id] = max(weight, sets["body"].get(doc_id, 0.0))
         words = [w for w in query.near_words if len(w) >= 2 and analysis.query_grams(w)]
         if len(words) >= 2 and query.scope != SCOPE_TITLE:
             near = " ".join(_phrase(analysis.query_grams(w)) for w in words[:6])
-            found = cols.term_mask(self.conn, f"{within}{{bg}} : NEAR({near}, 12)")[0]
+            found = cols.term_mask(self.conn, f"{{bg}} : NEAR({near}, 12)")[0]
             sets["near"] = dict.fromkeys(mask_to_ids(found), 1.0)
-        body_docs = (
-            cols.count_upto(self.conn, " OR ".join(phrases), RERANK_DEPTH + 1)
-            if phrases
-            else 0
-        )
-        return sets, body_docs
+        return sets, held.bit_count()
 
     def _facets(
         self,
