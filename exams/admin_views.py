@@ -9,7 +9,6 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail.admin import messages
@@ -35,6 +34,7 @@ from members.admin_views import (
 from members.exports import XLSX_TYPE as XLSX
 from members.exports import Sheet, attachment, export_response
 from members.forms import SpreadsheetImportForm
+from members.reports import forbidden
 from school.admin_views import report_organizations
 
 from . import certificates, importers, stats
@@ -206,16 +206,11 @@ def _stats_sheets(context) -> list[Sheet]:
 
 
 def certificates_forbidden(request):
-    return TemplateResponse(
+    return forbidden(
         request,
-        "members/admin/forbidden.html",
-        {
-            "page_title": "无权访问",
-            "message": "您没有查看结业证书的权限。",
-            "hint": "结业证书由党校管理员管理，只能看到您所管党组织及其下级党员的证书。"
-            "如需开通，请联系站点管理员。",
-        },
-        status=403,
+        "您没有查看结业证书的权限。",
+        "结业证书由党校管理员管理，只能看到您所管党组织及其下级党员的证书。"
+        "如需开通，请联系站点管理员。",
     )
 
 

@@ -7,7 +7,6 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import FormView
@@ -53,6 +52,7 @@ from .importers import (
 from .models import ActivationCode, Member, Organization, SecurityEvent
 from .permissions import member_policy, organization_policy
 from .phones import normalise_phone
+from .reports import forbidden
 from .scopes import (
     can_restructure_organization,
     is_site_admin,
@@ -81,11 +81,10 @@ class OutOfScope(PermissionDenied):
 
 def out_of_scope_response(request):
     """A 403 page inside the admin: the object is outside what the user manages."""
-    return TemplateResponse(
+    return forbidden(
         request,
-        "members/admin/out_of_scope.html",
-        {"page_title": "无权访问"},
-        status=403,
+        "您没有权限查看或修改这条记录：它不在您管理的党组织范围内。",
+        "如需处理其他组织的党员，请联系站点管理员调整您的「组织管理员」范围。",
     )
 
 
@@ -167,11 +166,10 @@ class SiteHistoryView(ExportMixin, LogEntriesView):
 
     def dispatch(self, request, *args, **kwargs):
         if not may_view_site_history(request.user):
-            return TemplateResponse(
+            return forbidden(
                 request,
-                "members/admin/site_history_forbidden.html",
-                {"page_title": "无权访问"},
-                status=403,
+                "您没有权限查看站点历史：您的账号没有可审阅的内容。",
+                "如需查看，请联系站点管理员为您分配角色或组织管理员范围。",
             )
         return super().dispatch(request, *args, **kwargs)
 
