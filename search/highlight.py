@@ -124,6 +124,32 @@ def highlight_title(title: str, terms: list[str]) -> str:
     return _mark(title, _spans(title, tuple(terms)))
 
 
+def _best_window(spans: list[tuple[int, int, str]], size: int) -> int:
+    """Start of the first span whose window of ``size`` holds the most distinct terms.
+
+    Earlier windows win ties between equal counts only within the same thousand
+    characters. One pass: spans end in order, so each window's last span only
+    moves forward.
+    """
+    best_start, best_score = spans[0][0], -1
+    inside: dict[str, int] = {}
+    j = 0
+    for i, (start, _end, term) in enumerate(spans):
+        j = max(j, i)
+        while j < len(spans) and spans[j][1] - start <= size:
+            inside[spans[j][2]] = inside.get(spans[j][2], 0) + 1
+            j += 1
+        score = len(inside) * 1000 - start // 1000
+        if score > best_score:
+            best_start, best_score = start, score
+        if j > i:
+            if inside[term] == 1:
+                del inside[term]
+            else:
+                inside[term] -= 1
+    return best_start
+
+
 def snippet(
     body: str,
     terms: list[str],
@@ -142,16 +168,7 @@ def snippet(
     if not spans:
         text = " ".join(body[: size * 2].split())[:size]
         return escape(text) + ("…" if length > size else "")
-    best_start, best_score = spans[0][0], -1
-    for i, (start, _end, _term) in enumerate(spans):
-        seen = set()
-        for _s, e, term in spans[i:]:
-            if e - start > size:
-                break
-            seen.add(term)
-        score = len(seen) * 1000 - start // 1000
-        if score > best_score:
-            best_start, best_score = start, score
+    best_start = _best_window(spans, size)
     lead = min(20, best_start)
     start = best_start - lead
     line_start = body.rfind("\n", start, best_start)
