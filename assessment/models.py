@@ -7,13 +7,11 @@ of past periods never changes when the tree or the rules do)."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -21,6 +19,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from mailbox.models import PrivateStorage, StoredFile
 from members.activities import OrganizationActivity
 from members.models import Organization
 
@@ -469,21 +468,11 @@ def evidence_path(instance, filename: str) -> str:
     return f"assessment/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
 
 
-class PrivateEvidenceStorage(FileSystemStorage):
+class PrivateEvidenceStorage(PrivateStorage):
     """Evidence lives outside MEDIA_ROOT (PORTAL_ASSESSMENT_FILES_ROOT) and is only
     served by a view that checks the organisation scope."""
 
-    @property
-    def base_location(self):
-        return str(settings.PORTAL_ASSESSMENT_FILES_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
+    root_setting = "PORTAL_ASSESSMENT_FILES_ROOT"
 
 
 private_storage = PrivateEvidenceStorage()
@@ -493,7 +482,7 @@ def _private_storage():
     return private_storage
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
     """A checked file or photo attached to an item report; stored privately."""
 
     item_report = models.ForeignKey(
@@ -502,10 +491,6 @@ class Evidence(models.Model):
     file = models.FileField(
         upload_to=evidence_path, storage=_private_storage, max_length=200
     )
-    display_name = models.CharField("文件名", max_length=80)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -515,10 +500,3 @@ class Evidence(models.Model):
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
         ordering = ["pk"]
-
-    def __str__(self):
-        return self.display_name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")

@@ -7,13 +7,11 @@ the objects, assessment.permissions). Notifications go through notifications.not
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.urls import reverse
@@ -221,16 +219,8 @@ def submit_item(item_report: ItemReport, data: ItemData, *, files=(), by) -> Ite
             item_report.reported_by = by
             item_report.save()
             for file in checked:
-                evidence = Evidence(
-                    item_report=item_report,
-                    display_name=file.display_name,
-                    content_type=file.content_type,
-                    size=len(file.data),
-                    sha256=hashlib.sha256(file.data).hexdigest(),
-                    uploaded_by=by,
-                )
-                evidence.file.save("evidence", ContentFile(file.data), save=False)
-                stored.append(evidence.file.name)
+                evidence = Evidence(item_report=item_report, uploaded_by=by)
+                stored.append(evidence.keep(file, "evidence"))
                 evidence.save()
             refresh_facts(item_report)
             _log(

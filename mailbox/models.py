@@ -1,10 +1,13 @@
 """Mailboxes, letters and their handling record; the message board."""
 
+import hashlib
+import os
 import secrets
 import uuid
 from datetime import date
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
@@ -14,27 +17,32 @@ from django.utils.functional import cached_property
 from members.fields import EncryptedTextField
 
 
-class PrivateLetterStorage(FileSystemStorage):
-    """Letter attachments live outside MEDIA_ROOT and are only served by a view."""
+class PrivateStorage(FileSystemStorage):
+    """Files kept outside MEDIA_ROOT, under the directory the setting ``root_setting``
+    names, with no URL: only a view that checks who asks serves them."""
+
+    root_setting: str
 
     @property
     def base_location(self):
-        return str(settings.PORTAL_MAILBOX_FILES_ROOT)
+        return str(getattr(settings, self.root_setting))
 
     @property
     def location(self):
-        import os
-
         return os.path.abspath(self.base_location)
 
     @property
     def base_url(self):
         return None
 
+
+class PrivateLetterStorage(PrivateStorage):
+    """Letter attachments (PORTAL_MAILBOX_FILES_ROOT), only served by a view."""
+
+    root_setting = "PORTAL_MAILBOX_FILES_ROOT"
+
     def _save(self, name, content):
         """Flush the file to disk before the letter's transaction commits."""
-        import os
-
         name = super()._save(name, content)
         fd = os.open(self.path(name), os.O_RDONLY)
         try:
@@ -282,7 +290,38 @@ def attachment_path(instance, filename: str) -> str:
     return f"letters/{instance.letter.submitted_at:%Y/%m}/{secrets.token_hex(16)}"
 
 
-class LetterAttachment(models.Model):
+class StoredFile(models.Model):
+    """Abstract: a file that passed mailbox.uploads' checks, kept in a PrivateStorage
+    under a random name (a letter's attachment, an assessment report's evidence). The
+    concrete model declares ``file`` with its path and storage."""
+
+    display_name = models.CharField("文件名", max_length=80)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    def keep(self, checked, name: str) -> str:
+        """Take a mailbox.uploads.CheckedFile's facts and write its bytes (the row is
+        not saved); the stored name, to delete the file should the row not commit."""
+        self.display_name = checked.display_name
+        self.content_type = checked.content_type
+        self.size = len(checked.data)
+        self.sha256 = hashlib.sha256(checked.data).hexdigest()
+        self.file.save(name, ContentFile(checked.data), save=False)
+        return self.file.name
+
+
+class LetterAttachment(StoredFile):
     """A checked file sent with a letter; stored privately under a random name."""
 
     letter = models.ForeignKey(
@@ -291,18 +330,11 @@ class LetterAttachment(models.Model):
     file = models.FileField(
         upload_to=attachment_path, storage=_private_storage, max_length=200
     )
-    display_name = models.CharField("文件名", max_length=80)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = "附件"
         verbose_name_plural = "附件"
         ordering = ["pk"]
-
-    def __str__(self):
-        return self.display_name
 
 
 class LetterReply(models.Model):

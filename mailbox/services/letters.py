@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
@@ -167,17 +166,8 @@ def submit_letter(
         with transaction.atomic():
             letter = _create_letter(data, code_hash, token_hash, now, user)
             for index, item in enumerate(checked, start=1):
-                attachment = LetterAttachment(
-                    letter=letter,
-                    display_name=item.display_name,
-                    content_type=item.content_type,
-                    size=len(item.data),
-                    sha256=hashlib.sha256(item.data).hexdigest(),
-                )
-                attachment.file.save(
-                    f"{index}.{item.extension}", ContentFile(item.data), save=False
-                )
-                written.append(attachment.file.name)
+                attachment = LetterAttachment(letter=letter)
+                written.append(attachment.keep(item, f"{index}.{item.extension}"))
                 attachment.save()
             submitted = _event(letter, "submit", "来信已提交", by=user, public=True)
             notices.letter_new(letter, event_id=submitted.pk)
