@@ -64,6 +64,25 @@ def branches(db):
     }
 
 
+@pytest.fixture
+def demo_library(settings, tmp_path):
+    """The library's demo documents, indexed by the embedded engine in a file of the
+    test's own."""
+    from library import demo
+    from search.backends.base import reset_backends
+
+    settings.PORTAL_SEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "search.backends.embedded.EmbeddedBackend",
+            "PATH": tmp_path / "index.sqlite3",
+        }
+    }
+    reset_backends()
+    demo.load()
+    yield
+    reset_backends()
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

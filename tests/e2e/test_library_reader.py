@@ -9,23 +9,13 @@ from .steps import fits
 
 
 @pytest.fixture
-def library(settings, tmp_path):
-    from library import demo
+def library(demo_library, tmp_path):
+    """The demo library and 30 corpus documents; the first document's record."""
     from library.importers import import_documents
-    from search.backends.base import reset_backends
 
-    settings.PORTAL_SEARCH_BACKENDS = {
-        "default": {
-            "BACKEND": "search.backends.embedded.EmbeddedBackend",
-            "PATH": tmp_path / "index.sqlite3",
-        }
-    }
-    reset_backends()
-    demo.load()
     records = corpus_records(30)
     import_documents(write_jsonl(tmp_path / "docs.jsonl", records))
-    yield records[0]
-    reset_backends()
+    return records[0]
 
 
 def test_reader_searches_filters_and_sees_highlights(new_page, library, screenshot):

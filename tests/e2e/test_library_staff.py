@@ -2,36 +2,17 @@
 
 import pytest
 
+from tests.members.factories import UserFactory
+
 from .conftest import DESKTOP
+from .steps import sign_in
 
 PHRASE = "廉洁从业承诺书应当于每年一月底前签订完毕"
-PASSWORD = "Wenjian@2026x"
-
-
-@pytest.fixture
-def library(settings, tmp_path):
-    from library import demo
-    from search.backends.base import reset_backends
-
-    settings.PORTAL_SEARCH_BACKENDS = {
-        "default": {
-            "BACKEND": "search.backends.embedded.EmbeddedBackend",
-            "PATH": tmp_path / "index.sqlite3",
-        }
-    }
-    reset_backends()
-    demo.load()
-    yield
-    reset_backends()
 
 
 @pytest.fixture
 def staff_user(db):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_superuser(
-        "wenjian", "wenjian@example.com", PASSWORD
-    )
+    return UserFactory(username="wenjian", is_superuser=True, is_staff=True)
 
 
 @pytest.fixture
@@ -51,7 +32,7 @@ def pdf_file(browser, tmp_path):
 
 
 def test_staff_upload_pdf_and_find_document_by_its_text(
-    new_page, library, staff_user, pdf_file, screenshot
+    new_page, demo_library, staff_user, pdf_file, screenshot
 ):
     from library.models import AttachmentText, ExtractionStatus, PolicyDocumentPage
 
@@ -61,11 +42,7 @@ def test_staff_upload_pdf_and_find_document_by_its_text(
     page.goto(f"/wenjianku/?q=%22{PHRASE}%22")
     assert page.locator(".search-result").count() == 0
 
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill("wenjian")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    sign_in(page, "wenjian", admin=True)
 
     page.goto(f"/admin/pages/{document.pk}/edit/")
     page.get_by_role("button", name="增加 附件").click()

@@ -1,9 +1,6 @@
 """A member watches a lesson in real Chromium: nothing of the video loads before play,
 HLS plays, progress is saved, reload resumes."""
 
-import subprocess
-import time
-
 import pytest
 
 from school import services
@@ -11,6 +8,7 @@ from school.models import LessonProgress, Video
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.steps import sign_in
 from tests.members.factories import MemberFactory
+from tests.school.conftest import make_clip, wait_for
 from tests.school.factories import (
     CoursePageFactory,
     LessonPageFactory,
@@ -18,27 +16,11 @@ from tests.school.factories import (
 )
 
 
-def wait_for(condition, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def lesson(home_page, tmp_path, settings):
     settings.PORTAL_SCHOOL_HEARTBEAT_SECONDS = 1
     services.study._TARGETS.clear()
-    clip = tmp_path / "lesson.mp4"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=30",
-         "-f", "lavfi", "-i", "sine=d=30", "-c:v", "libx264", "-preset", "ultrafast",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(clip)],
-        check=True, timeout=120,
-    )  # fmt: skip
+    clip = make_clip(tmp_path / "lesson.mp4", seconds=30, size="640x360")
     video = services.import_video_file(clip, title="演示")
     video.refresh_from_db()
     assert video.status == Video.Status.READY, video.error

@@ -2,6 +2,7 @@
 the organisation tree required courses are assigned in."""
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,18 @@ from tests.school.factories import (
     LessonPageFactory,
     SchoolIndexPageFactory,
 )
+
+
+def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
+    """Poll condition() until it returns something true, and return that; fail after
+    timeout seconds, saying what was awaited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def make_clip(
