@@ -15,7 +15,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 from wagtail.models import Orderable
 
-from members.models import Member
+from members.models import Member, ReportPermissionModel
 from school.models import CoursePage, LessonPage
 
 from . import rules
@@ -552,16 +552,13 @@ class DailySet(models.Model):
         return f"{self.member_id} {self.day}"
 
 
-class ExamReport(models.Model):
+class ExamReport(ReportPermissionModel):
     """No table: carries the permission to see exam statistics."""
 
-    class Meta:
-        managed = False
-        default_permissions = ()
-        permissions = [("view_exam_report", "查看考试统计")]
+    report_name = "考试统计"
 
-    def __str__(self):
-        return "考试统计"
+    class Meta(ReportPermissionModel.Meta):
+        permissions = [("view_exam_report", "查看考试统计")]
 
 
 class CertificateQuerySet(models.QuerySet):

@@ -332,3 +332,19 @@ class PasswordStatus(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class ReportPermissionModel(models.Model):
+    """Abstract, no table: a model whose only job is to carry the permission to see a
+    report (its Meta's ``permissions``; Meta subclasses ReportPermissionModel.Meta).
+    Its str is the report's name (``report_name``)."""
+
+    report_name = ""
+
+    class Meta:
+        abstract = True
+        managed = False
+        default_permissions = ()
+
+    def __str__(self):
+        return self.report_name

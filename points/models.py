@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from members.models import Member
+from members.models import Member, ReportPermissionModel
 
 
 class PointRule(models.Model):
@@ -96,13 +96,10 @@ class PointEntry(models.Model):
         return f"{self.member_id} {self.rule_id} {self.source}: {self.points}"
 
 
-class PointsReport(models.Model):
+class PointsReport(ReportPermissionModel):
     """No table: carries the permission to see the points rankings."""
 
-    class Meta:
-        managed = False
-        default_permissions = ()
-        permissions = [("view_points_report", "查看积分排行")]
+    report_name = "积分排行"
 
-    def __str__(self):
-        return "积分排行"
+    class Meta(ReportPermissionModel.Meta):
+        permissions = [("view_points_report", "查看积分排行")]

@@ -24,7 +24,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from members.models import Member, Organization
+from members.models import Member, Organization, ReportPermissionModel
 from pagecache.cache import KnownRestrictionsMixin
 
 from . import progress
@@ -601,16 +601,13 @@ class CourseYearCount(models.Model):
         )
 
 
-class StudyReport(models.Model):
+class StudyReport(ReportPermissionModel):
     """No table: carries the permission to see study statistics."""
 
-    class Meta:
-        managed = False
-        default_permissions = ()
-        permissions = [("view_study_report", "查看学习统计")]
+    report_name = "学习统计"
 
-    def __str__(self):
-        return "学习统计"
+    class Meta(ReportPermissionModel.Meta):
+        permissions = [("view_study_report", "查看学习统计")]
 
 
 class CourseAssignmentQuerySet(models.QuerySet):
