@@ -151,7 +151,7 @@ class _Columns:
         }
         self.term_masks: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self.sparse: dict[str, tuple[dict[int, list[str]], int]] = {}
-        self.bounded: dict[tuple[str, int], int] = {}
+        self.bounded: dict[str, tuple[int, bool]] = {}
         self.term_bytes = 0
         self.titles: tuple[str, list[int], list[int], list[str | None]] | None = None
 
@@ -202,7 +202,8 @@ class _Columns:
         """How many documents an FTS5 expression matches, counted no further than limit.
 
         FTS5 stops reading after ``limit`` rows, so a broad word costs no more
-        than a narrow one; a cached mask answers exactly.
+        than a narrow one; a cached mask answers exactly. Remembered as an exact
+        count or as "at least n", whichever the counting reached.
         """
         hit = self._cached(expr)
         if hit is None and '" *' in expr:
@@ -210,11 +211,10 @@ class _Columns:
             hit = self.term_mask(conn, expr)
         if hit is not None:
             return min(hit[1], limit)
-        key = (expr, limit)
         with self.lock:
-            found = self.bounded.get(key)
-        if found is not None:
-            return found
+            known = self.bounded.get(expr)
+        if known is not None and (known[1] or known[0] >= limit):
+            return min(known[0], limit)
         try:
             found = conn.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM fts_{self.gen}"
@@ -226,7 +226,7 @@ class _Columns:
         with self.lock:
             if len(self.bounded) >= BOUNDED_COUNTS:
                 self.bounded.clear()
-            self.bounded[key] = found
+            self.bounded[expr] = (found, found < limit)
         return found
 
     def title_index(
@@ -903,12 +903,13 @@ class EmbeddedBackend(BaseSearchBackend):
             for exprs in (*items, *phrases):
                 for expr in exprs:
                     cols.term_mask(self.conn, expr)  # counted exactly on the way
-        limit = max(self.score_budget, 0) + 1  # at least 1: a zero count ends AND
         cost = 0
         counts: dict[str, int] = {}
         for exprs in (*items, *phrases):
             for expr in exprs:
                 if expr not in counts:
+                    # Past the budget one document says enough (a zero ends AND).
+                    limit = max(self.score_budget - cost, 0) + 1
                     counts[expr] = cols.count_upto(self.conn, expr, limit)
                 if cost <= self.score_budget:
                     cost += counts[expr]
