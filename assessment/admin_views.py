@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,6 +19,7 @@ from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column
 
 from home.params import choice_param, id_param, year_param
+from mailbox.downloads import stored_file_response
 from members.admin_views import out_of_scope_response
 from members.exports import ExportMixin, Sheet
 from members.models import ScopedModelLogEntry
@@ -345,16 +346,7 @@ def evidence(request, pk: int, evidence_pk: int):
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404("文件不存在") from None
-    response = FileResponse(
-        handle,
-        as_attachment=not item.is_image,
-        filename=item.display_name,
-        content_type=item.content_type,
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(handle, item, as_attachment=not item.is_image)
 
 
 PLAN_ACTIONS = {

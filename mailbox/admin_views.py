@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -34,6 +34,7 @@ from members.phones import mask_phone
 from members.reports import ReportView, StrictFiltersMixin, YearFilter, keep_queryset
 
 from . import services
+from .downloads import stored_file_response
 from .models import (
     BoardMessage,
     Letter,
@@ -307,16 +308,7 @@ class LetterAttachmentView(LetterAccess, View):
 
     def get(self, request, pk, attachment_pk):
         item = get_object_or_404(self.letter.attachments, pk=attachment_pk)
-        response = FileResponse(
-            item.file.open("rb"),
-            as_attachment=True,
-            filename=item.display_name,
-            content_type=item.content_type,
-        )
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return stored_file_response(item.file.open("rb"), item, as_attachment=True)
 
 
 # Steps of handling: one POST view each -----------------------------------------------
