@@ -14,34 +14,33 @@ from exams.models import DailySet
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.members.factories import MemberFactory
 
-from .test_exams import log_in, question
+from .steps import sign_in
+from .test_exams import BANK as EXAM_BANK
+from .test_exams import bank_question
 
 pytestmark = pytest.mark.transactional
 
+# The exam tests' four questions and six more: kind, stem, answer, options.
 BANK = [
-    ("single", "党的最高领导机关是（  ）。", "A",
-     "党的全国代表大会和它所产生的中央委员会", "中央政治局", "中央书记处"),
-    ("single", "预备党员的预备期为（  ）。", "B", "半年", "一年", "两年"),
-    ("judge", "党员领导干部可以不参加所在党支部的组织生活。", "B"),
-    ("multiple", "“三会一课”中的“三会”是指（  ）。", "ABC",
-     "支部党员大会", "支部委员会会议", "党小组会", "职工代表大会"),
-    ("single", "党的基层组织每届任期一般为（  ）。", "B", "两年", "三年至五年", "十年"),
-    ("judge", "党员有权在党的会议上参加关于党的政策问题的讨论。", "A"),
+    *EXAM_BANK,
+    ("single", "党的基层组织每届任期一般为（  ）。", "B", ("两年", "三年至五年", "十年")),
+    ("judge", "党员有权在党的会议上参加关于党的政策问题的讨论。", "A", ()),
     ("single", "党员如果没有正当理由，连续（  ）个月不参加党的组织生活，被认为是自行脱党。",
-     "C", "三", "四", "六"),
-    ("judge", "入党誓词由党章规定。", "A"),
+     "C", ("三", "四", "六")),
+    ("judge", "入党誓词由党章规定。", "A", ()),
     ("multiple", "党的纪律主要包括（  ）。", "ABCD",
-     "政治纪律", "组织纪律", "廉洁纪律", "群众纪律"),
-    ("single", "党徽由（  ）组成。", "A", "镰刀和锤头", "五角星", "齿轮和麦穗"),
+     ("政治纪律", "组织纪律", "廉洁纪律", "群众纪律")),
+    ("single", "党徽由（  ）组成。", "A", ("镰刀和锤头", "五角星", "齿轮和麦穗")),
 ]  # fmt: skip
 
 
 @pytest.fixture
 def member():
-    for number, (kind, stem, key, *options) in enumerate(BANK, start=1):
-        item = question(kind, stem, key, *options)
-        item.explanation = f"依据《中国共产党章程》第 {number} 条的规定（示例解析）。"
-        item.save()
+    for number, (kind, stem, key, options) in enumerate(BANK, start=1):
+        bank_question(
+            kind, stem, key, options,
+            explanation=f"依据《中国共产党章程》第 {number} 条的规定（示例解析）。",
+        )  # fmt: skip
     member = MemberFactory(real_name="孙明")
     # Answered every question of the last three days (all wrong, so nothing is
     # withheld from today's draw): a streak of three before today.
@@ -86,7 +85,7 @@ def answer_on_page(page, attempt, position, *, right=True):
 
 def test_member_answers_todays_five_on_a_phone(new_page, member, screenshot):
     page = new_page(viewport=PHONE)
-    log_in(page, member.user.username)
+    sign_in(page, member.user.username)
     page.goto("/me/")
     expect(page.locator("#me-daily-streak")).to_have_text("已连续答题 3 天")
     page.get_by_role("link", name="开始每日答题").click()
@@ -131,7 +130,7 @@ def test_member_answers_todays_five_on_a_phone(new_page, member, screenshot):
     screenshot(page, "points-390")
 
     desk = new_page(viewport=DESKTOP)
-    log_in(desk, member.user.username)
+    sign_in(desk, member.user.username)
     desk.goto("/exams/daily/")
     expect(desk.locator("#daily-result")).to_be_visible()
     screenshot(desk, "daily-done-1366")
@@ -159,7 +158,7 @@ def test_branch_staff_read_the_points_ranking(new_page, screenshot):
         ledger.recompute(member)
     staff = make_staff_user(SCHOOL_ADMIN, scope=committee)
     page = new_page(viewport=DESKTOP)
-    log_in(page, staff.username)
+    sign_in(page, staff.username)
     page.goto("/admin/points/ranking/")
     first_branch = page.locator("#branch-ranking tbody tr").first
     expect(first_branch).to_contain_text("研发第一党支部")

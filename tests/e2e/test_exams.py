@@ -44,17 +44,22 @@ BANK = [
 OPTION_FIELDS = ("option_a", "option_b", "option_c", "option_d")
 
 
+def bank_question(kind, stem, answer, options=(), *, explanation: str = ""):
+    """A question of the bank with these options only (the others blank)."""
+    padded = (*options, "", "", "", "")[:4]
+    return QuestionFactory(
+        kind=kind,
+        stem=stem,
+        answer=answer,
+        explanation=explanation,
+        **dict(zip(OPTION_FIELDS, padded, strict=True)),
+    )
+
+
 def ask(exam, *, explanation: str = "") -> None:
     """Put BANK's questions in the bank and on the fixed-question exam."""
     for kind, stem, answer, options in BANK:
-        padded = (*options, "", "", "", "")[:4]
-        question = QuestionFactory(
-            kind=kind,
-            stem=stem,
-            answer=answer,
-            explanation=explanation,
-            **dict(zip(OPTION_FIELDS, padded, strict=True)),
-        )
+        question = bank_question(kind, stem, answer, options, explanation=explanation)
         ExamQuestion.objects.create(exam=exam, question=question)
 
 
