@@ -104,18 +104,22 @@ def parse_beat(request) -> BeatPayload:
     return BeatPayload(lesson_id, position, intervals, bool(payload.get("playing")))
 
 
-def _lesson_for(request, lesson_id: int):
-    """The lesson a heartbeat is for, or the error to answer."""
-    lesson = lesson_target(lesson_id)
+def _beat_and_lesson(request):
+    """The posted heartbeat and the lesson it is for, or the error to answer."""
+    try:
+        beat = parse_beat(request)
+    except BadBeat as exc:
+        return None, None, _error(f"进度数据格式不正确：{exc}", 400)
+    lesson = lesson_target(beat.lesson_id)
     if lesson is None:
-        return None, _error("课时不存在。", 404)
+        return beat, None, _error("课时不存在。", 404)
     if not lesson.ready:
-        return None, _error("视频处理中，暂不记录进度。", 409)
+        return beat, None, _error("视频处理中，暂不记录进度。", 409)
     if lesson.restricted:
         page = LessonPage.objects.get(pk=lesson.pk)
         if not all(r.accept_request(request) for r in page.get_view_restrictions()):
-            return None, _error("您无权学习该课时。", 403)
-    return lesson, None
+            return beat, None, _error("您无权学习该课时。", 403)
+    return beat, lesson, None
 
 
 # Set in the WSGI environ of an accepted heartbeat: deploy/gunicorn.conf.py leaves
@@ -159,11 +163,7 @@ def heartbeat(request):
         if member is None:
             return _error("只有党员账号记录学习进度。", 403)
         member_id = request.session[MEMBER_SESSION_KEY] = member.pk
-    try:
-        beat = parse_beat(request)
-    except BadBeat as exc:
-        return _error(f"进度数据格式不正确：{exc}", 400)
-    lesson, error = _lesson_for(request, beat.lesson_id)
+    beat, lesson, error = _beat_and_lesson(request)
     if error:
         return error
     outcome = record_heartbeat(
@@ -184,11 +184,7 @@ def _buffered_heartbeat(request):
     session_hash = session.get(HASH_SESSION_KEY)
     if not user_id or not session_hash:
         return _error("请先登录。", 401)
-    try:
-        beat = parse_beat(request)
-    except BadBeat as exc:
-        return _error(f"进度数据格式不正确：{exc}", 400)
-    lesson, error = _lesson_for(request, beat.lesson_id)
+    beat, lesson, error = _beat_and_lesson(request)
     if error:
         return error
     intervals = beat.clean_intervals(lesson.duration)
