@@ -170,12 +170,10 @@ LIBRARY_WORKFLOW_NAME = "文件库审核发布"
 
 def _grant_permissions(library: PolicyLibraryPage) -> None:
     """Library editors may write documents under the library and upload attachments."""
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import (
-        Collection,
-        GroupCollectionPermission,
-        GroupPagePermission,
-    )
+    from django.contrib.auth.models import Group
+    from wagtail.models import Collection
+
+    from home.sections import grant_collection_permissions, grant_page_permissions
 
     root_collection = Collection.get_first_root_node()
     if root_collection is None:
@@ -184,20 +182,15 @@ def _grant_permissions(library: PolicyLibraryPage) -> None:
         group = Group.objects.filter(name=name).first()
         if group is None:
             continue
-        for codename in codenames:
-            permission = Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            )
-            GroupPagePermission.objects.get_or_create(
-                group=group, page=library, permission=permission
-            )
-        for codename in ("add_document", "change_document", "choose_document"):
-            permission = Permission.objects.get(
-                content_type__app_label="wagtaildocs", codename=codename
-            )
-            GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=root_collection, permission=permission
-            )
+        grant_page_permissions(group, library, codenames)
+        grant_collection_permissions(
+            group,
+            root_collection,
+            [
+                ("wagtaildocs", codename)
+                for codename in ("add_document", "change_document", "choose_document")
+            ],
+        )
 
 
 def install_library_section() -> PolicyLibraryPage:

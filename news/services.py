@@ -1,19 +1,18 @@
 """Use cases of the news portal that change state."""
 
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth.models import Group
 from django.db import transaction
 from wagtail.models import (
     Collection,
     GroupApprovalTask,
-    GroupCollectionPermission,
-    GroupPagePermission,
     Page,
     Site,
     Workflow,
     WorkflowPage,
     WorkflowTask,
 )
+
+from home.sections import grant_collection_permissions, grant_page_permissions
 
 from .models import NewsIndexPage
 
@@ -88,27 +87,14 @@ def install_news_section(
 
 
 def _grant_page_permissions(index: Page, groups: dict[str, Group]) -> None:
-    page_type = ContentType.objects.get_for_model(Page)
     for name, codenames in PAGE_PERMISSIONS.items():
-        for codename in codenames:
-            permission = Permission.objects.get(
-                content_type=page_type, codename=codename
-            )
-            GroupPagePermission.objects.get_or_create(
-                group=groups[name], page=index, permission=permission
-            )
+        grant_page_permissions(groups[name], index, codenames)
 
 
 def _grant_collection_permissions(groups: dict[str, Group]) -> None:
     root = Collection.get_first_root_node()
-    for name, perms in COLLECTION_PERMISSIONS.items():
-        for app_label, codename in perms:
-            permission = Permission.objects.get(
-                content_type__app_label=app_label, codename=codename
-            )
-            GroupCollectionPermission.objects.get_or_create(
-                group=groups[name], collection=root, permission=permission
-            )
+    for name, permissions in COLLECTION_PERMISSIONS.items():
+        grant_collection_permissions(groups[name], root, permissions)
 
 
 def assign_review_workflow(

@@ -44,10 +44,10 @@ EDITOR_ROLES = {
 def install_notice_section() -> NoticeIndexPage:
     """The 网上公示 page under the home page, its editors' page permissions and the
     same one-step review as news (宣传员 write and submit, 审核员 publish)."""
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupPagePermission
+    from django.contrib.auth.models import Group
 
     from home.models import HomePage
+    from home.sections import grant_page_permissions
     from news.services import REVIEWER, assign_review_workflow
 
     index = NoticeIndexPage.objects.first()
@@ -66,13 +66,7 @@ def install_notice_section() -> NoticeIndexPage:
         index.save_revision().publish()
     for name, codenames in EDITOR_ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        for codename in codenames:
-            permission = Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            )
-            GroupPagePermission.objects.get_or_create(
-                group=group, page=index, permission=permission
-            )
+        grant_page_permissions(group, index, codenames)
     reviewers, _ = Group.objects.get_or_create(name=REVIEWER)
     assign_review_workflow(index, reviewers, WORKFLOW_NAME)
     return index

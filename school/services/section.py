@@ -31,20 +31,16 @@ def _school_index() -> SchoolIndexPage:
 
 
 def _grant_page_permissions(index: SchoolIndexPage) -> None:
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupPagePermission
+    from django.contrib.auth.models import Group
+
+    from home.sections import grant_page_permissions
 
     group = Group.objects.filter(name="党校管理员").first()
     if group is None:
         return
-    for permission in ("add_page", "change_page", "publish_page", "delete_page"):
-        GroupPagePermission.objects.get_or_create(
-            group=group,
-            page=index,
-            permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=permission
-            ),
-        )
+    grant_page_permissions(
+        group, index, ("add_page", "change_page", "publish_page", "delete_page")
+    )
 
 
 COLLECTION_NAME = "网上党校"
@@ -69,21 +65,14 @@ def _school_collection():
 
 
 def _grant_collection_permissions() -> None:
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupCollectionPermission
+    from django.contrib.auth.models import Group
+
+    from home.sections import grant_collection_permissions
 
     group = Group.objects.filter(name="党校管理员").first()
     if group is None:
         return
-    collection = _school_collection()
-    for app_label, codename in COLLECTION_PERMISSIONS:
-        GroupCollectionPermission.objects.get_or_create(
-            group=group,
-            collection=collection,
-            permission=Permission.objects.get(
-                content_type__app_label=app_label, codename=codename
-            ),
-        )
+    grant_collection_permissions(group, _school_collection(), COLLECTION_PERMISSIONS)
 
 
 def install_school_section() -> SchoolIndexPage:
