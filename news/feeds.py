@@ -77,21 +77,35 @@ class NewsFeed(Feed):
         return [item.column.name]
 
 
-class ColumnFeed(NewsFeed):
-    """The latest news of one column."""
+class _SelectionFeed(NewsFeed):
+    """The latest news of one ``model`` object (found by the URL's ``lookup`` field),
+    linked to the news index's ``subpage`` listing it."""
 
-    def get_object(self, request, slug):
+    model: type
+    lookup = "slug"
+    subpage: str
+
+    def get_object(self, request, **kwargs):
         self.request = request
-        return get_object_or_404(NewsColumn, slug=slug)
-
-    def title(self, obj):
-        return f"{super().title(obj)} - {obj.name}"
+        return get_object_or_404(self.model, **{self.lookup: kwargs[self.lookup]})
 
     def link(self, obj):
         index = self._index()
         if not index:
             return absolute_url("/", self.request)
-        return self._page_url(index) + index.reverse_subpage("column", args=[obj.slug])
+        return self._page_url(index) + index.reverse_subpage(
+            self.subpage, args=[getattr(obj, self.lookup)]
+        )
+
+
+class ColumnFeed(_SelectionFeed):
+    """The latest news of one column."""
+
+    model = NewsColumn
+    subpage = "column"
+
+    def title(self, obj):
+        return f"{super().title(obj)} - {obj.name}"
 
     def description(self, obj):
         return obj.description or f"{obj.name}栏目最新文章"
@@ -100,21 +114,14 @@ class ColumnFeed(NewsFeed):
         return self._articles().filter(column=obj)[:FEED_SIZE]
 
 
-class TagFeed(ColumnFeed):
+class TagFeed(_SelectionFeed):
     """The latest news with one tag."""
 
-    def get_object(self, request, slug):
-        self.request = request
-        return get_object_or_404(NewsTag, slug=slug)
+    model = NewsTag
+    subpage = "tag"
 
     def title(self, obj):
-        return f"{NewsFeed.title(self, obj)} - 标签：{obj.name}"
-
-    def link(self, obj):
-        index = self._index()
-        if not index:
-            return absolute_url("/", self.request)
-        return self._page_url(index) + index.reverse_subpage("tag", args=[obj.slug])
+        return f"{super().title(obj)} - 标签：{obj.name}"
 
     def description(self, obj):
         return f"标签“{obj.name}”的最新文章"
@@ -123,21 +130,15 @@ class TagFeed(ColumnFeed):
         return self._articles().tagged(obj)[:FEED_SIZE]
 
 
-class BranchFeed(ColumnFeed):
+class BranchFeed(_SelectionFeed):
     """The latest news of one organisation and those below it."""
 
-    def get_object(self, request, pk):
-        self.request = request
-        return get_object_or_404(Organization, pk=pk)
+    model = Organization
+    lookup = "pk"
+    subpage = "branch"
 
     def title(self, obj):
-        return f"{NewsFeed.title(self, obj)} - {obj.name}动态"
-
-    def link(self, obj):
-        index = self._index()
-        if not index:
-            return absolute_url("/", self.request)
-        return self._page_url(index) + index.reverse_subpage("branch", args=[obj.pk])
+        return f"{super().title(obj)} - {obj.name}动态"
 
     def description(self, obj):
         return f"{obj.name}及所属组织的最新动态"
