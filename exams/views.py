@@ -254,25 +254,27 @@ def _code_chars(code: str) -> bool:
     return all(c.isascii() and (c.isalnum() or c in "-_") for c in code)
 
 
+def _search_page(request, error: str, status: int, code: str | None = None):
+    """The search page again, saying why the code was not looked up or not found."""
+    context = {"error": error}
+    if code is not None:
+        context["code"] = code[:40]
+    return render(request, "exams/certificate_search.html", context, status=status)
+
+
+def _malformed(code: str) -> bool:
+    return len(code) > certificates.MAX_CODE_LENGTH or not _code_chars(code)
+
+
 def certificate_search(request):
     """The public page to type a serial printed on a certificate."""
     code = request.GET.get("code")
     if code is not None:
         code = code.strip()
         if not code:
-            return render(
-                request,
-                "exams/certificate_search.html",
-                {"error": "请输入证书编号。"},
-                status=400,
-            )
-        if len(code) > certificates.MAX_CODE_LENGTH or not _code_chars(code):
-            return render(
-                request,
-                "exams/certificate_search.html",
-                {"error": "证书编号格式不正确。", "code": code[:40]},
-                status=400,
-            )
+            return _search_page(request, "请输入证书编号。", 400)
+        if _malformed(code):
+            return _search_page(request, "证书编号格式不正确。", 400, code)
         return redirect("exams:certificate_verify", code=code)
     return render(request, "exams/certificate_search.html", {})
 
@@ -280,31 +282,15 @@ def certificate_search(request):
 @never_cache
 def certificate_verify(request, code: str):
     """The certificate's facts with the name partly masked, and whether it is valid."""
-    if len(code) > certificates.MAX_CODE_LENGTH or not _code_chars(code):
-        return render(
-            request,
-            "exams/certificate_search.html",
-            {"error": "证书编号格式不正确。", "code": code[:40]},
-            status=400,
-        )
+    if _malformed(code):
+        return _search_page(request, "证书编号格式不正确。", 400, code)
     try:
         certificate = certificates.find_certificate(code, ip=client_ip(request))
     except certificates.RateLimited as exc:
-        return render(
-            request,
-            "exams/certificate_search.html",
-            {"error": str(exc)},
-            status=429,
-        )
+        return _search_page(request, str(exc), 429)
     if certificate is None:
-        return render(
-            request,
-            "exams/certificate_search.html",
-            {
-                "error": "没有找到这个编号的结业证书，请核对后重新输入。",
-                "code": code[:40],
-            },
-            status=404,
+        return _search_page(
+            request, "没有找到这个编号的结业证书，请核对后重新输入。", 404, code
         )
     return render(
         request,
