@@ -26,24 +26,29 @@ def send_deadline_reminders(today: date | None = None) -> tuple[int, int]:
     reminded = escalated = 0
     for letter in Letter.objects.open().select_related("mailbox"):
         if letter.due_date < today:
-            claimed = Letter.objects.filter(
-                pk=letter.pk, escalated_on__isnull=True, status__in=OPEN_STATUSES
-            ).update(escalated_on=today)
-            if claimed:
+            if _claim(letter, "escalated_on", today):
                 with transaction.atomic():
                     _event(letter, "escalate", "超期督办", public=False)
                     notices.letter_overdue(letter)
                 escalated += 1
-        elif deadline_flag(letter, today, calendar) == "due_soon":
-            claimed = Letter.objects.filter(
-                pk=letter.pk, reminder_sent_on__isnull=True, status__in=OPEN_STATUSES
-            ).update(reminder_sent_on=today)
-            if claimed:
-                with transaction.atomic():
-                    _event(letter, "remind", "即将到期提醒", public=False)
-                    notices.letter_due_soon(letter)
-                reminded += 1
+        elif deadline_flag(letter, today, calendar) == "due_soon" and _claim(
+            letter, "reminder_sent_on", today
+        ):
+            with transaction.atomic():
+                _event(letter, "remind", "即将到期提醒", public=False)
+                notices.letter_due_soon(letter)
+            reminded += 1
     return reminded, escalated
+
+
+def _claim(letter: Letter, field: str, today: date) -> bool:
+    """Mark the still open letter as reminded or escalated (``field``) today, unless
+    it is already marked: only one run, however many run at once, goes on."""
+    return bool(
+        Letter.objects.filter(
+            pk=letter.pk, status__in=OPEN_STATUSES, **{f"{field}__isnull": True}
+        ).update(**{field: today})
+    )
 
 
 def purge_personal_data(now=None) -> int:
