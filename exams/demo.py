@@ -236,14 +236,7 @@ def _daily() -> str:
             # six-day streak is what the demo shows on 我的.
             finishes = is_demo_member or rng.random() > 0.1
             stop = len(answers) if finishes else rng.randint(1, 4)
-            for offset, answer in enumerate(answers[:stop], start=1):
-                services.answer_and_mark(
-                    current.attempt,
-                    member=member,
-                    position=answer.position,
-                    response=_right(answer) if rng.random() < skill else _wrong(answer),
-                    now=at + datetime.timedelta(seconds=25 * offset),
-                )
+            _answer(member, current, answers[:stop], at, rng, skill)
             made += 1
     return f"每日答题 {made} 份"
 
@@ -297,10 +290,16 @@ def _earlier_daily(member) -> int:
 
 def _answer_set(member, current, at, rng) -> None:
     """Every question of the day's set, right as often as the member's skill."""
+    skill = rng.uniform(0.6, 0.95)
+    _answer(member, current, current.attempt.answers.all(), at, rng, skill)
+
+
+def _answer(member, current, answers, at, rng, skill: float) -> None:
+    """These answers of the day's set, 25 seconds apart from ``at``, each right with
+    the probability ``skill``."""
     from . import services
 
-    skill = rng.uniform(0.6, 0.95)
-    for offset, answer in enumerate(current.attempt.answers.all(), start=1):
+    for offset, answer in enumerate(answers, start=1):
         services.answer_and_mark(
             current.attempt,
             member=member,
