@@ -877,8 +877,11 @@ class EmbeddedBackend(BaseSearchBackend):
             return ""
         return " AND ".join(f"({e})" for e in (positive, phrases) if e)
 
-    def _text(self, cols: _Columns, query: SearchQuery) -> tuple[int, int] | None:
-        """(mask, cost) of the query's text less its exclusions; None if it has none.
+    def _text(self, cols: _Columns, query: SearchQuery) -> tuple[int, int, str] | None:
+        """(mask, cost, AND expression) of the query's text less its exclusions.
+
+        None if it has no text; the expression ("" when any word may match) lets a
+        boost phrase be read within the text's matches (see _boost_mask).
 
         The match-only fragments combine as in ``_expr``. When every item must
         match, one FTS5 query intersects them (FTS5 skips through the broad
@@ -939,17 +942,17 @@ class EmbeddedBackend(BaseSearchBackend):
                 mask = found if mask is None else mask & found
             if excluded and mask:
                 mask &= ~item_mask(excluded)
-            return mask or 0, cost
+            return mask or 0, cost, ""
         # Every item must match: one FTS5 query, rarest conjunct first, so FTS5
         # skips through the broader doclists and only the matches reach Python.
         sized = sorted([*items, *phrases], key=item_size)
         if not sized or any(item_size(e) == 0 for e in sized):
-            return 0, cost
+            return 0, cost, ""
         expr = " AND ".join(f"({item_expr(e)})" for e in sized)
         if all(cols.cached(e) for exprs in sized for e in exprs) and not excluded:
-            return reduce(and_, map(item_mask, sized)), cost
+            return reduce(and_, map(item_mask, sized)), cost, expr
         full = f"({expr}) NOT ({' OR '.join(excluded)})" if excluded else expr
-        return cols.term_mask(self.conn, full)[0], cost
+        return cols.term_mask(self.conn, full)[0], cost, expr
 
     def _excluded(self, cols: _Columns, query: SearchQuery) -> int:
         mask = 0
@@ -983,20 +986,20 @@ class EmbeddedBackend(BaseSearchBackend):
                 out.append((name, cols.values_mask(c, name, values)))
         return out
 
-    def _match_mask(self, cols: _Columns, query: SearchQuery) -> tuple[int, int]:
-        """(documents matching the text minus exclusions, the text's cost)."""
+    def _match_mask(self, cols: _Columns, query: SearchQuery) -> tuple[int, int, str]:
+        """(documents matching the text minus exclusions, its cost, its AND expression)."""
         text = self._text(cols, query)
         if text is not None:
             return text
         excluded = self._excluded(cols, query)
-        return (cols.all_mask & ~excluded if excluded else cols.all_mask), 0
+        return (cols.all_mask & ~excluded if excluded else cols.all_mask), 0, ""
 
     def count_matches(self, query: SearchQuery) -> int:
         """Documents matching the text and filters, counted without ranking."""
         with self._transaction(write=False):
             gen, writes = self._state()
             cols = self._columns(gen, writes)
-            mask, _cost = self._match_mask(cols, query)
+            mask, _cost, _expr = self._match_mask(cols, query)
             for _name, constraint in self._constraints(cols, query):
                 mask &= constraint
             return mask.bit_count()
@@ -1011,7 +1014,8 @@ class EmbeddedBackend(BaseSearchBackend):
         with self._transaction(write=False):
             gen, writes = self._state()
             cols = self._columns(gen, writes)
-            match_mask, cost = self._match_mask(cols, query)
+            match_mask, cost, text = self._match_mask(cols, query)
+            within = (text, match_mask.bit_count())
             constraints = self._constraints(cols, query)
             final = match_mask
             for _name, constraint in constraints:
@@ -1022,9 +1026,9 @@ class EmbeddedBackend(BaseSearchBackend):
                 ordered = self._by_date(cols, query, {}, final, end)
             elif cost <= self.score_budget or not self.rerank:
                 scores = self._match(gen, self._expr(query) or "", scored=True)
-                ordered = self._order(gen, cols, query, scores, final, end)
+                ordered = self._order(gen, cols, query, scores, final, end, within)
             else:
-                ordered = self._order_broad(cols, query, final, end)
+                ordered = self._order_broad(cols, query, final, end, within)
             page_ids = ordered[query.offset : end]
             facets = (
                 self._facets(cols, query, match_mask, constraints)
@@ -1048,6 +1052,7 @@ class EmbeddedBackend(BaseSearchBackend):
         matched: dict[int, float] | None,
         final: int,
         end: int,
+        within: tuple[str, int] = ("", 0),
     ) -> list[tuple[int, float]]:
         """The first ``end`` hits of one total order (the same on every page)."""
         if not final:
@@ -1064,7 +1069,7 @@ class EmbeddedBackend(BaseSearchBackend):
         def member(i: int) -> bool:
             return (i >> 3) < len(data) and data[i >> 3] >> (i & 7) & 1 == 1
 
-        boosts, body_docs = self._phrase_sets(cols, query)
+        boosts, body_docs = self._phrase_sets(cols, query, within)
         boosted = {
             i for i in boosts["body"].keys() | boosts["near"].keys() if member(i)
         }
@@ -1104,7 +1109,12 @@ class EmbeddedBackend(BaseSearchBackend):
         return candidates[:end]
 
     def _order_broad(
-        self, cols: _Columns, query: SearchQuery, final: int, end: int
+        self,
+        cols: _Columns,
+        query: SearchQuery,
+        final: int,
+        end: int,
+        within: tuple[str, int] = ("", 0),
     ) -> list[tuple[int, float]]:
         """One total order for queries too broad for BM25, from cheap evidence.
 
@@ -1145,7 +1155,7 @@ class EmbeddedBackend(BaseSearchBackend):
                 weight = body_phrase_weight(text)
                 if len(grams) < 2 or not weight:
                     continue
-                found = cols.term_mask(self.conn, f"{{bg}} : {_phrase(grams)}")[0]
+                found = self._boost_mask(cols, grams, within)
                 for i in cols.newest(found & final, BROAD_PHRASE_DOCS):
                     phrase[i] = max(weight, phrase.get(i, 0.0))
         head: list[int] = []
@@ -1203,8 +1213,30 @@ class EmbeddedBackend(BaseSearchBackend):
                         return out
         return out
 
+    def _boost_mask(
+        self, cols: _Columns, grams: list[str], within: tuple[str, int]
+    ) -> int:
+        """Documents holding a boost phrase in the body: all of the text's matches
+        that do, and maybe others.
+
+        ``within`` is the text's AND expression and how many documents it
+        matches. The phrase is read alone (and cached: phrases recur) unless the
+        documents sharing its bigrams outnumber the text's matches four to one;
+        then it is read together with the text's expression, so FTS5 checks
+        positions only where the text matches. A prefix phrase is always read
+        alone: FTS5 expands the prefix in full either way.
+        """
+        phrase = f"{{bg}} : {_phrase(grams)}"
+        text, matched = within
+        if not text or grams[-1].endswith("*") or cols.cached(phrase):
+            return cols.term_mask(self.conn, phrase)[0]
+        tokens = " AND ".join(_fts_quote(g) for g in grams)
+        if cols.count_upto(self.conn, tokens, 4 * matched + 1) <= 4 * matched:
+            return cols.term_mask(self.conn, phrase)[0]
+        return cols.term_mask(self.conn, f"({text}) AND {phrase}")[0]
+
     def _phrase_sets(
-        self, cols: _Columns, query: SearchQuery
+        self, cols: _Columns, query: SearchQuery, within: tuple[str, int]
     ) -> tuple[dict[str, dict[int, float]], int]:
         """Documents holding a boost phrase in the body, or the query words near.
 
@@ -1214,22 +1246,26 @@ class EmbeddedBackend(BaseSearchBackend):
         all of them are re-ranked.
         """
         sets: dict[str, dict[int, float]] = {"body": {}, "near": {}}
-        held = 0
+        phrases = []
         for text in query.boost_phrases:
             grams = analysis.query_grams(text)
             weight = body_phrase_weight(text)
             if len(grams) < 2 or not weight or query.scope == SCOPE_TITLE:
                 continue
-            found = cols.term_mask(self.conn, f"{{bg}} : {_phrase(grams)}")[0]
-            held |= found
-            for doc_id in mask_to_ids(found):
+            phrases.append(f"{{bg}} : {_phrase(grams)}")
+            for doc_id in mask_to_ids(self._boost_mask(cols, grams, within)):
                 sets["body"][doc_id] = max(weight, sets["body"].get(doc_id, 0.0))
         words = [w for w in query.near_words if len(w) >= 2 and analysis.query_grams(w)]
         if len(words) >= 2 and query.scope != SCOPE_TITLE:
             near = " ".join(_phrase(analysis.query_grams(w)) for w in words[:6])
             found = cols.term_mask(self.conn, f"{{bg}} : NEAR({near}, 12)")[0]
             sets["near"] = dict.fromkeys(mask_to_ids(found), 1.0)
-        return sets, held.bit_count()
+        held = (
+            cols.count_upto(self.conn, " OR ".join(phrases), RERANK_DEPTH + 1)
+            if phrases
+            else 0
+        )
+        return sets, held
 
     def _facets(
         self,

@@ -185,7 +185,7 @@ def test_match_only_expressions_match_what_the_scored_ones_do(
                 scored=False,
             )
         )
-    mask, _cost = backend._match_mask(cols, query)
+    mask, _cost, _expr = backend._match_mask(cols, query)
     assert set(embedded.mask_to_ids(mask)) == scored
     assert backend.count_matches(query) == len(scored)
 
