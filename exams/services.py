@@ -202,6 +202,20 @@ def _check_owner(attempt: Attempt, member: Member | None) -> None:
         raise ExamError("这份答卷不属于您。", status=403)
 
 
+def _clean(answer: AttemptAnswer, response):
+    """The answer's response in its stored form (rules.clean_response); raises
+    rules.AnswerKeyError for one that cannot be an answer to it."""
+    return rules.clean_response(answer.kind, response, answer.letters, answer.blanks)
+
+
+def _cleaned_response(answer: AttemptAnswer, response):
+    """The answer's response in its stored form, or ExamError (400) saying why not."""
+    try:
+        return _clean(answer, response)
+    except rules.AnswerKeyError as exc:
+        raise ExamError(f"第 {answer.position} 题：{exc}。", status=400) from None
+
+
 def _check_not_daily(attempt: Attempt) -> None:
     """每日答题 shows each key once the answer is in: its answers are final, saved and
     marked one at a time by ``answer_and_mark``, never changed or handed in here."""
@@ -225,12 +239,7 @@ def save_answer(
         answer = attempt.answers.filter(position=position).first()
         if answer is None:
             raise ExamError("这道题不在您的试卷中。", status=400)
-        try:
-            cleaned = rules.clean_response(
-                answer.kind, response, answer.letters, answer.blanks
-            )
-        except rules.AnswerKeyError as exc:
-            raise ExamError(f"第 {position} 题：{exc}。", status=400) from None
+        cleaned = _cleaned_response(answer, response)
         answer.response = cleaned
         answer.saved_at = now
         answer.save(update_fields=["response", "saved_at"])
@@ -266,9 +275,7 @@ def submit_attempt(
                 ignored += 1
                 continue
             try:
-                cleaned = rules.clean_response(
-                    answer.kind, response, answer.letters, answer.blanks
-                )
+                cleaned = _clean(answer, response)
             except rules.AnswerKeyError:
                 ignored += 1
                 continue
@@ -302,12 +309,7 @@ def answer_and_mark(
             raise ExamError("这道题不在您今天的题目中。", status=400)
         if answer.saved_at is not None:
             raise ExamError("这道题已经作答，答案不能修改。", status=409)
-        try:
-            cleaned = rules.clean_response(
-                answer.kind, response, answer.letters, answer.blanks
-            )
-        except rules.AnswerKeyError as exc:
-            raise ExamError(f"第 {position} 题：{exc}。", status=400) from None
+        cleaned = _cleaned_response(answer, response)
         if not any(part.strip() for part in cleaned):
             raise ExamError("请先作答再提交。", status=400)
         answer.response = cleaned
