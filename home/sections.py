@@ -1,7 +1,8 @@
-"""What installing a section of the site (news, 文件库, 网上党校, 网上公示) does for its
-editors: a role group's Wagtail page permissions on the section's index page (and so
-below it), and its image and document permissions in a collection. Both are safe to
-run again (setup_site runs every section's install)."""
+"""What installing a section of the site (news, 文件库, 网上党校, 网上公示) does: its
+index page, published under the home page, and for its editors a role group's Wagtail
+page permissions on that page (and so below it) and its image and document permissions
+in a collection. The grants are safe to run again (setup_site runs every section's
+install)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ from wagtail.models import (
     GroupPagePermission,
     Page,
 )
+
+
+def publish_under_home(page: Page, *, no_home: str) -> Page:
+    """Add the section's new index page under the site's HomePage and publish it;
+    LookupError(``no_home``) when the site has no home page yet."""
+    from home.models import HomePage
+
+    home = HomePage.objects.first()
+    if home is None:
+        raise LookupError(no_home)
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return page
 
 
 def grant_page_permissions(group: Group, page: Page, codenames: Iterable[str]) -> None:

@@ -141,23 +141,20 @@ def retry_extraction(record: AttachmentText) -> None:
 
 def ensure_library_page() -> PolicyLibraryPage:
     """The site's 文件库 page, created (live, in the menu) under the home page if missing."""
-    from home.models import HomePage
+    from home.sections import publish_under_home
 
     library = PolicyLibraryPage.objects.first()
     if library:
         return library
-    home = HomePage.objects.first()
-    if home is None:
-        raise LookupError("站点还没有首页，无法创建文件库页面。")
-    library = PolicyLibraryPage(
-        title="文件库",
-        slug="wenjianku",
-        show_in_menus=True,
-        intro="<p>党内法规、上级文件与本单位制度，可按发文机关、年份、主题分类检索。</p>",
+    return publish_under_home(
+        PolicyLibraryPage(
+            title="文件库",
+            slug="wenjianku",
+            show_in_menus=True,
+            intro="<p>党内法规、上级文件与本单位制度，可按发文机关、年份、主题分类检索。</p>",
+        ),
+        no_home="站点还没有首页，无法创建文件库页面。",
     )
-    home.add_child(instance=library)
-    library.save_revision().publish()
-    return library
 
 
 EDITOR_ROLES = {

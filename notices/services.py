@@ -46,24 +46,21 @@ def install_notice_section() -> NoticeIndexPage:
     same one-step review as news (宣传员 write and submit, 审核员 publish)."""
     from django.contrib.auth.models import Group
 
-    from home.models import HomePage
-    from home.sections import grant_page_permissions
+    from home.sections import grant_page_permissions, publish_under_home
     from news.services import REVIEWER, assign_review_workflow
 
     index = NoticeIndexPage.objects.first()
     if index is None:
-        home = HomePage.objects.first()
-        if home is None:
-            raise LookupError("站点还没有首页，无法创建网上公示栏目。")
-        index = NoticeIndexPage(
-            title="网上公示",
-            slug="gongshi",
-            show_in_menus=True,
-            intro="<p>发展党员、干部任前、评优表彰和考核结果在此公示。公示期内，"
-            "任何人均可实名提出意见，我们将按编号答复。</p>",
+        index = publish_under_home(
+            NoticeIndexPage(
+                title="网上公示",
+                slug="gongshi",
+                show_in_menus=True,
+                intro="<p>发展党员、干部任前、评优表彰和考核结果在此公示。公示期内，"
+                "任何人均可实名提出意见，我们将按编号答复。</p>",
+            ),
+            no_home="站点还没有首页，无法创建网上公示栏目。",
         )
-        home.add_child(instance=index)
-        index.save_revision().publish()
     for name, codenames in EDITOR_ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         grant_page_permissions(group, index, codenames)
