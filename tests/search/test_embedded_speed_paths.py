@@ -264,3 +264,23 @@ def test_facet_counts_agree_for_few_and_many_hits(tmp_path):
             if d.key in hits:
                 want[d.facets["issuer"]] = want.get(d.facets["issuer"], 0) + 1
         assert {f.value: f.count for f in results.facets["issuer"]} == want
+
+
+@pytest.mark.parametrize("tests_up_to", [0, 10_000])
+def test_title_words_found_every_way_agree(tmp_path, monkeypatch, tests_up_to):
+    """Per-document tests, a scan placing each occurrence, or a loop over titles."""
+    backend = make(tmp_path)
+    backend.upsert(corpus(300))
+    monkeypatch.setattr(embedded, "TITLE_TESTS", tests_up_to)
+    gen, writes = backend._state()
+    cols = backend._columns(gen, writes)
+    by_id = cols.title_index(backend.conn)[3]
+    everyone = cols.all_mask
+    some = embedded.ids_to_mask(range(1, cols.top + 1, 2), cols.top)
+    for word in ("管理办法", "通知29", "第299号", "条例的"):
+        for within in (everyone, some):
+            titled = cols.titles_within(backend.conn, within)
+            got = cols.title_mask(backend.conn, word, within, titled)
+            want = [i for i in embedded.mask_to_ids(within) if word in (by_id[i] or "")]
+            assert embedded.mask_to_ids(got) == want
+            assert want or word == "第299号"
