@@ -34,8 +34,6 @@ def corpus_rows(path: Path = CORPUS, limit: int | None = None) -> Iterator[dict]
 
 def to_document(row: dict):
     """A corpus record as the SearchDocument the library's source would produce."""
-    from search.documents import SearchDocument
-
     date = datetime.date.fromisoformat(row["date"]) if row.get("date") else None
     body = "\n".join(
         p
@@ -48,6 +46,17 @@ def to_document(row: dict):
         "level": row.get("level") or "",
         "category": [c for c in (row.get("category"), row.get("subcategory")) if c],
     }
+    return policy_document(
+        row, body, date, facets, {"doc_number": row.get("doc_number") or ""}
+    )
+
+
+def policy_document(
+    row: dict, body: str, date: datetime.date | None, facets: dict, extra: dict
+):
+    """The SearchDocument the library's source makes of a policy document."""
+    from search.documents import SearchDocument
+
     return SearchDocument(
         key=f"policy:{row['id']}",
         type="policy",
@@ -57,7 +66,7 @@ def to_document(row: dict):
         date=date,
         external_id=row["id"],
         facets=facets,
-        extra={"doc_number": row.get("doc_number") or ""},
+        extra=extra,
     )
 
 

@@ -43,7 +43,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_corpus import backend_params, corpus_rows, drop_index, setup_django
+from search_corpus import (
+    backend_params,
+    corpus_rows,
+    drop_index,
+    policy_document,
+    setup_django,
+)
 from search_speed import make_queries, percentile
 
 FIRST_DAY = datetime.date(1990, 1, 1).toordinal()
@@ -200,20 +206,14 @@ class Synthesiser:
 
 def to_document(row: dict):
     """A synthetic record as the SearchDocument the library's source would produce."""
-    from search.documents import SearchDocument
-
     date = datetime.date.fromisoformat(row["date"])
     body = "\n".join(
         p for p in [row["doc_number"], row["issuer"], *row["history"], row["body"]] if p
     )
-    return SearchDocument(
-        key=f"policy:{row['id']}",
-        type="policy",
-        title=row["title"],
-        body=body,
-        url=f"/library/{row['id']}/",
-        date=date,
-        external_id=row["id"],
+    return policy_document(
+        row,
+        body,
+        date,
         facets={
             "issuer": row["issuer"],
             "year": str(date.year),
