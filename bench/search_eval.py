@@ -209,9 +209,9 @@ class Diagnoser:
                         [expr, *rowids],
                     ).fetchall()
                 )
-        boosts = b._phrase_sets(gen, query)
+        boosts, held = b._phrase_sets(b._columns(*b._state()), query, ("", 0))
         head = set(sorted(bm25, key=lambda i: bm25[i], reverse=True)[:RERANK_DEPTH])
-        if len(boosts["body"]) <= RERANK_DEPTH:
+        if held <= RERANK_DEPTH:
             head |= boosts["body"].keys() & bm25.keys()
         scorer = TitleScorer(query)
         out = {}
