@@ -416,6 +416,12 @@ _columns: dict[str, tuple[tuple, _Columns]] = {}
 _columns_lock = threading.Lock()
 
 
+def _position_reads(expr: str) -> int:
+    """Roughly how much of the positions FTS5 reads for an expression: none for
+    plain tokens, more with column filters and with longer phrases."""
+    return expr.count("{") + expr.count(" ") - 2 * expr.count(" OR ")
+
+
 def _fts_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
@@ -913,14 +919,20 @@ class EmbeddedBackend(BaseSearchBackend):
                     cols.term_mask(self.conn, expr)  # counted exactly on the way
         cost = 0
         counts: dict[str, int] = {}
-        for exprs in (*items, *phrases):
-            for expr in exprs:
-                if expr not in counts:
-                    # Past the budget one document says enough (a zero ends AND).
-                    limit = max(self.score_budget - cost, 0) + 1
-                    counts[expr] = cols.count_upto(self.conn, expr, limit)
-                if cost <= self.score_budget:
-                    cost += counts[expr]
+        bounded: set[str] = set()  # counted only to their limit: at least that many
+        # Plain tokens first: they count without reading positions, and once
+        # they pass the budget one document says enough of the rest (a zero
+        # still ends an every-word query).
+        for expr in sorted(
+            (e for exprs in (*items, *phrases) for e in exprs), key=_position_reads
+        ):
+            if expr not in counts:
+                limit = max(self.score_budget - cost, 0) + 1
+                counts[expr] = cols.count_upto(self.conn, expr, limit)
+                if counts[expr] >= limit:
+                    bounded.add(expr)
+            if cost <= self.score_budget:
+                cost += counts[expr]
 
         def item_expr(exprs: list[str]) -> str:
             return exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
@@ -948,9 +960,16 @@ class EmbeddedBackend(BaseSearchBackend):
             if excluded and mask:
                 mask &= ~item_mask(excluded)
             return mask or 0, cost, ""
+
         # Every item must match: one FTS5 query, rarest conjunct first, so FTS5
         # skips through the broader doclists and only the matches reach Python.
-        sized = sorted([*items, *phrases], key=item_size)
+        # Conjuncts counted only to a limit follow, plain tokens before phrases.
+        def rarest_first(exprs: list[str]) -> tuple:
+            if bounded.isdisjoint(exprs):
+                return (0, item_size(exprs))
+            return (1, max(map(_position_reads, exprs)), item_size(exprs))
+
+        sized = sorted([*items, *phrases], key=rarest_first)
         if not sized or any(item_size(e) == 0 for e in sized):
             return 0, cost, ""
         expr = " AND ".join(f"({item_expr(e)})" for e in sized)
