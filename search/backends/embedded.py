@@ -422,6 +422,46 @@ def _position_reads(expr: str) -> int:
     return expr.count("{") + expr.count(" ") - 2 * expr.count(" OR ")
 
 
+def _parts(expr: str) -> list[str]:
+    """The alternatives of a fragment_expr: "(a OR b)" → [a, b] (no part holds " OR ":
+    tokens are quoted and lower-case)."""
+    if expr.startswith("(") and expr.endswith(")"):
+        return expr[1:-1].split(" OR ")
+    return [expr]
+
+
+def _split(conjuncts: list[list[str]]) -> list[str]:
+    """FTS5 expressions whose matches together are the AND of the conjuncts.
+
+    A conjunct holding a plain token and a phrase (人民法院, or 人民 民法 法院 in
+    the bigram columns) makes FTS5 check the phrase's positions in every
+    document the other conjuncts match. With one such conjunct, C ∧ (w ∨ p) is
+    (C ∧ w) ∪ ((C ∧ ¬w) ∧ p): the plain token answers most documents without
+    positions, and the phrase is checked only where the token is missing.
+    """
+
+    def join(exprs: list[str]) -> str:
+        return exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
+
+    whole = " AND ".join(f"({join(c)})" for c in conjuncts)
+    parts = [[p for e in c for p in _parts(e)] for c in conjuncts]
+    mixed = [
+        i
+        for i, c in enumerate(parts)
+        if any(_position_reads(p) <= 0 for p in c)
+        and any(_position_reads(p) > 0 for p in c)
+    ]
+    if len(mixed) != 1 or len(conjuncts) < 2:
+        return [whole]
+    item = parts[mixed[0]]
+    plain = join([p for p in item if _position_reads(p) <= 0])
+    phrases = join([p for p in item if _position_reads(p) > 0])
+    rest = " AND ".join(
+        f"({join(c)})" for i, c in enumerate(conjuncts) if i != mixed[0]
+    )
+    return [f"({rest}) AND ({plain})", f"(({rest}) NOT ({plain})) AND ({phrases})"]
+
+
 def _fts_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
@@ -975,8 +1015,9 @@ class EmbeddedBackend(BaseSearchBackend):
         expr = " AND ".join(f"({item_expr(e)})" for e in sized)
         if all(cols.cached(e) for exprs in sized for e in exprs) and not excluded:
             return reduce(and_, map(item_mask, sized)), cost, expr
-        full = f"({expr}) NOT ({' OR '.join(excluded)})" if excluded else expr
-        return cols.term_mask(self.conn, full)[0], cost, expr
+        unless = f" NOT ({' OR '.join(excluded)})" if excluded else ""
+        parts = (f"({e}){unless}" if unless else e for e in _split(sized))
+        return reduce(or_, (cols.term_mask(self.conn, e)[0] for e in parts)), cost, expr
 
     def _excluded(self, cols: _Columns, query: SearchQuery) -> int:
         mask = 0

@@ -154,6 +154,8 @@ MATCH_TEXTS = [
         "管理办法",
         '政府 管理 -"人民政府" -通知',
         "人民政府 管理办法 国务院",
+        "人民政府 管理",
+        "国务院 人民政府 -通知",
     ],
 )
 @pytest.mark.parametrize("scope", ["all", "title"])
