@@ -19,6 +19,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 
 from members.activities import OrganizationActivity, TimeWindowMixin
+from members.fields import user_reference
 from members.models import Member, Organization
 
 
@@ -78,11 +79,7 @@ class Election(TimeWindowMixin, OrganizationActivity, ClusterableModel):
         "有选举权人数", default=0, editable=False
     )
     result = models.JSONField("计票结果", null=True, blank=True, editable=False)
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    signed_off_by = user_reference(
         related_name="+",
         editable=False,
         verbose_name="确认人",

@@ -16,6 +16,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
 from members.activities import OrganizationActivity, TimeWindowMixin
+from members.fields import user_reference
 from members.models import Member, Organization
 
 
@@ -57,11 +58,7 @@ class Round(TimeWindowMixin, OrganizationActivity):
         editable=False,
     )
     register_date = models.DateField("名单日期", null=True, editable=False)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    closed_by = user_reference(
         related_name="+",
         editable=False,
         verbose_name="结束人",

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from members.fields import EncryptedTextField
+from members.fields import EncryptedTextField, user_reference
 
 
 class PrivateStorage(FileSystemStorage):
@@ -213,11 +213,7 @@ class Letter(models.Model):
     reject_note = models.CharField("理由说明", max_length=300, blank=True)
 
     # Personal data: encrypted, purged after the retention period.
-    writer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    writer = user_reference(
         related_name="mailbox_letters",
         verbose_name="来信账号",
     )
@@ -358,11 +354,7 @@ class LetterReply(models.Model):
         verbose_name="拟稿人",
     )
     drafted_at = models.DateTimeField("拟稿时间", default=timezone.now)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    reviewed_by = user_reference(
         related_name="+",
         verbose_name="签发人",
     )
@@ -387,11 +379,7 @@ class LetterEvent(models.Model):
     label = models.CharField("说明", max_length=100)
     note = models.TextField("备注", blank=True)
     is_public = models.BooleanField("来信人可见", default=False)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    actor = user_reference(
         related_name="+",
         verbose_name="操作人",
     )
@@ -494,22 +482,14 @@ class BoardMessage(models.Model):
     flagged_words = models.CharField("命中敏感词", max_length=300, blank=True)
     created_at = models.DateTimeField("留言时间", default=timezone.now)
     moderated_at = models.DateTimeField("审核时间", null=True, blank=True)
-    moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    moderated_by = user_reference(
         related_name="+",
         verbose_name="审核人",
     )
     reject_reason = models.CharField("未通过原因", max_length=200, blank=True)
     reply = models.TextField("回复", max_length=2000, blank=True)
     replied_at = models.DateTimeField("回复时间", null=True, blank=True)
-    replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    replied_by = user_reference(
         related_name="+",
         verbose_name="回复人",
     )
@@ -545,11 +525,7 @@ class BoardReport(models.Model):
         BoardMessage, on_delete=models.CASCADE, related_name="reports"
     )
     reason = models.CharField("举报理由", max_length=200)
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    reporter = user_reference(
         related_name="+",
     )
     reporter_digest = models.CharField(max_length=64)

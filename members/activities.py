@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from .fields import user_reference
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -24,11 +25,7 @@ class OrganizationActivity(models.Model):
 
     title = models.CharField("名称", max_length=80)
     intro = models.TextField("说明", max_length=2000, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    created_by = user_reference(
         related_name="+",
         editable=False,
     )

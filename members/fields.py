@@ -1,4 +1,4 @@
-"""Model fields that keep personal data encrypted at rest."""
+"""Model fields: personal data encrypted at rest, and references to staff users."""
 
 import base64
 import hashlib
@@ -50,3 +50,17 @@ class EncryptedTextField(models.TextField):
         if not value:
             return value
         return encrypt_text(value)
+
+
+def user_reference(**options) -> models.ForeignKey:
+    """A reference to the user who did something (created, signed off, closed…).
+
+    Kept when the user is deleted (the reference becomes empty), so records and
+    their history outlive staff changes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        **options,
+    )

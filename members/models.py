@@ -8,7 +8,7 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 from wagtail.models import ModelLogEntry
 
 from .audit import ScopedLogEntryManager
-from .fields import EncryptedTextField, lookup_digest
+from .fields import EncryptedTextField, lookup_digest, user_reference
 from .phones import mask_phone
 
 
@@ -195,11 +195,7 @@ class SecurityEvent(models.Model):
 
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     action = models.CharField("事件", max_length=20, choices=Action.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    user = user_reference(
         related_name="+",
         verbose_name="用户",
     )
@@ -287,11 +283,7 @@ class ActivationCode(models.Model):
     created_at = models.DateTimeField("签发时间", auto_now_add=True)
     expires_at = models.DateTimeField("有效期至", db_index=True)
     closed_at = models.DateTimeField("使用或作废时间", null=True, blank=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    issued_by = user_reference(
         related_name="+",
         verbose_name="签发人",
     )

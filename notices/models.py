@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -16,7 +15,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 
 from home.params import choice_param, int_param
-from members.fields import EncryptedTextField
+from members.fields import EncryptedTextField, user_reference
 from members.models import Organization
 from members.scopes import filing_organizations
 
@@ -220,11 +219,7 @@ class NoticeFeedback(models.Model):
     real_name = EncryptedTextField("姓名")
     contact = EncryptedTextField("联系方式")
     content = models.TextField("反馈内容", max_length=2000)
-    writer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    writer = user_reference(
         related_name="notice_feedback",
         verbose_name="提交账号",
     )
@@ -238,11 +233,7 @@ class NoticeFeedback(models.Model):
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     reply = models.TextField("答复", max_length=3000, blank=True)
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
-    replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    replied_by = user_reference(
         related_name="+",
         verbose_name="答复人",
     )

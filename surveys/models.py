@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -12,6 +11,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 
 from members.activities import TimeWindowMixin
+from members.fields import user_reference
 from members.models import Organization
 
 MAX_OPTIONS = 12
@@ -87,11 +87,7 @@ class Survey(TimeWindowMixin, ClusterableModel):
     opens_at = models.DateTimeField("开始时间", default=timezone.now)
     closes_at = models.DateTimeField("截止时间")
     is_published = models.BooleanField("发布", default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    created_by = user_reference(
         related_name="+",
         verbose_name="创建人",
     )
