@@ -29,6 +29,8 @@ from itertools import groupby
 from operator import and_, itemgetter, or_
 from pathlib import Path
 
+import numpy as np
+
 from search import analysis
 from search.analysis import normalize
 from search.backends.base import BaseSearchBackend, SearchUnavailable
@@ -74,53 +76,38 @@ SEP = "\x1f"
 
 _write_lock = threading.Lock()
 
-_BIT = [1 << b for b in range(8)]
-_BITS_OF = [tuple(b for b in range(8) if v >> b & 1) for v in range(256)]
-_WORD = (1 << 64) - 1
-_NONZERO_RUN = re.compile(rb"[^\x00]+")
 _by_score = itemgetter(1)
 
 
-def ids_to_mask(ids: Iterable[int], top: int) -> int:
-    """A Python int with bit i set for each id i (ids at most ``top``)."""
-    data = bytearray((top >> 3) + 1)
-    for i in ids:
-        data[i >> 3] |= _BIT[i & 7]
-    return int.from_bytes(data, "little")
+def ids_to_mask(ids: Iterable[int]) -> int:
+    """A Python int with bit i set for each id i."""
+    if not isinstance(ids, np.ndarray):
+        ids = np.fromiter(ids, dtype=np.int64)
+    return array_to_mask(ids)
 
 
-def words_to_mask(words: list[tuple[int, int, int]]) -> int:
-    """A mask from (word index, signed 64-bit word, popcount) rows, as SQLite sums them."""
-    if not words:
+def array_to_mask(ids: np.ndarray) -> int:
+    """A Python int with bit i set for each id i of an integer array."""
+    if not len(ids):
         return 0
-    data = bytearray(8 * (max(w[0] for w in words) + 1))
-    for index, bits, _n in words:
-        data[index << 3 : (index + 1) << 3] = (bits & _WORD).to_bytes(8, "little")
-    return int.from_bytes(data, "little")
+    bits = np.zeros((int(ids.max()) | 7) + 1, dtype=np.bool_)
+    bits[ids] = True
+    return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
+
+
+def mask_to_array(mask: int) -> np.ndarray:
+    """The set bits of a mask, ascending, as an int64 array."""
+    if mask <= 0:
+        return np.zeros(0, dtype=np.int64)
+    data = np.frombuffer(
+        mask.to_bytes((mask.bit_length() + 7) >> 3, "little"), np.uint8
+    )
+    return np.flatnonzero(np.unpackbits(data, bitorder="little"))
 
 
 def mask_to_ids(mask: int) -> list[int]:
-    """The set bits of a mask, ascending.
-
-    In a sparse mask a regex finds the runs of non-zero bytes (in C), so it costs
-    its set bits rather than its length.
-    """
-    out: list[int] = []
-    data = mask.to_bytes((mask.bit_length() + 7) >> 3, "little")
-    extend = out.extend
-    if mask.bit_count() * 16 < len(data):
-        for run in _NONZERO_RUN.finditer(data):
-            pos = run.start()
-            for byte in run.group():
-                base = pos << 3
-                extend([base + b for b in _BITS_OF[byte]])
-                pos += 1
-        return out
-    for pos, byte in enumerate(data):
-        if byte:
-            base = pos << 3
-            extend([base + b for b in _BITS_OF[byte]])
-    return out
+    """The set bits of a mask, ascending."""
+    return mask_to_array(mask).tolist()
 
 
 class _Columns:
@@ -140,7 +127,7 @@ class _Columns:
         self.date_of: list[str | None] = [None] * (self.top + 1)
         for doc_id, _type, date in rows:
             self.date_of[doc_id] = date
-        self.all_mask = ids_to_mask((r[0] for r in rows), self.top)
+        self.all_mask = ids_to_mask(r[0] for r in rows)
         dated = sorted((r[2], r[0]) for r in rows if r[2])
         self.dates = [d for d, _ in dated]
         self.by_date = [i for _, i in dated]
@@ -187,14 +174,19 @@ class _Columns:
         if hit is not None:
             return hit
         try:
-            words = conn.execute(
-                f"SELECT rowid >> 6, sum(1 << (rowid & 63)), count(*) FROM fts_{self.gen}"
-                f" WHERE fts_{self.gen} MATCH ? GROUP BY 1",
+            found = conn.execute(
+                f"SELECT group_concat(rowid) FROM fts_{self.gen}"
+                f" WHERE fts_{self.gen} MATCH ?",
                 (expr,),
-            ).fetchall()
+            ).fetchone()[0]
         except sqlite3.OperationalError:
-            words = []
-        value = (words_to_mask(words), sum(w[2] for w in words))
+            found = None
+        ids = (
+            np.fromstring(found, dtype=np.int64, sep=",")
+            if found
+            else np.zeros(0, dtype=np.int64)
+        )
+        value = (array_to_mask(ids), len(ids))
         self._remember(expr, value)
         return value
 
@@ -279,7 +271,7 @@ class _Columns:
         substring scan, cached).
         """
         if titled is not None:
-            return ids_to_mask((i for i, title in titled if word in title), self.top)
+            return ids_to_mask(i for i, title in titled if word in title)
         key = "\x00title\x00" + word
         hit = self._cached(key)
         if hit is not None:
@@ -294,7 +286,7 @@ class _Columns:
                 ids[bisect_right(starts, m.start()) - 1]
                 for m in re.finditer(re.escape(word), text)
             ]
-        value = (ids_to_mask(found, self.top) if found else 0, len(found))
+        value = (ids_to_mask(found) if found else 0, len(found))
         self._remember(key, value)
         return value[0] & within
 
@@ -328,7 +320,7 @@ class _Columns:
         out: dict[str, int | list[int]] = {}
         for value, group in groupby(pairs, key=itemgetter(0)):
             ids = [i for _, i in group]
-            out[value] = ids if len(ids) < sparse else ids_to_mask(ids, self.top)
+            out[value] = ids if len(ids) < sparse else ids_to_mask(ids)
         return out
 
     def values(self, conn: sqlite3.Connection, name: str) -> dict[str, int | list[int]]:
@@ -352,7 +344,7 @@ class _Columns:
         for value in values:
             entry = table.get(str(value))
             if isinstance(entry, list):
-                mask |= ids_to_mask(entry, self.top)
+                mask |= ids_to_mask(entry)
             elif entry is not None:
                 mask |= entry
         return mask
@@ -380,7 +372,7 @@ class _Columns:
     def date_mask(self, date_from: str | None, date_to: str | None) -> int:
         lo = bisect_left(self.dates, date_from) if date_from else 0
         hi = bisect_right(self.dates, date_to) if date_to else len(self.dates)
-        return ids_to_mask(self.by_date[lo:hi], self.top)
+        return ids_to_mask(self.by_date[lo:hi])
 
     def counts(
         self, conn: sqlite3.Connection, name: str, base: int
