@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 DICT_DIR = Path(__file__).resolve().parent / "dict"
 MAX_DOC_NUMBER_PREFIX = 6
 
@@ -204,6 +206,36 @@ def grams(text: str, *, normalized: bool = False) -> list[str]:
     return [pair or unit for pair, unit in _GRAM_RE.findall(source)]
 
 
+_RUN_BEFORE_CJK_RE = re.compile(rf"([^ {_CJK}]+) ([{_CJK}])")
+
+
+@lru_cache(maxsize=1)
+def _cjk_table() -> np.ndarray:
+    table = np.zeros(0x10000, dtype=np.bool_)
+    for low, high in re.findall(r"(.)-(.)", _CJK):
+        table[ord(low) : ord(high) + 1] = True
+    return table
+
+
+def char_terms(gram_stream: str) -> str:
+    """What a bigram prefix can match, as plain terms: each Chinese character a
+    gram starts with, and each letter/digit run joined to the character after it.
+
+    ``grams`` gives every Chinese character exactly one gram starting with it, so
+    the prefix 法* matches the grams of a text exactly when 法 is one of these
+    terms, and the phrase "2001 年*" exactly when 2001年 is. The terms of one
+    text, each once, from its space-separated gram stream: the characters (every
+    Chinese character in the stream heads a gram) by code point, then the runs.
+    """
+    units = np.frombuffer(gram_stream.encode("utf-16-le", "surrogatepass"), np.uint16)
+    seen = np.zeros(0x10000, dtype=np.bool_)
+    seen[units] = True
+    seen &= _cjk_table()
+    found = [chr(c) for c in np.flatnonzero(seen).tolist()]
+    found += dict.fromkeys(a + b for a, b in _RUN_BEFORE_CJK_RE.findall(gram_stream))
+    return " ".join(found)
+
+
 def query_grams(text: str) -> list[str]:
     """The bigram phrase for a query fragment.
 
@@ -271,6 +303,11 @@ def fragment_terms(fragment: str) -> FragmentTerms:
         ),
         grams=tuple(query_grams(fragment)),
     )
+
+
+def has_chinese(text: str) -> bool:
+    """At least one character is a Chinese character."""
+    return _CJK_CHAR_RE.search(text) is not None
 
 
 def all_chinese(text: str) -> bool:

@@ -1,6 +1,7 @@
 from search.analysis import (
     analyze,
     analyze_query,
+    char_terms,
     grams,
     normalize,
     query_grams,
@@ -59,6 +60,29 @@ def test_query_grams_end_with_a_prefix_for_a_lone_last_character():
     assert query_grams("31条") == ["31", "条*"]
     assert query_grams("第31条") == ["第", "31"]
     assert query_grams("交纳党费") == ["交纳", "纳党", "党费"]
+
+
+def test_char_terms_are_what_every_bigram_prefix_of_a_text_can_match():
+    stream = " ".join(grams("2016年修订，法（1）第31条 ab 国家"))
+    assert sorted(char_terms(stream).split()) == sorted(
+        [
+            "2016年",
+            "1第",
+            "31条",
+            "ab国",
+            "年",
+            "修",
+            "订",
+            "法",
+            "第",
+            "条",
+            "国",
+            "家",
+        ]
+    )
+    # Each character of the text once, whatever the punctuation between them.
+    assert char_terms(" ".join(grams("法，法。法律"))) == "律 法"
+    assert char_terms("") == ""
 
 
 def test_empty_and_symbol_only_text_give_no_terms():

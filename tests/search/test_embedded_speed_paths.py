@@ -158,6 +158,14 @@ MATCH_TEXTS = [
         "人民政府 管理办法 国务院",
         "人民政府 管理",
         "国务院 人民政府 -通知",
+        # prefixes, read from chars_N
+        "2016年",
+        "年",
+        "省 管理",
+        "用 -省",
+        "政府 -用",
+        "2016年 政府",
+        "abc-12 2016年 -省",
     ],
 )
 @pytest.mark.parametrize("scope", ["all", "title"])
@@ -288,3 +296,94 @@ def test_title_words_found_every_way_agree(tmp_path, monkeypatch, tests_up_to):
             want = [i for i in embedded.mask_to_ids(within) if word in (by_id[i] or "")]
             assert embedded.mask_to_ids(got) == want
             assert want or word == "第299号"
+
+
+PREFIX_QUERIES = [
+    "省",
+    "用",
+    "年",
+    "2016年",
+    "123年",
+    "省 管理",
+    "用 -省",
+    "2016年 政府",
+]
+
+
+def fts5_expanding(backend, query):
+    """The documents FTS5 itself finds for a query, prefixes expanded."""
+    gen = backend._generation()
+    found = set(backend._match(gen, backend._expr(query), scored=False))
+    if query.exclude:
+        found -= set(
+            backend._match(
+                gen,
+                embedded.compile_items(
+                    [[e] for e in query.exclude], join="OR", title_only=False
+                ),
+                scored=False,
+            )
+        )
+    return found
+
+
+def test_chars_follow_updates_and_deletes(tmp_path):
+    """A prefix read from chars_N finds what FTS5 finds by expanding it, after
+    documents are replaced and removed too."""
+    backend = make(tmp_path)
+    backend.upsert(
+        [doc(f"policy:{i}", MATCH_TEXTS[i], MATCH_TEXTS[(i + 1) % 6]) for i in range(6)]
+    )
+    backend.upsert(
+        [
+            doc("policy:0", "无关标题", "2016年的省级文件"),
+            doc("policy:1", "123年", "没有那个字"),
+        ]
+    )
+    backend.delete(["policy:2", "policy:3"])
+    gen = backend._generation()
+    assert backend._chars_in(gen)
+    for text in PREFIX_QUERIES:
+        for scope in ("all", "title"):
+            query = parse(text, scope=scope)
+            gen, writes = backend._state()
+            cols = backend._columns(gen, writes)
+            mask, _cost, _expr = backend._match_mask(cols, query)
+            assert set(embedded.mask_to_ids(mask)) == fts5_expanding(backend, query), (
+                text,
+                scope,
+            )
+    # The deleted documents left no character behind.
+    chars = backend.conn.execute(
+        f"SELECT count(*) FROM chars_{gen} WHERE chars_{gen} MATCH '\"采\"'"  # noqa: S608
+    ).fetchone()[0]
+    assert chars == 0
+
+
+def test_an_index_built_before_chars_answers_the_same_and_asks_for_a_rebuild(
+    tmp_path,
+):
+    backend = make(tmp_path)
+    docs = [
+        doc(f"policy:{i}", MATCH_TEXTS[i], MATCH_TEXTS[(i + 2) % 6]) for i in range(6)
+    ]
+    backend.upsert(docs)
+    assert backend.check() == []
+    want = {t: backend.search(parse(t)) for t in PREFIX_QUERIES}
+    gen = backend._generation()
+    backend.conn.execute(f"DROP TABLE chars_{gen}")
+    backend.close()
+
+    old = make(tmp_path)
+    (problem,) = old.check()
+    assert "rebuild_search_index" in problem and f"chars_{gen}" in problem
+    for text, results in want.items():
+        got = old.search(parse(text))
+        assert [h.key for h in got.hits] == [h.key for h in results.hits], text
+        assert got.total == results.total
+    # Writes to the old generation keep working without chars_N.
+    old.upsert([doc("policy:new", "省级年度文件", "2016年")])
+    assert old.search(parse("2016年")).total == want["2016年"].total + 1
+    old.rebuild(docs)
+    assert old.check() == []
+    assert old._chars_in(old._generation())
