@@ -179,13 +179,12 @@ class _Columns:
         reads = _prefix_reads(expr) if self.has_chars else None
         if reads is None:
             ids = self._ids(conn, "fts", expr)
+            value = (array_to_mask(ids), len(ids))
         else:
-            ids = np.unique(
-                np.concatenate(
-                    [self._ids(conn, table, e) for table, e in reads] or [_NO_IDS]
-                )
+            mask = reduce(
+                or_, (array_to_mask(self._ids(conn, t, e)) for t, e in reads), 0
             )
-        value = (array_to_mask(ids), len(ids))
+            value = (mask, mask.bit_count())
         self._remember(expr, value)
         return value
 
@@ -682,7 +681,9 @@ class EmbeddedBackend(BaseSearchBackend):
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA cache_size = -65536")
-                conn.execute("PRAGMA mmap_size = 268435456")
+                # Map as much of the index as SQLite allows (its default build caps
+                # this at 2 GB): pages come from the OS cache without a copy.
+                conn.execute("PRAGMA mmap_size = 2147418112")
                 conn.execute("PRAGMA temp_store = MEMORY")
                 conn.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, score REAL)"
