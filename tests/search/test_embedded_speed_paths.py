@@ -387,3 +387,33 @@ def test_an_index_built_before_chars_answers_the_same_and_asks_for_a_rebuild(
     old.rebuild(docs)
     assert old.check() == []
     assert old._chars_in(old._generation())
+
+
+@pytest.mark.parametrize("text", ["按照国家有关规定", "国家规定 有关部门", "有关部门"])
+def test_boost_phrases_read_within_the_text_or_alone_agree_on_its_matches(
+    tmp_path, monkeypatch, text
+):
+    backend = make(tmp_path)
+    backend.upsert(
+        doc(
+            f"policy:{i}",
+            f"文件{i}",
+            ("按照国家有关规定办理。" if i % 3 else "按照国家规定，有关部门办理。")
+            + "其他内容" * (i % 4),
+        )
+        for i in range(120)
+    )
+    query = parse(text)
+    gen, writes = backend._state()
+    cols = backend._columns(gen, writes)
+    mask, _cost, expr = backend._match_mask(cols, query)
+    assert mask and expr
+    within = (expr, mask.bit_count())
+    grams = list(embedded.analysis.query_grams(text))
+    monkeypatch.setattr(embedded, "WITHIN_DOCS", 10**6)
+    read_within = backend._boost_mask(cols, grams, within)
+    cols.term_masks.clear()
+    monkeypatch.setattr(embedded, "WITHIN_DOCS", 0)
+    read_alone = backend._boost_mask(cols, grams, within)
+    assert read_within & mask == read_alone & mask
+    assert read_alone & mask  # the phrase is there
