@@ -137,6 +137,24 @@ MATCH_TEXTS = [
 ]
 
 
+def fts5_expanding(backend, query):
+    """The documents FTS5 itself finds for a query (prefixes expanded), less the
+    excluded ones."""
+    gen = backend._generation()
+    found = set(backend._match(gen, backend._expr(query), scored=False))
+    if query.exclude:
+        found -= set(
+            backend._match(
+                gen,
+                embedded.compile_items(
+                    [[e] for e in query.exclude], join="OR", title_only=False
+                ),
+                scored=False,
+            )
+        )
+    return found
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -185,18 +203,7 @@ def test_match_only_expressions_match_what_the_scored_ones_do(
     query = parse(text, scope=scope, mode=mode)
     gen, writes = backend._state()
     cols = backend._columns(gen, writes)
-    expr = backend._expr(query)
-    scored = set(backend._match(gen, expr, scored=False)) if expr else set()
-    if query.exclude:
-        scored -= set(
-            backend._match(
-                gen,
-                embedded.compile_items(
-                    [[e] for e in query.exclude], join="OR", title_only=False
-                ),
-                scored=False,
-            )
-        )
+    scored = fts5_expanding(backend, query)
     mask, _cost, _expr = backend._match_mask(cols, query)
     assert set(embedded.mask_to_ids(mask)) == scored
     assert backend.count_matches(query) == len(scored)
@@ -308,23 +315,6 @@ PREFIX_QUERIES = [
     "用 -省",
     "2016年 政府",
 ]
-
-
-def fts5_expanding(backend, query):
-    """The documents FTS5 itself finds for a query, prefixes expanded."""
-    gen = backend._generation()
-    found = set(backend._match(gen, backend._expr(query), scored=False))
-    if query.exclude:
-        found -= set(
-            backend._match(
-                gen,
-                embedded.compile_items(
-                    [[e] for e in query.exclude], join="OR", title_only=False
-                ),
-                scored=False,
-            )
-        )
-    return found
 
 
 def test_chars_follow_updates_and_deletes(tmp_path):
