@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 DICT_DIR = Path(__file__).resolve().parent / "dict"
 MAX_DOC_NUMBER_PREFIX = 6
 
@@ -210,7 +208,9 @@ _RUN_BEFORE_CJK_RE = re.compile(rf"([^ {_CJK}]+) ([{_CJK}])")
 
 
 @lru_cache(maxsize=1)
-def _cjk_table() -> np.ndarray:
+def _cjk_table():
+    import numpy as np  # only indexing needs it; every process imports this module
+
     table = np.zeros(0x10000, dtype=np.bool_)
     for low, high in re.findall(r"(.)-(.)", _CJK):
         table[ord(low) : ord(high) + 1] = True
@@ -227,6 +227,8 @@ def char_terms(gram_stream: str) -> str:
     text, each once, from its space-separated gram stream: the characters (every
     Chinese character in the stream heads a gram) by code point, then the runs.
     """
+    import numpy as np
+
     units = np.frombuffer(gram_stream.encode("utf-16-le", "surrogatepass"), np.uint16)
     seen = np.zeros(0x10000, dtype=np.bool_)
     seen[units] = True
