@@ -642,7 +642,13 @@ def _terms_blob(doc: SearchDocument) -> tuple[list[str], bytes]:
 
 
 def _chars_columns(columns: list[str]) -> tuple[str, str]:
-    """chars_N's title and body columns, from fts_N's four."""
+    """chars_N's title and body columns, from fts_N's four.
+
+    A delete derives them again from the stored gram columns, so what
+    ``analysis.char_terms`` gives for a text must not change without a new index
+    format (a rebuild): a contentless FTS5 table removes exactly the terms it is
+    handed.
+    """
     return analysis.char_terms(columns[2]), analysis.char_terms(columns[3])
 
 
