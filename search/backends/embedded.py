@@ -123,10 +123,10 @@ class _Columns:
     the ``writes`` counter every write transaction bumps, so any change reloads.
     """
 
-    def __init__(self, conn: sqlite3.Connection, gen: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, gen: int, *, has_chars: bool) -> None:
         self.gen = gen
         self.lock = threading.Lock()
-        self.has_chars = _has_chars(conn, gen)
+        self.has_chars = has_chars
         rows = conn.execute(f"SELECT id, type, date FROM docs_{gen}").fetchall()
         self.top = max((r[0] for r in rows), default=0)
         self.date_of: list[str | None] = [None] * (self.top + 1)
@@ -212,7 +212,7 @@ class _Columns:
         count or as "at least n", whichever the counting reached.
         """
         hit = self._cached(expr)
-        if hit is None and '" *' in expr:
+        if hit is None and _has_prefix(expr):
             # A prefix: from chars_N, or FTS5 expands it in full before its first
             # row. Either way, read it once.
             hit = self.term_mask(conn, expr)
@@ -467,7 +467,7 @@ def _prefix_reads(expr: str) -> list[tuple[str, str]] | None:
     same columns (法 in the title or body words) adds nothing to its own prefix:
     a text holding the word holds the character.
     """
-    if '" *' not in expr or " AND " in expr or " NOT " in expr:
+    if not _has_prefix(expr) or " AND " in expr or " NOT " in expr:
         return None
     parts = _parts(expr)
     prefixed: list[tuple[str, str]] = []
@@ -475,7 +475,7 @@ def _prefix_reads(expr: str) -> list[tuple[str, str]] | None:
     for part in parts:
         found = _PREFIX_PART_RE.fullmatch(part)
         if found is None:
-            if '" *' in part:
+            if _has_prefix(part):
                 return None
             plain.append(part)
             continue
@@ -1039,7 +1039,7 @@ class EmbeddedBackend(BaseSearchBackend):
             cached = _columns.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
-        cols = _Columns(self.conn, gen)
+        cols = _Columns(self.conn, gen, has_chars=self._chars_in(gen))
         with _columns_lock:
             _columns[name] = (key, cols)
         return cols
