@@ -14,18 +14,17 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import add
 from pathlib import Path
 
 DICT_DIR = Path(__file__).resolve().parent / "dict"
 MAX_DOC_NUMBER_PREFIX = 6
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_GRAM_RE = re.compile(
-    rf"(?=([{_CJK}][{_CJK}]))[{_CJK}]|([{_CJK}]|[0-9a-z]+|[^\W_{_CJK}]+)"
-)
+# The units of grams(): a Chinese run, punctuation and spaces included (dropped
+# afterwards), or a run of letters/digits.
+_RUN_RE = re.compile(rf"([{_CJK}][{_CJK}\W_]*)|([0-9a-z]+|[^\W_{_CJK}]+)")
 _NON_WORD_RE = re.compile(r"[\W_]+")
-_CJK_SPACE_RE = re.compile(rf" (?=[{_CJK}])|(?<=[{_CJK}]) ")
-_UNIT_RE = re.compile(rf"[{_CJK}]|[0-9a-z]+|[^\W_{_CJK}]+")
 _WORD_PART_RE = re.compile(r"[^\W_]+")
 _CJK_CHAR_RE = re.compile(rf"[{_CJK}]")
 _DOC_NUMBER_RE = re.compile(
@@ -138,17 +137,21 @@ def doc_number_terms(normalized: str, *, query: bool = False) -> list[str]:
 
 def _words(normalized: str) -> list[str]:
     stops = stop_words()
+    tokens = _jieba().cut_for_search(normalized, False)
+    # One comprehension for the usual tokens (alphanumeric, or one punctuation
+    # character: no word); a longer token with punctuation inside (2016-01) gives
+    # its alphanumeric parts in its place. Comprehensions instead of a loop: this
+    # runs over every token of every document at import.
+    kept = [t for t in tokens if t.isalnum() or len(t) > 1]
+    if all(map(str.isalnum, kept)):
+        return [t for t in kept if t not in stops]
     out: list[str] = []
-    for token in _jieba().cut_for_search(normalized, False):
+    for token in kept:
         if token.isalnum():
             if token not in stops:
                 out.append(token)
             continue
-        if len(token) == 1:
-            continue  # one non-alphanumeric character (punctuation, space): no word
-        for part in _WORD_PART_RE.findall(token):
-            if part not in stops:
-                out.append(part)
+        out.extend(p for p in _WORD_PART_RE.findall(token) if p not in stops)
     return out
 
 
@@ -200,8 +203,20 @@ def grams(text: str, *, normalized: bool = False) -> list[str]:
     letters and digits stay whole.
     """
     source = text if normalized else normalize(text)
-    source = _CJK_SPACE_RE.sub("", _NON_WORD_RE.sub(" ", source))
-    return [pair or unit for pair, unit in _GRAM_RE.findall(source)]
+    # A run at a time rather than a character at a time: a Chinese run (Chinese
+    # characters with only punctuation or spaces between them, which are
+    # dropped) gives its bigrams by pairing it with itself shifted by one, and
+    # its last character alone; letters and digits stay whole.
+    out: list[str] = []
+    for chinese, other in _RUN_RE.findall(source):
+        if chinese:
+            if not chinese.isalnum():
+                chinese = _NON_WORD_RE.sub("", chinese)
+            out += map(add, chinese, chinese[1:])
+            out.append(chinese[-1])
+        else:
+            out.append(other)
+    return out
 
 
 _RUN_BEFORE_CJK_RE = re.compile(rf"([^ {_CJK}]+) ([{_CJK}])")

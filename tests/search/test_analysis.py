@@ -1,11 +1,17 @@
+import random
+import re
+
 from search.analysis import (
+    _jieba,
     analyze,
     analyze_query,
     char_terms,
+    doc_number_terms,
     grams,
     normalize,
     query_grams,
     query_words,
+    stop_words,
 )
 
 
@@ -89,3 +95,54 @@ def test_empty_and_symbol_only_text_give_no_terms():
     assert analyze("") == []
     assert analyze("，。！？") == []
     assert grams("——") == []
+
+
+# grams() and analyze() build every document's index terms at import, so they run a
+# run (or a comprehension) at a time; these are the character-at-a-time definitions
+# they must agree with. An index's stored terms were made by one or the other, so
+# they must never differ: a contentless FTS5 table deletes exactly the terms handed.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_ONE_GRAM_RE = re.compile(
+    rf"(?=([{_CJK}][{_CJK}]))[{_CJK}]|([{_CJK}]|[0-9a-z]+|[^\W_{_CJK}]+)"
+)
+
+
+def reference_grams(text: str) -> list[str]:
+    source = re.sub(r"[\W_]+", " ", normalize(text))
+    source = re.sub(rf" (?=[{_CJK}])|(?<=[{_CJK}]) ", "", source)
+    return [pair or unit for pair, unit in _ONE_GRAM_RE.findall(source)]
+
+
+def reference_words(text: str) -> list[str]:
+    out = []
+    for token in _jieba().cut_for_search(normalize(text), False):
+        if token.isalnum():
+            out += [token] if token not in stop_words() else []
+        elif len(token) > 1:
+            out += [p for p in re.findall(r"[^\W_]+", token) if p not in stop_words()]
+    return out
+
+
+def random_texts(count: int) -> list[str]:
+    rng = random.Random(7)
+    alphabet = "按时交纳党费的规定国家2016年0１２abcÉé_-.,，。、（）〔〕 \n\t—‐ｶﾀカタ𠀀中ABC号第"
+    return [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        for _ in range(count)
+    ]
+
+
+def test_grams_and_words_agree_with_their_character_at_a_time_definitions():
+    texts = [
+        *random_texts(2000),
+        "依据国发〔2016〕31号文件，全体党员应当按时交纳党费。Ａ-1 b_2 ab,cd 党。",
+        "",
+        "，",
+        "法",
+    ]
+    for text in texts:
+        assert grams(text) == reference_grams(text), text
+        words = analyze(text)
+        assert words[: len(words) - len(doc_number_terms(normalize(text)))] == (
+            reference_words(text)
+        ), text
