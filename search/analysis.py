@@ -211,7 +211,11 @@ def grams(text: str, *, normalized: bool = False) -> list[str]:
     for chinese, other in _RUN_RE.findall(source):
         if chinese:
             if not chinese.isalnum():
+                # Unassigned code points in the ranges are not characters: dropped
+                # like punctuation, which can leave nothing.
                 chinese = _NON_WORD_RE.sub("", chinese)
+                if not chinese:
+                    continue
             out += map(add, chinese, chinese[1:])
             out.append(chinese[-1])
         else:

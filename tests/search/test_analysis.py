@@ -125,7 +125,10 @@ def reference_words(text: str) -> list[str]:
 
 def random_texts(count: int) -> list[str]:
     rng = random.Random(7)
-    alphabet = "按时交纳党费的规定国家2016年0１２abcÉé_-.,，。、（）〔〕 \n\t—‐ｶﾀカタ𠀀中ABC号第"
+    alphabet = (
+        "按时交纳党费的规定国家2016年0１２abcÉé_-.,，。、（）〔〕 \n\t—‐ｶﾀカタ𠀀中ABC号第"
+        "\ufaff\ufa6e"  # unassigned code points inside the Chinese ranges
+    )
     return [
         "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
         for _ in range(count)
@@ -139,6 +142,9 @@ def test_grams_and_words_agree_with_their_character_at_a_time_definitions():
         "",
         "，",
         "法",
+        "\ufaff",
+        "ab\ufaff",
+        "按\ufaff时",
     ]
     for text in texts:
         assert grams(text) == reference_grams(text), text
