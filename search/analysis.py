@@ -147,11 +147,8 @@ def _words(normalized: str) -> list[str]:
         return [t for t in kept if t not in stops]
     out: list[str] = []
     for token in kept:
-        if token.isalnum():
-            if token not in stops:
-                out.append(token)
-            continue
-        out.extend(p for p in _WORD_PART_RE.findall(token) if p not in stops)
+        parts = [token] if token.isalnum() else _WORD_PART_RE.findall(token)
+        out.extend(p for p in parts if p not in stops)
     return out
 
 
