@@ -2,6 +2,7 @@ import random
 import re
 
 from search.analysis import (
+    _CJK,
     _jieba,
     analyze,
     analyze_query,
@@ -101,7 +102,6 @@ def test_empty_and_symbol_only_text_give_no_terms():
 # run (or a comprehension) at a time; these are the character-at-a-time definitions
 # they must agree with. An index's stored terms were made by one or the other, so
 # they must never differ: a contentless FTS5 table deletes exactly the terms handed.
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _ONE_GRAM_RE = re.compile(
     rf"(?=([{_CJK}][{_CJK}]))[{_CJK}]|([{_CJK}]|[0-9a-z]+|[^\W_{_CJK}]+)"
 )
