@@ -282,3 +282,29 @@ def test_school_pages_have_no_axe_violations(new_page, transcript_lesson):
             if found := axe_violations(page, ".school"):
                 problems[f"{viewport['width']} {url}"] = found
     assert problems == {}
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x768", "390x844"])
+def test_a_short_window_for_a_moment_does_not_keep_the_player_small(
+    new_page, transcript_lesson, viewport
+):
+    """The control bar wraps as the player narrows and the player narrows as the bar
+    grows: sized while the window was short, the player stayed narrow after the window
+    grew back (a CI run found it 142 px wide on a 1366×768 screen after a full-page
+    screenshot). Each resize sizes it afresh."""
+    page = new_page(viewport=viewport)
+    log_in(page, MemberFactory())
+    page.goto(transcript_lesson.url)
+    page.wait_for_timeout(300)
+    before = inside(page, "#player", viewport)
+
+    page.set_viewport_size({"width": viewport["width"], "height": 300})
+    page.wait_for_timeout(300)
+    short = page.locator("#player").bounding_box()
+    # Too short a window for the whole player: it scrolls, the video keeps a usable size.
+    assert short["width"] >= min(320, viewport["width"] - 40), short
+
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(300)
+    after = inside(page, "#player", viewport)
+    assert after == pytest.approx(before, abs=1), (before, after)

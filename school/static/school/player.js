@@ -254,10 +254,20 @@
     bar.style.minHeight = "";
     return height;
   }
+  // The bar wraps as the player narrows and the player narrows as the bar grows, so a
+  // measurement taken while the player is narrow (a short window a moment ago) would
+  // keep it narrow. Each fit starts from the widest player and narrows it until the
+  // bar stops growing: the widest size that fits, whatever the size before.
   function fit() {
     var top = box.getBoundingClientRect().top + window.scrollY;
-    var height = barHeight();
-    article.style.setProperty("--player-chrome", Math.ceil(top + height + 12) + "px");
+    var height = 0;
+    article.style.setProperty("--player-chrome", "0px");
+    for (var round = 0; round < 4; round++) {
+      var measured = barHeight();
+      if (measured <= height) break;
+      height = measured;
+      article.style.setProperty("--player-chrome", Math.ceil(top + height + 12) + "px");
+    }
     if (bar) article.style.setProperty("--player-bar", height + "px");
   }
   var fitPending = false;
