@@ -41,7 +41,7 @@ check:
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 # One pytest command runs every test, browser tests included, two workers, a file per
-# worker at a time. Tests that flush the database roll back by serialization
+# worker at a time, the longest files first (tests/conftest.py). Tests that flush the database roll back by serialization
 # (tests/conftest.py), so they run beside the others.
 pytest:
 	$(BIN)/pytest -n 2 --dist loadfile

@@ -47,13 +47,14 @@ def pytest_collection_modifyitems(items):
         kwargs = dict(marker.kwargs) if marker else {}
         kwargs.update(transaction=True, serialized_rollback=True)
         item.add_marker(pytest.mark.django_db(**kwargs), append=False)
-    # xdist hands out test files in this order: the long ones (the malformed-input
-    # walks, real ffmpeg, gunicorn, the browser) first, so that the two workers do not
-    # end on one long file while the other idles.
-    heavy = {
-        item.path for item in items if item.get_closest_marker("slow") or _flushes(item)
-    }
-    items.sort(key=lambda item: item.path not in heavy)
+    # xdist hands out test files in this order (pyproject's --no-loadscope-reorder
+    # keeps it from reordering them by their number of tests, which put the one-test
+    # walks last): the longest first, those marked slow (the malformed-input walks,
+    # real ffmpeg, the demo content), then those that flush (gunicorn, the browser),
+    # so that the two workers do not end on one long file while the other idles.
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    flushing = {item.path for item in items if _flushes(item)}
+    items.sort(key=lambda item: (item.path not in slow, item.path not in flushing))
 
 
 # The migrated database as Django serialized it, per alias. Django keeps it on the
