@@ -30,6 +30,15 @@ def _flushes(item) -> bool:
     )
 
 
+def pytest_configure(config):
+    """xdist's --dist loadfile reorders test files by their number of tests unless told
+    not to (its --no-loadscope-reorder), which started the one-test malformed-input
+    walks last. Set here rather than in pyproject's addopts, where the option would
+    stop every run without xdist (`-p no:xdist`, as deploy/check/run uses)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(items):
     """Tests that flush the database (transactional tests, live-server browser tests)
     run beside the others in one pytest command. A flush empties the rows the data
@@ -47,8 +56,8 @@ def pytest_collection_modifyitems(items):
         kwargs = dict(marker.kwargs) if marker else {}
         kwargs.update(transaction=True, serialized_rollback=True)
         item.add_marker(pytest.mark.django_db(**kwargs), append=False)
-    # xdist hands out test files in this order (pyproject's --no-loadscope-reorder
-    # keeps it from reordering them by their number of tests, which put the one-test
+    # xdist hands out test files in this order (pytest_configure above
+    # keeps xdist from reordering them by their number of tests, which put the one-test
     # walks last): the longest first, those marked slow (the malformed-input walks,
     # real ffmpeg, the demo content), then those that flush (gunicorn, the browser),
     # so that the two workers do not end on one long file while the other idles.
