@@ -118,18 +118,21 @@ def new_page(browser, live_server):
         contexts.append(context)
         return context.new_page()
 
-    threads_before = threading.active_count()
     yield make
     for context in contexts:
         context.close()
-    _wait_for_requests_in_flight(threads_before)
+    _wait_for_requests_in_flight()
 
 
-def _wait_for_requests_in_flight(threads_before: int, deadline: float = 10.0) -> None:
+def _wait_for_requests_in_flight(deadline: float = 10.0) -> None:
     """Let requests that closing pages fired (sendBeacon on pagehide) finish before
-    the database is flushed: the live server answers each request in a thread."""
+    the database is flushed: the live server answers each request in a thread of its
+    own (socketserver names it after process_request_thread). Only those count:
+    Playwright's event loop keeps executor threads of its own alive."""
     end = time.monotonic() + deadline
-    while threading.active_count() > threads_before and time.monotonic() < end:
+    while time.monotonic() < end and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
         time.sleep(0.05)
 
 
