@@ -20,7 +20,7 @@ PROBE = (
 )
 
 
-def probe(tmp_path, **extra) -> list[str]:
+def dev_environment(var_dir, **extra) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -28,20 +28,32 @@ def probe(tmp_path, **extra) -> list[str]:
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.dev",
-        PORTAL_VAR_DIR=str(tmp_path),
+        PORTAL_VAR_DIR=str(var_dir),
         **extra,
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory):
+    """What `make run` makes first: the dev settings' own migrated database (once for
+    both tests; DEBUG is read when the site starts, not when it migrates)."""
+    path = tmp_path_factory.mktemp("dev-var")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=ROOT,
-        env=env,
+        env=dev_environment(path),
         check=True,
         capture_output=True,
     )
+    return path
+
+
+def probe(var_dir, **extra) -> list[str]:
     out = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
-        env=env,
+        env=dev_environment(var_dir, **extra),
         check=True,
         capture_output=True,
         text=True,
@@ -49,9 +61,9 @@ def probe(tmp_path, **extra) -> list[str]:
     return out.split()
 
 
-def test_make_run_shows_the_chinese_404_page_not_djangos_debug_page(tmp_path):
-    assert probe(tmp_path) == ["False", "True", "404", "False", "True"]
+def test_make_run_shows_the_chinese_404_page_not_djangos_debug_page(var_dir):
+    assert probe(var_dir) == ["False", "True", "404", "False", "True"]
 
 
-def test_debug_1_brings_back_djangos_debug_pages(tmp_path):
-    assert probe(tmp_path, DEBUG="1")[:4] == ["True", "True", "404", "True"]
+def test_debug_1_brings_back_djangos_debug_pages(var_dir):
+    assert probe(var_dir, DEBUG="1")[:4] == ["True", "True", "404", "True"]

@@ -55,8 +55,10 @@ HOSTILE = [
 # Wagtail's views get the values that found its failures; our own get all.
 HOSTILE_FOR_WAGTAIL = [HUGE, "NaN", "2026-02-30", DEEP_VALUE, "长" * 10_000, "1\x00"]
 # Our admin views as each role (after the superuser's walk sent them everything):
-# values that reach the database in each role's own scope.
-HOSTILE_FOR_ROLES = [HUGE, "-1", "²", "1\x00", DEEP_VALUE, "长" * 10_000]
+# values that reach the database in each role's own scope. Not "²" or 5,000 nested
+# brackets: Python refuses those while parsing, before any scope applies, the same
+# for every identity, and the superuser's walk sends them to every view.
+HOSTILE_FOR_ROLES = [HUGE, "-1", "1\x00", "长" * 10_000]
 # On PostgreSQL (make pytest-postgres), after the SQLite pass sent everything: the
 # values the two databases treat differently (integer range, NUL, dates and numbers
 # that reach SQL as text, overlong text in varchar columns), not those Python itself
