@@ -1,5 +1,11 @@
 """Fixtures shared by every test folder."""
 
+import hashlib
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 
 
@@ -66,6 +72,69 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: (item.path not in slow, item.path not in flushing))
 
 
+# A migrated SQLite test database, kept under var/test-db/ and named for a hash of
+# every installed app's migration files. Migrating takes about 30 s a test process (two
+# per pytest command under xdist, five pytest commands in CI); a later process whose
+# migrations are the same copies the file and lets Django keep it (keepdb), so Django
+# only checks that nothing is left to apply and runs post_migrate. PostgreSQL, or
+# --create-db, migrates as usual.
+TEMPLATES = Path(__file__).resolve().parents[1] / "var" / "test-db"
+
+
+def _migrations_hash() -> str:
+    from django.apps import apps
+
+    digest = hashlib.sha256()
+    for config in sorted(apps.get_app_configs(), key=lambda config: config.label):
+        for path in sorted(Path(config.path, "migrations").glob("*.py")):
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _sqlite_test_database():
+    """The test database's file if the default database is SQLite on a file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME")
+    if database["ENGINE"] != "django.db.backends.sqlite3" or not name:
+        return None
+    if name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings, django_db_createdb):
+    keep = request.config.getvalue("reuse_db")
+    target = _sqlite_test_database()
+    if keep or django_db_createdb or target is None:
+        return keep
+    template = TEMPLATES / f"{_migrations_hash()}.sqlite3"
+    if not template.is_file():
+        request.config.stash[_template_key] = template
+        return False
+    target.unlink(missing_ok=True)
+    _copy_sqlite(template, target)
+    return True
+
+
+_template_key = pytest.StashKey[Path]()
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: a whole, consistent copy even in WAL mode."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    with (
+        closing(sqlite3.connect(source)) as src,
+        closing(sqlite3.connect(partial)) as dst,
+    ):
+        src.backup(dst)
+    os.replace(partial, target)
+
+
 # The migrated database as Django serialized it, per alias. Django keeps it on the
 # connection object, but once Playwright's sync API runs its event loop in this
 # thread, Django's thread-critical connection storage behaves as in async code and
@@ -76,8 +145,12 @@ _serialized: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def django_db_setup(request, django_db_setup):
     from django.db import connections
+
+    template = request.config.stash.get(_template_key, None)
+    if template is not None:  # migrated just now: keep it for the next test process
+        _copy_sqlite(_sqlite_test_database(), template)
 
     for connection in connections.all(initialized_only=True):
         contents = getattr(connection, "_test_serialized_contents", None)
