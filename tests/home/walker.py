@@ -72,6 +72,10 @@ HOSTILE_FOR_POSTGRES = [
     "长" * 10_000,
     "1\x00",
 ]
+# Wagtail's views on PostgreSQL: those of the above that reach SQL as they are (integer
+# range, NUL, overlong text); Wagtail parses dates and numbers through Django's forms
+# before any query, and those refuse the same on both databases.
+HOSTILE_FOR_POSTGRES_WAGTAIL = [HUGE, "1\x00", "长" * 10_000]
 FORMSET_COUNTS = ("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")
 # Parameter names many views read, sent (as "1") with every probe.
 COMMON = [
