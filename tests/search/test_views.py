@@ -253,3 +253,29 @@ def test_hostile_values_in_every_parameter_still_search(client, indexed, value):
     response = client.get("/api/search", params)
     assert response.status_code == 200
     assert len(response.json()["warnings"]) == 2
+
+
+def test_demo_pick_is_made_once_even_if_the_best_match_changes(
+    default_backend, db, restore_sources, home_page
+):
+    """`make run` loads the demo again each time; with Elasticsearch after the embedded
+    engine the best match for 党费 was another page, and the query got a second pick."""
+    from wagtail.models import Page
+
+    from search.demo import _promote
+
+    class PageStub(SearchSource):
+        type = "news"
+        label = "新闻"
+        model = Page
+
+    register(PageStub)
+    first = home_page.add_child(instance=Page(title="党费交纳标准", slug="dangfei"))
+    second = home_page.add_child(instance=Page(title="党费收缴检查", slug="jiancha"))
+    default_backend.upsert([doc(f"news:{first.pk}", "党费交纳标准", "按月交纳党费。")])
+    assert _promote("党费")
+    default_backend.delete([f"news:{first.pk}"])
+    default_backend.upsert([doc(f"news:{second.pk}", "党费收缴检查", "党费党费。")])
+    assert _promote("党费")
+    picks = SearchPromotion.objects.filter(query__query_string="党费")
+    assert list(picks.values_list("page_id", flat=True)) == [first.pk]
