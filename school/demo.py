@@ -117,6 +117,12 @@ def _make_clip(path: Path, seconds: int, course: str, lesson: str) -> None:
     second, which keeps minutes of video cheap to encode; the transcoder makes the
     360p/540p/720p ladder from it like from any upload.
     """
+    args = clip_command(path, seconds, course, lesson)
+    subprocess.run(args, check=True, timeout=300)  # noqa: S603
+
+
+def clip_command(path: Path, seconds: int, course: str, lesson: str) -> list[str]:
+    """The ffmpeg command _make_clip runs."""
     picture = f"color=c=0x8c1117:s=1280x720:r=1:d={seconds}"
     if FONT.exists():
         text = f"drawtext=fontfile={FONT}:fontcolor=white:x=(w-text_w)/2"
@@ -125,13 +131,12 @@ def _make_clip(path: Path, seconds: int, course: str, lesson: str) -> None:
             f",{text}:text='{lesson}':fontsize=72:y=h*0.42"
             f",{text}:text='%{{pts\\:hms}}':fontsize=36:y=h*0.7"
         )
-    args = [
+    return [
             "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", picture,
             "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", str(seconds),
             "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage",
             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k", str(path),
     ]  # fmt: skip
-    subprocess.run(args, check=True, timeout=300)  # noqa: S603
 
 
 def _video(course: str, lesson: str, minutes: int, tmp: str) -> Video:

@@ -1,8 +1,11 @@
 """Fixtures shared by every test folder."""
 
 import hashlib
+import json
 import os
+import shutil
 import sqlite3
+import subprocess
 from contextlib import closing
 from pathlib import Path
 
@@ -121,6 +124,56 @@ def django_db_keepdb(request, django_db_modify_db_settings, django_db_createdb):
 
 
 _template_key = pytest.StashKey[Path]()
+
+# The school demo's clips (minutes of 720p video, some 20 s of ffmpeg a load), made by
+# ffmpeg the first time and kept under var/test-clips/, named for a hash of ffmpeg's
+# version and the command's arguments; tests that load the demo for its records rather
+# than its videos copy them from there (demo_clips_made_once).
+CLIPS = Path(__file__).resolve().parents[1] / "var" / "test-clips"
+
+
+@pytest.fixture
+def demo_clips_made_once(monkeypatch):
+    from school import demo
+
+    make = demo._make_clip
+    version = subprocess.run(
+        ["ffmpeg", "-version"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[0]
+
+    def make_or_copy(path: Path, seconds: int, course: str, lesson: str) -> None:
+        command = demo.clip_command(Path("clip.mp4"), seconds, course, lesson)
+        key = hashlib.sha256(json.dumps([version, command]).encode()).hexdigest()
+        kept = CLIPS / f"{key[:16]}.mp4"
+        if kept.is_file():
+            shutil.copyfile(kept, path)
+            return
+        make(path, seconds, course, lesson)
+        CLIPS.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.partial")
+        shutil.copyfile(path, partial)
+        os.replace(partial, kept)
+
+    monkeypatch.setattr(demo, "_make_clip", make_or_copy)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(django_db_setup):
+    """For tests that run the site on a SQLite file of their own (own_database):
+    ``migrated_sqlite(path)`` puts a copy of the migrated template there, so that their
+    own ``manage.py migrate`` finds nothing to apply (a second or two instead of some
+    30). Without a template (PostgreSQL's test run, --create-db) it does nothing and
+    that migrate does all the work. Migrating a new database from nothing is still
+    tested: by each test process that makes the template, by the PostgreSQL pass and
+    by make deploy-check (production settings)."""
+    target = _sqlite_test_database()
+    template = TEMPLATES / f"{_migrations_hash()}.sqlite3" if target else None
+
+    def copy(path: Path) -> None:
+        if template is not None and template.is_file():
+            _copy_sqlite(template, Path(path))
+
+    return copy
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:

@@ -45,11 +45,13 @@ def test_demo_plans(home_page):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("demo_clips_made_once")
 def test_demo_closed_plan_rates_members_from_last_quarters_records(home_page):
     """Last quarter's plan is closed on records dated in its period by the school and
     exams demos (courses finished, a 知识竞赛, 每日答题): most members 合格, some 先进,
     one or two 不合格 whose 学习 part says why; loading everything again adds nothing.
-    (The school demo makes its clips with ffmpeg, hence slow.)"""
+    (The school demo makes its clips with ffmpeg, or copies an earlier test's, hence
+    slow.)"""
     from exams import demo as exams_demo
     from exams.models import Attempt, DailySet
     from school import demo as school_demo

@@ -35,10 +35,11 @@ def dev_environment(var_dir, **extra) -> dict:
 
 
 @pytest.fixture(scope="module")
-def var_dir(tmp_path_factory):
+def var_dir(tmp_path_factory, migrated_sqlite):
     """What `make run` makes first: the dev settings' own migrated database (once for
     both tests; DEBUG is read when the site starts, not when it migrates)."""
     path = tmp_path_factory.mktemp("dev-var")
+    migrated_sqlite(path / "db.sqlite3")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=ROOT,

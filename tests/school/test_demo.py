@@ -9,8 +9,10 @@ from django.utils import timezone
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
+@pytest.mark.usefixtures("demo_clips_made_once")
 def test_demo_school_figures_add_up(client):
-    """One load (ffmpeg makes five clips of several minutes), then every check."""
+    """One load (ffmpeg makes five clips of several minutes, or they are copied from
+    an earlier test's, tests/conftest.py), then every check."""
     from members import demo as members_demo
     from school import demo
 

@@ -23,7 +23,7 @@ def ffmpeg_running_on(folder: Path) -> bool:
 
 
 @pytest.fixture
-def site(tmp_path):
+def site(tmp_path, migrated_sqlite):
     """A migrated dev-settings site with its own SQLite file and media folder."""
     env = {
         **os.environ,
@@ -42,6 +42,7 @@ def site(tmp_path):
             **kwargs,
         )  # fmt: skip
 
+    migrated_sqlite(tmp_path / "var" / "db.sqlite3")
     manage("migrate", "--noinput", "-v0")
     db = sqlite3.connect(tmp_path / "var" / "db.sqlite3", timeout=20)
 
