@@ -125,14 +125,20 @@ install-dev: system-packages $(VENV)/.installed-dev
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# The pinned requirements are installed by uv (pinned here), which fetches and unpacks
+# them in parallel: some 15 s into a new virtualenv where pip took 45 (its cache is
+# ~/.cache/uv). `pip install -r requirements.txt` installs the same packages.
+UV_VERSION := 0.13.9
+$(BIN)/uv: | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
 system-packages:
