@@ -127,7 +127,7 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 # The pinned requirements are installed by uv (pinned here), which fetches and unpacks
-# them in parallel: some 15 s into a new virtualenv where pip took 45 (its cache is
+# them in parallel: 17-26 s for a new virtualenv where pip took 47 (its cache is
 # ~/.cache/uv). `pip install -r requirements.txt` installs the same packages.
 UV_VERSION := 0.13.9
 $(BIN)/uv: | $(VENV)/bin/python
