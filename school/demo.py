@@ -117,8 +117,8 @@ def _make_clip(path: Path, seconds: int, course: str, lesson: str) -> None:
     second, which keeps minutes of video cheap to encode; the transcoder makes the
     360p/540p/720p ladder from it like from any upload.
     """
-    args = clip_command(path, seconds, course, lesson)
-    subprocess.run(args, check=True, timeout=300)  # noqa: S603
+    command = clip_command(path, seconds, course, lesson)
+    subprocess.run(command, check=True, timeout=300)  # noqa: S603
 
 
 def clip_command(path: Path, seconds: int, course: str, lesson: str) -> list[str]:

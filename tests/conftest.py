@@ -81,7 +81,8 @@ def pytest_collection_modifyitems(items):
 # migrations are the same copies the file and lets Django keep it (keepdb), so Django
 # only checks that nothing is left to apply and runs post_migrate. PostgreSQL, or
 # --create-db, migrates as usual.
-TEMPLATES = Path(__file__).resolve().parents[1] / "var" / "test-db"
+VAR = Path(__file__).resolve().parents[1] / "var"
+TEMPLATES = VAR / "test-db"
 
 
 def _migrations_hash() -> str:
@@ -125,11 +126,43 @@ def django_db_keepdb(request, django_db_modify_db_settings, django_db_createdb):
 
 _template_key = pytest.StashKey[Path]()
 
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: a whole, consistent copy even in WAL mode."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    with (
+        closing(sqlite3.connect(source)) as src,
+        closing(sqlite3.connect(partial)) as dst,
+    ):
+        src.backup(dst)
+    os.replace(partial, target)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(django_db_setup):
+    """For tests that run the site on a SQLite file of their own (own_database):
+    ``migrated_sqlite(path)`` puts a copy of the migrated template there, so that their
+    own ``manage.py migrate`` finds nothing to apply (a second or two instead of some
+    30). Without a template (PostgreSQL's test run, --create-db) it does nothing and
+    that migrate does all the work. Migrating a new database from nothing is still
+    tested: by each test process that makes the template, by the PostgreSQL pass and
+    by make deploy-check (production settings)."""
+    target = _sqlite_test_database()
+    template = TEMPLATES / f"{_migrations_hash()}.sqlite3" if target else None
+
+    def copy(path: Path) -> None:
+        if template is not None and template.is_file():
+            _copy_sqlite(template, Path(path))
+
+    return copy
+
+
 # The school demo's clips (minutes of 720p video, some 20 s of ffmpeg a load), made by
 # ffmpeg the first time and kept under var/test-clips/, named for a hash of ffmpeg's
 # version and the command's arguments; tests that load the demo for its records rather
 # than its videos copy them from there (demo_clips_made_once).
-CLIPS = Path(__file__).resolve().parents[1] / "var" / "test-clips"
+CLIPS = VAR / "test-clips"
 
 
 @pytest.fixture
@@ -155,37 +188,6 @@ def demo_clips_made_once(monkeypatch):
         os.replace(partial, kept)
 
     monkeypatch.setattr(demo, "_make_clip", make_or_copy)
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(django_db_setup):
-    """For tests that run the site on a SQLite file of their own (own_database):
-    ``migrated_sqlite(path)`` puts a copy of the migrated template there, so that their
-    own ``manage.py migrate`` finds nothing to apply (a second or two instead of some
-    30). Without a template (PostgreSQL's test run, --create-db) it does nothing and
-    that migrate does all the work. Migrating a new database from nothing is still
-    tested: by each test process that makes the template, by the PostgreSQL pass and
-    by make deploy-check (production settings)."""
-    target = _sqlite_test_database()
-    template = TEMPLATES / f"{_migrations_hash()}.sqlite3" if target else None
-
-    def copy(path: Path) -> None:
-        if template is not None and template.is_file():
-            _copy_sqlite(template, Path(path))
-
-    return copy
-
-
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """SQLite's online backup: a whole, consistent copy even in WAL mode."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    with (
-        closing(sqlite3.connect(source)) as src,
-        closing(sqlite3.connect(partial)) as dst,
-    ):
-        src.backup(dst)
-    os.replace(partial, target)
 
 
 # The migrated database as Django serialized it, per alias. Django keeps it on the
