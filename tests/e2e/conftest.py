@@ -116,7 +116,9 @@ def new_page(browser, live_server):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.base_url = live_server.url  # where steps.sign_in sets its cookie
+        return page
 
     yield make
     for context in contexts:

@@ -1,28 +1,32 @@
 """Browser steps that many e2e tests take: signing in and checking the page fits.
 
-sign_in(page, "pe_staff", admin=True)   # the admin's login form, lands on /admin/
-sign_in(phone, "pe0")                   # the site's login form, leaves it signed in
+sign_in(page, "pe_staff")               # signed in (session cookie), nothing opened
 assert fits(phone)                      # no sideways scrolling at this width
 number, code = write_letter(phone, "党费基数如何核定")   # on /mailbox/write/
 answer_letter(handler, leader, letter, "……")  # drafted, then signed off
 """
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
 from playwright.sync_api import expect
 
-from tests.members.factories import PASSWORD
 
-
-def sign_in(page, username: str, *, admin: bool = False) -> None:
-    """Sign in with the test password and wait until the login page is left behind."""
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    if admin:
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_url("**/admin/")
-    else:
-        page.get_by_role("button", name="登录", exact=True).click()
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+def sign_in(page, username: str) -> None:
+    """Sign the page's browser in as username, as a finished login leaves it: a
+    session made by Django's login() (the idle timer starts and the security log
+    records the login, members.signal_handlers) and its cookie in the page's context.
+    Nothing is opened: the test goes where it means to go next. The login forms
+    themselves are driven in test_members_login.py and test_accounts.py."""
+    client = Client()
+    client.force_login(
+        get_user_model().objects.get(username=username),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies(
+        [{"name": name, "value": client.cookies[name].value, "url": page.base_url}]
+    )
 
 
 def fits(page) -> bool:

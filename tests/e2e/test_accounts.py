@@ -49,7 +49,7 @@ def test_branch_admin_imports_prints_codes_and_member_activates_on_phone(
 ):
     make_staff_user("宣传员", scope=branches["a"], username="xc_a")
     admin = new_page(viewport=DESKTOP, accept_downloads=True)
-    sign_in(admin, "xc_a", admin=True)
+    sign_in(admin, "xc_a")
 
     # Import the branch's 党员名单.
     admin.goto(reverse("members_members:import"))
@@ -168,7 +168,7 @@ def test_branch_admin_is_refused_outside_the_branch_and_for_staff(
     reviewer = make_staff_user("审核员", username="shenhe")
     staff = MemberFactory(user=reviewer, organization=branches["a"], real_name="张卫东")
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "xc_a", admin=True)
+    sign_in(page, "xc_a")
 
     response = page.goto(
         reverse("members_activation_organization", args=[branches["b"].pk])

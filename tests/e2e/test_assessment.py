@@ -102,7 +102,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     due = (TODAY + datetime.timedelta(days=7)).isoformat()
     # The 党总支 writes the task list and issues it (desktop).
     boss = new_page(viewport=DESKTOP)
-    sign_in(boss, "as_zz", admin=True)
+    sign_in(boss, "as_zz")
     boss.goto("/admin/assessment/new/")
     boss.fill("input[name=title]", "第四季度基层党建工作考核")
     boss.select_option("select[name=organization]", label="制造事业部党总支")
@@ -133,7 +133,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
 
     # Another branch's staff: 403 on the plan, both reports and the export.
     other = new_page(viewport=PHONE)
-    sign_in(other, "as_c", admin=True)
+    sign_in(other, "as_c")
     for url in (
         f"/admin/assessment/{plan.pk}/plan/",
         f"/admin/assessment/reports/{report_a.pk}/",
@@ -148,7 +148,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
     # Branch A reports on a phone: the news item, then the meetings with a photo
     # after a "photo" that is really text is refused.
     phone_a = new_page(viewport=PHONE)
-    sign_in(phone_a, "as_a", admin=True)
+    sign_in(phone_a, "as_a")
     assert phone_a.goto(f"/admin/assessment/reports/{report_b.pk}/").status == 403
     phone_a.goto(f"/admin/assessment/{plan.pk}/plan/")
     phone_a.get_by_role("link", name="报送").click()
@@ -186,7 +186,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
 
     # Branch B reports both items (one news article: half the points suggested).
     phone_b = new_page(viewport=PHONE)
-    sign_in(phone_b, "as_b", admin=True)
+    sign_in(phone_b, "as_b")
     phone_b.goto(f"/admin/assessment/reports/{report_b.pk}/")
     for number, text in ((1, "发布基层动态 1 篇。"), (2, "召开支委会 2 次。")):
         item = phone_b.get_by_test_id(f"item-{number}")
@@ -277,7 +277,7 @@ def test_general_branch_assesses_two_branches_and_publishes_the_ranking(
 
     # A site admin publishes the 公示; anyone reads the ranking on a phone.
     admin = new_page(viewport=DESKTOP)
-    sign_in(admin, "root", admin=True)
+    sign_in(admin, "root")
     admin.goto(f"/admin/pages/{plan.notice_id}/edit/")
     admin.locator("[data-w-dropdown-target='toggle']").last.click()
     admin.locator("button[name='action-publish']").click()

@@ -30,7 +30,7 @@ def site(branches):
 def test_paper_ballots_join_the_online_ones(new_page, site, screenshot):
     election = site["election"]
     staff = new_page(viewport=DESKTOP)
-    sign_in(staff, "pp_staff", admin=True)
+    sign_in(staff, "pp_staff")
     staff.goto(f"/admin/elections/{election.pk}/manage/")
     staff.get_by_role("button", name="启动投票（确定选举人名单）").click()
     expect(staff.get_by_test_id("admin-phase")).to_have_text("投票中")

@@ -38,7 +38,7 @@ def site(branches):
 def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screenshot):
     election = site["election"]
     staff = new_page(viewport=DESKTOP)
-    sign_in(staff, "ev_staff", admin=True)
+    sign_in(staff, "ev_staff")
     staff.goto(f"/admin/elections/{election.pk}/manage/")
     staff.get_by_role("button", name="启动投票（确定选举人名单）").click()
     expect(staff.get_by_test_id("admin-phase")).to_have_text("投票中")
@@ -92,7 +92,7 @@ def test_branch_votes_on_phones_and_the_tally_is_right(new_page, site, screensho
 
     # The other branch's staff: 403.
     other = new_page(viewport=DESKTOP)
-    sign_in(other, "ev_other", admin=True)
+    sign_in(other, "ev_other")
     assert other.goto(f"/admin/elections/{election.pk}/manage/").status == 403
 
     staff.get_by_role("button", name="结束投票").click()

@@ -41,7 +41,7 @@ def site(branches):
 def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screenshot):
     round = site["round"]
     staff = new_page(viewport=DESKTOP)
-    sign_in(staff, "pe_staff", admin=True)
+    sign_in(staff, "pe_staff")
     staff.goto(f"/admin/evaluation/{round.pk}/manage/")
     staff.get_by_role("button", name="启动评议（确定参评党员名单）").click()
     expect(staff.get_by_test_id("admin-phase")).to_have_text("评议中")
@@ -89,7 +89,7 @@ def test_a_round_on_phones_ends_with_a_confirmed_outcome(new_page, site, screens
 
     # The other branch's staff: 403 on the control page and the raters.
     other = new_page(viewport=DESKTOP)
-    sign_in(other, "pe_other", admin=True)
+    sign_in(other, "pe_other")
     assert other.goto(f"/admin/evaluation/{round.pk}/manage/").status == 403
     assert other.goto(f"/admin/evaluation/{round.pk}/raters/").status == 403
 

@@ -328,7 +328,7 @@ def test_staff_import_bank_with_one_bad_row_and_read_statistics(
     path = tmp_path / "题库.xlsx"
     path.write_bytes(_bank_xlsx())
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "dangxiao", admin=True)
+    sign_in(page, "dangxiao")
     page.goto("/admin/exams/questions/")
     page.get_by_role("link", name="导入").click()
     page.locator("input[name=file]").set_input_files(str(path))
@@ -360,7 +360,7 @@ def test_staff_revokes_a_certificate_and_the_check_page_says_so(
     certificate = Certificate.objects.get(member=member)
     make_staff_user(SCHOOL_ADMIN, username="dangxiao")
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "dangxiao", admin=True)
+    sign_in(page, "dangxiao")
     page.goto("/admin/exams/certificates/")
     screenshot(page, "certificates-1366")
     page.get_by_role("link", name=certificate.serial).click()

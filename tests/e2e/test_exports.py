@@ -29,7 +29,7 @@ def test_site_admin_exports_members_and_reads_the_export_in_the_security_log(
     MemberFactory(organization=branch, real_name="罗春燕", phone="13905310402")
     make_site_admin(username="guanli")
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "guanli", admin=True)
+    sign_in(page, "guanli")
 
     csv_file = download(page, "导出 CSV")
     assert csv_file.suggested_filename == "党员名单.csv"
@@ -52,7 +52,7 @@ def test_site_admin_exports_members_and_reads_the_export_in_the_security_log(
     assert "127.0.0.1" in listing
     screenshot(page, "security-log-desktop")
     phone = new_page(viewport=PHONE)
-    sign_in(phone, "guanli", admin=True)
+    sign_in(phone, "guanli")
     phone.goto(reverse("security_log:index"))
     assert "导出党员 2 人（XLSX，范围：后台）" in phone.content()
     screenshot(phone, "security-log-phone")

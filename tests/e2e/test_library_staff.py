@@ -42,7 +42,7 @@ def test_staff_upload_pdf_and_find_document_by_its_text(
     page.goto(f"/wenjianku/?q=%22{PHRASE}%22")
     assert page.locator(".search-result").count() == 0
 
-    sign_in(page, "wenjian", admin=True)
+    sign_in(page, "wenjian")
 
     page.goto(f"/admin/pages/{document.pk}/edit/")
     page.get_by_role("button", name="增加 附件").click()

@@ -58,11 +58,11 @@ def test_letter_with_attachment_is_answered_signed_off_tracked_and_rated(
     assert letter.attachments.count() == 1
 
     handler = new_page(viewport=DESKTOP)
-    sign_in(handler, "e2e_handler", admin=True)
+    sign_in(handler, "e2e_handler")
     handler.goto("/admin/mailbox/letters/")
     handler.get_by_role("link", name=number).click()
     leader = new_page(viewport=DESKTOP)
-    sign_in(leader, "e2e_leader", admin=True)
+    sign_in(leader, "e2e_leader")
     answer_letter(handler, leader, letter, "绩效奖金不计入党费基数，按月工资收入计算。")
     screenshot(handler, "handler-desktop")
 
@@ -113,7 +113,7 @@ def test_board_message_is_invisible_until_reviewer_approves_and_replies(
     assert "建议开设周末党课" not in visitor.content()
 
     reviewer = new_page(viewport=DESKTOP)
-    sign_in(reviewer, "e2e_reviewer", admin=True)
+    sign_in(reviewer, "e2e_reviewer")
     reviewer.goto("/admin/mailbox/board/")
     card = reviewer.locator("section.mba-card", has_text="建议开设周末党课")
     card.get_by_role("button", name="审核通过").click()

@@ -21,7 +21,7 @@ def test_publicist_of_branch_a_cannot_open_branch_b_member(
     other = MemberFactory(organization=branches["b"], real_name="董长青")
     make_staff_user("宣传员", scope=branches["a"], username="xc_a")
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "xc_a", admin=True)
+    sign_in(page, "xc_a")
 
     page.goto(reverse("members_members:index"))
     rows = page.locator("table.listing tbody")
@@ -50,7 +50,7 @@ def test_organisation_tree_in_the_admin(new_page, branches, screenshot):
         MemberFactory(organization=branches["a"], real_name=f"党员{n}")
     make_site_admin(username="site_admin")
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "site_admin", admin=True)
+    sign_in(page, "site_admin")
     page.goto(reverse("members_organizations:index"))
     names = page.locator("table.listing tbody .org-tree__node").all_inner_texts()
     assert [n.strip("└ \n") for n in names] == [
@@ -78,7 +78,7 @@ def test_import_in_the_admin_reports_bad_rows(new_page, branches, screenshot, tm
         "钱多多,P004,13900000004,总装车间党支部,党员,2099-01-01\n".encode("gb18030")
     )
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "xc_a", admin=True)
+    sign_in(page, "xc_a")
     page.goto(reverse("members_members:import"))
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_role("button", name="导入").click()
@@ -104,7 +104,7 @@ def test_import_in_the_admin_reports_bad_rows(new_page, branches, screenshot, tm
 def test_moving_an_organisation_in_the_admin(new_page, branches, screenshot):
     make_site_admin(username="site_admin")
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "site_admin", admin=True)
+    sign_in(page, "site_admin")
     group = "总装一班党小组"
     page.goto(reverse("members_organizations:index"))
     page.locator("tr", has_text=group).get_by_role("button").first.click()

@@ -133,7 +133,7 @@ def test_article_goes_through_review_and_reaches_readers(
     from news.models import NewsArticlePage
 
     writer = new_page()
-    sign_in(writer, "xuanchuan", admin=True)
+    sign_in(writer, "xuanchuan")
     write_and_submit(writer, newsroom)
     article = NewsArticlePage.objects.get(title=TITLE)
     assert not article.live
@@ -156,7 +156,7 @@ def test_article_goes_through_review_and_reaches_readers(
 
     # The reviewer asks for changes with a comment.
     reviewer = new_page()
-    sign_in(reviewer, "shenhe", admin=True)
+    sign_in(reviewer, "shenhe")
     reviewer.goto(edit_url)
     footer_action(reviewer, "请求修改")
     dialog = reviewer.locator(".modal-dialog")

@@ -85,7 +85,7 @@ def test_member_gives_feedback_on_phone_and_tracks_the_answer(
 
     # The other branch's staff cannot open it; the branch's staff answer.
     other = new_page(viewport=DESKTOP)
-    sign_in(other, "nt_other", admin=True)
+    sign_in(other, "nt_other")
     response = other.goto(f"/admin/notices/feedback/edit/{feedback.pk}/")
     assert response.status == 403
     expect(other.locator("body")).to_contain_text("不在您管理的党组织范围内")
@@ -93,7 +93,7 @@ def test_member_gives_feedback_on_phone_and_tracks_the_answer(
     expect(other.locator("body")).not_to_contain_text(number)
 
     staff = new_page(viewport=DESKTOP)
-    sign_in(staff, "nt_staff", admin=True)
+    sign_in(staff, "nt_staff")
     staff.goto("/admin/notices/feedback/")
     staff.get_by_role("link", name=number).click()
     expect(staff.locator("body")).to_contain_text("13912345678")

@@ -60,10 +60,10 @@ def test_letter_followed_from_me_and_reply_notified(new_page, people, screenshot
 
     # Staff answer in the admin: the handler drafts, the leader signs off.
     handler = new_page(viewport=DESKTOP)
-    sign_in(handler, "pc_handler", admin=True)
+    sign_in(handler, "pc_handler")
     handler.goto(f"/admin/mailbox/letters/{letter.pk}/")
     leader = new_page(viewport=DESKTOP)
-    sign_in(leader, "pc_leader", admin=True)
+    sign_in(leader, "pc_leader")
     answer_letter(handler, leader, letter, "绩效奖金不计入党费基数，按月工资收入计算。")
 
     # Any page now shows one unread notification beside the member's name.
@@ -126,6 +126,7 @@ def test_staff_see_their_notifications_and_the_admin_link(new_page, people, scre
     )
     page = new_page(viewport=PHONE)
     sign_in(page, "pc_handler")
+    page.goto("/")
     expect(page.get_by_test_id("unread-count")).to_have_text("1")
     page.goto("/me/")
     expect(page.locator("#notifications")).to_contain_text("收到新来信")

@@ -43,7 +43,7 @@ def test_publicist_reads_the_search_report(new_page, transactional_db, screensho
     make_staff_user(PUBLICIST, username="xuanchuan")
 
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "xuanchuan", admin=True)
+    sign_in(page, "xuanchuan")
     page.goto("/admin/search-report/")
     assert "共 5 次搜索，其中 2 次没有结果（40%）" in page.content()
     rows = page.locator("table.listing tbody tr")
@@ -65,7 +65,7 @@ def test_publicist_reads_the_search_report(new_page, transactional_db, screensho
     assert sorted(rows[1:]) == [["'=1+1", "1", "1"], ["支部换届选举程序", "1", "1"]]
 
     phone = new_page(viewport=PHONE)
-    sign_in(phone, "xuanchuan", admin=True)
+    sign_in(phone, "xuanchuan")
     phone.goto("/admin/search-report/?days=7")
     assert phone.locator("table.listing tbody tr").count() == 3
     screenshot(phone, "search-report-phone")
@@ -88,7 +88,7 @@ def test_reviewer_reads_the_publishing_statistics(
     year = timezone.localdate().year
 
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "shenhe", admin=True)
+    sign_in(page, "shenhe")
     page.goto("/admin/news/stats/")
     assert f"{year} 年共发布 3 篇" in page.content()
     rows = page.locator("table.listing tbody tr")
@@ -108,7 +108,7 @@ def test_reviewer_reads_the_publishing_statistics(
     assert rows[0] == ["栏目", "最近发布", "距今天数", "更新周期", "状态"]
 
     phone = new_page(viewport=PHONE)
-    sign_in(phone, "shenhe", admin=True)
+    sign_in(phone, "shenhe")
     phone.goto("/admin/news/stats/?table=columns")
     assert phone.locator("table.listing tbody tr").count() == NewsColumn.objects.count()
     # The months scroll sideways inside their box, not the page.
@@ -145,7 +145,7 @@ def test_leader_reads_the_mailbox_statistics(new_page, transactional_db, screens
     mailbox_services.submit_letter(letter_data(other), files=[], ip="192.0.2.3")
 
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "lingdao", admin=True)
+    sign_in(page, "lingdao")
     page.goto("/admin/mailbox/statistics/")
     assert page.get_by_test_id("kpi-total").inner_text() == "3"
     table = page.locator("table.listing").inner_text()
@@ -163,7 +163,7 @@ def test_leader_reads_the_mailbox_statistics(new_page, transactional_db, screens
     assert rows[1:] == [rows[1]] and rows[1][:3] == ["信箱", "党委书记信箱", "3"]
 
     phone = new_page(viewport=PHONE)
-    sign_in(phone, "lingdao", admin=True)
+    sign_in(phone, "lingdao")
     phone.goto("/admin/mailbox/statistics/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "mailbox-stats-phone")
@@ -203,7 +203,7 @@ def test_school_admin_reads_the_study_statistics(
     make_staff_user(SCHOOL_ADMIN, scope=committee, username="dangxiao")
 
     page = new_page(viewport=DESKTOP)
-    sign_in(page, "dangxiao", admin=True)
+    sign_in(page, "dangxiao")
     page.goto("/admin/school/stats/")
     table = page.locator("table.listing").inner_text()
     assert "总装车间党支部" in table and "机关党支部" in table
@@ -221,7 +221,7 @@ def test_school_admin_reads_the_study_statistics(
     assert rows[0][0] == "姓名" and rows[1][0] == "林小军"
 
     phone = new_page(viewport=PHONE)
-    sign_in(phone, "dangxiao", admin=True)
+    sign_in(phone, "dangxiao")
     phone.goto("/admin/school/stats/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "study-stats-phone")

@@ -50,7 +50,7 @@ def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistic
 
     # The branch's 党校管理员 assigns the course to the branch.
     admin = new_page(viewport=DESKTOP)
-    sign_in(admin, "dx_a", admin=True)
+    sign_in(admin, "dx_a")
     admin.goto(reverse("school_assignments:add"))
     form = admin.locator("form[method=post]").first
     assert "机加车间党支部" not in form.inner_text()
@@ -121,7 +121,7 @@ def test_assigned_course_is_required_for_the_branch_and_overdue_in_the_statistic
     screenshot(phone, "catalogue-overdue-390")
 
     stats = new_page(viewport=DESKTOP)
-    sign_in(stats, "dx", admin=True)
+    sign_in(stats, "dx")
     report = reverse("school_study_report")
     stats.goto(f"{report}?year={past.year}&table=overdue")
     overdue = stats.locator("table.overdue-list tbody").inner_text()

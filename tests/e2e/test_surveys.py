@@ -128,7 +128,7 @@ def test_member_answers_on_a_phone_and_the_chart_matches(new_page, site, screens
     screenshot(desktop, "results-1366")
 
     staff = new_page(viewport=DESKTOP)
-    sign_in(staff, "sv_staff", admin=True)
+    sign_in(staff, "sv_staff")
     staff.goto("/admin/surveys/")
     staff.get_by_role("link", name="查看结果").first.click()
     expect(staff.get_by_test_id("results-total")).to_have_text("3")
@@ -141,6 +141,6 @@ def test_member_answers_on_a_phone_and_the_chart_matches(new_page, site, screens
     screenshot(staff, "admin-edit-1366")
 
     other = new_page(viewport=DESKTOP)
-    sign_in(other, "sv_other", admin=True)
+    sign_in(other, "sv_other")
     assert other.goto(f"/admin/surveys/{survey.pk}/results/").status == 403
     assert other.goto(f"/admin/surveys/edit/{survey.pk}/").status == 403
