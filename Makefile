@@ -60,11 +60,13 @@ test-fast:
 ## files), whose values the superuser's walk sends every view here too, limited to those
 ## PostgreSQL treats differently from SQLite (tests/home/walker.py), so PostgreSQL's
 ## answers to hostile input are tested without the role walks' minutes of CPU (they
-## run in `make test`).
+## run in `make test`); and the demo content's tests (tests/*/test_demo.py): the demo
+## is `make run`'s, on the embedded defaults, and what it calls (each app's services)
+## is tested here by the apps' own tests.
 pytest-postgres: install-dev assets system-packages-test services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadfile \
 	  -m "not e2e and not own_database" --deselect tests/home/test_malformed_input_roles.py \
-	  --deselect tests/home/test_malformed_input_staff.py
+	  --deselect tests/home/test_malformed_input_staff.py --ignore-glob='tests/*/test_demo.py'
 
 ## The search tests against real Elasticsearch nodes (`make elasticsearch
 ## elasticsearch-secure` first): the whole of tests/search against the plain node on
