@@ -11,6 +11,7 @@ token (in the QR code) 128; wrong look-ups are rate-limited per address as well.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
 import re
@@ -18,6 +19,7 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -225,6 +227,37 @@ def _qr_png(url: str) -> io.BytesIO:
 RED = (178, 34, 34)
 GOLD = (191, 144, 0)
 INK = (40, 40, 40)
+
+
+# A rendered PDF is kept this long. Rendering reads two CJK fonts of about 20 MB each
+# and subsets them, over a second of CPU; a member who downloads again, or anyone
+# requesting the same PDF over and over, gets the stored bytes instead.
+PDF_CACHE_SECONDS = 24 * 60 * 60
+
+
+def pdf_for(certificate: Certificate, request=None) -> bytes:
+    """render_pdf's bytes, from the cache when the same PDF was rendered before: the
+    key is a digest of everything the page prints, the verification link included,
+    so a changed field or site address renders afresh. Revocation is checked by the
+    caller, before this."""
+    printed = [
+        certificate.serial,
+        certificate.member_name,
+        certificate.course_title,
+        str(certificate.credit_hours),
+        certificate.completed_on.isoformat(),
+        str(certificate.with_exam),
+        certificate.issuer,
+        certificate.issued_at.isoformat(),
+        verification_url(certificate, request),
+    ]
+    digest = hashlib.sha256("\x1f".join(printed).encode()).hexdigest()
+    key = f"exams:certificate-pdf:{digest}"
+    data = cache.get(key)
+    if data is None:
+        data = render_pdf(certificate, request)
+        cache.set(key, data, PDF_CACHE_SECONDS)
+    return data
 
 
 def render_pdf(certificate: Certificate, request=None) -> bytes:

@@ -324,7 +324,7 @@ def certificate_pdf(request, code: str):
     if certificate.is_revoked:
         raise PermissionDenied("这张证书已被撤销，不能下载。")
     try:
-        data = certificates.render_pdf(certificate, request)
+        data = certificates.pdf_for(certificate, request)
     except certificates.CertificateError as exc:
         return render(request, "exams/certificate_search.html", {"error": str(exc)},
                       status=503)  # fmt: skip

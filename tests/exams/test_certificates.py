@@ -152,6 +152,27 @@ def test_member_downloads_a_pdf_with_the_facts_and_the_qr_url(certificate, membe
     assert reader.pages[0].images, "the QR code is an image on the page"
 
 
+def test_a_pdf_is_rendered_once_and_again_for_a_new_site_address(
+    certificate, member, settings, monkeypatch, tmp_path
+):
+    """Rendering reads 40 MB of fonts; the same PDF again comes from the cache. With
+    the fonts taken away after the first download, the second still gets the same
+    bytes; a new site address (printed in the QR link) needs a new rendering, which
+    now fails with the missing-font message."""
+    url = f"/exams/certificates/{certificate.token}/pdf/"
+    client = client_for(member.user)
+    first = client.get(url)
+    assert first.status_code == 200
+    settings.PORTAL_EXAMS_CERTIFICATE_FONT_DIR = str(tmp_path)
+    monkeypatch.setattr(certificates, "FONT_DIRS", [])
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    settings.PORTAL_BASE_URL = "https://dangjian.example.cn"
+    moved = client.get(url)
+    assert moved.status_code == 503
+    assert "缺少中文字体" in moved.content.decode()
+
+
 def test_course_page_and_me_link_the_download(certificate, member, final):
     client = client_for(member.user)
     course = client.get(final.course.url).content.decode()
