@@ -24,10 +24,12 @@ import sqlite3
 import threading
 import zlib
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from functools import reduce
-from itertools import groupby
+from itertools import groupby, islice
+from multiprocessing import get_context
 from operator import and_, itemgetter, or_
 from pathlib import Path
 
@@ -60,6 +62,10 @@ TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
 # bm25 weights for: title words, body words, title bigrams, body bigrams
 BM25_WEIGHTS = (8.0, 1.0, 4.0, 0.5)
 BATCH = 200
+# A rebuild analyses this many batches itself before it starts a second process for
+# the rest (_analysed_batches): starting one costs about a second, worth it only
+# for a large index.
+SERIAL_BATCHES = 5
 RERANK_DEPTH = 300
 # Up to this many hits (beyond 4 × the page end), date order sorts them directly
 SMALL_SORT = 2000
@@ -631,11 +637,11 @@ def compile_items(items: list[list[str]], *, join: str, title_only: bool) -> str
     )
 
 
-def _terms_blob(doc: SearchDocument) -> tuple[list[str], bytes]:
-    title_terms = " ".join(analysis.analyze(doc.title))
-    body = analysis.normalize(doc.body)
+def _terms_blob(title: str, body: str) -> tuple[list[str], bytes]:
+    title_terms = " ".join(analysis.analyze(title))
+    body = analysis.normalize(body)
     body_terms = " ".join(analysis.analyze(body, normalized=True))
-    tgrams = " ".join(analysis.grams(doc.title))
+    tgrams = " ".join(analysis.grams(title))
     bgrams = " ".join(analysis.grams(body, normalized=True))
     columns = [title_terms, body_terms, tgrams, bgrams]
     return columns, zlib.compress(SEP.join(columns).encode(), 1)
@@ -652,16 +658,62 @@ def _chars_columns(columns: list[str]) -> tuple[str, str]:
     return analysis.char_terms(columns[2]), analysis.char_terms(columns[3])
 
 
+def _analyse(title: str, body: str) -> tuple:
+    """What a document's title and body become in the index: fts_N's four columns,
+    their compressed blob, chars_N's two columns, the title's pinyin keys."""
+    columns, blob = _terms_blob(title, body)
+    return columns, blob, _chars_columns(columns), *pinyin_keys(title)
+
+
+def _analyse_texts(texts: list[tuple[str, str]]) -> list[tuple]:
+    """_analyse over a batch: what a rebuild's analysis process runs."""
+    return [_analyse(title, body) for title, body in texts]
+
+
 class _Prepared:
     """A document analysed outside any transaction, ready to write."""
 
     __slots__ = ("blob", "chars", "columns", "doc", "initials", "pinyin")
 
-    def __init__(self, doc: SearchDocument) -> None:
+    def __init__(self, doc: SearchDocument, analysed: tuple | None = None) -> None:
         self.doc = doc
-        self.columns, self.blob = _terms_blob(doc)
-        self.chars = _chars_columns(self.columns)
-        self.initials, self.pinyin = pinyin_keys(doc.title)
+        analysed = analysed or _analyse(doc.title, doc.body)
+        self.columns, self.blob, self.chars, self.initials, self.pinyin = analysed
+
+
+def _analysed_batches(
+    docs: Iterable[SearchDocument], *, parallel: bool
+) -> Iterator[list[_Prepared]]:
+    """A rebuild's documents in batches, analysed. With ``parallel``, the batches
+    after the first SERIAL_BATCHES are analysed in a second process, one batch
+    ahead, while this one reads the documents and writes the index: analysis and
+    FTS5's writing take about the same time, so a large rebuild uses two cores.
+    A child that fails or dies fails the rebuild (BrokenProcessPool)."""
+    batches = _batches(docs, BATCH)
+    for batch in islice(batches, SERIAL_BATCHES if parallel else None):
+        yield [_Prepared(doc) for doc in batch]
+    if not parallel:
+        return
+    pool = None
+    ahead: deque = deque()
+    try:
+        for batch in batches:
+            if pool is None:
+                pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+            texts = [(doc.title, doc.body) for doc in batch]
+            ahead.append((batch, pool.submit(_analyse_texts, texts)))
+            if len(ahead) > 1:
+                yield _joined(*ahead.popleft())
+        while ahead:
+            yield _joined(*ahead.popleft())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _joined(batch: list[SearchDocument], future) -> list[_Prepared]:
+    analysed = future.result()
+    return [_Prepared(doc, a) for doc, a in zip(batch, analysed, strict=True)]
 
 
 class EmbeddedBackend(BaseSearchBackend):
@@ -675,6 +727,10 @@ class EmbeddedBackend(BaseSearchBackend):
         self.rerank = params.get("RERANK", True)
         self._chars_known: dict[int, bool] = {}
         self.score_budget = params.get("SCORE_BUDGET", SCORE_BUDGET)
+        # Rebuilds analyse in a second process where there is a second core.
+        self.parallel_analysis = params.get(
+            "PARALLEL_ANALYSIS", (os.cpu_count() or 1) > 1
+        )
 
     # -- connection and schema -------------------------------------------------
 
@@ -915,8 +971,7 @@ class EmbeddedBackend(BaseSearchBackend):
             )
         written = 0
         try:
-            for batch in _batches(docs, BATCH):
-                prepared = [_Prepared(doc) for doc in batch]
+            for prepared in _analysed_batches(docs, parallel=self.parallel_analysis):
                 with _write_lock, self._transaction():
                     for item in prepared:
                         self._write(gen, item, touch=False, skip_touched=True)
