@@ -55,9 +55,11 @@ def site(tmp_path, migrated_sqlite):
 
 def test_killed_worker_job_is_picked_up_again_and_finishes_once(site):
     manage, query, env, tmp_path = site
-    # 360p: one rung and the MP4 fallback, several seconds of work on one thread,
-    # long enough to be killed halfway and cheap enough to finish afterwards.
-    clip = make_clip(tmp_path / "long.mp4", seconds=30, size="640x360")
+    # 12 s at 360p: one rung and the MP4 fallback, a few seconds of work on one
+    # thread, long enough to be killed halfway (progress is written every half second)
+    # and cheap enough to finish afterwards. ffmpeg runs niced, so beside a busy test
+    # run each second of clip costs many (a 30 s clip took 109 s in CI).
+    clip = make_clip(tmp_path / "long.mp4", seconds=12, size="640x360")
     manage("import_video", str(clip), "--title", "中断测试")
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--queue-name", "video", "--interval", "0.2"],
