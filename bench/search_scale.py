@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/search_scale.py [--docs 100000] [--queries 600]
        [--engines embedded,elasticsearch] [--workdir DIR] [--reuse] [--keep] [--seed 1]
+       [--analysis default|serial|parallel]
 
 Synthesises N documents from ../shared/corpus/policy-docs.jsonl.gz (each from its
 own seeded generator, so document i is the same in every run): a corpus title
@@ -518,6 +519,13 @@ def main() -> None:
         "--keep", action="store_true", help="keep the indices afterwards"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--analysis",
+        choices=["default", "serial", "parallel"],
+        default="default",
+        help="embedded rebuild: analyse in this process only (serial), in a second"
+        " one (parallel), or as the machine decides (default)",
+    )
     args = parser.parse_args()
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     es_url = os.environ.get("ELASTICSEARCH_URL")
@@ -563,6 +571,8 @@ def main() -> None:
 
     for engine in engines:
         params = backend_params(engine, workdir, "scale")
+        if engine == "embedded" and args.analysis != "default":
+            params["PARALLEL_ANALYSIS"] = args.analysis == "parallel"
         backend = create_backend(engine, params)
         print(f"\n== {engine} ({params.get('INDEX') or params['PATH']})", flush=True)
         try:
