@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := ffmpeg node npm venv
-TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-noto-cjk
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-headless-shell fonts-noto-cjk
 
 .PHONY: run test test-fast install install-dev system-packages system-packages-test assets \
 	lint check pytest pytest-postgres pytest-elasticsearch services elasticsearch \

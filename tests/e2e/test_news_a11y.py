@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import CHROMIUM, DESKTOP, PHONE
+from .conftest import DESKTOP, FULL_CHROMIUM, PHONE
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -96,7 +96,7 @@ def large_text_page(browser, live_server, tmp_path):
     )
     context = browser.browser_type.launch_persistent_context(
         str(tmp_path),
-        executable_path=CHROMIUM,
+        executable_path=FULL_CHROMIUM,
         headless=True,
         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         viewport=PHONE,
