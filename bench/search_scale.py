@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/search_scale.py [--docs 100000] [--queries 600]
        [--engines embedded,elasticsearch] [--workdir DIR] [--reuse] [--keep] [--seed 1]
-       [--analysis default|serial|parallel]
+       [--analysis default|serial|parallel] [--rebuild]
 
 Synthesises N documents from ../shared/corpus/policy-docs.jsonl.gz (each from its
 own seeded generator, so document i is the same in every run): a corpus title
@@ -21,7 +21,11 @@ other documents (seed + 1), the steady state of a server that has been answering
 Elasticsearch (when listed and ELASTICSEARCH_URL is set) uses the index
 ``bench-scale``; the embedded index is ``<workdir>/scale.sqlite3``. Both are
 removed at the end unless --keep or --reuse (--reuse skips the import when the
-index already holds N documents). Engines run one after the other.
+index already holds N documents; with --rebuild as well, the import is a rebuild over
+that live index, as ``rebuild_search_index`` does on a server, and the bench prints
+how long the part after the last document took and how much memory it needed: the
+switch to the new generation and, on the embedded engine, the compaction of the
+file). Engines run one after the other.
 """
 
 from __future__ import annotations
@@ -299,6 +303,8 @@ class Sampler:
                     flush=True,
                 )
             yield doc
+        self.done_at = time.perf_counter()
+        self.peak_at_end = rss_mb("VmHWM")
 
 
 def import_documents(backend, synth: Synthesiser, n: int, es_url: str | None) -> dict:
@@ -311,8 +317,26 @@ def import_documents(backend, synth: Synthesiser, n: int, es_url: str | None) ->
     cpu0, wall0 = time.process_time(), time.perf_counter()
     children0 = children_cpu()
     docs = sampler.wrap(to_document(synth.row(i)) for i in range(n))
-    written = backend.rebuild(docs)
-    wall = time.perf_counter() - wall0
+    compact = getattr(backend, "_compact", None)
+    timing: dict[str, float] = {}
+    if compact is not None:  # the embedded engine's last step: time it on its own
+
+        def timed_compact() -> bool:
+            timing["peak_before"] = rss_mb("VmHWM")
+            started = time.perf_counter()
+            try:
+                return compact()
+            finally:
+                timing["seconds"] = time.perf_counter() - started
+
+        backend._compact = timed_compact
+    try:
+        written = backend.rebuild(docs)
+    finally:
+        if compact is not None:
+            del backend._compact
+    done = time.perf_counter()
+    wall = done - wall0
     # The embedded engine's rebuild analyses in a child process, ended by now.
     cpu = time.process_time() - cpu0 + children_cpu() - children0
     server_cpu = None
@@ -330,6 +354,11 @@ def import_documents(backend, synth: Synthesiser, n: int, es_url: str | None) ->
         "rss_peak_exact": exact_peak,
         "load_mean": statistics.mean(sampler.loads) if sampler.loads else load(),
         "load_max": max(sampler.loads, default=load()),
+        # after the last document: its batch, the switch, the compaction
+        "tail": done - getattr(sampler, "done_at", done),
+        "peak_batches": getattr(sampler, "peak_at_end", None) if exact_peak else None,
+        "peak_before_compact": timing.get("peak_before") if exact_peak else None,
+        "compact": timing.get("seconds"),
     }
 
 
@@ -520,6 +549,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="with --reuse: rebuild over the index that is there instead of reusing it",
+    )
+    parser.add_argument(
         "--analysis",
         choices=["default", "serial", "parallel"],
         default="default",
@@ -577,10 +611,13 @@ def main() -> None:
         print(f"\n== {engine} ({params.get('INDEX') or params['PATH']})", flush=True)
         try:
             existing = backend.count()
-            if args.reuse and existing == args.docs:
+            if args.reuse and existing == args.docs and not args.rebuild:
                 print(f"reusing the index ({existing} documents)")
             else:
-                print(f"import started, load average {loadavg()}", flush=True)
+                what = (
+                    f"rebuild over a live index of {existing}" if existing else "import"
+                )
+                print(f"{what} started, load average {loadavg()}", flush=True)
                 figures = import_documents(
                     backend,
                     synth,
@@ -605,12 +642,33 @@ def main() -> None:
                     f" max {figures['load_max']:.2f}; now {loadavg()}",
                     flush=True,
                 )
+                print(
+                    f"  after the last document: {figures['tail']:.0f} s"
+                    + (
+                        f" (compaction {figures['compact']:.0f} s)"
+                        if figures["compact"]
+                        else ""
+                    )
+                    + (
+                        f"; peak RSS {figures['peak_batches']:.0f} MB until the last"
+                        f" document, {figures['peak_before_compact'] or 0:.0f} MB"
+                        " until the compaction"
+                        if figures["peak_batches"]
+                        else ""
+                    ),
+                    flush=True,
+                )
             size = backend.size_bytes()
             count = backend.count()
             if size:
+                on_disk = (
+                    f"; the file {Path(params['PATH']).stat().st_size / 1e6:.0f} MB"
+                    if params.get("PATH")
+                    else ""
+                )
                 print(
                     f"index: {count} documents, {size / 1e6:.0f} MB"
-                    f" ({size / max(count, 1) / 1e3:.1f} kB per document)",
+                    f" ({size / max(count, 1) / 1e3:.1f} kB per document){on_disk}",
                     flush=True,
                 )
             backend.close()
