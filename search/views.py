@@ -183,7 +183,13 @@ class SearchView(TemplateView):
             response = self.response_class(
                 request=request,
                 template="search/unavailable.html",
-                context={"heading": self.heading, "message": UNAVAILABLE_MESSAGE},
+                context={
+                    "heading": self.heading,
+                    "message": UNAVAILABLE_MESSAGE,
+                    # The words stay in the box and one click asks again.
+                    "search_query": clean_text(request.GET.get("q")),
+                    "retry_url": request.get_full_path(),
+                },
                 status=503,
             )
             response["Retry-After"] = "30"

@@ -279,3 +279,37 @@ def test_demo_pick_is_made_once_even_if_the_best_match_changes(
     assert _promote("党费")
     picks = SearchPromotion.objects.filter(query__query_string="党费")
     assert list(picks.values_list("page_id", flat=True)) == [first.pk]
+
+
+@pytest.mark.django_db
+def test_an_index_that_cannot_be_opened_answers_503_and_keeps_the_query(
+    client, settings, tmp_path
+):
+    """The embedded engine's own failure (here: its folder is a file), as a real
+    outage shows it: 503 in Chinese, the words still in the box, one click to retry."""
+    from search.backends.base import reset_backends
+
+    (tmp_path / "not-a-folder").write_text("")
+    settings.PORTAL_SEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "search.backends.embedded.EmbeddedBackend",
+            "PATH": tmp_path / "not-a-folder" / "index.sqlite3",
+        }
+    }
+    reset_backends()
+    try:
+        response = client.get("/search/", {"q": "党费缴纳", "type": "policy"})
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        page = response.content.decode()
+        assert "搜索服务暂时不可用" in page
+        assert 'name="q" placeholder="搜索新闻、文件、课程" value="党费缴纳"' in page
+        assert 'href="/search/?q=%E5%85%9A%E8%B4%B9%E7%BC%B4%E7%BA%B3&amp;type=policy">重新搜索' in page
+
+        hostile = client.get("/search/", {"q": "<script>" + "党" * 10_000})
+        assert hostile.status_code == 503
+        assert "<script>党" not in hostile.content.decode()
+        assert 'value="&lt;script&gt;' + "党" * 92 + '"' in hostile.content.decode()
+        assert client.get("/").status_code == 200
+    finally:
+        reset_backends()
