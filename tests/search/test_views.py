@@ -304,7 +304,10 @@ def test_an_index_that_cannot_be_opened_answers_503_and_keeps_the_query(
         page = response.content.decode()
         assert "搜索服务暂时不可用" in page
         assert 'name="q" placeholder="搜索新闻、文件、课程" value="党费缴纳"' in page
-        assert 'href="/search/?q=%E5%85%9A%E8%B4%B9%E7%BC%B4%E7%BA%B3&amp;type=policy">重新搜索' in page
+        assert (
+            'href="/search/?q=%E5%85%9A%E8%B4%B9%E7%BC%B4%E7%BA%B3&amp;type=policy">重新搜索'
+            in page
+        )
 
         hostile = client.get("/search/", {"q": "<script>" + "党" * 10_000})
         assert hostile.status_code == 503
